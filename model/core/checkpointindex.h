@@ -1,0 +1,31 @@
+#pragma once
+
+#include "problem.h"
+#include "tensorinfo.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <QVector>
+
+namespace wl {
+
+// Everything an open reads about one checkpoint: metadata only, never tensor payloads.
+struct CheckpointIndex {
+    QString path;        // what identifies it on disk: prefix, file, or directory
+    QString displayName; // short name: "ckpt-9", "model.h5"
+    QString readerId;    // "tf-bundle", "keras-h5", ...
+    QString formatName;  // "TensorFlow checkpoint (V2 bundle)"
+    QString subtype;     // e.g. "object-based", "name-based (TF1 Saver)"
+    QVector<TensorInfo> tensors;
+    QList<QPair<QString, QString>> metadata; // shown in the Overview, printed by `ls`
+    QJsonObject summary; // format-specific structure: layer table, signatures, object graph
+    Problems problems;
+    std::optional<std::int64_t> step; // training step or save counter when known
+
+    int indexOfKey(const QString &key) const;
+    std::int64_t totalBytes() const;
+};
+
+} // namespace wl

@@ -1,0 +1,212 @@
+#include "readerregistry.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSet>
+#include <algorithm>
+
+namespace wl {
+namespace {
+
+constexpr int kMaxScanDepth = 3;
+constexpr int kClaimScore = 50; // what a file inside a scanned folder needs to be opened
+
+} // namespace
+
+void ReaderRegistry::add(std::unique_ptr<Reader> reader) { m_readers.push_back(std::move(reader)); }
+
+const Reader *ReaderRegistry::find(const QString &id) const
+{
+    for (const auto &r : m_readers)
+        if (r->id() == id)
+            return r.get();
+    return nullptr;
+}
+
+std::vector<ReaderRegistry::Candidate> ReaderRegistry::candidates(const Source &source) const
+{
+    std::vector<Candidate> out;
+    for (const auto &r : m_readers) {
+        auto p = r->probe(source);
+        if (p.score > 0)
+            out.push_back({r.get(), p});
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Candidate &a, const Candidate &b) {
+        return a.probe.score > b.probe.score;
+    });
+    return out;
+}
+
+Result<OpenResult> ReaderRegistry::open(const QString &path, const JobContext &job) const
+{
+    const Source s = Source::fromPath(path);
+    if (s.kind() == Source::Kind::Missing)
+        return makeError(LoadError::Code::NotFound, s.path(), {},
+                         QStringLiteral("a file, folder or checkpoint prefix"),
+                         QStringLiteral("nothing at this path"));
+    return openSource(s, job);
+}
+
+Result<OpenResult> ReaderRegistry::openSource(const Source &source, const JobContext &job) const
+{
+    const auto cands = candidates(source);
+    QStringList failures;
+    std::optional<LoadError> best;
+    for (const auto &c : cands) {
+        if (job.cancelled())
+            return makeError(LoadError::Code::Cancelled, source.path(), {}, {});
+        auto r = c.reader->open(source, job);
+        if (r.ok()) {
+            auto res = std::move(r).value();
+            if (res.readerId.isEmpty())
+                res.readerId = c.reader->id();
+            if (res.path.isEmpty())
+                res.path = source.path();
+            if (source.kind() == Source::Kind::Directory) {
+                // The rest of a run folder: logs, other model files, sub-runs.
+                auto rest = scanDirectory(source, job, 0);
+                QSet<QString> consumed(res.consumedFiles.begin(), res.consumedFiles.end());
+                if (rest.ok()) {
+                    for (auto &cp : rest->checkpoints) {
+                        if (!consumed.contains(cp->index().path))
+                            res.checkpoints.push_back(cp);
+                    }
+                    for (const auto &p : rest->problems)
+                        if (!consumed.contains(p.file))
+                            res.problems << p;
+                }
+                if (res.checkpoints.size() > 1)
+                    res.kind = QStringLiteral("run");
+            }
+            return res;
+        }
+        if (!best)
+            best = r.error();
+        failures << c.reader->displayName() + QLatin1String(": ") + r.error().message();
+    }
+    if (source.kind() == Source::Kind::Directory && !best)
+        return scanDirectory(source, job, 0);
+    if (best) {
+        if (failures.size() > 1)
+            best->detail = QStringLiteral("every reader failed: ") + failures.join(QLatin1String("; "));
+        return *best;
+    }
+    const QString what = describeUnknown(source);
+    QString found = what;
+    if (found.isEmpty()) {
+        const QByteArray head = source.head(16);
+        found = head.isEmpty() ? QStringLiteral("an empty file")
+                               : QStringLiteral("first bytes %1").arg(QString::fromLatin1(
+                                     head.toHex(' ')));
+    }
+    return makeError(source.size() == 0 && source.kind() == Source::Kind::File
+                         ? LoadError::Code::Empty
+                         : LoadError::Code::UnknownFormat,
+                     source.path(), {}, QStringLiteral("a checkpoint or weight file"), found);
+}
+
+Result<OpenResult> ReaderRegistry::scanDirectory(const Source &source, const JobContext &job,
+                                                 int depth) const
+{
+    OpenResult res;
+    res.path = source.path();
+    res.kind = QStringLiteral("run");
+    QSet<QString> consumed;
+    const QStringList entries = source.entries();
+    // Folders that a reader claims as a whole go first, so their files are not opened twice.
+    QStringList files, dirs;
+    for (const auto &e : entries) {
+        const QString full = source.path() + QLatin1Char('/') + e;
+        (QFileInfo(full).isDir() ? dirs : files) << full;
+    }
+    auto absorb = [&](OpenResult &&sub, const QString &under) {
+        for (const auto &f : sub.consumedFiles)
+            consumed.insert(f);
+        for (auto &cp : sub.checkpoints) {
+            consumed.insert(cp->index().path);
+            res.checkpoints.push_back(cp);
+        }
+        Q_UNUSED(under);
+        res.problems << sub.problems;
+    };
+    for (const auto &d : dirs) {
+        if (job.cancelled())
+            return makeError(LoadError::Code::Cancelled, source.path(), {}, {});
+        const Source sub = Source::fromPath(d);
+        const auto cands = candidates(sub);
+        bool opened = false;
+        for (const auto &c : cands) {
+            auto r = c.reader->open(sub, job);
+            if (r.ok()) {
+                absorb(std::move(r).value(), d);
+                opened = true;
+                break;
+            }
+            res.problems << Problem{Problem::Severity::Warning, d, {}, r.error().message()};
+            break;
+        }
+        if (!opened && depth + 1 < kMaxScanDepth) {
+            auto r = scanDirectory(sub, job, depth + 1);
+            if (r.ok())
+                absorb(std::move(r).value(), d);
+        }
+    }
+    for (const auto &f : files) {
+        if (consumed.contains(f))
+            continue;
+        if (job.cancelled())
+            return makeError(LoadError::Code::Cancelled, source.path(), {}, {});
+        const Source sub = Source::fromPath(f);
+        const auto cands = candidates(sub);
+        if (cands.empty() || cands.front().probe.score < kClaimScore)
+            continue;
+        auto r = cands.front().reader->open(sub, job);
+        if (r.ok())
+            absorb(std::move(r).value(), f);
+        else
+            res.problems << Problem{Problem::Severity::Warning, f, {}, r.error().message()};
+    }
+    res.consumedFiles = QStringList(consumed.begin(), consumed.end());
+    if (res.checkpoints.empty()) {
+        return makeError(LoadError::Code::UnknownFormat, source.path(), {},
+                         QStringLiteral("a checkpoint, SavedModel or weight file in this folder"),
+                         QStringLiteral("none"));
+    }
+    for (auto &p : res.problems)
+        if (p.file.isEmpty())
+            p.file = source.path();
+    return res;
+}
+
+QString ReaderRegistry::describeUnknown(const Source &source)
+{
+    const QString name = source.fileName();
+    if (source.kind() == Source::Kind::Directory)
+        return QStringLiteral("a folder with no checkpoint in it");
+    if (name.contains(QLatin1String("tfevents")))
+        return QStringLiteral("a TensorBoard event file (training log, no weights)");
+    if (name == QLatin1String("checkpoint"))
+        return QStringLiteral("a TensorFlow checkpoint state file (open its folder instead)");
+    if (name.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive))
+        return QStringLiteral("a CSV file (training log, no weights)");
+    if (name.endsWith(QLatin1String(".pbtxt")))
+        return QStringLiteral("a text-format protobuf (graph definition, no weights)");
+    if (name.endsWith(QLatin1String(".json")))
+        return QStringLiteral("a JSON file (configuration, no weights)");
+    const QByteArray head = source.head(8);
+    if (head.startsWith("PK\x03\x04"))
+        return QStringLiteral("a zip archive with no model files WeightLens knows");
+    return {};
+}
+
+const ReaderRegistry &ReaderRegistry::builtin()
+{
+    static const ReaderRegistry registry = [] {
+        ReaderRegistry r;
+        registerBuiltinReaders(r);
+        return r;
+    }();
+    return registry;
+}
+
+} // namespace wl

@@ -1,0 +1,137 @@
+#include "mappedfile.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+#include <algorithm>
+#include <cerrno>
+#include <numeric>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace wl {
+namespace {
+
+struct Fd {
+    int fd = -1;
+    ~Fd()
+    {
+        if (fd >= 0)
+            ::close(fd);
+    }
+};
+
+LoadError openError(const QString &path)
+{
+    int err = errno;
+    auto code = err == ENOENT ? LoadError::Code::NotFound : LoadError::Code::Unreadable;
+    return makeError(code, path, {}, {}, {}, QString::fromLocal8Bit(std::strerror(err)));
+}
+
+std::size_t pageSize()
+{
+    static const std::size_t p = std::size_t(::sysconf(_SC_PAGESIZE));
+    return p;
+}
+
+} // namespace
+
+Result<std::shared_ptr<const MappedFile>> MappedFile::open(const QString &path)
+{
+    Fd f;
+    f.fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (f.fd < 0)
+        return openError(path);
+    struct stat st {};
+    if (::fstat(f.fd, &st) != 0)
+        return openError(path);
+    if (S_ISDIR(st.st_mode))
+        return makeError(LoadError::Code::Unreadable, path, {}, QStringLiteral("a file"),
+                         QStringLiteral("a directory"));
+    std::shared_ptr<MappedFile> m(new MappedFile);
+    m->m_path = path;
+    m->m_size = std::size_t(st.st_size);
+    if (m->m_size == 0)
+        return std::shared_ptr<const MappedFile>(std::move(m));
+    void *p = ::mmap(nullptr, m->m_size, PROT_READ, MAP_PRIVATE, f.fd, 0);
+    if (p == MAP_FAILED)
+        return openError(path);
+    m->m_map = p;
+    m->m_data = static_cast<const std::uint8_t *>(p);
+    return std::shared_ptr<const MappedFile>(std::move(m));
+}
+
+MappedFile::~MappedFile()
+{
+    if (m_map)
+        ::munmap(m_map, m_size);
+}
+
+Status streamFileRange(const QString &path, std::int64_t offset, std::int64_t size,
+                       std::size_t window, std::size_t align, const ChunkSink &sink)
+{
+    if (offset < 0 || size < 0)
+        return makeError(LoadError::Code::Corrupt, path, QStringLiteral("offset %1").arg(offset),
+                         QStringLiteral("a non-negative byte range"),
+                         QStringLiteral("size %1").arg(size));
+    if (size == 0)
+        return Ok{};
+    Fd f;
+    f.fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (f.fd < 0)
+        return openError(path);
+    struct stat st {};
+    if (::fstat(f.fd, &st) != 0)
+        return openError(path);
+    if (offset > st.st_size || size > st.st_size - offset)
+        return makeError(LoadError::Code::Truncated, path, QStringLiteral("offset %1").arg(offset),
+                         QStringLiteral("%1 bytes").arg(size),
+                         QStringLiteral("file ends at %1").arg(qint64(st.st_size)));
+    if (align == 0)
+        align = 1;
+    const std::size_t page = pageSize();
+    window = std::max(window, page * 4);
+    window -= window % (align * page / std::gcd(align, page));
+    if (window == 0)
+        window = align * page / std::gcd(align, page);
+
+    std::int64_t done = 0;
+    while (done < size) {
+        const std::int64_t pos = offset + done;
+        const std::int64_t mapStart = pos - pos % std::int64_t(page);
+        const std::size_t lead = std::size_t(pos - mapStart);
+        std::size_t len = std::size_t(std::min<std::int64_t>(size - done, std::int64_t(window)));
+        if (std::int64_t(len) < size - done)
+            len -= len % align;
+        void *p = ::mmap(nullptr, lead + len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f.fd,
+                         off_t(mapStart));
+        if (p == MAP_FAILED)
+            return openError(path);
+        ::madvise(p, lead + len, MADV_SEQUENTIAL);
+        const bool more = sink(static_cast<const std::uint8_t *>(p) + lead, len);
+        ::munmap(p, lead + len);
+        if (!more)
+            break;
+        done += std::int64_t(len);
+    }
+    return Ok{};
+}
+
+Result<QByteArray> readFileBytes(const QString &path, std::int64_t offset, std::int64_t n)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return makeError(f.exists() ? LoadError::Code::Unreadable : LoadError::Code::NotFound,
+                         path, {}, {}, {}, f.errorString());
+    if (offset < 0)
+        offset = std::max<std::int64_t>(0, f.size() + offset);
+    if (!f.seek(offset))
+        return makeError(LoadError::Code::Truncated, path, QStringLiteral("offset %1").arg(offset),
+                         QStringLiteral("readable bytes"), {}, f.errorString());
+    return f.read(n);
+}
+
+} // namespace wl

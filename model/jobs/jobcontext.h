@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QString>
+#include <atomic>
+#include <functional>
+
+namespace wl {
+
+// Cancellation and progress for long work; shared by readers, statistics and writers.
+class JobContext
+{
+public:
+    using ProgressFn = std::function<void(double fraction, const QString &phase)>;
+
+    JobContext() = default;
+    explicit JobContext(const std::atomic<bool> *cancel, ProgressFn progress = {})
+        : m_cancel(cancel), m_progress(std::move(progress))
+    {
+    }
+
+    bool cancelled() const { return m_cancel && m_cancel->load(std::memory_order_relaxed); }
+    void progress(double fraction, const QString &phase = {}) const
+    {
+        if (m_progress)
+            m_progress(fraction, phase);
+    }
+
+    // A context that never cancels and reports nowhere.
+    static JobContext &none()
+    {
+        static JobContext ctx;
+        return ctx;
+    }
+
+private:
+    const std::atomic<bool> *m_cancel = nullptr;
+    ProgressFn m_progress;
+};
+
+} // namespace wl

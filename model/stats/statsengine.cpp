@@ -1,0 +1,253 @@
+#include "statsengine.h"
+
+#include "io/crc32c.h"
+
+#include <QCryptographicHash>
+#include <QThread>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+namespace wl {
+namespace {
+
+// One unit of work: a byte range of one tensor (the whole tensor when not split).
+struct Piece {
+    int slot = 0; // position in the reports vector
+    std::int64_t begin = 0;
+    std::int64_t end = 0;
+    bool whole = true;
+};
+
+struct PieceResult {
+    StatsAccumulator stats{DType::Invalid};
+    std::uint32_t crc = 0;
+    std::optional<HistogramAccumulator> hist;
+    QString error;
+};
+
+struct TensorWork {
+    int index = -1;
+    bool rawNumeric = false;
+    std::vector<int> pieces; // indexes into the piece list
+    std::atomic<int> remaining{0};
+};
+
+bool isRawNumeric(const TensorInfo &t)
+{
+    return t.location.storage == TensorLocation::Storage::Raw && dtypeIsNumeric(t.dtype) &&
+           dtypeSize(t.dtype) > 0 && !t.location.bigEndian;
+}
+
+void runParallel(int threads, std::size_t n, const std::function<void(std::size_t)> &fn)
+{
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+        for (std::size_t i = next++; i < n; i = next++)
+            fn(i);
+    };
+    const int extra = std::max(0, std::min<int>(threads, int(n)) - 1);
+    std::vector<std::thread> pool;
+    pool.reserve(std::size_t(extra));
+    for (int i = 0; i < extra; ++i)
+        pool.emplace_back(worker);
+    worker();
+    for (auto &t : pool)
+        t.join();
+}
+
+} // namespace
+
+QVector<TensorReport> computeStats(const Checkpoint &checkpoint, QVector<int> tensors,
+                                   const StatsRequest &request, const JobContext &job,
+                                   const std::function<void(const TensorReport &)> &onEach)
+{
+    const auto &index = checkpoint.index();
+    if (tensors.isEmpty()) {
+        tensors.reserve(index.tensors.size());
+        for (int i = 0; i < index.tensors.size(); ++i)
+            tensors << i;
+    }
+    const int threads =
+        request.threads > 0 ? request.threads : std::max(1, QThread::idealThreadCount());
+
+    QVector<TensorReport> reports(tensors.size());
+    std::vector<TensorWork> work(std::size_t(tensors.size()));
+    std::vector<Piece> pieces;
+    for (int s = 0; s < tensors.size(); ++s) {
+        const int ti = tensors[s];
+        reports[s].tensor = ti;
+        work[std::size_t(s)].index = ti;
+        const auto &t = index.tensors[ti];
+        const bool raw = isRawNumeric(t);
+        work[std::size_t(s)].rawNumeric = raw;
+        const std::int64_t size = t.location.size;
+        const std::int64_t item = std::max(1, dtypeSize(t.dtype));
+        // Hashing is sequential, so a hashed tensor stays whole.
+        const bool split = raw && !request.hash && size > std::int64_t(request.splitBytes);
+        if (!split) {
+            work[std::size_t(s)].pieces.push_back(int(pieces.size()));
+            pieces.push_back({s, 0, size, true});
+            continue;
+        }
+        std::int64_t step = std::int64_t(request.splitBytes);
+        step -= step % item;
+        for (std::int64_t b = 0; b < size; b += step) {
+            work[std::size_t(s)].pieces.push_back(int(pieces.size()));
+            pieces.push_back({s, b, std::min(size, b + step), false});
+        }
+    }
+
+    std::vector<PieceResult> results(pieces.size());
+    std::vector<QByteArray> digests(std::size_t(tensors.size()));
+    std::vector<ChecksumState> checks(std::size_t(tensors.size()), ChecksumState::NotChecked);
+    std::atomic<std::int64_t> bytesDone{0};
+    std::int64_t bytesTotal = 0;
+    for (const auto &p : pieces)
+        bytesTotal += p.end - p.begin;
+    bytesTotal *= request.bins > 0 ? 2 : 1;
+    std::mutex progressMutex;
+    auto reportProgress = [&](std::int64_t add, const QString &phase) {
+        const auto done = bytesDone += add;
+        std::lock_guard lock(progressMutex);
+        job.progress(bytesTotal > 0 ? double(done) / double(bytesTotal) : 1.0, phase);
+    };
+
+    StreamOptions stream;
+    stream.window = request.window;
+    stream.verifyChecksum = request.verifyChecksum;
+
+    // Pass 1: moments, checksums, digests.
+    runParallel(threads, pieces.size(), [&](std::size_t pi) {
+        const Piece &p = pieces[pi];
+        auto &res = results[pi];
+        if (job.cancelled()) {
+            res.error = QStringLiteral("cancelled");
+            return;
+        }
+        const auto &t = index.tensors[work[std::size_t(p.slot)].index];
+        res.stats = StatsAccumulator(t.dtype);
+        QCryptographicHash sha(QCryptographicHash::Sha256);
+        const bool numeric = dtypeIsNumeric(t.dtype) && dtypeSize(t.dtype) > 0;
+        auto sink = [&](const std::uint8_t *d, std::size_t n) {
+            if (numeric)
+                res.stats.add(d, n);
+            if (request.hash)
+                sha.addData(QByteArrayView(reinterpret_cast<const char *>(d), qsizetype(n)));
+            return !job.cancelled();
+        };
+        if (work[std::size_t(p.slot)].rawNumeric) {
+            const std::size_t item = std::size_t(dtypeSize(t.dtype));
+            auto st = streamFileRange(t.location.file, t.location.offset + p.begin,
+                                      p.end - p.begin, request.window, item,
+                                      [&](const std::uint8_t *d, std::size_t n) {
+                                          if (t.location.maskedCrc32c && request.verifyChecksum)
+                                              res.crc = crc32cExtend(res.crc, d, n);
+                                          return sink(d, n);
+                                      });
+            if (!st.ok())
+                res.error = st.error().message();
+            else if (p.whole && t.location.maskedCrc32c && request.verifyChecksum)
+                checks[std::size_t(p.slot)] = crc32cMask(res.crc) == *t.location.maskedCrc32c
+                                                  ? ChecksumState::Ok
+                                                  : ChecksumState::Mismatch;
+            else if (p.whole)
+                checks[std::size_t(p.slot)] = ChecksumState::None;
+        } else {
+            auto r = checkpoint.streamTensor(work[std::size_t(p.slot)].index, sink, stream);
+            if (!r.ok())
+                res.error = r.error().message();
+            else
+                checks[std::size_t(p.slot)] = r.value();
+        }
+        if (request.hash && res.error.isEmpty())
+            digests[std::size_t(p.slot)] = sha.result();
+        reportProgress(p.end - p.begin, QStringLiteral("statistics"));
+    });
+
+    // Merge pieces in order.
+    for (int s = 0; s < tensors.size(); ++s) {
+        auto &rep = reports[s];
+        const auto &w = work[std::size_t(s)];
+        const auto &t = index.tensors[w.index];
+        StatsAccumulator acc(t.dtype);
+        std::uint32_t crc = 0;
+        for (int pi : w.pieces) {
+            if (!results[std::size_t(pi)].error.isEmpty() && rep.error.isEmpty())
+                rep.error = results[std::size_t(pi)].error;
+            acc.merge(results[std::size_t(pi)].stats);
+            const auto &p = pieces[std::size_t(pi)];
+            crc = p.begin == 0 ? results[std::size_t(pi)].crc
+                               : crc32cCombine(crc, results[std::size_t(pi)].crc,
+                                               std::uint64_t(p.end - p.begin));
+        }
+        if (w.pieces.size() > 1 && t.location.maskedCrc32c && request.verifyChecksum)
+            checks[std::size_t(s)] = crc32cMask(crc) == *t.location.maskedCrc32c
+                                         ? ChecksumState::Ok
+                                         : ChecksumState::Mismatch;
+        rep.checksum = checks[std::size_t(s)];
+        rep.sha256 = digests[std::size_t(s)];
+        if (rep.error.isEmpty() && dtypeIsNumeric(t.dtype) && dtypeSize(t.dtype) > 0) {
+            rep.stats = acc.result();
+            rep.reduced = true;
+        } else {
+            rep.stats.count = t.numElements();
+        }
+    }
+
+    // Pass 2: histograms over each tensor's [min, max].
+    if (request.bins > 0) {
+        runParallel(threads, pieces.size(), [&](std::size_t pi) {
+            const Piece &p = pieces[pi];
+            const auto &rep = reports[p.slot];
+            if (!rep.reduced || job.cancelled())
+                return;
+            const auto &t = index.tensors[rep.tensor];
+            const auto [lo, hi] = histogramRange(rep.stats);
+            auto &h = results[pi].hist.emplace(t.dtype, lo, hi, request.bins);
+            auto sink = [&](const std::uint8_t *d, std::size_t n) {
+                h.add(d, n);
+                return !job.cancelled();
+            };
+            StreamOptions noCrc = stream;
+            noCrc.verifyChecksum = false;
+            if (work[std::size_t(p.slot)].rawNumeric)
+                (void)streamFileRange(t.location.file, t.location.offset + p.begin,
+                                      p.end - p.begin, request.window,
+                                      std::size_t(dtypeSize(t.dtype)), sink);
+            else
+                (void)checkpoint.streamTensor(rep.tensor, sink, noCrc);
+            reportProgress(p.end - p.begin, QStringLiteral("histograms"));
+        });
+        for (int s = 0; s < tensors.size(); ++s) {
+            auto &rep = reports[s];
+            if (!rep.reduced)
+                continue;
+            std::optional<HistogramAccumulator> merged;
+            for (int pi : work[std::size_t(s)].pieces) {
+                auto &h = results[std::size_t(pi)].hist;
+                if (!h)
+                    continue;
+                if (!merged)
+                    merged = *h;
+                else
+                    merged->merge(*h);
+            }
+            if (merged)
+                rep.stats.histogram = merged->result();
+        }
+    }
+
+    if (job.cancelled())
+        for (auto &rep : reports)
+            if (rep.error.isEmpty() && !rep.reduced && rep.sha256.isEmpty())
+                rep.error = QStringLiteral("cancelled");
+    if (onEach)
+        for (const auto &rep : reports)
+            onEach(rep);
+    return reports;
+}
+
+} // namespace wl

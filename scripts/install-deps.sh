@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages WeightLens builds, tests and runs with. Run as root.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+    cmake ninja-build g++ pkg-config \
+    qt6-base-dev qt6-base-dev-tools qt6-svg-dev libgl-dev \
+    libqcustomplot-dev libqcustomplot2.1-qt6 \
+    libhdf5-dev hdf5-tools \
+    libprotobuf-dev protobuf-compiler \
+    libleveldb-dev libsnappy-dev \
+    libisal-dev libzip-dev libhwy-dev libbenchmark-dev \
+    xvfb xauth imagemagick fonts-dejavu-core >/dev/null
+echo "install-deps: all packages present"

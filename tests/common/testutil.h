@@ -1,0 +1,63 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QString>
+#include <QTest>
+
+namespace wl::test {
+
+inline QString corpusDir() { return QStringLiteral(WEIGHTLENS_CORPUS_DIR); }
+
+inline QString corpus(const QString &relative)
+{
+    return QDir::cleanPath(corpusDir() + QLatin1Char('/') + relative);
+}
+
+inline QJsonObject loadJson(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+// Skips the calling test when the shared corpus is not beside the checkout.
+#define WL_REQUIRE_CORPUS()                                                                        \
+    do {                                                                                           \
+        if (!QDir(wl::test::corpusDir()).exists())                                                 \
+            QFAIL(qPrintable(QStringLiteral("corpus not found at ") + wl::test::corpusDir()));    \
+    } while (0)
+
+struct ProcessResult {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+// Runs the weightlens binary with arguments and no standard input.
+inline ProcessResult runWeightLens(const QStringList &args, int timeoutMs = 120000)
+{
+    QProcess p;
+    p.setProgram(QStringLiteral(WEIGHTLENS_BINARY));
+    p.setArguments(args);
+    p.setStandardInputFile(QProcess::nullDevice());
+    p.start();
+    ProcessResult r;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out";
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+} // namespace wl::test

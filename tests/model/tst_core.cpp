@@ -1,0 +1,153 @@
+#include "core/dtype.h"
+#include "core/shape.h"
+#include "io/crc32c.h"
+#include "stats/kernels.h"
+#include "stats/tensorstats.h"
+
+#include <QTest>
+#include <cmath>
+#include <limits>
+#include <random>
+
+using namespace wl;
+
+class TestCore : public QObject
+{
+    Q_OBJECT
+private slots:
+    void crcCheckValue()
+    {
+        QCOMPARE(crc32c("123456789", 9), 0xE3069283u);
+        QCOMPARE(crc32cMask(0xE3069283u), 0xC78AB0E5u);
+        QCOMPARE(crc32cUnmask(0xC78AB0E5u), 0xE3069283u);
+    }
+
+    void crcCombineEqualsWhole()
+    {
+        std::mt19937 rng(7);
+        QByteArray data(100000, Qt::Uninitialized);
+        for (auto &c : data)
+            c = char(rng());
+        const auto whole = crc32c(data.constData(), std::size_t(data.size()));
+        for (int cut : {0, 1, 4096, 77777, 100000}) {
+            const auto a = crc32c(data.constData(), std::size_t(cut));
+            const auto b = crc32c(data.constData() + cut, std::size_t(data.size() - cut));
+            QCOMPARE(crc32cCombine(a, b, std::uint64_t(data.size() - cut)), whole);
+        }
+    }
+
+    void tensorFlowDTypes()
+    {
+        QCOMPARE(dtypeFromTensorFlow(1), DType::Float32);
+        QCOMPARE(dtypeFromTensorFlow(14), DType::BFloat16);
+        QCOMPARE(dtypeFromTensorFlow(19), DType::Float16);
+        QCOMPARE(dtypeFromTensorFlow(101), DType::Float32);
+        QCOMPARE(dtypeFromTensorFlow(999), DType::Unknown);
+        QCOMPARE(dtypeName(DType::Float32), QStringLiteral("float32"));
+        QCOMPARE(tensorFlowDTypeName(101), QStringLiteral("DT_FLOAT_REF"));
+        QCOMPARE(tensorFlowDTypeName(77), QStringLiteral("unknown dtype 77"));
+        QCOMPARE(dtypeSize(DType::Complex128), 16);
+    }
+
+    void shapes()
+    {
+        Shape s{{5, 5, 1, 4}};
+        QCOMPARE(s.numElements().value(), std::int64_t(100));
+        QCOMPARE(s.toString(), QStringLiteral("[5, 5, 1, 4]"));
+        QCOMPARE(Shape{}.numElements().value(), std::int64_t(1));
+        QVERIFY(!Shape({{-1, 4}}).numElements());
+        QVERIFY(!Shape({{std::int64_t(1) << 40, std::int64_t(1) << 40}}).numElements());
+    }
+
+    // The spec's example: [1, NaN, +Inf, -Inf, 3].
+    void nonFiniteStats()
+    {
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        const float inf = std::numeric_limits<float>::infinity();
+        const float v[] = {1, nan, inf, -inf, 3};
+        StatsAccumulator acc(DType::Float32);
+        acc.add(v, sizeof v);
+        const auto s = acc.result();
+        QCOMPARE(s.count, std::int64_t(5));
+        QCOMPARE(s.nan, std::int64_t(1));
+        QCOMPARE(s.inf, std::int64_t(2));
+        QCOMPARE(*s.min, 1.0);
+        QCOMPARE(*s.max, 3.0);
+        QCOMPARE(*s.mean, 2.0);
+        QCOMPARE(*s.std, 1.0);
+        QCOMPARE(s.l2, std::sqrt(10.0));
+    }
+
+    void emptyAndAllNan()
+    {
+        StatsAccumulator acc(DType::Float64);
+        QVERIFY(!acc.result().mean);
+        const double v[] = {std::numeric_limits<double>::quiet_NaN()};
+        acc.add(v, sizeof v);
+        QVERIFY(!acc.result().min);
+        QCOMPARE(acc.result().nan, std::int64_t(1));
+    }
+
+    // Merged pieces equal one pass, and both equal a two-pass computation.
+    void mergeMatchesTwoPass()
+    {
+        std::mt19937 rng(1);
+        std::normal_distribution<float> dist(1000.0f, 0.01f);
+        std::vector<float> v(10001);
+        for (auto &x : v)
+            x = dist(rng);
+        double sum = 0;
+        for (float x : v)
+            sum += x;
+        const double mean = sum / double(v.size());
+        double ss = 0;
+        for (float x : v)
+            ss += (x - mean) * (x - mean);
+        const double sd = std::sqrt(ss / double(v.size()));
+
+        StatsAccumulator a(DType::Float32), b(DType::Float32), whole(DType::Float32);
+        a.add(v.data(), 4 * 3333);
+        b.add(v.data() + 3333, 4 * (v.size() - 3333));
+        a.merge(b);
+        whole.add(v.data(), 4 * v.size());
+        for (const auto &s : {a.result(), whole.result()}) {
+            QVERIFY(std::abs(*s.mean - mean) <= 1e-12 * mean);
+            QVERIFY(std::abs(*s.std - sd) <= 1e-6 * sd);
+        }
+    }
+
+    void halfAndBfloat()
+    {
+        QCOMPARE(kernels::halfToDouble(0x3C00), 1.0);
+        QCOMPARE(kernels::halfToDouble(0xC000), -2.0);
+        QCOMPARE(kernels::halfToDouble(0x0001), std::ldexp(1.0, -24));
+        QVERIFY(std::isinf(kernels::halfToDouble(0x7C00)));
+        QVERIFY(std::isnan(kernels::halfToDouble(0x7E00)));
+        QCOMPARE(kernels::bfloat16ToDouble(0x3F80), 1.0);
+        QCOMPARE(kernels::bfloat16ToDouble(0xC040), -3.0);
+    }
+
+    void histogramBins()
+    {
+        const float v[] = {0, 0.1f, 0.5f, 0.99f, 1.0f, std::numeric_limits<float>::quiet_NaN()};
+        HistogramAccumulator h(DType::Float32, 0.0, 1.0, 4);
+        h.add(v, sizeof v);
+        const auto r = h.result();
+        QCOMPARE(r.counts, (std::vector<std::uint64_t>{2, 0, 1, 2}));
+    }
+
+    void integerStats()
+    {
+        const std::int64_t v[] = {-3, 0, 5};
+        StatsAccumulator acc(DType::Int64);
+        acc.add(v, sizeof v);
+        const auto s = acc.result();
+        QCOMPARE(*s.min, -3.0);
+        QCOMPARE(*s.max, 5.0);
+        QCOMPARE(s.zeros, std::int64_t(1));
+        QCOMPARE(s.nan, std::int64_t(0));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCore)
+#include "tst_core.moc"
