@@ -172,6 +172,8 @@ int lsOrStats(const QStringList &args, bool stats)
         printProblems(input, opened->problems);
         if (o.json && !opened->summary.isEmpty() && !stats)
             printJson(opened->summary);
+        if (!o.json && !opened->summaryText.isEmpty())
+            out() << opened->summaryText << (opened->summaryText.endsWith('\n') ? "" : "\n");
         for (const auto &cp : opened->checkpoints) {
             const auto &idx = cp->index();
             const QString label = checkpointLabel(input, *cp);
@@ -188,6 +190,8 @@ int lsOrStats(const QStringList &args, bool stats)
                       << ", " << selected.size() << " tensors)\n";
                 for (const auto &[k, v] : idx.metadata)
                     out() << "  " << k << ": " << v << "\n";
+                if (!idx.summaryText.isEmpty())
+                    out() << idx.summaryText << (idx.summaryText.endsWith('\n') ? "" : "\n");
             }
             if (!stats) {
                 for (int i : selected) {

@@ -21,6 +21,7 @@ struct CheckpointIndex {
     QVector<TensorInfo> tensors;
     QList<QPair<QString, QString>> metadata; // shown in the Overview, printed by `ls`
     QJsonObject summary; // format-specific structure: layer table, signatures, object graph
+    QString summaryText; // the same for people: printed by `ls`, shown in the Overview
     Problems problems;
     std::optional<std::int64_t> step; // training step or save counter when known
 

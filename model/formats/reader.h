@@ -27,6 +27,7 @@ struct OpenResult {
     QString latest;                // displayName of the newest checkpoint, when known
     QStringList consumedFiles;     // absolute paths this open accounted for
     QJsonObject summary;           // source-level facts (state file, signatures)
+    QString summaryText;           // the same for people
     Problems problems;
 };
 
