@@ -5,15 +5,20 @@
 #include <QSet>
 #include <algorithm>
 
-namespace wl {
-namespace {
+namespace wl
+{
+namespace
+{
 
 constexpr int kMaxScanDepth = 3;
 constexpr int kClaimScore = 50; // what a file inside a scanned folder needs to be opened
 
 } // namespace
 
-void ReaderRegistry::add(std::unique_ptr<Reader> reader) { m_readers.push_back(std::move(reader)); }
+void ReaderRegistry::add(std::unique_ptr<Reader> reader)
+{
+    m_readers.push_back(std::move(reader));
+}
 
 const Reader *ReaderRegistry::find(const QString &id) const
 {
@@ -63,18 +68,16 @@ Result<OpenResult> ReaderRegistry::openSource(const Source &source, const JobCon
             if (res.path.isEmpty())
                 res.path = source.path();
             if (source.kind() == Source::Kind::Directory) {
-                // The rest of a run folder: logs, other model files, sub-runs.
-                auto rest = scanDirectory(source, job, 0);
+                // The rest of a run folder: other model files and sub-runs.
                 QSet<QString> consumed(res.consumedFiles.begin(), res.consumedFiles.end());
-                if (rest.ok()) {
-                    for (auto &cp : rest->checkpoints) {
-                        if (!consumed.contains(cp->index().path))
-                            res.checkpoints.push_back(cp);
-                    }
-                    for (const auto &p : rest->problems)
-                        if (!consumed.contains(p.file))
-                            res.problems << p;
-                }
+                for (const auto &cp : res.checkpoints)
+                    consumed.insert(cp->index().path);
+                OpenResult rest;
+                scanInto(source, job, 0, rest, consumed);
+                for (auto &cp : rest.checkpoints)
+                    res.checkpoints.push_back(cp);
+                res.problems << rest.problems;
+                res.consumedFiles = QStringList(consumed.begin(), consumed.end());
                 if (res.checkpoints.size() > 1)
                     res.kind = QStringLiteral("run");
             }
@@ -84,20 +87,28 @@ Result<OpenResult> ReaderRegistry::openSource(const Source &source, const JobCon
             best = r.error();
         failures << c.reader->displayName() + QLatin1String(": ") + r.error().message();
     }
-    if (source.kind() == Source::Kind::Directory && !best)
-        return scanDirectory(source, job, 0);
+    if (source.kind() == Source::Kind::Directory) {
+        auto scanned = scanDirectory(source, job, 0);
+        if (scanned.ok() || !best) {
+            if (scanned.ok() && best)
+                scanned->problems.prepend(
+                    Problem{Problem::Severity::Warning, source.path(), {}, best->message()});
+            return scanned;
+        }
+    }
     if (best) {
         if (failures.size() > 1)
-            best->detail = QStringLiteral("every reader failed: ") + failures.join(QLatin1String("; "));
+            best->detail =
+                QStringLiteral("every reader failed: ") + failures.join(QLatin1String("; "));
         return *best;
     }
     const QString what = describeUnknown(source);
     QString found = what;
     if (found.isEmpty()) {
         const QByteArray head = source.head(16);
-        found = head.isEmpty() ? QStringLiteral("an empty file")
-                               : QStringLiteral("first bytes %1").arg(QString::fromLatin1(
-                                     head.toHex(' ')));
+        found = head.isEmpty()
+                    ? QStringLiteral("an empty file")
+                    : QStringLiteral("first bytes %1").arg(QString::fromLatin1(head.toHex(' ')));
     }
     return makeError(source.size() == 0 && source.kind() == Source::Kind::File
                          ? LoadError::Code::Empty
@@ -112,70 +123,73 @@ Result<OpenResult> ReaderRegistry::scanDirectory(const Source &source, const Job
     res.path = source.path();
     res.kind = QStringLiteral("run");
     QSet<QString> consumed;
-    const QStringList entries = source.entries();
-    // Folders that a reader claims as a whole go first, so their files are not opened twice.
+    scanInto(source, job, depth, res, consumed);
+    if (job.cancelled())
+        return makeError(LoadError::Code::Cancelled, source.path(), {}, {});
+    res.consumedFiles = QStringList(consumed.begin(), consumed.end());
+    if (res.checkpoints.empty()) {
+        LoadError e =
+            makeError(LoadError::Code::UnknownFormat, source.path(), {},
+                      QStringLiteral("a checkpoint, SavedModel or weight file in this folder"),
+                      QStringLiteral("none"));
+        if (!res.problems.isEmpty())
+            e.detail = res.problems.first().toString();
+        return e;
+    }
+    return res;
+}
+
+void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int depth,
+                              OpenResult &res, QSet<QString> &consumed) const
+{
     QStringList files, dirs;
-    for (const auto &e : entries) {
+    for (const auto &e : source.entries()) {
         const QString full = source.path() + QLatin1Char('/') + e;
         (QFileInfo(full).isDir() ? dirs : files) << full;
     }
-    auto absorb = [&](OpenResult &&sub, const QString &under) {
+    auto absorb = [&](OpenResult &&sub) {
         for (const auto &f : sub.consumedFiles)
             consumed.insert(f);
         for (auto &cp : sub.checkpoints) {
             consumed.insert(cp->index().path);
             res.checkpoints.push_back(cp);
         }
-        Q_UNUSED(under);
         res.problems << sub.problems;
     };
+    // Folders that a reader claims as a whole go first, so their files are not opened twice.
     for (const auto &d : dirs) {
         if (job.cancelled())
-            return makeError(LoadError::Code::Cancelled, source.path(), {}, {});
+            return;
+        if (consumed.contains(d))
+            continue;
         const Source sub = Source::fromPath(d);
         const auto cands = candidates(sub);
-        bool opened = false;
-        for (const auto &c : cands) {
-            auto r = c.reader->open(sub, job);
+        if (!cands.empty()) {
+            auto r = cands.front().reader->open(sub, job);
             if (r.ok()) {
-                absorb(std::move(r).value(), d);
-                opened = true;
-                break;
+                absorb(std::move(r).value());
+                continue;
             }
             res.problems << Problem{Problem::Severity::Warning, d, {}, r.error().message()};
-            break;
         }
-        if (!opened && depth + 1 < kMaxScanDepth) {
-            auto r = scanDirectory(sub, job, depth + 1);
-            if (r.ok())
-                absorb(std::move(r).value(), d);
-        }
+        if (depth + 1 < kMaxScanDepth)
+            scanInto(sub, job, depth + 1, res, consumed);
     }
     for (const auto &f : files) {
         if (consumed.contains(f))
             continue;
         if (job.cancelled())
-            return makeError(LoadError::Code::Cancelled, source.path(), {}, {});
+            return;
         const Source sub = Source::fromPath(f);
         const auto cands = candidates(sub);
         if (cands.empty() || cands.front().probe.score < kClaimScore)
             continue;
         auto r = cands.front().reader->open(sub, job);
         if (r.ok())
-            absorb(std::move(r).value(), f);
+            absorb(std::move(r).value());
         else
             res.problems << Problem{Problem::Severity::Warning, f, {}, r.error().message()};
     }
-    res.consumedFiles = QStringList(consumed.begin(), consumed.end());
-    if (res.checkpoints.empty()) {
-        return makeError(LoadError::Code::UnknownFormat, source.path(), {},
-                         QStringLiteral("a checkpoint, SavedModel or weight file in this folder"),
-                         QStringLiteral("none"));
-    }
-    for (auto &p : res.problems)
-        if (p.file.isEmpty())
-            p.file = source.path();
-    return res;
 }
 
 QString ReaderRegistry::describeUnknown(const Source &source)

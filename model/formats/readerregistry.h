@@ -2,6 +2,7 @@
 
 #include "reader.h"
 
+#include <QSet>
 #include <memory>
 #include <vector>
 
@@ -36,6 +37,8 @@ public:
 private:
     Result<OpenResult> openSource(const Source &source, const JobContext &job) const;
     Result<OpenResult> scanDirectory(const Source &source, const JobContext &job, int depth) const;
+    void scanInto(const Source &source, const JobContext &job, int depth, OpenResult &res,
+                  QSet<QString> &consumed) const;
     std::vector<std::unique_ptr<Reader>> m_readers;
 };
 
