@@ -8,6 +8,7 @@
 #include <QApplication>
 #endif
 
+#ifdef WEIGHTLENS_HAS_GUI
 namespace {
 
 bool haveDisplay()
@@ -17,6 +18,7 @@ bool haveDisplay()
 }
 
 } // namespace
+#endif
 
 int main(int argc, char **argv)
 {
