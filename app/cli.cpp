@@ -1,7 +1,9 @@
 #include "cli.h"
 
 #include "formats/readerregistry.h"
+#include "report/report.h"
 #include "stats/statsengine.h"
+#include "write/demo.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -9,13 +11,16 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QStandardPaths>
 #include <QTextStream>
 
 #include <cmath>
 #include <cstdio>
 
-namespace wl::cli {
-namespace {
+namespace wl::cli
+{
+namespace
+{
 
 QTextStream &out()
 {
@@ -36,7 +41,9 @@ int usage(const QString &problem = {})
     err() << "usage:\n"
              "  weightlens [PATH...]                 open the GUI\n"
              "  weightlens ls PATH [--json]\n"
-             "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N]\n";
+             "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N]\n"
+             "  weightlens report PATH... -o FILE.{md,json}\n"
+             "  weightlens demo DIR                  write the built-in demo run into DIR\n";
     err().flush();
     return 2;
 }
@@ -213,8 +220,7 @@ int lsOrStats(const QStringList &args, bool stats)
             for (const auto &r : reports) {
                 const auto &t = idx.tensors[r.tensor];
                 if (!r.error.isEmpty()) {
-                    err() << "weightlens: " << idx.path << ": " << t.key << ": " << r.error
-                          << "\n";
+                    err() << "weightlens: " << idx.path << ": " << t.key << ": " << r.error << "\n";
                     status = 1;
                 }
                 if (r.checksum == ChecksumState::Mismatch)
@@ -235,9 +241,9 @@ int lsOrStats(const QStringList &args, bool stats)
                         j[QLatin1String("l2")] = s.l2;
                     }
                     if (r.checksum == ChecksumState::Ok || r.checksum == ChecksumState::Mismatch)
-                        j[QLatin1String("checksum")] =
-                            r.checksum == ChecksumState::Ok ? QStringLiteral("ok")
-                                                            : QStringLiteral("mismatch");
+                        j[QLatin1String("checksum")] = r.checksum == ChecksumState::Ok
+                                                           ? QStringLiteral("ok")
+                                                           : QStringLiteral("mismatch");
                     if (o.hash && !r.sha256.isEmpty())
                         j[QLatin1String("sha256")] = QString::fromLatin1(r.sha256.toHex());
                     if (!s.histogram.isEmpty()) {
@@ -258,8 +264,7 @@ int lsOrStats(const QStringList &args, bool stats)
                           << t.shape.toString().leftJustified(14);
                     if (r.reduced)
                         out() << " min " << formatNumber(s.min) << " max " << formatNumber(s.max)
-                              << " mean " << formatNumber(s.mean) << " std "
-                              << formatNumber(s.std);
+                              << " mean " << formatNumber(s.mean) << " std " << formatNumber(s.std);
                     if (s.nan || s.inf)
                         out() << " nan " << s.nan << " inf " << s.inf;
                     if (o.hash && !r.sha256.isEmpty())
@@ -274,12 +279,63 @@ int lsOrStats(const QStringList &args, bool stats)
     return status;
 }
 
+int flushed(int status)
+{
+    out().flush();
+    err().flush();
+    return status;
+}
+
+int report(const QStringList &args)
+{
+    QStringList paths;
+    QString outFile;
+    for (int i = 0; i < args.size(); ++i) {
+        if (args[i] == QLatin1String("-o") || args[i] == QLatin1String("--output")) {
+            if (i + 1 >= args.size())
+                return usage(QStringLiteral("-o takes a file name"));
+            outFile = args[++i];
+        } else if (args[i].startsWith(QLatin1Char('-'))) {
+            return usage(QStringLiteral("unknown option %1").arg(args[i]));
+        } else {
+            paths << args[i];
+        }
+    }
+    if (paths.isEmpty() || outFile.isEmpty())
+        return usage(QStringLiteral("report needs at least one PATH and -o FILE"));
+    QStringList failures;
+    auto st = writeReport(paths, outFile, &failures);
+    for (const auto &f : failures)
+        err() << "weightlens: " << f << "\n";
+    if (!st.ok()) {
+        err() << "weightlens: " << st.error().message() << "\n";
+        return st.error().code == LoadError::Code::BadArgument ? 2 : 1;
+    }
+    out() << "weightlens: wrote " << outFile << "\n";
+    return failures.isEmpty() ? 0 : 1;
+}
+
+int demo(const QStringList &args)
+{
+    if (args.size() != 1)
+        return usage(QStringLiteral("demo takes one folder"));
+    auto r = writeDemo(args.first());
+    if (!r.ok()) {
+        err() << "weightlens: " << r.error().message() << "\n";
+        return 1;
+    }
+    out() << "weightlens: wrote the demo run " << r.value() << "\n";
+    return 0;
+}
+
 } // namespace
 
 bool isCommand(const QString &word)
 {
-    return word == QLatin1String("ls") || word == QLatin1String("stats") ||
-           word == QLatin1String("help") || word == QLatin1String("--help");
+    static const QStringList commands{QStringLiteral("ls"),     QStringLiteral("stats"),
+                                      QStringLiteral("report"), QStringLiteral("demo"),
+                                      QStringLiteral("help"),   QStringLiteral("--help")};
+    return commands.contains(word);
 }
 
 int run(const QStringList &args)
@@ -290,8 +346,40 @@ int run(const QStringList &args)
         return lsOrStats(rest, false);
     if (cmd == QLatin1String("stats"))
         return lsOrStats(rest, true);
+    if (cmd == QLatin1String("report"))
+        return flushed(report(rest));
+    if (cmd == QLatin1String("demo"))
+        return flushed(demo(rest));
     usage();
     return cmd == QLatin1String("help") || cmd == QLatin1String("--help") ? 0 : 2;
+}
+
+QString demoRun()
+{
+    const QString base =
+        QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + "/demo";
+    const QString run = base + QLatin1String("/mnist-mlp-run");
+    if (QFileInfo::exists(run + QLatin1String("/checkpoint")))
+        return run;
+    auto r = writeDemo(base);
+    if (!r.ok()) {
+        err() << "weightlens: " << r.error().message() << "\n";
+        err().flush();
+        return {};
+    }
+    return r.value();
+}
+
+int headlessDemo()
+{
+    const QString runDir = demoRun();
+    if (runDir.isEmpty())
+        return 1;
+    const QString reportFile =
+        QDir::current().filePath(QStringLiteral("weightlens-demo-report.md"));
+    err() << "weightlens: no display found; writing a report of the demo run instead\n";
+    err().flush();
+    return run({QStringLiteral("report"), runDir, QStringLiteral("-o"), reportFile});
 }
 
 } // namespace wl::cli

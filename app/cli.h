@@ -2,10 +2,15 @@
 
 #include <QStringList>
 
-namespace wl::cli {
+namespace wl::cli
+{
 
 // Headless commands. Returns the process exit status: 0 success, 1 an input failed, 2 usage.
 bool isCommand(const QString &word);
 int run(const QStringList &args);
+// The built-in demo run, written on first use under the application data folder; empty on failure.
+QString demoRun();
+// Without a display: a report of the demo run in the current folder.
+int headlessDemo();
 
 } // namespace wl::cli

@@ -9,7 +9,8 @@
 #endif
 
 #ifdef WEIGHTLENS_HAS_GUI
-namespace {
+namespace
+{
 
 bool haveDisplay()
 {
@@ -31,11 +32,16 @@ int main(int argc, char **argv)
         QCoreApplication::setApplicationName(QStringLiteral("WeightLens"));
         return wl::cli::run(args);
     }
+    const bool demo = args == QStringList{QStringLiteral("--demo")};
 #ifdef WEIGHTLENS_HAS_GUI
     if (haveDisplay()) {
         QApplication app(argc, argv);
         QApplication::setApplicationName(QStringLiteral("WeightLens"));
         QApplication::setOrganizationName(QStringLiteral("WeightLens"));
+        if (demo) {
+            const QString run = wl::cli::demoRun();
+            args = run.isEmpty() ? QStringList{} : QStringList{run};
+        }
         wl::MainWindow window;
         window.show();
         window.openPaths(args);
@@ -43,6 +49,10 @@ int main(int argc, char **argv)
     }
 #endif
     QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("WeightLens"));
+    QCoreApplication::setOrganizationName(QStringLiteral("WeightLens"));
+    if (demo)
+        return wl::cli::headlessDemo();
     QTextStream(stderr) << "weightlens: no display found; running headless instead of the GUI\n";
     if (args.isEmpty())
         return wl::cli::run({QStringLiteral("help")});

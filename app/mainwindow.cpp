@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
-namespace wl {
+namespace wl
+{
 
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 {
@@ -8,6 +9,9 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     resize(1200, 800);
 }
 
-void MainWindow::openPaths(const QStringList &paths) { Q_UNUSED(paths); }
+void MainWindow::openPaths(const QStringList &paths)
+{
+    Q_UNUSED(paths);
+}
 
 } // namespace wl

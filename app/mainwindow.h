@@ -2,7 +2,8 @@
 
 #include <QMainWindow>
 
-namespace wl {
+namespace wl
+{
 
 class MainWindow : public QMainWindow
 {
