@@ -1,4 +1,5 @@
 #include "readerregistry.h"
+#include "savedmodelreader.h"
 #include "tfbundlereader.h"
 
 namespace wl
@@ -8,6 +9,7 @@ namespace wl
 void registerBuiltinReaders(ReaderRegistry &registry)
 {
     registry.add(std::make_unique<TfBundleReader>());
+    registry.add(std::make_unique<SavedModelReader>());
 }
 
 } // namespace wl
