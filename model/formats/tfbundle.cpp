@@ -280,6 +280,16 @@ bool readSignedNumIncreasing(Cursor &c, std::int64_t &v)
 
 } // namespace
 
+std::optional<std::int64_t> decodeSignedNum(QByteArrayView bytes)
+{
+    Cursor c{reinterpret_cast<const std::uint8_t *>(bytes.data()),
+             reinterpret_cast<const std::uint8_t *>(bytes.data()) + bytes.size()};
+    std::int64_t v = 0;
+    if (!readSignedNumIncreasing(c, v) || c.left())
+        return std::nullopt;
+    return v;
+}
+
 bool isSliceKey(QByteArrayView key)
 {
     return !key.isEmpty() && key[0] == '\0';

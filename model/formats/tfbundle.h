@@ -59,6 +59,8 @@ struct SliceKey {
     std::vector<std::int64_t> length;
 };
 bool isSliceKey(QByteArrayView key);
+// One OrderedCode SignedNumIncreasing value that fills `bytes` exactly.
+std::optional<std::int64_t> decodeSignedNum(QByteArrayView bytes);
 std::optional<SliceKey> decodeSliceKey(QByteArrayView key);
 
 // Readable form of a binary key for messages.

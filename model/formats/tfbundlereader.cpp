@@ -264,19 +264,18 @@ ProbeResult TfBundleReader::probe(const Source &source) const
     case Source::Kind::Directory: {
         if (isVariablesFolder(source))
             return {85, QStringLiteral("SavedModel variables")};
+        // A state file alone does not make a folder ours: it may name only deleted files.
         int v1Checks = 0;
-        bool state = false;
         for (const QString &e : source.entries()) {
             if (isTempName(e))
                 continue;
             if (e.endsWith(kIndexSuffix))
                 return {70, QStringLiteral("checkpoint folder")};
-            state = state || e == kStateFile;
         }
         for (const QString &e : source.entries())
             if (v1Checks++ < 32 && mayBeV1(source.path() + QLatin1Char('/') + e))
                 return {55, QStringLiteral("checkpoint folder (legacy V1)")};
-        return {state ? 30 : 0, QStringLiteral("checkpoint folder")};
+        return {};
     }
     default:
         return {};
