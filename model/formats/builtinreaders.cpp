@@ -1,11 +1,16 @@
 #include "readerregistry.h"
 
-namespace wl {
+#include "kerasarchivereader.h"
+#include "kerash5reader.h"
+
+namespace wl
+{
 
 // One line per format. Registration is explicit: a static library drops self-registration.
 void registerBuiltinReaders(ReaderRegistry &registry)
 {
-    (void)registry;
+    registry.add(std::make_unique<KerasH5Reader>());
+    registry.add(std::make_unique<KerasArchiveReader>());
 }
 
 } // namespace wl
