@@ -475,6 +475,13 @@ Result<H5Contents> readHdf5(const h5::File &file, const std::optional<ModelConfi
     }
     if (!st)
         return st.error();
+    // A broken model_config with no weights either leaves nothing to show.
+    if (*modelConfig && !config && index.tensors.isEmpty())
+        return makeError(LoadError::Code::Corrupt, file.label(),
+                         QStringLiteral("/ attribute model_config"),
+                         QStringLiteral("a JSON model config or weights under /model_weights"),
+                         QStringLiteral("neither"),
+                         index.problems.isEmpty() ? QString() : index.problems.front().text);
     if (config) {
         facts.modelName = config->name;
         facts.modelClass = config->className;
