@@ -7,6 +7,23 @@
 
 namespace wl
 {
+namespace
+{
+
+// The superblock sits at 0 or after a user block of 512, 1024, 2048... bytes.
+bool hasSignature(const Source &source)
+{
+    if (h5::signatureOffset(source.head(4096)) >= 0)
+        return true;
+    for (qint64 off = 4096; off + 8 <= source.size(); off *= 2) {
+        auto b = readFileBytes(source.path(), off, 8);
+        if (b && b->size() == 8 && b->startsWith("\x89HDF\r\n\x1a\n"))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
 
 QStringList KerasH5Reader::filePatterns() const
 {
@@ -16,7 +33,7 @@ QStringList KerasH5Reader::filePatterns() const
 
 ProbeResult KerasH5Reader::probe(const Source &source) const
 {
-    if (source.kind() != Source::Kind::File || h5::signatureOffset(source.head(4096)) < 0)
+    if (source.kind() != Source::Kind::File || !hasSignature(source))
         return {};
     auto file = h5::File::open(source.path());
     if (!file)
@@ -39,7 +56,7 @@ Result<OpenResult> KerasH5Reader::open(const Source &source, const JobContext &j
     if (source.size() == 0)
         return makeError(LoadError::Code::Empty, path, {}, QStringLiteral("an HDF5 file"),
                          QStringLiteral("an empty file"));
-    if (h5::signatureOffset(source.head(4096)) < 0)
+    if (!hasSignature(source))
         return makeError(LoadError::Code::UnknownFormat, path, QStringLiteral("offset 0"),
                          QStringLiteral("the HDF5 signature"),
                          QString::fromLatin1(source.head(8).toHex(' ')));

@@ -27,7 +27,8 @@ herr_t firstErrorText(unsigned n, const H5E_error2_t *e, void *data)
 QString libraryMessage()
 {
     QString text;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, firstErrorText, &text);
+    // Upward starts at the most specific cause ("truncated file: eof = ...").
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, firstErrorText, &text);
     H5Eclear2(H5E_DEFAULT);
     return text;
 }
@@ -197,7 +198,10 @@ File::~File() = default;
 
 LoadError File::error(const QString &where, const QString &expected) const
 {
-    return makeError(LoadError::Code::Corrupt, m_label, where, expected, {}, libraryMessage());
+    const QString why = libraryMessage();
+    const auto code = why.contains(QLatin1String("truncated")) ? LoadError::Code::Truncated
+                                                               : LoadError::Code::Corrupt;
+    return makeError(code, m_label, where, expected, {}, why);
 }
 
 Result<std::shared_ptr<File>> File::open(const QString &path)

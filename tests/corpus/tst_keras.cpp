@@ -489,7 +489,7 @@ private slots:
     {
         QTemporaryDir dir;
         const QString path = dir.filePath("ub.weights.h5");
-        hid_t f = kt::createFile(path, 1024);
+        hid_t f = kt::createFile(path, 8192);
         kt::floats(f, "layers/dense/vars/0", {2, 2}, {0.5f, -1.5f, 2.5f, 4});
         H5Gclose(kt::group(f, "optimizer/vars"));
         H5Fclose(f);
