@@ -306,6 +306,60 @@ private slots:
                  QStringLiteral("global_average_pooling2d"));
     }
 
+    // A nested Sequential in a legacy full model, and Keras 2.13's alias group with names
+    // that sort differently alphabetically and numerically.
+    void nestedAndAlias()
+    {
+        QTemporaryDir dir;
+        const QString nested = dir.filePath("nested.h5");
+        hid_t f = kt::createFile(nested);
+        const QString config = R"({"class_name": "Sequential", "config": {"name": "outer",
+            "layers": [{"class_name": "Sequential", "config": {"name": "sequential_1",
+            "layers": []}}, {"class_name": "Dense", "config": {"name": "head", "units": 2,
+            "trainable": false}}]}})";
+        kt::vlenStrings(f, "model_config", {config}, false, true);
+        kt::vlenStrings(f, "keras_version", {"2.7.0"}, false, true);
+        hid_t g = kt::group(f, "model_weights");
+        kt::fixedStrings(g, "layer_names", {"sequential_1", "head"}, H5T_STR_NULLPAD);
+        hid_t l = kt::group(g, "sequential_1");
+        kt::fixedStrings(l, "weight_names", {"dense_1/kernel:0", "dense_1/bias:0"},
+                         H5T_STR_NULLTERM);
+        kt::floats(l, "dense_1/kernel:0", {3, 4}, std::vector<float>(12, 1.0f));
+        kt::floats(l, "dense_1/bias:0", {4}, std::vector<float>(4, 2.0f));
+        H5Gclose(l);
+        l = kt::group(g, "head");
+        kt::fixedStrings(l, "weight_names", {"head/kernel:0"}, H5T_STR_NULLPAD);
+        kt::floats(l, "head/kernel:0", {4, 2}, std::vector<float>(8, 0.5f));
+        H5Gclose(l);
+        H5Gclose(g);
+        H5Fclose(f);
+        auto cp = openOne(nested);
+        QVERIFY(cp);
+        const auto &s = cp->index().summary;
+        QCOMPARE(layerList(s), (QStringList{"sequential_1:16", "head:8"}));
+        QCOMPARE(s.value("layers").toArray()[0].toObject().value("class").toString(),
+                 QStringLiteral("Sequential"));
+        QCOMPARE(s.value("non_trainable_params").toInt(), 8);
+        const auto &idx = cp->index();
+        QCOMPARE(idx.tensors[idx.indexOfKey("model_weights/sequential_1/dense_1/kernel:0")].name,
+                 QStringLiteral("sequential_1/dense_1/kernel"));
+        QCOMPARE(idx.tensors[idx.indexOfKey("model_weights/head/head/kernel:0")].name,
+                 QStringLiteral("head/kernel"));
+
+        const QString alias = dir.filePath("alias.weights.h5");
+        f = kt::createFile(alias);
+        for (const char *name : {"dense", "dense_1", "dense_10", "dense_2"})
+            kt::floats(f, QStringLiteral("_layer_checkpoint_dependencies/%1/vars/0").arg(name), {2},
+                       {1, 1});
+        H5Fclose(f);
+        cp = openOne(alias);
+        QVERIFY(cp);
+        QCOMPARE(cp->index().summary.value("format").toString(),
+                 QStringLiteral("keras3-weights-h5"));
+        QCOMPARE(layerList(cp->index().summary),
+                 (QStringList{"dense:2", "dense_1:2", "dense_2:2", "dense_10:2"}));
+    }
+
     void chunkedLayerNames()
     {
         QTemporaryDir dir;
