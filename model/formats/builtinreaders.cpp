@@ -2,6 +2,9 @@
 #include "savedmodelreader.h"
 #include "tfbundlereader.h"
 
+#include "kerasarchivereader.h"
+#include "kerash5reader.h"
+
 namespace wl
 {
 
@@ -10,6 +13,8 @@ void registerBuiltinReaders(ReaderRegistry &registry)
 {
     registry.add(std::make_unique<TfBundleReader>());
     registry.add(std::make_unique<SavedModelReader>());
+    registry.add(std::make_unique<KerasH5Reader>());
+    registry.add(std::make_unique<KerasArchiveReader>());
 }
 
 } // namespace wl
