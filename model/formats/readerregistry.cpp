@@ -78,7 +78,7 @@ Result<OpenResult> ReaderRegistry::openSource(const Source &source, const JobCon
                     res.checkpoints.push_back(cp);
                 res.problems << rest.problems;
                 res.consumedFiles = QStringList(consumed.begin(), consumed.end());
-                if (res.checkpoints.size() > 1)
+                if (res.checkpoints.size() > 1 && res.kind == QLatin1String("checkpoint"))
                     res.kind = QStringLiteral("run");
             }
             return res;
@@ -148,12 +148,14 @@ void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int d
         (QFileInfo(full).isDir() ? dirs : files) << full;
     }
     auto absorb = [&](OpenResult &&sub) {
-        for (const auto &f : sub.consumedFiles)
-            consumed.insert(f);
         for (auto &cp : sub.checkpoints) {
+            if (consumed.contains(cp->index().path))
+                continue; // already opened through the folder's own reader
             consumed.insert(cp->index().path);
             res.checkpoints.push_back(cp);
         }
+        for (const auto &f : sub.consumedFiles)
+            consumed.insert(f);
         res.problems << sub.problems;
     };
     // Folders that a reader claims as a whole go first, so their files are not opened twice.
