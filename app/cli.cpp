@@ -14,6 +14,7 @@
 #include <QStandardPaths>
 #include <QTextStream>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -188,11 +189,20 @@ int lsOrStats(const QStringList &args, bool stats)
             if (o.json && !stats && !idx.summary.isEmpty())
                 printJson(idx.summary);
             QVector<int> selected;
+            int nameWidth = 8, shapeWidth = 5;
             for (int i = 0; i < idx.tensors.size(); ++i)
-                if (matches(o, idx.tensors[i]))
+                if (matches(o, idx.tensors[i])) {
                     selected << i;
+                    nameWidth = std::max<int>(nameWidth, idx.tensors[i].name.size());
+                    shapeWidth = std::max<int>(shapeWidth, idx.tensors[i].shape.toString().size());
+                }
+            nameWidth = std::min(nameWidth, 96);
             if (!o.json) {
-                out() << label << "  (" << idx.formatName
+                out() << label
+                      << (idx.displayName == opened->latest && opened->checkpoints.size() > 1
+                              ? " (latest)"
+                              : "")
+                      << "  (" << idx.formatName
                       << (idx.subtype.isEmpty() ? QString() : QLatin1String(", ") + idx.subtype)
                       << ", " << selected.size() << " tensors)\n";
                 for (const auto &[k, v] : idx.metadata)
@@ -206,9 +216,10 @@ int lsOrStats(const QStringList &args, bool stats)
                     if (o.json)
                         printJson(tensorJson(label, t));
                     else
-                        out() << "  " << t.name.leftJustified(48) << ' '
+                        out() << "  " << t.name.leftJustified(nameWidth) << "  "
                               << t.dtypeText().leftJustified(9) << ' '
-                              << t.shape.toString().leftJustified(16) << ' ' << roleName(t.role)
+                              << t.shape.toString().leftJustified(shapeWidth) << "  "
+                              << roleName(t.role)
                               << "\n";
                 }
                 continue;
@@ -259,9 +270,9 @@ int lsOrStats(const QStringList &args, bool stats)
                         j[QLatin1String("error")] = r.error;
                     printJson(j);
                 } else {
-                    out() << "  " << t.name.leftJustified(48) << ' '
+                    out() << "  " << t.name.leftJustified(nameWidth) << "  "
                           << t.dtypeText().leftJustified(9) << ' '
-                          << t.shape.toString().leftJustified(14);
+                          << t.shape.toString().leftJustified(shapeWidth);
                     if (r.reduced)
                         out() << " min " << formatNumber(s.min) << " max " << formatNumber(s.max)
                               << " mean " << formatNumber(s.mean) << " std " << formatNumber(s.std);
