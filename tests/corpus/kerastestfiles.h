@@ -2,7 +2,11 @@
 
 // Small writers over the HDF5 C library and libzip for the files the Keras tests build.
 
+#include "formats/readerregistry.h"
+
 #include <QByteArray>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 #include <hdf5.h>
@@ -122,6 +126,29 @@ inline bool writeZip(const QString &path, const QList<QPair<QString, QByteArray>
         zip_set_file_compression(z, zip_uint64_t(idx), ZIP_CM_STORE, 0);
     }
     return zip_close(z) == 0;
+}
+
+inline std::shared_ptr<wl::Checkpoint> openOne(const QString &path, QString *error = nullptr)
+{
+    auto r = wl::ReaderRegistry::builtin().open(path);
+    if (!r) {
+        if (error)
+            *error = r.error().message();
+        return nullptr;
+    }
+    return r->checkpoints.size() == 1 ? r->checkpoints.front() : nullptr;
+}
+
+inline QStringList layerList(const QJsonObject &summary)
+{
+    QStringList out;
+    for (const auto &l : summary.value("layers").toArray()) {
+        const auto o = l.toObject();
+        out << QStringLiteral("%1:%2")
+                   .arg(o.value("name").toString())
+                   .arg(qint64(o.value("params").toDouble()));
+    }
+    return out;
 }
 
 } // namespace kt
