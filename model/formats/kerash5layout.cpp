@@ -45,11 +45,21 @@ Status Builder::keras3(const std::optional<ModelConfig> &config)
     for (const auto &g : groups)
         if (!used.contains(g))
             ordered << qMakePair(g, ConfigLayer{});
-    for (const auto &[group, cl] : ordered) {
+    QHash<QString, ConfigLayer> byName;
+    if (config)
+        for (const auto &l : config->layers)
+            byName.insert(l.name, l);
+    for (auto [group, cl] : ordered) {
         const QString g = join(root, group);
         LayerRow row;
         const auto nameAttr =
             m_file.string(join(g, QStringLiteral("vars")), QStringLiteral("name"));
+        // The stored layer name wins over the class-counter guess when they disagree.
+        if (nameAttr && !cl.name.isEmpty() && *nameAttr != cl.name && byName.contains(*nameAttr)) {
+            problem(g, QStringLiteral("group named after layer %1, the config order says %2")
+                           .arg(*nameAttr, cl.name));
+            cl = byName.value(*nameAttr);
+        }
         row.name = nameAttr ? *nameAttr : !cl.name.isEmpty() ? cl.name : group;
         row.className = cl.className.isEmpty() ? QStringLiteral("—") : cl.className;
         row.outputShape = shapeText(cl.output);

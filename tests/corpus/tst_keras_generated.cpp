@@ -4,6 +4,7 @@
 
 #include "kerastestfiles.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QTemporaryDir>
 #include <cmath>
@@ -65,6 +66,61 @@ private slots:
                  QStringLiteral("keras3-weights-h5"));
         QCOMPARE(kt::layerList(cp->index().summary),
                  (QStringList{"dense:2", "dense_1:2", "dense_2:2", "dense_10:2"}));
+    }
+
+    // A Functional model keeps its InputLayer in the group numbering; names and variable
+    // names come from config.json. Stored and deflated members give the same values.
+    void functionalArchive()
+    {
+        QTemporaryDir dir;
+        const QString h5 = dir.filePath("model.weights.h5");
+        hid_t f = kt::createFile(h5);
+        H5Gclose(kt::group(f, "layers/input_layer/vars"));
+        kt::floats(f, "layers/dense/vars/0", {3, 4}, std::vector<float>(12, 0.25f));
+        kt::floats(f, "layers/dense/vars/1", {4}, {1, 2, 3, 4});
+        kt::floats(f, "layers/dense_1/vars/0", {4, 1}, {-1, -2, -3, -4});
+        H5Gclose(kt::group(f, "optimizer/vars"));
+        H5Fclose(f);
+        QFile file(h5);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray weights = file.readAll();
+        const QByteArray meta = R"({"keras_version": "3.10.0", "date_saved": "x"})";
+        const QByteArray config = R"({"class_name": "Functional", "config": {"name": "f",
+            "layers": [{"class_name": "InputLayer", "name": "in",
+                        "config": {"name": "in", "batch_shape": [null, 3]}},
+                       {"class_name": "Dense", "name": "fc1", "config": {"name": "fc1",
+                        "units": 4}, "inbound_nodes": [{"args": [{"class_name":
+                        "__keras_tensor__", "config": {"shape": [null, 3],
+                        "keras_history": ["in", 0, 0]}}], "kwargs": {}}]},
+                       {"class_name": "Dense", "name": "head", "config": {"name": "head",
+                        "units": 1}, "inbound_nodes": [{"args": [{"class_name":
+                        "__keras_tensor__", "config": {"shape": [null, 4],
+                        "keras_history": ["fc1", 0, 0]}}], "kwargs": {}}]}]},
+            "compile_config": {"optimizer": "sgd", "loss": "mse"}})";
+        for (bool deflate : {false, true}) {
+            const QString path = dir.filePath(deflate ? "d.keras" : "s.keras");
+            QVERIFY(kt::writeZip(
+                path,
+                {{"metadata.json", meta}, {"config.json", config}, {"model.weights.h5", weights}},
+                deflate));
+            auto cp = kt::openOne(path);
+            QVERIFY(cp);
+            const auto &idx = cp->index();
+            QCOMPARE(kt::layerList(idx.summary), (QStringList{"in:0", "fc1:16", "head:4"}));
+            QCOMPARE(idx.summary.value("version").toString(), QStringLiteral("3.10.0"));
+            QCOMPARE(idx.tensors[idx.indexOfKey("layers/dense/vars/1")].name,
+                     QStringLiteral("fc1/bias"));
+            QCOMPARE(idx.tensors[idx.indexOfKey("layers/dense_1/vars/0")].name,
+                     QStringLiteral("head/kernel"));
+            QVERIFY(idx.summaryText.contains("(None, 1)"));
+            QCOMPARE(idx.tensors[0].location.storage, deflate
+                                                          ? TensorLocation::Storage::ReaderDecoded
+                                                          : TensorLocation::Storage::Raw);
+            const auto r = computeStats(*cp, {}, StatsRequest{});
+            QCOMPARE(r[idx.indexOfKey("layers/dense/vars/0")].stats.sum, 3.0);
+            QCOMPARE(r[idx.indexOfKey("layers/dense/vars/1")].stats.sum, 10.0);
+            QCOMPARE(r[idx.indexOfKey("layers/dense_1/vars/0")].stats.sum, -10.0);
+        }
     }
 
     void chunkedLayerNames()
