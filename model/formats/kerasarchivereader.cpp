@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <new>
 #include <zip.h>
 
 namespace wl
@@ -54,7 +55,15 @@ Result<QByteArray> readMember(zip_t *z, const QString &archive, const QString &n
     if (!f)
         return makeError(LoadError::Code::Corrupt, archive, name,
                          QStringLiteral("a readable member"), QString::fromUtf8(zip_strerror(z)));
-    QByteArray out(qsizetype(st.size), Qt::Uninitialized);
+    QByteArray out;
+    try {
+        out.resize(qsizetype(st.size));
+    } catch (const std::bad_alloc &) {
+        zip_fclose(f);
+        return makeError(LoadError::Code::Unsupported, archive, name,
+                         QStringLiteral("a member that fits in memory"),
+                         QStringLiteral("%1 bytes").arg(st.size));
+    }
     qint64 done = 0;
     while (done < out.size()) {
         const auto n = zip_fread(f, out.data() + done, zip_uint64_t(out.size() - done));

@@ -1,284 +1,11 @@
-#include "kerasmodel.h"
+#include "kerash5builder.h"
 
-#include <QHash>
 #include <QJsonDocument>
-#include <QSet>
 #include <algorithm>
 
 namespace wl::keras
 {
-namespace
-{
-
-// Natural order: "dense_2" before "dense_10", "vars/2" before "vars/10".
-bool naturalLess(const QString &a, const QString &b)
-{
-    qsizetype i = 0, j = 0;
-    while (i < a.size() && j < b.size()) {
-        if (a[i].isDigit() && b[j].isDigit()) {
-            qsizetype ei = i, ej = j;
-            while (ei < a.size() && a[ei].isDigit())
-                ++ei;
-            while (ej < b.size() && b[ej].isDigit())
-                ++ej;
-            const auto na = a.mid(i, ei - i).toULongLong();
-            const auto nb = b.mid(j, ej - j).toULongLong();
-            if (na != nb)
-                return na < nb;
-            i = ei;
-            j = ej;
-            continue;
-        }
-        if (a[i] != b[j])
-            return a[i] < b[j];
-        ++i;
-        ++j;
-    }
-    return a.size() - i < b.size() - j;
-}
-
-QString join(const QString &a, const QString &b)
-{
-    return a.isEmpty() ? b : a + QLatin1Char('/') + b;
-}
-
-QString stripZero(QString w)
-{
-    if (w.endsWith(QLatin1String(":0")))
-        w.chop(2);
-    return w;
-}
-
-// "dense_1/kernel:0" under layer dense_1 -> "kernel"; "seq/dense_6/kernel" -> "kernel".
-QString shortWeight(const QString &layer, const QString &weight)
-{
-    QString w = stripZero(weight);
-    const QString prefix = layer + QLatin1Char('/');
-    if (w.startsWith(prefix))
-        return w.mid(prefix.size());
-    const int inner = w.indexOf(QLatin1Char('/') + prefix);
-    if (inner >= 0)
-        return w.mid(inner + prefix.size() + 1);
-    return w;
-}
-
-class Builder
-{
-public:
-    Builder(const h5::File &file, const JobContext &job) : m_file(file), m_job(job) {}
-
-    const h5::File &m_file;
-    const JobContext &m_job;
-    H5Contents out;
-    QSet<QString> seen;
-    std::vector<h5::Node> nodes;
-    QHash<QString, QString> varByPath; // stripped and underscored weight paths -> name
-
-    Status walk()
-    {
-        auto n = m_file.walk();
-        if (!n)
-            return n.error();
-        nodes = std::move(*n);
-        for (const auto &node : nodes)
-            out.facts.groups += node.isGroup ? 1 : 0;
-        return Ok{};
-    }
-
-    QStringList datasetsUnder(const QString &group) const
-    {
-        QStringList r;
-        const QString prefix = group.isEmpty() ? QString() : group + QLatin1Char('/');
-        for (const auto &node : nodes)
-            if (!node.isGroup && node.path.startsWith(prefix))
-                r << node.path;
-        std::sort(r.begin(), r.end(), naturalLess);
-        return r;
-    }
-
-    void problem(const QString &where, const QString &text)
-    {
-        out.index.problems << Problem{Problem::Severity::Warning, m_file.label(), where, text};
-    }
-
-    // Adds a dataset as a tensor; returns its element count, or -1 when it cannot be read.
-    Result<std::int64_t> add(const QString &path, const QString &name, TensorRole role,
-                             std::optional<bool> trainable = std::nullopt)
-    {
-        if (m_job.cancelled())
-            return makeError(LoadError::Code::Cancelled, m_file.label(), path, {});
-        auto d = m_file.dataset(path);
-        if (!d) {
-            problem(path, d.error().message());
-            return std::int64_t(-1);
-        }
-        seen.insert(path);
-        TensorInfo t;
-        t.key = path;
-        t.name = name;
-        t.dtype = d->dtype;
-        t.sourceDType = d->h5Class;
-        t.shape = d->shape;
-        t.role = role;
-        t.trainable = trainable;
-        t.checksum = ChecksumState::None;
-        auto &loc = t.location;
-        loc.file = m_file.label();
-        if (d->dtype == DType::Unknown || d->dtype == DType::String) {
-            loc.storage = TensorLocation::Storage::None;
-        } else if (d->contiguous && !m_file.isImage()) {
-            loc.storage = TensorLocation::Storage::Raw;
-            loc.offset = d->offset;
-            loc.size = d->storageSize;
-            loc.bigEndian = d->bigEndian;
-        } else {
-            loc.storage = TensorLocation::Storage::ReaderDecoded;
-            loc.size = d->logicalBytes();
-        }
-        out.index.tensors << t;
-        out.datasets.push_back(*d);
-        return t.numElements();
-    }
-
-    Status addOptimizer(const QString &path, const QString &weight)
-    {
-        const QString w = stripZero(weight);
-        QStringList parts = w.split(QLatin1Char('/'));
-        QString optimizer = parts.value(0);
-        int first = 1;
-        if (optimizer == QLatin1String("training") && parts.size() > 2) {
-            optimizer += QLatin1Char('/') + parts[1];
-            first = 2;
-        }
-        const QString rest = parts.mid(first).join(QLatin1Char('/'));
-        TensorInfo slot;
-        slot.optimizerPath = optimizer;
-        if (parts.size() - first >= 2) {
-            // Keras 2: <optimizer>/<layer>/<var>/<slot>
-            slot.slotName = parts.last();
-            slot.slotOf = varByPath.value(parts.mid(first, parts.size() - first - 1).join('/'));
-        } else {
-            // Keras 3: <optimizer>/<variable path with '_'>_<slot>
-            qsizetype best = 0;
-            for (auto it = varByPath.cbegin(); it != varByPath.cend(); ++it) {
-                if (it.key().size() > best && rest.startsWith(it.key() + QLatin1Char('_'))) {
-                    best = it.key().size();
-                    slot.slotOf = it.value();
-                    slot.slotName = rest.mid(best + 1);
-                }
-            }
-        }
-        const int before = out.index.tensors.size();
-        auto n = add(path, w, TensorRole::OptimizerSlot);
-        if (!n)
-            return n.error();
-        if (out.index.tensors.size() == before)
-            return Ok{};
-        auto &t = out.index.tensors.last();
-        t.optimizerPath = slot.optimizerPath;
-        t.slotName = slot.slotName;
-        t.slotOf = slot.slotOf;
-        if (slot.slotOf.isEmpty() && t.shape.rank() == 0)
-            t.role = TensorRole::Optimizer;
-        out.facts.optimizerTensors++;
-        out.facts.optimizerValues += std::max<std::int64_t>(*n, 0);
-        return Ok{};
-    }
-
-    Status legacy(bool full, const std::optional<ModelConfig> &config);
-    Status keras3(const std::optional<ModelConfig> &config);
-    Status leftovers(TensorRole role);
-};
-
-Status Builder::legacy(bool full, const std::optional<ModelConfig> &config)
-{
-    auto &facts = out.facts;
-    const QString root = full ? QStringLiteral("model_weights") : QString();
-    QHash<QString, ConfigLayer> byName;
-    if (config)
-        for (const auto &l : config->layers)
-            byName.insert(l.name, l);
-    auto names = m_file.stringList(root, QStringLiteral("layer_names"));
-    if (!names)
-        return names.error();
-    QStringList layerNames;
-    if (*names) {
-        layerNames = **names;
-        facts.order = QStringLiteral("layer_names");
-    } else if (m_file.isGroup(root)) {
-        auto kids = m_file.children(root);
-        if (!kids)
-            return kids.error();
-        for (const auto &k : *kids)
-            if (m_file.isGroup(join(root, k)))
-                layerNames << k;
-        std::sort(layerNames.begin(), layerNames.end(), naturalLess);
-        facts.order = QStringLiteral("group names (no layer_names attribute)");
-        problem(root.isEmpty() ? QStringLiteral("/") : root,
-                QStringLiteral("no layer_names attribute; layers taken from the groups"));
-    } else if (full) {
-        problem(QStringLiteral("/model_weights"), QStringLiteral("no model_weights group"));
-    }
-    for (const auto &ln : layerNames) {
-        LayerRow row;
-        row.name = ln;
-        const auto cl = byName.value(ln);
-        row.className = cl.className.isEmpty() ? QStringLiteral("—") : cl.className;
-        row.outputShape = shapeText(cl.output);
-        const QString g = join(root, ln);
-        if (!m_file.isGroup(g)) {
-            problem(g, QStringLiteral("layer listed in layer_names has no group"));
-            facts.layers.push_back(row);
-            continue;
-        }
-        row.group = g;
-        auto wn = m_file.stringList(g, QStringLiteral("weight_names"));
-        QStringList weights;
-        if (!wn) {
-            problem(g, wn.error().message());
-        } else if (*wn) {
-            weights = **wn;
-        } else {
-            for (const auto &p : datasetsUnder(g))
-                weights << p.mid(g.size() + 1);
-        }
-        for (const auto &w : weights) {
-            const QString shortName = shortWeight(ln, w);
-            const bool nonTrainable = !cl.trainable ||
-                                      shortName.endsWith(QLatin1String("moving_mean")) ||
-                                      shortName.endsWith(QLatin1String("moving_variance"));
-            const QString readable = ln + QLatin1Char('/') + shortName;
-            auto n = add(join(g, w), readable, TensorRole::Variable, !nonTrainable);
-            if (!n)
-                return n.error();
-            if (*n < 0)
-                continue;
-            row.params += *n;
-            row.nonTrainable += nonTrainable ? *n : 0;
-            const QString stripped = stripZero(w);
-            varByPath.insert(stripped, readable);
-            varByPath.insert(QString(stripped).replace(QLatin1Char('/'), QLatin1Char('_')),
-                             readable);
-        }
-        facts.layers.push_back(row);
-    }
-    const QString opt = QStringLiteral("optimizer_weights");
-    if (m_file.isGroup(opt)) {
-        auto wn = m_file.stringList(opt, QStringLiteral("weight_names"));
-        QStringList weights;
-        if (wn && *wn)
-            weights = **wn;
-        else
-            for (const auto &p : datasetsUnder(opt))
-                weights << p.mid(opt.size() + 1);
-        for (const auto &w : weights) {
-            auto st = addOptimizer(join(opt, w), w);
-            if (!st)
-                return st;
-        }
-    }
-    return leftovers(TensorRole::Variable);
-}
+using namespace detail;
 
 Status Builder::keras3(const std::optional<ModelConfig> &config)
 {
@@ -318,11 +45,21 @@ Status Builder::keras3(const std::optional<ModelConfig> &config)
     for (const auto &g : groups)
         if (!used.contains(g))
             ordered << qMakePair(g, ConfigLayer{});
-    for (const auto &[group, cl] : ordered) {
+    QHash<QString, ConfigLayer> byName;
+    if (config)
+        for (const auto &l : config->layers)
+            byName.insert(l.name, l);
+    for (auto [group, cl] : ordered) {
         const QString g = join(root, group);
         LayerRow row;
         const auto nameAttr =
             m_file.string(join(g, QStringLiteral("vars")), QStringLiteral("name"));
+        // The stored layer name wins over the class-counter guess when they disagree.
+        if (nameAttr && !cl.name.isEmpty() && *nameAttr != cl.name && byName.contains(*nameAttr)) {
+            problem(g, QStringLiteral("group named after layer %1, the config order says %2")
+                           .arg(*nameAttr, cl.name));
+            cl = byName.value(*nameAttr);
+        }
         row.name = nameAttr ? *nameAttr : !cl.name.isEmpty() ? cl.name : group;
         row.className = cl.className.isEmpty() ? QStringLiteral("—") : cl.className;
         row.outputShape = shapeText(cl.output);
@@ -388,27 +125,6 @@ Status Builder::keras3(const std::optional<ModelConfig> &config)
     }
     return leftovers(TensorRole::Metadata);
 }
-
-Status Builder::leftovers(TensorRole role)
-{
-    for (const auto &node : nodes) {
-        if (node.isGroup || seen.contains(node.path))
-            continue;
-        const bool opt = node.path.startsWith(QLatin1String("optimizer_weights/"));
-        if (opt) {
-            auto st = addOptimizer(node.path, node.path.mid(18));
-            if (!st)
-                return st;
-            continue;
-        }
-        auto n = add(node.path, node.path, role);
-        if (!n)
-            return n.error();
-    }
-    return Ok{};
-}
-
-} // namespace
 
 Result<H5Contents> readHdf5(const h5::File &file, const std::optional<ModelConfig> &external,
                             const JobContext &job)

@@ -2,7 +2,11 @@
 
 // Small writers over the HDF5 C library and libzip for the files the Keras tests build.
 
+#include "formats/readerregistry.h"
+
 #include <QByteArray>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 #include <hdf5.h>
@@ -107,8 +111,9 @@ inline void floats(hid_t loc, const QString &path, const std::vector<hsize_t> &d
     dataset(loc, path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, dims, values.data());
 }
 
-// A zip with the given members (stored).
-inline bool writeZip(const QString &path, const QList<QPair<QString, QByteArray>> &members)
+// A zip with the given members, stored or deflated.
+inline bool writeZip(const QString &path, const QList<QPair<QString, QByteArray>> &members,
+                     bool deflate = false)
 {
     int err = 0;
     zip_t *z = zip_open(path.toLocal8Bit().constData(), ZIP_CREATE | ZIP_TRUNCATE, &err);
@@ -119,9 +124,32 @@ inline bool writeZip(const QString &path, const QList<QPair<QString, QByteArray>
         const auto idx = zip_file_add(z, name.toUtf8().constData(), src, ZIP_FL_OVERWRITE);
         if (idx < 0)
             return false;
-        zip_set_file_compression(z, zip_uint64_t(idx), ZIP_CM_STORE, 0);
+        zip_set_file_compression(z, zip_uint64_t(idx), deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
     }
     return zip_close(z) == 0;
+}
+
+inline std::shared_ptr<wl::Checkpoint> openOne(const QString &path, QString *error = nullptr)
+{
+    auto r = wl::ReaderRegistry::builtin().open(path);
+    if (!r) {
+        if (error)
+            *error = r.error().message();
+        return nullptr;
+    }
+    return r->checkpoints.size() == 1 ? r->checkpoints.front() : nullptr;
+}
+
+inline QStringList layerList(const QJsonObject &summary)
+{
+    QStringList out;
+    for (const auto &l : summary.value("layers").toArray()) {
+        const auto o = l.toObject();
+        out << QStringLiteral("%1:%2")
+                   .arg(o.value("name").toString())
+                   .arg(qint64(o.value("params").toDouble()));
+    }
+    return out;
 }
 
 } // namespace kt

@@ -1,0 +1,21 @@
+#pragma once
+
+// Helpers shared by the HDF5 wrapper's source files.
+
+#include "hdf5file.h"
+
+#include <hdf5.h>
+
+namespace wl::h5::detail
+{
+
+// Error printing is per thread in a thread-safe build, so every entry point silences it.
+void quiet();
+QString joinPath(const QString &a, const QString &b);
+Handle make(hid_t id);
+// "/a/b" for error texts.
+QString objectText(const QString &p);
+// Opens an object only when every link on its path exists; invalid handle otherwise.
+Handle openObject(hid_t file, const QString &path);
+
+} // namespace wl::h5::detail
