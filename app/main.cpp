@@ -12,7 +12,7 @@
 namespace
 {
 
-[[maybe_unused]] bool haveDisplay()
+bool haveDisplay()
 {
     return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
            qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
