@@ -232,12 +232,34 @@ struct HistLanes {
         const VD b = hn::PromoteTo(dd, hn::UpperHalf(dfh, v));
         const VD ta = hn::Min(hn::Mul(hn::Sub(a, lo), scale), top);
         const VD tb = hn::Min(hn::Mul(hn::Sub(b, lo), scale), top);
+#if HWY_TARGET == HWY_AVX2
+        // ta and tb are already within int32 range; skip DemoteTo's clamp.
+        (void)dih;
+        VI bin{_mm256_inserti128_si256(_mm256_castsi128_si256(_mm256_cvttpd_epi32(ta.raw)),
+                                       _mm256_cvttpd_epi32(tb.raw), 1)};
+#else
         VI bin = hn::Combine(di, hn::DemoteTo(dih, tb), hn::DemoteTo(dih, ta));
+#endif
         bin = hn::IfThenElse(hn::RebindMask(di, in), bin, trash);
-        hn::Store(hn::Add(bin, laneOffset), di, idx);
+        bin = hn::Add(bin, laneOffset);
         // Each lane has its own sub-histogram, so increments never wait on each other.
+#if HWY_TARGET == HWY_AVX2
+        // Moving lanes out through general registers avoids a store-forwarding stall.
+        const __m128i lo = _mm256_castsi256_si128(bin.raw);
+        const __m128i hi = _mm256_extracti128_si256(bin.raw, 1);
+        const std::uint64_t q[4] = {
+            std::uint64_t(_mm_cvtsi128_si64(lo)), std::uint64_t(_mm_extract_epi64(lo, 1)),
+            std::uint64_t(_mm_cvtsi128_si64(hi)), std::uint64_t(_mm_extract_epi64(hi, 1))};
+        for (std::uint64_t x : q) {
+            ++sub[std::uint32_t(x)];
+            ++sub[x >> 32];
+        }
+        (void)df;
+#else
+        hn::Store(bin, di, idx);
         for (std::size_t j = 0; j < hn::Lanes(df); ++j)
             ++sub[idx[j]];
+#endif
     }
 };
 
