@@ -10,7 +10,7 @@
 
 namespace {
 
-bool haveDisplay()
+[[maybe_unused]] bool haveDisplay()
 {
     return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
            qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
