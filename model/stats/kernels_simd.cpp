@@ -301,25 +301,39 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
     HistLanes hl(kHist ? *h : HistParams{0, 1, nullptr, 1}, lo32, hi32, sub.data(), stride);
 
     const std::size_t vecStart = i;
-    for (; i + 2 * N <= n; i += 2 * N) {
-        VF v0, v1;
-        Load2<K>(p, i, v0, v1);
-        if constexpr (kMoments) {
-            const VF t = hn::Add(hn::Sub(v0, v0), hn::Sub(v1, v1));
-            if (HWY_LIKELY(hn::AllTrue(df, hn::Eq(t, t)))) {
+    // Blocks run optimistically without non-finite tests: a NaN or Inf turns the shifted sum
+    // non-finite, and then the block's moments are redone with per-lane masks.
+    constexpr std::size_t kBlockPairs = 64;
+    while (i + 2 * N <= n) {
+        const std::size_t pairs = std::min(kBlockPairs, (n - i) / (2 * N));
+        const MomentLanes saved = ml;
+        for (std::size_t k = 0; k < pairs; ++k) {
+            VF v0, v1;
+            Load2<K>(p, i + k * 2 * N, v0, v1);
+            if constexpr (kMoments) {
                 ml.finite(v0);
                 ml.finite(v1);
-            } else {
-                ml.mixed(v0);
-                ml.mixed(v1);
+            }
+            if constexpr (kHist) {
+                if (histVector) {
+                    hl.add(v0);
+                    hl.add(v1);
+                }
             }
         }
-        if constexpr (kHist) {
-            if (histVector) {
-                hl.add(v0);
-                hl.add(v1);
+        if constexpr (kMoments) {
+            const VD s1 = hn::Add(ml.s1a, ml.s1b);
+            if (HWY_UNLIKELY(!hn::AllTrue(dd, hn::Eq(hn::Sub(s1, s1), hn::Zero(dd))))) {
+                ml = saved;
+                for (std::size_t k = 0; k < pairs; ++k) {
+                    VF v0, v1;
+                    Load2<K>(p, i + k * 2 * N, v0, v1);
+                    ml.mixed(v0);
+                    ml.mixed(v1);
+                }
             }
         }
+        i += pairs * 2 * N;
     }
     const std::size_t vecEnd = i;
 
