@@ -272,7 +272,7 @@ private slots:
                     std::vector<std::size_t> lengths;
                     for (std::size_t n = 0; n <= 16 * 4 + 3; ++n)
                         lengths.push_back(n);
-                    lengths.insert(lengths.end(), {1000, 4099, 70001});
+                    lengths.insert(lengths.end(), {1000, 4099});
                     for (std::size_t n : lengths)
                         for (std::size_t start : {0, 1, 2, 3}) {
                             checkOne(t, Profile(p), n, start, rng);
