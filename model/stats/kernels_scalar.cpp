@@ -4,8 +4,10 @@
 #include <cstring>
 #include <limits>
 
-namespace wl::kernels {
-namespace {
+namespace wl::kernels
+{
+namespace
+{
 
 template <class T> T load(const std::uint8_t *p)
 {
@@ -194,7 +196,7 @@ void accumulateScalar(DType dtype, const void *data, std::size_t n, StatsAccumul
 void histogramScalar(DType dtype, const void *data, std::size_t n, double lo, double hi,
                      std::uint64_t *counts, int bins)
 {
-    if (bins <= 0 || !(hi > lo))
+    if (bins <= 0 || !(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi))
         return;
     const double scale = double(bins) / (hi - lo);
     forEach(dtype, static_cast<const std::uint8_t *>(data), n, [&](double v) {

@@ -10,8 +10,10 @@
 #include <mutex>
 #include <thread>
 
-namespace wl {
-namespace {
+namespace wl
+{
+namespace
+{
 
 // One unit of work: a byte range of one tensor (the whole tensor when not split).
 struct Piece {
@@ -34,6 +36,9 @@ struct TensorWork {
     std::vector<int> pieces; // indexes into the piece list
     std::atomic<int> remaining{0};
 };
+
+// A multiple of every element size, small enough to stay in L2 between the two passes.
+constexpr std::size_t kCachePiece = std::size_t(128) << 10;
 
 bool isRawNumeric(const TensorInfo &t)
 {
@@ -140,13 +145,22 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, QVector<int> te
         };
         if (work[std::size_t(p.slot)].rawNumeric) {
             const std::size_t item = std::size_t(dtypeSize(t.dtype));
-            auto st = streamFileRange(t.location.file, t.location.offset + p.begin,
-                                      p.end - p.begin, request.window, item,
-                                      [&](const std::uint8_t *d, std::size_t n) {
-                                          if (t.location.maskedCrc32c && request.verifyChecksum)
-                                              res.crc = crc32cExtend(res.crc, d, n);
-                                          return sink(d, n);
-                                      });
+            auto st =
+                streamFileRange(t.location.file, t.location.offset + p.begin, p.end - p.begin,
+                                request.window, item, [&](const std::uint8_t *d, std::size_t n) {
+                                    // CRC and statistics take the window in pieces
+                                    // that stay in cache, so memory is read once.
+                                    const bool crc =
+                                        t.location.maskedCrc32c && request.verifyChecksum;
+                                    for (std::size_t o = 0; o < n; o += kCachePiece) {
+                                        const auto k = std::min(kCachePiece, n - o);
+                                        if (crc)
+                                            res.crc = crc32cExtend(res.crc, d + o, k);
+                                        if (!sink(d + o, k))
+                                            return false;
+                                    }
+                                    return true;
+                                });
             if (!st.ok())
                 res.error = st.error().message();
             else if (p.whole && t.location.maskedCrc32c && request.verifyChecksum)
@@ -214,9 +228,8 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, QVector<int> te
             StreamOptions noCrc = stream;
             noCrc.verifyChecksum = false;
             if (work[std::size_t(p.slot)].rawNumeric)
-                (void)streamFileRange(t.location.file, t.location.offset + p.begin,
-                                      p.end - p.begin, request.window,
-                                      std::size_t(dtypeSize(t.dtype)), sink);
+                (void)streamFileRange(t.location.file, t.location.offset + p.begin, p.end - p.begin,
+                                      request.window, std::size_t(dtypeSize(t.dtype)), sink);
             else
                 (void)checkpoint.streamTensor(rep.tensor, sink, noCrc);
             reportProgress(p.end - p.begin, QStringLiteral("histograms"));

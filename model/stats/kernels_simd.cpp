@@ -1,0 +1,514 @@
+// Highway kernels for float32, bfloat16 and float16: moments and histograms, compiled for
+// every x86 target and picked at run time.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "stats/kernels_simd.cpp"
+#include <hwy/foreach_target.h> // IWYU pragma: keep
+
+#include <hwy/highway.h>
+
+#include "kernels.h"
+#include "kernels_simd.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#ifndef WL_KERNELS_SIMD_ONCE
+#define WL_KERNELS_SIMD_ONCE
+namespace wl::kernels::simd::detail
+{
+
+inline double element(int kind, const std::uint8_t *p, std::size_t i)
+{
+    if (kind == int(Kind::Float32)) {
+        float f;
+        std::memcpy(&f, p + 4 * i, 4);
+        return double(f);
+    }
+    std::uint16_t h;
+    std::memcpy(&h, p + 2 * i, 2);
+    return kind == int(Kind::BFloat16) ? bfloat16ToDouble(h) : halfToDouble(h);
+}
+
+// Smallest float >= lo and largest float <= hi: for a float v, v >= lo exactly when
+// v >= lo32, so the range test can run in float lanes.
+inline void floatRange(double lo, double hi, float &lo32, float &hi32)
+{
+    lo32 = float(lo);
+    if (double(lo32) < lo)
+        lo32 = std::nextafter(lo32, INFINITY);
+    hi32 = float(hi);
+    if (double(hi32) > hi)
+        hi32 = std::nextafter(hi32, -INFINITY);
+}
+
+} // namespace wl::kernels::simd::detail
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace wl::kernels::simd
+{
+namespace HWY_NAMESPACE
+{
+namespace hn = hwy::HWY_NAMESPACE;
+
+using Moments = StatsAccumulator::Moments;
+
+#if HWY_TARGET == HWY_SCALAR
+
+void RunChunk(int kind, const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h)
+{
+    const DType t = kind == int(Kind::Float32)    ? DType::Float32
+                    : kind == int(Kind::BFloat16) ? DType::BFloat16
+                                                  : DType::Float16;
+    if (m)
+        accumulateScalar(t, p, n, *m);
+    if (h)
+        histogramScalar(t, p, n, h->lo, h->hi, h->counts, h->bins);
+}
+
+#else
+
+using DF = hn::ScalableTag<float>;
+using DFH = hn::Half<DF>;
+using DD = hn::Repartition<double, DF>;
+using DI = hn::RebindToSigned<DF>;
+using DIH = hn::Rebind<std::int32_t, DD>;
+using VF = hn::Vec<DF>;
+using VD = hn::Vec<DD>;
+using VI = hn::Vec<DI>;
+
+// Two float vectors of consecutive elements (bfloat16 lanes come out permuted, which no
+// statistic can see).
+template <int K> HWY_INLINE void Load2(const std::uint8_t *p, std::size_t i, VF &v0, VF &v1)
+{
+    const DF df;
+    const std::size_t N = hn::Lanes(df);
+    if constexpr (K == int(Kind::Float32)) {
+        const float *f = reinterpret_cast<const float *>(p);
+        v0 = hn::LoadU(df, f + i);
+        v1 = hn::LoadU(df, f + i + N);
+    } else if constexpr (K == int(Kind::BFloat16)) {
+        const hn::Repartition<std::uint16_t, DF> du16;
+        const hn::RebindToUnsigned<DF> du32;
+        const auto u = hn::LoadU(du16, reinterpret_cast<const std::uint16_t *>(p) + i);
+        v0 = hn::BitCast(df, hn::ZipLower(du32, hn::Zero(du16), u));
+        v1 = hn::BitCast(df, hn::ZipUpper(du32, hn::Zero(du16), u));
+    } else {
+        const hn::Rebind<std::uint16_t, DF> du16;
+#if HWY_TARGET <= HWY_AVX2
+        // F16C converts exactly, subnormals and Inf/NaN included.
+        const hn::Rebind<hwy::float16_t, DF> dh;
+        const auto *h = reinterpret_cast<const hwy::float16_t *>(p);
+        v0 = hn::PromoteTo(
+            df, hn::BitCast(dh, hn::LoadU(du16, reinterpret_cast<const std::uint16_t *>(h) + i)));
+        v1 = hn::PromoteTo(
+            df,
+            hn::BitCast(dh, hn::LoadU(du16, reinterpret_cast<const std::uint16_t *>(h) + i + N)));
+#else
+        // Without F16C: shift exponent and mantissa into place and rescale by 2^112 (exact
+        // for normals and subnormals); exponent 31 becomes 255 (Inf/NaN).
+        const hn::RebindToUnsigned<DF> du32;
+        const auto *h = reinterpret_cast<const std::uint16_t *>(p);
+        auto decode = [&](std::size_t at) HWY_ATTR {
+            const auto bits = hn::PromoteTo(du32, hn::LoadU(du16, h + at));
+            const auto mag = hn::And(bits, hn::Set(du32, 0x7FFFu));
+            const auto scaled = hn::Mul(hn::BitCast(df, hn::ShiftLeft<13>(mag)),
+                                        hn::Set(df, 5.192296858534828e33f)); // 2^112
+            const hn::RebindToSigned<DF> di32;
+            const auto special =
+                hn::RebindMask(du32, hn::Gt(hn::BitCast(di32, mag), hn::Set(di32, 0x7BFF)));
+            const auto inf = hn::Or(hn::ShiftLeft<13>(mag), hn::Set(du32, 0x7F800000u));
+            const auto out = hn::IfThenElse(special, inf, hn::BitCast(du32, scaled));
+            return hn::BitCast(
+                df, hn::Or(out, hn::ShiftLeft<16>(hn::And(bits, hn::Set(du32, 0x8000u)))));
+        };
+        v0 = decode(i);
+        v1 = decode(i + N);
+#endif
+    }
+}
+
+struct MomentLanes {
+    VF min, max, shift32;
+    VD shift, s1a, s1b, s2a, s2b, qa, qb;
+    VI zeros;
+    std::int64_t nan = 0, nonFinite = 0;
+
+    explicit MomentLanes(double s)
+    {
+        const DF df;
+        const DD dd;
+        const DI di;
+        min = max = shift32 = hn::Set(df, float(s));
+        shift = hn::Set(dd, s);
+        s1a = s1b = s2a = s2b = qa = qb = hn::Zero(dd);
+        zeros = hn::Zero(di);
+    }
+
+    // s1 += d, s2 += d², sumSq += v² for the shifted values d = v - shift.
+    HWY_INLINE void sums(VF v, VF sq)
+    {
+        const DFH dfh;
+        const DD dd;
+        const VD a = hn::PromoteTo(dd, hn::LowerHalf(dfh, v));
+        const VD b = hn::PromoteTo(dd, hn::UpperHalf(dfh, v));
+        const VD da = hn::Sub(a, shift), db = hn::Sub(b, shift);
+        s1a = hn::Add(s1a, da);
+        s1b = hn::Add(s1b, db);
+        s2a = hn::MulAdd(da, da, s2a);
+        s2b = hn::MulAdd(db, db, s2b);
+        const VD qa0 = hn::PromoteTo(dd, hn::LowerHalf(dfh, sq));
+        const VD qb0 = hn::PromoteTo(dd, hn::UpperHalf(dfh, sq));
+        qa = hn::MulAdd(qa0, qa0, qa);
+        qb = hn::MulAdd(qb0, qb0, qb);
+    }
+
+    HWY_INLINE void countZeros(VF v)
+    {
+        const DF df;
+        const DI di;
+        zeros = hn::Sub(zeros, hn::BitCast(di, hn::VecFromMask(df, hn::Eq(v, hn::Zero(df)))));
+    }
+
+    HWY_INLINE void finite(VF v)
+    {
+        min = hn::Min(min, v);
+        max = hn::Max(max, v);
+        countZeros(v);
+        sums(v, v);
+    }
+
+    // Non-finite lanes count apart; they stand in as the shift (d = 0) and as 0 for v².
+    HWY_INLINE void mixed(VF v)
+    {
+        const DF df;
+        const auto fin = hn::Eq(hn::Sub(v, v), hn::Zero(df));
+        nan += std::int64_t(hn::CountTrue(df, hn::IsNaN(v)));
+        nonFinite += std::int64_t(hn::Lanes(df) - hn::CountTrue(df, fin));
+        const VF vs = hn::IfThenElse(fin, v, shift32);
+        min = hn::Min(min, vs);
+        max = hn::Max(max, vs);
+        countZeros(v);
+        sums(vs, hn::IfThenElseZero(fin, v));
+    }
+};
+
+struct HistLanes {
+    VF lo32, hi32;
+    VD lo, scale, top;
+    VI trash, laneOffset;
+    std::uint32_t *sub;
+    HWY_ALIGN std::int32_t idx[hn::MaxLanes(DF())];
+
+    HistLanes(const HistParams &h, float l32, float h32, std::uint32_t *subCounts,
+              std::size_t stride)
+        : sub(subCounts)
+    {
+        const DF df;
+        const DD dd;
+        const DI di;
+        lo32 = hn::Set(df, l32);
+        hi32 = hn::Set(df, h32);
+        lo = hn::Set(dd, h.lo);
+        scale = hn::Set(dd, double(h.bins) / (h.hi - h.lo));
+        top = hn::Set(dd, double(h.bins - 1));
+        trash = hn::Set(di, h.bins);
+        laneOffset = hn::Mul(hn::Iota(di, 0), hn::Set(di, std::int32_t(stride)));
+    }
+
+    // Bin index as in the scalar reference, int((v - lo) * scale) in double, clamped to the
+    // last bin; lanes outside [lo, hi] (and NaN) go to a trash slot past the last bin.
+    HWY_INLINE void add(VF v)
+    {
+        const DF df;
+        const DFH dfh;
+        const DD dd;
+        const DI di;
+        const DIH dih;
+        const auto in = hn::And(hn::Ge(v, lo32), hn::Le(v, hi32));
+        const VD a = hn::PromoteTo(dd, hn::LowerHalf(dfh, v));
+        const VD b = hn::PromoteTo(dd, hn::UpperHalf(dfh, v));
+        const VD ta = hn::Min(hn::Mul(hn::Sub(a, lo), scale), top);
+        const VD tb = hn::Min(hn::Mul(hn::Sub(b, lo), scale), top);
+#if HWY_TARGET == HWY_AVX2
+        // ta and tb are already within int32 range; skip DemoteTo's clamp.
+        (void)dih;
+        VI bin{_mm256_inserti128_si256(_mm256_castsi128_si256(_mm256_cvttpd_epi32(ta.raw)),
+                                       _mm256_cvttpd_epi32(tb.raw), 1)};
+#else
+        VI bin = hn::Combine(di, hn::DemoteTo(dih, tb), hn::DemoteTo(dih, ta));
+#endif
+        bin = hn::IfThenElse(hn::RebindMask(di, in), bin, trash);
+        bin = hn::Add(bin, laneOffset);
+        // Each lane has its own sub-histogram, so increments never wait on each other.
+#if HWY_TARGET == HWY_AVX2
+        // Moving lanes out through general registers avoids a store-forwarding stall.
+        const __m128i lo = _mm256_castsi256_si128(bin.raw);
+        const __m128i hi = _mm256_extracti128_si256(bin.raw, 1);
+        const std::uint64_t q[4] = {
+            std::uint64_t(_mm_cvtsi128_si64(lo)), std::uint64_t(_mm_extract_epi64(lo, 1)),
+            std::uint64_t(_mm_cvtsi128_si64(hi)), std::uint64_t(_mm_extract_epi64(hi, 1))};
+        for (std::uint64_t x : q) {
+            ++sub[std::uint32_t(x)];
+            ++sub[x >> 32];
+        }
+        (void)df;
+#else
+        hn::Store(bin, di, idx);
+        for (std::size_t j = 0; j < hn::Lanes(df); ++j)
+            ++sub[idx[j]];
+#endif
+    }
+};
+
+template <int K, bool kMoments, bool kHist>
+void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h)
+{
+    const DF df;
+    const DD dd;
+    const DI di;
+    const std::size_t N = hn::Lanes(df);
+    std::size_t i = 0;
+    Moments part;
+    part.count = std::int64_t(n);
+
+    // Moments are shifted by the first finite value; the elements before it are non-finite.
+    double shift = 0;
+    if constexpr (kMoments) {
+        for (; i < n; ++i) {
+            const double v = detail::element(K, p, i);
+            if (std::isfinite(v)) {
+                shift = v;
+                break;
+            }
+            ++(std::isnan(v) ? part.nan : part.inf);
+        }
+    }
+    MomentLanes ml(shift);
+
+    float lo32 = 0, hi32 = 0;
+    std::size_t stride = 0;
+    std::vector<std::uint32_t> sub;
+    bool histVector = kHist;
+    if constexpr (kHist) {
+        detail::floatRange(h->lo, h->hi, lo32, hi32);
+        histVector = lo32 <= hi32;
+        stride = std::size_t(h->bins) + 1;
+        sub.assign(stride * N, 0);
+    }
+    HistLanes hl(kHist ? *h : HistParams{0, 1, nullptr, 1}, lo32, hi32, sub.data(), stride);
+
+    const std::size_t vecStart = i;
+    // Blocks run optimistically without non-finite tests: a NaN or Inf turns the shifted sum
+    // non-finite, and then the block's moments are redone with per-lane masks.
+    constexpr std::size_t kBlockPairs = 64;
+    while (i + 2 * N <= n) {
+        const std::size_t pairs = std::min(kBlockPairs, (n - i) / (2 * N));
+        const MomentLanes saved = ml;
+        for (std::size_t k = 0; k < pairs; ++k) {
+            VF v0, v1;
+            Load2<K>(p, i + k * 2 * N, v0, v1);
+            if constexpr (kMoments) {
+                ml.finite(v0);
+                ml.finite(v1);
+            }
+            if constexpr (kHist) {
+                if (histVector) {
+                    hl.add(v0);
+                    hl.add(v1);
+                }
+            }
+        }
+        if constexpr (kMoments) {
+            const VD s1 = hn::Add(ml.s1a, ml.s1b);
+            if (HWY_UNLIKELY(!hn::AllTrue(dd, hn::Eq(hn::Sub(s1, s1), hn::Zero(dd))))) {
+                ml = saved;
+                for (std::size_t k = 0; k < pairs; ++k) {
+                    VF v0, v1;
+                    Load2<K>(p, i + k * 2 * N, v0, v1);
+                    ml.mixed(v0);
+                    ml.mixed(v1);
+                }
+            }
+        }
+        i += pairs * 2 * N;
+    }
+    const std::size_t vecEnd = i;
+
+    if constexpr (kMoments) {
+        HWY_ALIGN float f[hn::MaxLanes(DF())];
+        HWY_ALIGN std::int32_t z[hn::MaxLanes(DF())];
+        double mn = shift, mx = shift;
+        hn::Store(ml.min, df, f);
+        for (std::size_t j = 0; j < N; ++j)
+            mn = std::min(mn, double(f[j]));
+        hn::Store(ml.max, df, f);
+        for (std::size_t j = 0; j < N; ++j)
+            mx = std::max(mx, double(f[j]));
+        hn::Store(ml.zeros, di, z);
+        for (std::size_t j = 0; j < N; ++j)
+            part.zeros += z[j];
+        double s1 = hn::GetLane(hn::SumOfLanes(dd, hn::Add(ml.s1a, ml.s1b)));
+        double s2 = hn::GetLane(hn::SumOfLanes(dd, hn::Add(ml.s2a, ml.s2b)));
+        double sq = hn::GetLane(hn::SumOfLanes(dd, hn::Add(ml.qa, ml.qb)));
+        part.nan += ml.nan;
+        part.inf += ml.nonFinite - ml.nan;
+        for (std::size_t j = vecEnd; j < n; ++j) {
+            const double v = detail::element(K, p, j);
+            if (std::isnan(v)) {
+                ++part.nan;
+                continue;
+            }
+            if (std::isinf(v)) {
+                ++part.inf;
+                continue;
+            }
+            part.zeros += v == 0;
+            mn = std::min(mn, v);
+            mx = std::max(mx, v);
+            const double d = v - shift;
+            s1 += d;
+            s2 += d * d;
+            sq += v * v;
+        }
+        part.n = part.count - part.nan - part.inf;
+        if (part.n > 0) {
+            part.min = mn;
+            part.max = mx;
+            part.mean = shift + s1 / double(part.n);
+            part.m2 = std::max(0.0, s2 - s1 * s1 / double(part.n));
+            part.sumSq = sq;
+        }
+        m->merge(part);
+    }
+
+    if constexpr (kHist) {
+        const int bins = h->bins;
+        for (std::size_t lane = 0; lane < N; ++lane)
+            for (int b = 0; b < bins; ++b)
+                h->counts[b] += sub[lane * stride + std::size_t(b)];
+        // The prefix before the shift and the tail were not seen by the vector loop.
+        const double scale = double(bins) / (h->hi - h->lo);
+        auto scalar = [&](std::size_t from, std::size_t to) {
+            for (std::size_t j = from; j < to; ++j) {
+                const double v = detail::element(K, p, j);
+                if (!(v >= h->lo && v <= h->hi))
+                    continue;
+                const int b = int((v - h->lo) * scale);
+                ++h->counts[b >= bins ? bins - 1 : b];
+            }
+        };
+        scalar(0, vecStart);
+        scalar(vecEnd, n);
+    }
+}
+
+template <int K> void RunKind(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h)
+{
+    if (m && h)
+        Chunk<K, true, true>(p, n, m, h);
+    else if (m)
+        Chunk<K, true, false>(p, n, m, h);
+    else if (h)
+        Chunk<K, false, true>(p, n, m, h);
+}
+
+void RunChunk(int kind, const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h)
+{
+    switch (kind) {
+    case int(Kind::Float32):
+        return RunKind<int(Kind::Float32)>(p, n, m, h);
+    case int(Kind::BFloat16):
+        return RunKind<int(Kind::BFloat16)>(p, n, m, h);
+    default:
+        return RunKind<int(Kind::Float16)>(p, n, m, h);
+    }
+}
+
+#endif // HWY_TARGET == HWY_SCALAR
+
+const char *TargetHere()
+{
+    return hwy::TargetName(HWY_TARGET);
+}
+
+} // namespace HWY_NAMESPACE
+} // namespace wl::kernels::simd
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace wl::kernels::simd
+{
+
+HWY_EXPORT(RunChunk);
+HWY_EXPORT(TargetHere);
+
+const char *targetName()
+{
+    return HWY_DYNAMIC_DISPATCH(TargetHere)();
+}
+
+bool kindOf(DType dtype, Kind &kind)
+{
+    switch (dtype) {
+    case DType::Float32:
+        kind = Kind::Float32;
+        return true;
+    case DType::BFloat16:
+        kind = Kind::BFloat16;
+        return true;
+    case DType::Float16:
+        kind = Kind::Float16;
+        return true;
+    default:
+        return false;
+    }
+}
+
+void run(Kind kind, const void *data, std::size_t n, StatsAccumulator::Moments *m,
+         const HistParams *h)
+{
+    const std::size_t item = kind == Kind::Float32 ? 4 : 2;
+    const auto *p = static_cast<const std::uint8_t *>(data);
+    // Per-lane 32-bit counters stay far from overflow within a chunk.
+    constexpr std::size_t kChunk = std::size_t(1) << 26;
+    for (std::size_t off = 0; off < n; off += kChunk)
+        HWY_DYNAMIC_DISPATCH(RunChunk)(int(kind), p + off * item, std::min(kChunk, n - off), m, h);
+}
+
+} // namespace wl::kernels::simd
+
+namespace wl::kernels
+{
+
+std::vector<std::string> simdTargets()
+{
+    std::vector<std::string> names;
+    for (std::int64_t t : hwy::SupportedAndGeneratedTargets())
+        names.emplace_back(hwy::TargetName(t));
+    return names;
+}
+
+bool useSimdTarget(const std::string &name)
+{
+    if (name.empty()) {
+        hwy::SetSupportedTargetsForTest(0);
+        return true;
+    }
+    for (std::int64_t t : hwy::SupportedAndGeneratedTargets())
+        if (name == hwy::TargetName(t)) {
+            hwy::SetSupportedTargetsForTest(t);
+            return true;
+        }
+    return false;
+}
+
+std::string activeSimdTarget()
+{
+    return simd::targetName();
+}
+
+} // namespace wl::kernels
+#endif // HWY_ONCE
