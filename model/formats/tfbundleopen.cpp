@@ -358,6 +358,8 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
                         << qMakePair(QStringLiteral("TensorFlow version"), meta->tensorflowVersion);
                 index.metadata << qMakePair(QStringLiteral("graph ops"),
                                             QString::number(meta->graphNodes));
+                summary[QStringLiteral("tensorflow_version")] = meta->tensorflowVersion;
+                summary[QStringLiteral("graph_ops")] = meta->graphNodes;
                 summary[QStringLiteral("meta_graph")] = meta->summary;
             } else {
                 problems << problem(metaPath, {}, meta.error().message());

@@ -76,8 +76,9 @@ Result<OpenResult> openFile(const Source &s, const JobContext &job)
         prefix = QFileInfo(path).absolutePath() + QLatin1Char('/') + p;
     else if (name.endsWith(kMetaSuffix)) {
         const QString p = path.chopped(kMetaSuffix.size());
-        if (!isFile(p + kIndexSuffix) && isFile(p)) {
-            auto v1 = tfopen::openV1(p, job);
+        const QString v1Path = isFile(p) ? p : p + QLatin1String("-00000-of-00001");
+        if (!isFile(p + kIndexSuffix) && isFile(v1Path)) {
+            auto v1 = tfopen::openV1(v1Path, job);
             if (!v1.ok())
                 return v1.error();
             return single(path, std::move(v1).value());
@@ -253,7 +254,7 @@ ProbeResult TfBundleReader::probe(const Source &source) const
             const QString p = source.path().chopped(kMetaSuffix.size());
             if (isFile(p + kIndexSuffix))
                 return {60, QStringLiteral("V2 bundle")};
-            if (fileHasTableMagic(p))
+            if (fileHasTableMagic(p) || fileHasTableMagic(p + QLatin1String("-00000-of-00001")))
                 return {60, QStringLiteral("legacy V1")};
             return {};
         }
