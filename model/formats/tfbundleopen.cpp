@@ -222,7 +222,7 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
         if (e.slices_size() > 0) {
             loc.storage = TensorLocation::Storage::ReaderDecoded;
             loc.file = indexPath;
-            loc.size = t.numElements() * item;
+            loc.size = std::max<std::int64_t>(0, tfByteSize(t.numElements(), item));
             auto found = slices.find(t.key.toUtf8());
             if (found == slices.end() || int(found->second.size()) != e.slices_size())
                 problems << problem(indexPath, where,
@@ -261,13 +261,13 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
             problems << problem(indexPath, where,
                                 QStringLiteral("unknown dtype %1").arg(e.dtype()));
         const auto n = t.shape.numElements();
-        if (item > 0 && n && e.size() != *n * item)
+        if (item > 0 && n && e.size() != tfByteSize(*n, item))
             problems << problem(indexPath, where,
                                 QStringLiteral("size is %1 bytes; %2 elements of %3 need %4")
                                     .arg(e.size())
                                     .arg(*n)
                                     .arg(t.dtypeText())
-                                    .arg(*n * item));
+                                    .arg(tfByteSize(*n, item)));
         else if (t.dtype == DType::String && n && e.size() != 0 && e.size() < *n + 4)
             problems << problem(
                 indexPath, where,

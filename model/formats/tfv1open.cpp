@@ -76,7 +76,8 @@ Result<Opened> openV1(const QString &path, const JobContext &job)
         t.shape.unknownRank = m.shape().unknown_rank();
         t.location.storage = TensorLocation::Storage::ReaderDecoded;
         t.location.file = index.path;
-        t.location.size = t.numElements() * dtypeSize(t.dtype);
+        t.location.size =
+            std::max<std::int64_t>(0, tfByteSize(t.numElements(), dtypeSize(t.dtype)));
         auto list = stored.take(QByteArray::fromStdString(m.name()));
         if (int(list.size()) != m.slice_size())
             index.problems << Problem{
