@@ -21,7 +21,6 @@ namespace
 
 const QString kObjectGraphKey = QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH");
 const QString kSaveCounterKey = QStringLiteral("save_counter/.ATTRIBUTES/VARIABLE_VALUE");
-const QString kVariableSuffix = QStringLiteral("/.ATTRIBUTES/VARIABLE_VALUE");
 
 Problem problem(const QString &file, const QString &where, const QString &text)
 {
@@ -89,29 +88,6 @@ Result<QByteArray> readObjectGraphString(const TensorInfo &t)
     return stored->mid(qsizetype(layout->dataStart), qsizetype(layout->lengths[0]));
 }
 
-void nameObjectBased(QVector<TensorInfo> &tensors, const ObjectGraphInfo *graph)
-{
-    for (auto &t : tensors) {
-        if (graph) {
-            auto it = graph->byKey.constFind(t.key);
-            if (it != graph->byKey.constEnd()) {
-                t.name = it->path.isEmpty() ? t.key : it->path;
-                t.role = it->role;
-                t.slotName = it->slotName;
-                t.optimizerPath = it->optimizerPath;
-                t.slotOf = it->slotOf;
-                continue;
-            }
-        }
-        t.name = t.key;
-        if (t.key == kObjectGraphKey || t.key == kSaveCounterKey ||
-            (t.key.contains(QLatin1String("/.ATTRIBUTES/")) && !t.key.endsWith(kVariableSuffix)))
-            t.role = TensorRole::Metadata;
-        if (t.key.endsWith(kVariableSuffix))
-            t.name = t.key.chopped(kVariableSuffix.size());
-    }
-}
-
 QJsonArray shapeJson(const Shape &s)
 {
     QJsonArray a;
@@ -142,36 +118,6 @@ std::optional<std::int64_t> stepSuffix(const QString &name)
     if (!m.hasMatch())
         return std::nullopt;
     return m.captured(1).toLongLong();
-}
-
-void nameTf1Tensors(QVector<TensorInfo> &tensors, const QHash<QString, bool> *trainable)
-{
-    QHash<QString, int> byKey;
-    for (int i = 0; i < tensors.size(); ++i)
-        byKey.insert(tensors[i].key, i);
-    static const QRegularExpression copySuffix(QStringLiteral("_\\d+$"));
-    for (auto &t : tensors) {
-        t.name = t.key;
-        const QString last = t.key.section(QLatin1Char('/'), -1);
-        if (trainable)
-            t.trainable = trainable->value(t.key, false);
-        if (t.key == QLatin1String("global_step")) {
-            t.role = TensorRole::Metadata;
-            continue;
-        }
-        if (last.startsWith(QLatin1String("beta1_power")) ||
-            last.startsWith(QLatin1String("beta2_power"))) {
-            t.role = TensorRole::Optimizer;
-            continue;
-        }
-        const int cut = t.key.lastIndexOf(QLatin1Char('/'));
-        if (cut > 0 && byKey.contains(t.key.left(cut))) {
-            t.role = TensorRole::OptimizerSlot;
-            t.slotOf = t.key.left(cut);
-            t.slotName = last;
-            t.optimizerPath = QString(last).remove(copySuffix);
-        }
-    }
 }
 
 Result<Opened> openV2(const QString &prefix, const JobContext &job)
@@ -276,7 +222,7 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
         if (e.slices_size() > 0) {
             loc.storage = TensorLocation::Storage::ReaderDecoded;
             loc.file = indexPath;
-            loc.size = t.numElements() * item;
+            loc.size = std::max<std::int64_t>(0, tfByteSize(t.numElements(), item));
             auto found = slices.find(t.key.toUtf8());
             if (found == slices.end() || int(found->second.size()) != e.slices_size())
                 problems << problem(indexPath, where,
@@ -315,13 +261,13 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
             problems << problem(indexPath, where,
                                 QStringLiteral("unknown dtype %1").arg(e.dtype()));
         const auto n = t.shape.numElements();
-        if (item > 0 && n && e.size() != *n * item)
+        if (item > 0 && n && e.size() != tfByteSize(*n, item))
             problems << problem(indexPath, where,
                                 QStringLiteral("size is %1 bytes; %2 elements of %3 need %4")
                                     .arg(e.size())
                                     .arg(*n)
                                     .arg(t.dtypeText())
-                                    .arg(*n * item));
+                                    .arg(tfByteSize(*n, item)));
         else if (t.dtype == DType::String && n && e.size() != 0 && e.size() < *n + 4)
             problems << problem(
                 indexPath, where,
@@ -368,8 +314,14 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
         return -1;
     }();
     std::optional<ObjectGraphInfo> graph;
+    const auto &ogLoc = ogIndex >= 0 ? tensors[ogIndex].location : TensorLocation{};
+    const bool ogReadable = ogIndex >= 0 && ogLoc.shard >= 0 && ogLoc.shard < numShards &&
+                            shardSize[std::size_t(ogLoc.shard)] >= 0;
     if (ogIndex >= 0) {
-        auto bytes = readObjectGraphString(tensors[ogIndex]);
+        auto bytes =
+            ogReadable
+                ? readObjectGraphString(tensors[ogIndex])
+                : Result<QByteArray>(makeError(LoadError::Code::NotFound, ogLoc.file, {}, {}, {}));
         if (bytes.ok()) {
             auto g = parseObjectGraph(bytes.value(), tensors[ogIndex].location.file);
             if (g.ok())
@@ -377,12 +329,12 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
             else
                 problems << problem(tensors[ogIndex].location.file, kObjectGraphKey,
                                     g.error().message());
-        } else {
+        } else if (ogReadable) {
             problems << problem(tensors[ogIndex].location.file, kObjectGraphKey,
                                 bytes.error().message());
         }
         index.subtype = QStringLiteral("object-based");
-        nameObjectBased(tensors, graph ? &*graph : nullptr);
+        nameObjectBasedTensors(tensors, graph ? &*graph : nullptr);
         if (graph) {
             index.metadata << qMakePair(QStringLiteral("object graph nodes"),
                                         QString::number(graph->nodeCount))
@@ -406,6 +358,8 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
                         << qMakePair(QStringLiteral("TensorFlow version"), meta->tensorflowVersion);
                 index.metadata << qMakePair(QStringLiteral("graph ops"),
                                             QString::number(meta->graphNodes));
+                summary[QStringLiteral("tensorflow_version")] = meta->tensorflowVersion;
+                summary[QStringLiteral("graph_ops")] = meta->graphNodes;
                 summary[QStringLiteral("meta_graph")] = meta->summary;
             } else {
                 problems << problem(metaPath, {}, meta.error().message());

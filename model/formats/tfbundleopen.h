@@ -10,6 +10,11 @@
 #include <memory>
 #include <optional>
 
+namespace wl
+{
+struct ObjectGraphInfo;
+}
+
 namespace wl::tfopen
 {
 
@@ -32,5 +37,7 @@ std::optional<std::int64_t> stepSuffix(const QString &name);
 
 // Readable names and roles of TF1 Saver keys; `trainable` comes from a `.meta` when known.
 void nameTf1Tensors(QVector<TensorInfo> &tensors, const QHash<QString, bool> *trainable);
+// Names and roles from the object graph; without one, keys lose their attribute suffix.
+void nameObjectBasedTensors(QVector<TensorInfo> &tensors, const ObjectGraphInfo *graph);
 
 } // namespace wl::tfopen

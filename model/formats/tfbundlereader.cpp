@@ -4,10 +4,10 @@
 #include "tfbundleopen.h"
 #include "tfstatefile.h"
 
-#include <QCollator>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QRegularExpression>
 #include <QSet>
 
 namespace wl
@@ -25,6 +25,42 @@ const QString kStateFile = QStringLiteral("checkpoint");
 bool isFile(const QString &path)
 {
     return QFileInfo(path).isFile();
+}
+
+// "ckpt_9" < "ckpt_10": digit runs compare by value, then by length (leading zeros).
+bool naturalLess(const QString &a, const QString &b)
+{
+    qsizetype i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i].isDigit() && b[j].isDigit()) {
+            qsizetype ei = i, ej = j;
+            while (ei < a.size() && a[ei].isDigit())
+                ++ei;
+            while (ej < b.size() && b[ej].isDigit())
+                ++ej;
+            qsizetype si = i, sj = j; // skip leading zeros
+            while (si + 1 < ei && a[si] == QLatin1Char('0'))
+                ++si;
+            while (sj + 1 < ej && b[sj] == QLatin1Char('0'))
+                ++sj;
+            const QStringView na = QStringView(a).mid(si, ei - si);
+            const QStringView nb = QStringView(b).mid(sj, ej - sj);
+            if (na.size() != nb.size())
+                return na.size() < nb.size();
+            if (na != nb)
+                return na < nb;
+            if (ei - i != ej - j)
+                return ei - i < ej - j;
+            i = ei;
+            j = ej;
+            continue;
+        }
+        if (a[i] != b[j])
+            return a[i] < b[j];
+        ++i;
+        ++j;
+    }
+    return a.size() - i < b.size() - j;
 }
 
 bool fileHasTableMagic(const QString &path)
@@ -76,8 +112,9 @@ Result<OpenResult> openFile(const Source &s, const JobContext &job)
         prefix = QFileInfo(path).absolutePath() + QLatin1Char('/') + p;
     else if (name.endsWith(kMetaSuffix)) {
         const QString p = path.chopped(kMetaSuffix.size());
-        if (!isFile(p + kIndexSuffix) && isFile(p)) {
-            auto v1 = tfopen::openV1(p, job);
+        const QString v1Path = isFile(p) ? p : p + QLatin1String("-00000-of-00001");
+        if (!isFile(p + kIndexSuffix) && isFile(v1Path)) {
+            auto v1 = tfopen::openV1(v1Path, job);
             if (!v1.ok())
                 return v1.error();
             return single(path, std::move(v1).value());
@@ -100,7 +137,7 @@ Result<OpenResult> openFile(const Source &s, const JobContext &job)
     return single(path, std::move(v2).value());
 }
 
-// Every checkpoint in a folder: the state file's order first, then the rest by number.
+// Every checkpoint in a folder, in name order with numbers compared as numbers.
 Result<OpenResult> openFolder(const Source &s, const JobContext &job)
 {
     const QString dir = s.path();
@@ -173,13 +210,19 @@ Result<OpenResult> openFolder(const Source &s, const JobContext &job)
             rest << name;
         }
     }
-    QCollator natural;
-    natural.setNumericMode(true);
-    std::sort(rest.begin(), rest.end(), natural);
-    for (const QString &name : rest) {
-        const QString full = dir + QLatin1Char('/') + name;
-        order.push_back({full, !withIndex.contains(name)});
-    }
+    // One list by name with numbers compared as numbers; the state file's entries keep their
+    // own order within the slots they occupy.
+    QList<Candidate> all = order;
+    for (const QString &name : rest)
+        all.push_back({dir + QLatin1Char('/') + name, !withIndex.contains(name)});
+    std::stable_sort(all.begin(), all.end(), [](const Candidate &a, const Candidate &b) {
+        return naturalLess(QFileInfo(a.path).fileName(), QFileInfo(b.path).fileName());
+    });
+    int nextListed = 0;
+    for (auto &c : all)
+        if (seen.contains(c.path))
+            c = order[nextListed++];
+    order = all;
 
     std::optional<LoadError> firstError;
     for (const auto &c : order) {
@@ -253,7 +296,7 @@ ProbeResult TfBundleReader::probe(const Source &source) const
             const QString p = source.path().chopped(kMetaSuffix.size());
             if (isFile(p + kIndexSuffix))
                 return {60, QStringLiteral("V2 bundle")};
-            if (fileHasTableMagic(p))
+            if (fileHasTableMagic(p) || fileHasTableMagic(p + QLatin1String("-00000-of-00001")))
                 return {60, QStringLiteral("legacy V1")};
             return {};
         }

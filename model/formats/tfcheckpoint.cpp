@@ -97,6 +97,14 @@ Status scatter(QByteArray &full, const Shape &shape, int item, const TfSlicePart
 
 } // namespace
 
+std::int64_t tfByteSize(std::int64_t elements, int item)
+{
+    std::int64_t out = 0;
+    if (elements < 0 || item < 0 || __builtin_mul_overflow(elements, std::int64_t(item), &out))
+        return -1;
+    return out;
+}
+
 Result<QByteArray> decodeTensorProtoValues(const tf::TensorProto &p, DType dtype,
                                            std::int64_t elements, const QString &file,
                                            const QString &where)
@@ -105,7 +113,7 @@ Result<QByteArray> decodeTensorProtoValues(const tf::TensorProto &p, DType dtype
     if (item <= 0)
         return makeError(LoadError::Code::Unsupported, file, where,
                          QStringLiteral("a fixed-size element type"), dtypeName(dtype));
-    if (elements < 0 || elements * item > kMaxAssembledBytes)
+    if (elements < 0 || elements > kMaxAssembledBytes / item)
         return makeError(LoadError::Code::Unsupported, file, where,
                          QStringLiteral("at most %1 bytes").arg(kMaxAssembledBytes),
                          QStringLiteral("%1 elements").arg(elements));
@@ -251,11 +259,11 @@ Result<ChecksumState> TfCheckpoint::streamAssembled(int i, const ChunkSink &sink
         return makeError(LoadError::Code::Unsupported, file, t.key,
                          QStringLiteral("a fixed-size element type and a known shape"),
                          t.dtypeText() + QLatin1Char(' ') + t.shape.toString());
-    if (*elements * item > kMaxAssembledBytes)
+    if (*elements > kMaxAssembledBytes / item)
         return makeError(
             LoadError::Code::Unsupported, file, t.key,
             QStringLiteral("a partitioned tensor of at most %1 bytes").arg(kMaxAssembledBytes),
-            QStringLiteral("%1 bytes").arg(*elements * item));
+            QStringLiteral("%1 elements").arg(*elements));
     QByteArray full(qsizetype(*elements * item), '\0');
     const auto &parts =
         i < int(m_parts.size()) ? m_parts[std::size_t(i)] : std::vector<TfSlicePart>{};
@@ -278,8 +286,14 @@ Result<ChecksumState> TfCheckpoint::streamAssembled(int i, const ChunkSink &sink
                                  QStringLiteral("a SavedTensorSlices with data"),
                                  QStringLiteral("%1 unparsable bytes").arg(value->size()));
             std::int64_t count = 1;
-            for (std::size_t d = 0; d < part.length.size(); ++d)
-                count *= part.length[d] < 0 ? t.shape.dims[d] : part.length[d];
+            for (std::size_t d = 0; d < part.length.size() && d < t.shape.dims.size(); ++d) {
+                const auto n = part.length[d] < 0 ? t.shape.dims[d] : part.length[d];
+                if (n > t.shape.dims[d])
+                    return makeError(LoadError::Code::Corrupt, file, where,
+                                     QStringLiteral("a slice inside %1").arg(t.shape.toString()),
+                                     QStringLiteral("length %1 in dimension %2").arg(n).arg(d));
+                count *= n;
+            }
             auto decoded =
                 decodeTensorProtoValues(slices.data().data(), t.dtype, count, file, where);
             if (!decoded.ok())

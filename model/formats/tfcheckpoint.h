@@ -46,6 +46,9 @@ private:
     std::shared_ptr<const tfbundle::SsTable> m_v1Table;
 };
 
+// elements * item, or -1 when negative or too large for int64.
+std::int64_t tfByteSize(std::int64_t elements, int item);
+
 // Little-endian element bytes of a TensorProto holding `elements` values of `dtype`, with a
 // single value broadcast (formats-tensorflow.md 6.4).
 Result<QByteArray> decodeTensorProtoValues(const tf::TensorProto &proto, DType dtype,

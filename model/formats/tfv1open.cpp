@@ -5,6 +5,7 @@
 #include "tfbundle.h"
 #include "tfbundleopen.h"
 #include "tfcheckpoint.h"
+#include "tfmetagraph.h"
 
 #include <QFileInfo>
 #include <QHash>
@@ -75,7 +76,8 @@ Result<Opened> openV1(const QString &path, const JobContext &job)
         t.shape.unknownRank = m.shape().unknown_rank();
         t.location.storage = TensorLocation::Storage::ReaderDecoded;
         t.location.file = index.path;
-        t.location.size = t.numElements() * dtypeSize(t.dtype);
+        t.location.size =
+            std::max<std::int64_t>(0, tfByteSize(t.numElements(), dtypeSize(t.dtype)));
         auto list = stored.take(QByteArray::fromStdString(m.name()));
         if (int(list.size()) != m.slice_size())
             index.problems << Problem{
@@ -94,15 +96,31 @@ Result<Opened> openV1(const QString &path, const JobContext &job)
                             QStringLiteral("slices of \"%1\"").arg(QString::fromUtf8(it.key())),
                             QStringLiteral("stored but not listed in the header")};
     index.problems << problems;
-    nameTf1Tensors(index.tensors, nullptr);
     QStringList consumed{index.path};
     const QString metaPath = path + QLatin1String(".meta");
     const QString stripped = index.displayName.section(QLatin1Char('-'), 0, 0);
     const QString sideMeta =
         QFileInfo(path).absolutePath() + QLatin1Char('/') + stripped + QLatin1String(".meta");
-    for (const QString &m : {metaPath, sideMeta})
-        if (QFileInfo(m).isFile() && !consumed.contains(QFileInfo(m).absoluteFilePath()))
-            consumed << QFileInfo(m).absoluteFilePath();
+    std::optional<QHash<QString, bool>> trainable;
+    for (const QString &m : {metaPath, sideMeta}) {
+        if (!QFileInfo(m).isFile() || consumed.contains(QFileInfo(m).absoluteFilePath()))
+            continue;
+        consumed << QFileInfo(m).absoluteFilePath();
+        auto meta = readMetaGraphFile(m);
+        if (!meta.ok()) {
+            index.problems << Problem{Problem::Severity::Warning, m, {}, meta.error().message()};
+            continue;
+        }
+        trainable.emplace();
+        for (const auto &v : meta->variables)
+            trainable->insert(v.key, v.trainable);
+        if (!meta->tensorflowVersion.isEmpty())
+            index.metadata << qMakePair(QStringLiteral("TensorFlow version"),
+                                        meta->tensorflowVersion);
+        index.metadata << qMakePair(QStringLiteral("graph ops"), QString::number(meta->graphNodes));
+        break;
+    }
+    nameTf1Tensors(index.tensors, trainable ? &*trainable : nullptr);
     index.step = stepSuffix(index.displayName);
     if (QRegularExpression(QStringLiteral("-\\d{5}-of-\\d{5}$"))
             .match(index.displayName)

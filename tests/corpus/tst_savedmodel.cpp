@@ -460,16 +460,28 @@ private slots:
     {
         QTemporaryDir tmp;
         QVERIFY(tmp.isValid());
+        // As TensorFlow writes it: enum names, nested OpDefs, and ints for dtypes too.
         writeFile(
             tmp.filePath("saved_model.pbtxt"),
             "saved_model_schema_version: 1\n"
-            "meta_graphs {\n  meta_info_def { tags: \"serve\" tensorflow_version: \"2.9.0\" }\n"
+            "meta_graphs {\n"
+            "  meta_info_def { stripped_op_list { op { name: \"Const\" } } tags: \"serve\"\n"
+            "    tensorflow_version: \"2.9.0\" }\n"
+            "  graph_def {\n"
+            "    node { name: \"w\" op: \"VarHandleOp\" attr { key: \"dtype\" value { type: "
+            "DT_HALF } }\n"
+            "      attr { key: \"shape\" value { shape { dim { size: 2 } dim { size: 5 } } } } }\n"
+            "    library { function { signature { name: \"f\" input_arg { name: \"x\" } }\n"
+            "      node_def { name: \"n\" op: \"Identity\" } } }\n"
+            "    versions { producer: 1205 } }\n"
             "  signature_def { key: \"serving_default\" value {\n"
-            "    inputs { key: \"x\" value { name: \"x:0\" dtype: 1 tensor_shape { dim { size: -1 "
-            "} dim { size: 3 } } } }\n"
-            "    outputs { key: \"y\" value { name: \"y:0\" dtype: 101 tensor_shape { "
-            "unknown_rank: true } } }\n"
-            "    method_name: \"tensorflow/serving/predict\" } }\n}\n");
+            "    inputs { key: \"x\" value { name: \"x:0\" dtype: DT_FLOAT\n"
+            "      tensor_shape { dim { size: -1 } dim { size: 3 } } } }\n"
+            "    outputs { key: \"y\" value { name: \"y:0\" dtype: DT_FLOAT_REF\n"
+            "      tensor_shape { unknown_rank: true } } }\n"
+            "    outputs { key: \"z\" value { name: \"z:0\" dtype: 99 } }\n"
+            "    method_name: \"tensorflow/serving/predict\" } }\n"
+            "}\n");
         copyTree(test::corpus("savedmodel/tfs-half-plus-two-tf2/variables"),
                  tmp.filePath("variables"));
         auto r = openDir(tmp.path());
@@ -477,14 +489,25 @@ private slots:
         QCOMPARE(r->summary[QStringLiteral("format")].toString(), QStringLiteral("pbtxt"));
         const QJsonObject sd =
             r->summary[QStringLiteral("signatures")][QStringLiteral("serving_default")].toObject();
+        const QJsonObject out = sd[QStringLiteral("outputs")].toObject();
         QCOMPARE(
             sd[QStringLiteral("inputs")][QStringLiteral("x")][QStringLiteral("shape")].toArray(),
             (QJsonArray{-1, 3}));
         QCOMPARE(
-            sd[QStringLiteral("outputs")][QStringLiteral("y")][QStringLiteral("dtype")].toString(),
-            QStringLiteral("DT_FLOAT_REF"));
-        QVERIFY(
-            sd[QStringLiteral("outputs")][QStringLiteral("y")][QStringLiteral("shape")].isNull());
+            sd[QStringLiteral("inputs")][QStringLiteral("x")][QStringLiteral("dtype")].toString(),
+            QStringLiteral("DT_FLOAT"));
+        QCOMPARE(out[QStringLiteral("y")][QStringLiteral("dtype")].toString(),
+                 QStringLiteral("DT_FLOAT_REF"));
+        QVERIFY(out[QStringLiteral("y")][QStringLiteral("shape")].isNull());
+        QCOMPARE(out[QStringLiteral("z")][QStringLiteral("dtype")].toString(),
+                 QStringLiteral("unknown dtype 99"));
+        const QJsonObject mg = r->summary[QStringLiteral("meta_graphs")][0].toObject();
+        QCOMPARE(mg[QStringLiteral("graph_nodes")].toInt(), 1);
+        QCOMPARE(mg[QStringLiteral("library_function_nodes")].toInt(), 1);
+        const QJsonObject w = mg[QStringLiteral("graph_variables")][0].toObject();
+        QCOMPARE(w[QStringLiteral("key")].toString(), QStringLiteral("w"));
+        QCOMPARE(w[QStringLiteral("dtype")].toString(), QStringLiteral("DT_HALF"));
+        QCOMPARE(w[QStringLiteral("shape")].toString(), QStringLiteral("[2, 5]"));
     }
 
     void cliListsSignatures()

@@ -321,6 +321,19 @@ private slots:
         QCOMPARE(shards, (QSet<int>{0, 1}));
     }
 
+    void folderOrderIsNumeric()
+    {
+        // The state file lists only ckpt_20; the other 19 follow by number, not by text.
+        auto run = ReaderRegistry::builtin().open(
+            test::corpus(QStringLiteral("keras-tf-weights/lstm-md-ckpt-epochs")));
+        QVERIFY(run.ok());
+        QCOMPARE(run->checkpoints.size(), std::size_t(20));
+        for (std::size_t i = 0; i < 20; ++i)
+            QCOMPARE(run->checkpoints[i]->index().displayName,
+                     QStringLiteral("ckpt_%1").arg(i + 1));
+        QCOMPARE(run->latest, QStringLiteral("ckpt_20"));
+    }
+
     void missingListedCheckpoint()
     {
         // A state file naming a deleted ckpt-2 beside a present ckpt-9 and an unlisted ckpt-10.

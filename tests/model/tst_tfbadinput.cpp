@@ -142,6 +142,33 @@ private slots:
         }
     }
 
+    void damagedLegacyV1()
+    {
+        const QByteArray v1 = readAll(test::corpus(
+            QStringLiteral("tf1-checkpoint/tfserving-session-bundle-v1/export-00000-of-00001")));
+        QVERIFY(!v1.isEmpty());
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("export-00000-of-00001"));
+        for (int keep : {48, int(v1.size() / 2), int(v1.size() - 1)}) {
+            QVERIFY(writeAll(path, v1.left(keep)));
+            auto r = ReaderRegistry::builtin().open(path);
+            QVERIFY(!r.ok());
+            QVERIFY2(errorOf(r).contains(QStringLiteral("export-00000-of-00001")),
+                     qPrintable(errorOf(r)));
+        }
+        for (int at = 0; at < v1.size(); ++at) {
+            QByteArray bad = v1;
+            bad[at] = char(bad[at] ^ 0x5a);
+            QVERIFY(writeAll(path, bad));
+            auto r = ReaderRegistry::builtin().open(path);
+            if (!r.ok())
+                continue; // unrecognised or a clear error; either is fine
+            for (const auto &cp : r->checkpoints)
+                for (const auto &rep : computeStats(*cp, {}, StatsRequest{}))
+                    QVERIFY(rep.error.isEmpty() || rep.error.contains(QStringLiteral("export")));
+        }
+    }
+
     void emptyAndForeignFiles()
     {
         QTemporaryDir dir;

@@ -1,0 +1,72 @@
+// Readable names and roles of bundle keys (formats-tensorflow.md 2.2-2.4, TF1 Saver naming).
+
+#include "tfbundleopen.h"
+#include "tfobjectgraph.h"
+
+#include <QRegularExpression>
+
+namespace wl::tfopen
+{
+namespace
+{
+
+const QString kObjectGraphKey = QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH");
+const QString kSaveCounterKey = QStringLiteral("save_counter/.ATTRIBUTES/VARIABLE_VALUE");
+const QString kVariableSuffix = QStringLiteral("/.ATTRIBUTES/VARIABLE_VALUE");
+
+} // namespace
+
+void nameObjectBasedTensors(QVector<TensorInfo> &tensors, const ObjectGraphInfo *graph)
+{
+    for (auto &t : tensors) {
+        if (graph) {
+            auto it = graph->byKey.constFind(t.key);
+            if (it != graph->byKey.constEnd()) {
+                t.name = it->path.isEmpty() ? t.key : it->path;
+                t.role = it->role;
+                t.slotName = it->slotName;
+                t.optimizerPath = it->optimizerPath;
+                t.slotOf = it->slotOf;
+                continue;
+            }
+        }
+        t.name = t.key;
+        if (t.key == kObjectGraphKey || t.key == kSaveCounterKey ||
+            (t.key.contains(QLatin1String("/.ATTRIBUTES/")) && !t.key.endsWith(kVariableSuffix)))
+            t.role = TensorRole::Metadata;
+        if (t.key.endsWith(kVariableSuffix))
+            t.name = t.key.chopped(kVariableSuffix.size());
+    }
+}
+
+void nameTf1Tensors(QVector<TensorInfo> &tensors, const QHash<QString, bool> *trainable)
+{
+    QHash<QString, int> byKey;
+    for (int i = 0; i < tensors.size(); ++i)
+        byKey.insert(tensors[i].key, i);
+    static const QRegularExpression copySuffix(QStringLiteral("_\\d+$"));
+    for (auto &t : tensors) {
+        t.name = t.key;
+        const QString last = t.key.section(QLatin1Char('/'), -1);
+        if (trainable)
+            t.trainable = trainable->value(t.key, false);
+        if (t.key == QLatin1String("global_step")) {
+            t.role = TensorRole::Metadata;
+            continue;
+        }
+        if (last.startsWith(QLatin1String("beta1_power")) ||
+            last.startsWith(QLatin1String("beta2_power"))) {
+            t.role = TensorRole::Optimizer;
+            continue;
+        }
+        const int cut = t.key.lastIndexOf(QLatin1Char('/'));
+        if (cut > 0 && byKey.contains(t.key.left(cut))) {
+            t.role = TensorRole::OptimizerSlot;
+            t.slotOf = t.key.left(cut);
+            t.slotName = last;
+            t.optimizerPath = QString(last).remove(copySuffix);
+        }
+    }
+}
+
+} // namespace wl::tfopen
