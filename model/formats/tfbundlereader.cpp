@@ -244,9 +244,12 @@ Result<OpenResult> openFolder(const Source &s, const JobContext &job)
     if (r.checkpoints.empty()) {
         if (firstError)
             return *firstError;
+        QStringList why;
+        for (const auto &p : r.problems)
+            why << p.text;
         return makeError(LoadError::Code::UnknownFormat, dir, {},
                          QStringLiteral("a TensorFlow checkpoint in this folder"),
-                         QStringLiteral("none"));
+                         QStringLiteral("none"), why.join(QLatin1String("; ")));
     }
     if (r.latest.isEmpty())
         r.latest = r.checkpoints.back()->index().displayName;
@@ -318,6 +321,10 @@ ProbeResult TfBundleReader::probe(const Source &source) const
         for (const QString &e : source.entries())
             if (v1Checks++ < 32 && mayBeV1(source.path() + QLatin1Char('/') + e))
                 return {55, QStringLiteral("checkpoint folder (legacy V1)")};
+        // Lowest claim: the registry still scans the folder, and only if nothing else is
+        // found does this open's error (which checkpoints the state file names) stand.
+        if (source.hasEntry(QStringLiteral("checkpoint")))
+            return {5, QStringLiteral("checkpoint state file only")};
         return {};
     }
     default:
