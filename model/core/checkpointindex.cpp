@@ -1,6 +1,7 @@
 #include "checkpointindex.h"
 
-namespace wl {
+namespace wl
+{
 
 int CheckpointIndex::indexOfKey(const QString &key) const
 {

@@ -9,7 +9,8 @@
 #include <QString>
 #include <QVector>
 
-namespace wl {
+namespace wl
+{
 
 // Everything an open reads about one checkpoint: metadata only, never tensor payloads.
 struct CheckpointIndex {

@@ -2,8 +2,10 @@
 
 #include <array>
 
-namespace wl {
-namespace {
+namespace wl
+{
+namespace
+{
 
 struct DTypeRow {
     DType type;
@@ -58,22 +60,52 @@ const DTypeRow &row(DType t)
 }
 
 constexpr std::array kTfNames{
-    "DT_INVALID",    "DT_FLOAT",      "DT_DOUBLE",         "DT_INT32",
-    "DT_UINT8",      "DT_INT16",      "DT_INT8",           "DT_STRING",
-    "DT_COMPLEX64",  "DT_INT64",      "DT_BOOL",           "DT_QINT8",
-    "DT_QUINT8",     "DT_QINT32",     "DT_BFLOAT16",       "DT_QINT16",
-    "DT_QUINT16",    "DT_UINT16",     "DT_COMPLEX128",     "DT_HALF",
-    "DT_RESOURCE",   "DT_VARIANT",    "DT_UINT32",         "DT_UINT64",
-    "DT_FLOAT8_E5M2", "DT_FLOAT8_E4M3FN", "DT_FLOAT8_E4M3FNUZ", "DT_FLOAT8_E4M3B11FNUZ",
-    "DT_FLOAT8_E5M2FNUZ", "DT_INT4",  "DT_UINT4",          "DT_INT2",
+    "DT_INVALID",
+    "DT_FLOAT",
+    "DT_DOUBLE",
+    "DT_INT32",
+    "DT_UINT8",
+    "DT_INT16",
+    "DT_INT8",
+    "DT_STRING",
+    "DT_COMPLEX64",
+    "DT_INT64",
+    "DT_BOOL",
+    "DT_QINT8",
+    "DT_QUINT8",
+    "DT_QINT32",
+    "DT_BFLOAT16",
+    "DT_QINT16",
+    "DT_QUINT16",
+    "DT_UINT16",
+    "DT_COMPLEX128",
+    "DT_HALF",
+    "DT_RESOURCE",
+    "DT_VARIANT",
+    "DT_UINT32",
+    "DT_UINT64",
+    "DT_FLOAT8_E5M2",
+    "DT_FLOAT8_E4M3FN",
+    "DT_FLOAT8_E4M3FNUZ",
+    "DT_FLOAT8_E4M3B11FNUZ",
+    "DT_FLOAT8_E5M2FNUZ",
+    "DT_INT4",
+    "DT_UINT4",
+    "DT_INT2",
     "DT_UINT2",
 };
 
 } // namespace
 
-int dtypeSize(DType t) { return row(t).size; }
+int dtypeSize(DType t)
+{
+    return row(t).size;
+}
 
-QString dtypeName(DType t) { return QString::fromLatin1(row(t).name); }
+QString dtypeName(DType t)
+{
+    return QString::fromLatin1(row(t).name);
+}
 
 DType dtypeFromName(const QString &name)
 {
@@ -134,7 +166,10 @@ DType dtypeFromTensorFlow(int code)
     return DType::Unknown;
 }
 
-int dtypeToTensorFlow(DType t) { return row(t).tfCode; }
+int dtypeToTensorFlow(DType t)
+{
+    return row(t).tfCode;
+}
 
 QString tensorFlowDTypeName(int code)
 {

@@ -3,7 +3,8 @@
 #include <QString>
 #include <cstdint>
 
-namespace wl {
+namespace wl
+{
 
 // Element types across all formats; names follow numpy.
 enum class DType : std::uint8_t {

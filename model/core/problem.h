@@ -3,7 +3,8 @@
 #include <QList>
 #include <QString>
 
-namespace wl {
+namespace wl
+{
 
 // A non-fatal finding (CRC mismatch, missing optional file, stale path); the rest stays usable.
 struct Problem {

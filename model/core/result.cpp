@@ -1,7 +1,8 @@
 #include "result.h"
 #include "problem.h"
 
-namespace wl {
+namespace wl
+{
 
 QString LoadError::codeName(Code c)
 {
@@ -50,8 +51,12 @@ QString LoadError::message() const
 LoadError makeError(LoadError::Code code, QString file, QString where, QString expected,
                     QString found, QString detail)
 {
-    return LoadError{code,          std::move(file),  std::move(where), std::move(expected),
-                     std::move(found), std::move(detail)};
+    return LoadError{code,
+                     std::move(file),
+                     std::move(where),
+                     std::move(expected),
+                     std::move(found),
+                     std::move(detail)};
 }
 
 QString Problem::toString() const

@@ -4,7 +4,8 @@
 #include <utility>
 #include <variant>
 
-namespace wl {
+namespace wl
+{
 
 // Why a file could not be read: which file, where in it, what was expected and what was found.
 struct LoadError {

@@ -2,7 +2,8 @@
 
 #include <QStringList>
 
-namespace wl {
+namespace wl
+{
 
 bool Shape::isFullyKnown() const
 {

@@ -5,7 +5,8 @@
 #include <optional>
 #include <vector>
 
-namespace wl {
+namespace wl
+{
 
 // A tensor shape; -1 marks an unknown dimension (signatures), unknownRank an unknown rank.
 struct Shape {

@@ -1,6 +1,7 @@
 #include "tensorinfo.h"
 
-namespace wl {
+namespace wl
+{
 
 QString roleName(TensorRole r)
 {

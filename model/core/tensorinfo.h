@@ -7,7 +7,8 @@
 #include <cstdint>
 #include <optional>
 
-namespace wl {
+namespace wl
+{
 
 enum class TensorRole {
     Variable,      // a model weight

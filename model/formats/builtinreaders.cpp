@@ -5,7 +5,8 @@
 #include "kerasarchivereader.h"
 #include "kerash5reader.h"
 
-namespace wl {
+namespace wl
+{
 
 // One line per format. Registration is explicit: a static library drops self-registration.
 void registerBuiltinReaders(ReaderRegistry &registry)

@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <vector>
 
-namespace wl {
+namespace wl
+{
 
 Result<ChecksumState> streamRawLocation(const TensorInfo &t, const ChunkSink &sink,
                                         const StreamOptions &options)
@@ -14,22 +15,22 @@ Result<ChecksumState> streamRawLocation(const TensorInfo &t, const ChunkSink &si
     const int item = std::max(1, dtypeSize(t.dtype));
     const bool checkCrc = options.verifyChecksum && loc.maskedCrc32c.has_value();
     const bool swap = loc.bigEndian && item > 1;
-    const int swapUnit = (t.dtype == DType::Complex64 || t.dtype == DType::Complex128) ? item / 2
-                                                                                         : item;
+    const int swapUnit =
+        (t.dtype == DType::Complex64 || t.dtype == DType::Complex128) ? item / 2 : item;
     std::uint32_t crc = 0;
     std::vector<std::uint8_t> swapped;
-    auto st = streamFileRange(loc.file, loc.offset, loc.size, options.window, std::size_t(item),
-                              [&](const std::uint8_t *p, std::size_t n) {
-                                  if (checkCrc)
-                                      crc = crc32cExtend(crc, p, n);
-                                  if (!swap)
-                                      return sink(p, n);
-                                  swapped.assign(p, p + n);
-                                  for (std::size_t i = 0; i + swapUnit <= n; i += swapUnit)
-                                      std::reverse(swapped.begin() + i,
-                                                   swapped.begin() + i + swapUnit);
-                                  return sink(swapped.data(), n);
-                              });
+    auto st =
+        streamFileRange(loc.file, loc.offset, loc.size, options.window, std::size_t(item),
+                        [&](const std::uint8_t *p, std::size_t n) {
+                            if (checkCrc)
+                                crc = crc32cExtend(crc, p, n);
+                            if (!swap)
+                                return sink(p, n);
+                            swapped.assign(p, p + n);
+                            for (std::size_t i = 0; i + swapUnit <= n; i += swapUnit)
+                                std::reverse(swapped.begin() + i, swapped.begin() + i + swapUnit);
+                            return sink(swapped.data(), n);
+                        });
     if (!st.ok())
         return st.error();
     if (!checkCrc)

@@ -8,7 +8,8 @@
 #include <QByteArray>
 #include <memory>
 
-namespace wl {
+namespace wl
+{
 
 struct StreamOptions {
     std::size_t window = std::size_t(64) << 20; // bytes mapped at once

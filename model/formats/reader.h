@@ -9,7 +9,8 @@
 #include <memory>
 #include <vector>
 
-namespace wl {
+namespace wl
+{
 
 // How sure a reader is that it can open a source; 0 = not at all.
 struct ProbeResult {
@@ -20,14 +21,14 @@ struct ProbeResult {
 
 // What an open yields: one or more checkpoints (a run directory has several) plus findings.
 struct OpenResult {
-    QString path;                  // the path that was opened
-    QString kind;                  // "checkpoint", "run", "savedmodel", "keras", ...
+    QString path; // the path that was opened
+    QString kind; // "checkpoint", "run", "savedmodel", "keras", ...
     QString readerId;
     std::vector<std::shared_ptr<Checkpoint>> checkpoints;
-    QString latest;                // displayName of the newest checkpoint, when known
-    QStringList consumedFiles;     // absolute paths this open accounted for
-    QJsonObject summary;           // source-level facts (state file, signatures)
-    QString summaryText;           // the same for people
+    QString latest;            // displayName of the newest checkpoint, when known
+    QStringList consumedFiles; // absolute paths this open accounted for
+    QJsonObject summary;       // source-level facts (state file, signatures)
+    QString summaryText;       // the same for people
     Problems problems;
 };
 

@@ -6,7 +6,8 @@
 #include <memory>
 #include <vector>
 
-namespace wl {
+namespace wl
+{
 
 class ReaderRegistry
 {

@@ -2,7 +2,8 @@
 
 #include <isa-l/crc.h>
 
-namespace wl {
+namespace wl
+{
 
 std::uint32_t crc32cExtend(std::uint32_t crc, const void *data, std::size_t n)
 {
@@ -25,7 +26,8 @@ std::uint32_t crc32c(const void *data, std::size_t n)
     return crc;
 }
 
-namespace {
+namespace
+{
 
 constexpr std::uint32_t kPoly = 0x82F63B78u;
 
@@ -63,7 +65,10 @@ std::uint32_t crc32cCombine(std::uint32_t crcA, std::uint32_t crcB, std::uint64_
     return gfMultiply(crcA, xPowBytes(lenB)) ^ crcB;
 }
 
-std::uint32_t crc32cMask(std::uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xA282EAD8u; }
+std::uint32_t crc32cMask(std::uint32_t crc)
+{
+    return ((crc >> 15) | (crc << 17)) + 0xA282EAD8u;
+}
 
 std::uint32_t crc32cUnmask(std::uint32_t masked)
 {

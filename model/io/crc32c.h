@@ -3,7 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace wl {
+namespace wl
+{
 
 // CRC-32C (Castagnoli) with TensorFlow/LevelDB masking; computed with ISA-L.
 std::uint32_t crc32c(const void *data, std::size_t n);

@@ -5,15 +5,17 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <numeric>
 #include <cstring>
 #include <fcntl.h>
+#include <numeric>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace wl {
-namespace {
+namespace wl
+{
+namespace
+{
 
 struct Fd {
     int fd = -1;
@@ -45,7 +47,8 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const QString &path)
     f.fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
     if (f.fd < 0)
         return openError(path);
-    struct stat st {};
+    struct stat st {
+    };
     if (::fstat(f.fd, &st) != 0)
         return openError(path);
     if (S_ISDIR(st.st_mode))
@@ -83,7 +86,8 @@ Status streamFileRange(const QString &path, std::int64_t offset, std::int64_t si
     f.fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
     if (f.fd < 0)
         return openError(path);
-    struct stat st {};
+    struct stat st {
+    };
     if (::fstat(f.fd, &st) != 0)
         return openError(path);
     if (offset > st.st_size || size > st.st_size - offset)
@@ -124,8 +128,8 @@ Result<QByteArray> readFileBytes(const QString &path, std::int64_t offset, std::
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
-        return makeError(f.exists() ? LoadError::Code::Unreadable : LoadError::Code::NotFound,
-                         path, {}, {}, {}, f.errorString());
+        return makeError(f.exists() ? LoadError::Code::Unreadable : LoadError::Code::NotFound, path,
+                         {}, {}, {}, f.errorString());
     if (offset < 0)
         offset = std::max<std::int64_t>(0, f.size() + offset);
     if (!f.seek(offset))

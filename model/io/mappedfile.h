@@ -9,7 +9,8 @@
 #include <memory>
 #include <span>
 
-namespace wl {
+namespace wl
+{
 
 // A read-only memory map of a whole file (metadata files: indexes, headers, protobufs).
 class MappedFile

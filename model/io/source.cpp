@@ -5,7 +5,8 @@
 #include <QDir>
 #include <QFileInfo>
 
-namespace wl {
+namespace wl
+{
 
 Source Source::fromPath(const QString &path)
 {
@@ -58,8 +59,8 @@ QByteArray Source::tail(int n) const
     if (m_kind != Kind::File)
         return {};
     if (m_tail.size() < n && m_tail.size() < m_size) {
-        auto r = readFileBytes(m_path, std::max<qint64>(0, m_size - std::max(n, 64)),
-                               std::max(n, 64));
+        auto r =
+            readFileBytes(m_path, std::max<qint64>(0, m_size - std::max(n, 64)), std::max(n, 64));
         if (r.ok())
             m_tail = r.value();
     }
@@ -71,14 +72,16 @@ QStringList Source::entries() const
     if (m_kind != Kind::Directory)
         return {};
     if (!m_entriesRead) {
-        m_entries = QDir(m_path).entryList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot |
-                                               QDir::Hidden,
-                                           QDir::Name);
+        m_entries = QDir(m_path).entryList(
+            QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Name);
         m_entriesRead = true;
     }
     return m_entries;
 }
 
-bool Source::hasEntry(const QString &name) const { return entries().contains(name); }
+bool Source::hasEntry(const QString &name) const
+{
+    return entries().contains(name);
+}
 
 } // namespace wl

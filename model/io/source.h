@@ -4,7 +4,8 @@
 #include <QString>
 #include <QStringList>
 
-namespace wl {
+namespace wl
+{
 
 // What a path names, with cached head/tail bytes so probes stay cheap.
 class Source

@@ -4,7 +4,8 @@
 #include <atomic>
 #include <functional>
 
-namespace wl {
+namespace wl
+{
 
 // Cancellation and progress for long work; shared by readers, statistics and writers.
 class JobContext

@@ -7,13 +7,14 @@
 #include <QVector>
 #include <functional>
 
-namespace wl {
+namespace wl
+{
 
 struct StatsRequest {
-    int bins = 0;           // histogram bins; 0 = no histogram
-    bool hash = false;      // sha256 of the little-endian C-order bytes
+    int bins = 0;      // histogram bins; 0 = no histogram
+    bool hash = false; // sha256 of the little-endian C-order bytes
     bool verifyChecksum = true;
-    int threads = 0;        // 0 = one per core
+    int threads = 0;                                // 0 = one per core
     std::size_t splitBytes = std::size_t(32) << 20; // larger tensors are split across threads
     std::size_t window = std::size_t(16) << 20;     // bytes mapped at once per thread
 };
@@ -22,9 +23,9 @@ struct TensorReport {
     int tensor = -1;
     bool reduced = false; // numeric statistics were computed
     TensorStats stats;
-    QByteArray sha256;    // raw digest, empty unless requested
+    QByteArray sha256; // raw digest, empty unless requested
     ChecksumState checksum = ChecksumState::NotChecked;
-    QString error;        // reading failed; stats are absent
+    QString error; // reading failed; stats are absent
 };
 
 // Statistics for the given tensors (all when empty): parallel across tensors and within large

@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-namespace wl {
+namespace wl
+{
 
 void StatsAccumulator::Moments::merge(const Moments &o)
 {
@@ -41,7 +42,10 @@ void StatsAccumulator::add(const void *data, std::size_t bytes)
     kernels::accumulate(m_dtype, data, bytes / std::size_t(item), m_moments);
 }
 
-void StatsAccumulator::merge(const StatsAccumulator &other) { m_moments.merge(other.m_moments); }
+void StatsAccumulator::merge(const StatsAccumulator &other)
+{
+    m_moments.merge(other.m_moments);
+}
 
 TensorStats StatsAccumulator::result() const
 {
@@ -83,7 +87,10 @@ void HistogramAccumulator::merge(const HistogramAccumulator &other)
         m_counts[i] += other.m_counts[i];
 }
 
-Histogram HistogramAccumulator::result() const { return Histogram{m_lo, m_hi, m_counts}; }
+Histogram HistogramAccumulator::result() const
+{
+    return Histogram{m_lo, m_hi, m_counts};
+}
 
 std::pair<double, double> histogramRange(const TensorStats &stats)
 {

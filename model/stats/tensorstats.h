@@ -7,7 +7,8 @@
 #include <optional>
 #include <vector>
 
-namespace wl {
+namespace wl
+{
 
 struct Histogram {
     double lo = 0;

@@ -9,9 +9,13 @@
 #include <QString>
 #include <QTest>
 
-namespace wl::test {
+namespace wl::test
+{
 
-inline QString corpusDir() { return QStringLiteral(WEIGHTLENS_CORPUS_DIR); }
+inline QString corpusDir()
+{
+    return QStringLiteral(WEIGHTLENS_CORPUS_DIR);
+}
 
 inline QString corpus(const QString &relative)
 {
@@ -30,7 +34,7 @@ inline QJsonObject loadJson(const QString &path)
 #define WL_REQUIRE_CORPUS()                                                                        \
     do {                                                                                           \
         if (!QDir(wl::test::corpusDir()).exists())                                                 \
-            QFAIL(qPrintable(QStringLiteral("corpus not found at ") + wl::test::corpusDir()));    \
+            QFAIL(qPrintable(QStringLiteral("corpus not found at ") + wl::test::corpusDir()));     \
     } while (0)
 
 struct ProcessResult {

@@ -160,8 +160,8 @@ private slots:
     // A run folder whose state file names only a deleted checkpoint says which one.
     void stateFileNamingMissingCheckpoint()
     {
-        const auto run =
-            test::runWeightLens({"ls", test::corpus(QStringLiteral("tfevents/od-tensorboard-mixed"))});
+        const auto run = test::runWeightLens(
+            {"ls", test::corpus(QStringLiteral("tfevents/od-tensorboard-mixed"))});
         QCOMPARE(run.exitCode, 1);
         QVERIFY2(run.err.contains("od-tensorboard-mixed") && run.err.contains("ckpt-2.index"),
                  run.err.constData());

@@ -82,7 +82,8 @@ private slots:
         QVERIFY(report.open(QIODevice::ReadOnly));
         const QString text = QString::fromUtf8(report.readAll());
         QVERIFY(text.contains(QLatin1String("### ckpt-5 (latest)")));
-        QVERIFY(text.contains(QLatin1String("| model/layer_with_weights-2/kernel | variable | float32 | [64, 10] |")));
+        QVERIFY(text.contains(QLatin1String(
+            "| model/layer_with_weights-2/kernel | variable | float32 | [64, 10] |")));
     }
 
     void reportRefusesToOverwriteAnInput()
@@ -91,8 +92,8 @@ private slots:
         auto run = writeDemo(dir.path());
         QVERIFY(run.ok());
         const QString index = run.value() + QStringLiteral("/ckpt-1.index");
-        const auto r = test::runWeightLens({QStringLiteral("report"), run.value(), QStringLiteral("-o"),
-                                            index});
+        const auto r = test::runWeightLens(
+            {QStringLiteral("report"), run.value(), QStringLiteral("-o"), index});
         QCOMPARE(r.exitCode, 2);
         QFile f(index);
         QVERIFY(f.open(QIODevice::ReadOnly));
