@@ -8,9 +8,10 @@
 #include <QApplication>
 #endif
 
-namespace {
+namespace
+{
 
-bool haveDisplay()
+[[maybe_unused]] bool haveDisplay()
 {
     return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
            qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
