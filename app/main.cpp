@@ -8,8 +8,7 @@
 #include <QApplication>
 #endif
 
-namespace
-{
+namespace {
 
 [[maybe_unused]] bool haveDisplay()
 {
