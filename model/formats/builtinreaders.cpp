@@ -1,11 +1,13 @@
 #include "readerregistry.h"
+#include "tfbundlereader.h"
 
-namespace wl {
+namespace wl
+{
 
 // One line per format. Registration is explicit: a static library drops self-registration.
 void registerBuiltinReaders(ReaderRegistry &registry)
 {
-    (void)registry;
+    registry.add(std::make_unique<TfBundleReader>());
 }
 
 } // namespace wl

@@ -1,0 +1,316 @@
+#include "tfbundlereader.h"
+
+#include "tfbundle.h"
+#include "tfbundleopen.h"
+#include "tfstatefile.h"
+
+#include <QCollator>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QSet>
+
+namespace wl
+{
+namespace
+{
+
+using tfopen::isTempName;
+using tfopen::prefixOfShard;
+
+const QString kIndexSuffix = QStringLiteral(".index");
+const QString kMetaSuffix = QStringLiteral(".meta");
+const QString kStateFile = QStringLiteral("checkpoint");
+
+bool isFile(const QString &path)
+{
+    return QFileInfo(path).isFile();
+}
+
+bool fileHasTableMagic(const QString &path)
+{
+    const QFileInfo fi(path);
+    if (!fi.isFile() || fi.size() < 48)
+        return false;
+    auto tail = readFileBytes(path, fi.size() - 8, 8);
+    return tail.ok() && tfbundle::hasTableMagic(tail.value());
+}
+
+// A single file that may be a legacy V1 checkpoint: table magic, no `.index` beside it and
+// not one of the bundle's own files.
+bool mayBeV1(const QString &path)
+{
+    const QString name = QFileInfo(path).fileName();
+    if (isTempName(name) || name.endsWith(kIndexSuffix) || name.endsWith(kMetaSuffix) ||
+        !prefixOfShard(name).isEmpty() || name == kStateFile || isFile(path + kIndexSuffix))
+        return false;
+    return fileHasTableMagic(path);
+}
+
+bool isVariablesFolder(const Source &s)
+{
+    return s.kind() == Source::Kind::Directory && s.fileName() == QLatin1String("variables") &&
+           s.hasEntry(QStringLiteral("variables.index"));
+}
+
+OpenResult single(const QString &path, tfopen::Opened &&opened)
+{
+    OpenResult r;
+    r.path = path;
+    r.kind = QStringLiteral("checkpoint");
+    r.readerId = tfopen::kReaderId;
+    r.latest = opened.checkpoint->index().displayName;
+    r.consumedFiles = opened.consumed;
+    r.checkpoints.push_back(std::move(opened.checkpoint));
+    return r;
+}
+
+Result<OpenResult> openFile(const Source &s, const JobContext &job)
+{
+    const QString path = s.path();
+    const QString name = s.fileName();
+    QString prefix;
+    if (name.endsWith(kIndexSuffix))
+        prefix = path.chopped(kIndexSuffix.size());
+    else if (const QString p = prefixOfShard(name); !p.isEmpty())
+        prefix = QFileInfo(path).absolutePath() + QLatin1Char('/') + p;
+    else if (name.endsWith(kMetaSuffix)) {
+        const QString p = path.chopped(kMetaSuffix.size());
+        if (!isFile(p + kIndexSuffix) && isFile(p)) {
+            auto v1 = tfopen::openV1(p, job);
+            if (!v1.ok())
+                return v1.error();
+            return single(path, std::move(v1).value());
+        }
+        prefix = p;
+    }
+    if (prefix.isEmpty()) {
+        auto v1 = tfopen::openV1(path, job);
+        if (!v1.ok())
+            return v1.error();
+        return single(path, std::move(v1).value());
+    }
+    if (!isFile(prefix + kIndexSuffix))
+        return makeError(LoadError::Code::NotFound, prefix + kIndexSuffix, {},
+                         QStringLiteral("the checkpoint index beside %1").arg(name),
+                         QStringLiteral("no such file"));
+    auto v2 = tfopen::openV2(prefix, job);
+    if (!v2.ok())
+        return v2.error();
+    return single(path, std::move(v2).value());
+}
+
+// Every checkpoint in a folder: the state file's order first, then the rest by number.
+Result<OpenResult> openFolder(const Source &s, const JobContext &job)
+{
+    const QString dir = s.path();
+    OpenResult r;
+    r.path = dir;
+    r.kind = QStringLiteral("run");
+    r.readerId = tfopen::kReaderId;
+
+    struct Candidate {
+        QString path; // prefix (V2) or file (V1)
+        bool v1 = false;
+    };
+    QList<Candidate> order;
+    QSet<QString> seen;
+    QString latestPath;
+    const QString statePath = dir + QLatin1Char('/') + kStateFile;
+    QJsonObject summary{{QStringLiteral("kind"), QStringLiteral("tf-checkpoint-folder")}};
+    if (isFile(statePath)) {
+        r.consumedFiles << statePath;
+        auto state = readCheckpointState(statePath);
+        if (!state.ok()) {
+            r.problems << Problem{
+                Problem::Severity::Warning, statePath, {}, state.error().message()};
+        } else {
+            r.problems << state->problems;
+            QJsonArray listed;
+            for (const auto &e : state->all) {
+                listed.append(e.written);
+                const QString resolved = QDir::cleanPath(e.resolved);
+                if (seen.contains(resolved))
+                    continue;
+                if (e.indexExists || e.v1Exists) {
+                    order.push_back({resolved, !e.indexExists});
+                    seen.insert(resolved);
+                } else {
+                    r.problems << Problem{
+                        Problem::Severity::Warning, statePath, e.written,
+                        QStringLiteral("listed checkpoint %1 is missing").arg(e.resolved)};
+                }
+            }
+            if (state->latest.indexExists || state->latest.v1Exists)
+                latestPath = QDir::cleanPath(state->latest.resolved);
+            summary[QStringLiteral("state_file")] = QJsonObject{
+                {QStringLiteral("latest"), state->latest.written}, {QStringLiteral("all"), listed}};
+        }
+    }
+    QStringList rest;
+    QSet<QString> withIndex;
+    for (const QString &name : s.entries()) {
+        if (isTempName(name))
+            continue;
+        const QString full = dir + QLatin1Char('/') + name;
+        if (name.endsWith(kIndexSuffix) && isFile(full)) {
+            withIndex.insert(name.chopped(kIndexSuffix.size()));
+            if (!seen.contains(full.chopped(kIndexSuffix.size())))
+                rest << name.chopped(kIndexSuffix.size());
+        }
+    }
+    for (const QString &name : s.entries()) {
+        const QString full = dir + QLatin1Char('/') + name;
+        if (isTempName(name) || seen.contains(full) || withIndex.contains(name))
+            continue;
+        if (const QString p = prefixOfShard(name); !p.isEmpty()) {
+            if (!withIndex.contains(p) && !seen.contains(dir + QLatin1Char('/') + p))
+                r.problems << Problem{Problem::Severity::Warning,
+                                      full,
+                                      {},
+                                      QStringLiteral("data shard without %1.index").arg(p)};
+        } else if (mayBeV1(full)) {
+            rest << name;
+        }
+    }
+    QCollator natural;
+    natural.setNumericMode(true);
+    std::sort(rest.begin(), rest.end(), natural);
+    for (const QString &name : rest) {
+        const QString full = dir + QLatin1Char('/') + name;
+        order.push_back({full, !withIndex.contains(name)});
+    }
+
+    std::optional<LoadError> firstError;
+    for (const auto &c : order) {
+        if (job.cancelled())
+            return makeError(LoadError::Code::Cancelled, dir, {}, {});
+        auto opened = c.v1 ? tfopen::openV1(c.path, job) : tfopen::openV2(c.path, job);
+        if (!opened.ok()) {
+            if (!firstError)
+                firstError = opened.error();
+            r.problems << Problem{
+                Problem::Severity::Warning, opened.error().file, {}, opened.error().message()};
+            continue;
+        }
+        r.consumedFiles << opened->consumed;
+        if (c.path == latestPath)
+            r.latest = opened->checkpoint->index().displayName;
+        r.checkpoints.push_back(std::move(opened->checkpoint));
+    }
+    if (r.checkpoints.empty()) {
+        if (firstError)
+            return *firstError;
+        return makeError(LoadError::Code::UnknownFormat, dir, {},
+                         QStringLiteral("a TensorFlow checkpoint in this folder"),
+                         QStringLiteral("none"));
+    }
+    if (r.latest.isEmpty())
+        r.latest = r.checkpoints.back()->index().displayName;
+    summary[QStringLiteral("checkpoints")] = int(r.checkpoints.size());
+    summary[QStringLiteral("latest")] = r.latest;
+    r.summary = summary;
+    r.consumedFiles.removeDuplicates();
+    return r;
+}
+
+} // namespace
+
+QString TfBundleReader::id() const
+{
+    return tfopen::kReaderId;
+}
+
+QString TfBundleReader::displayName() const
+{
+    return QStringLiteral("TensorFlow checkpoint");
+}
+
+QStringList TfBundleReader::filePatterns() const
+{
+    return {QStringLiteral("*.index"), QStringLiteral("*.data-*-of-*"), QStringLiteral("*.meta"),
+            QStringLiteral("checkpoint")};
+}
+
+ProbeResult TfBundleReader::probe(const Source &source) const
+{
+    const QString name = source.fileName();
+    switch (source.kind()) {
+    case Source::Kind::Prefix:
+        return {isFile(source.path() + kIndexSuffix) ? 95 : 40, QStringLiteral("V2 bundle")};
+    case Source::Kind::File: {
+        if (isTempName(name))
+            return {};
+        if (name.endsWith(kIndexSuffix))
+            return {tfbundle::hasTableMagic(source.tail(8)) ? 95 : 30, QStringLiteral("V2 bundle")};
+        if (const QString p = prefixOfShard(name); !p.isEmpty())
+            return {isFile(QFileInfo(source.path()).absolutePath() + QLatin1Char('/') + p +
+                           kIndexSuffix)
+                        ? 80
+                        : 20,
+                    QStringLiteral("V2 bundle")};
+        if (name.endsWith(kMetaSuffix)) {
+            const QString p = source.path().chopped(kMetaSuffix.size());
+            if (isFile(p + kIndexSuffix))
+                return {60, QStringLiteral("V2 bundle")};
+            if (fileHasTableMagic(p))
+                return {60, QStringLiteral("legacy V1")};
+            return {};
+        }
+        if (tfbundle::hasTableMagic(source.tail(8)) && mayBeV1(source.path()))
+            return {55, QStringLiteral("legacy V1")};
+        return {};
+    }
+    case Source::Kind::Directory: {
+        if (isVariablesFolder(source))
+            return {85, QStringLiteral("SavedModel variables")};
+        int v1Checks = 0;
+        bool state = false;
+        for (const QString &e : source.entries()) {
+            if (isTempName(e))
+                continue;
+            if (e.endsWith(kIndexSuffix))
+                return {70, QStringLiteral("checkpoint folder")};
+            state = state || e == kStateFile;
+        }
+        for (const QString &e : source.entries())
+            if (v1Checks++ < 32 && mayBeV1(source.path() + QLatin1Char('/') + e))
+                return {55, QStringLiteral("checkpoint folder (legacy V1)")};
+        return {state ? 30 : 0, QStringLiteral("checkpoint folder")};
+    }
+    default:
+        return {};
+    }
+}
+
+Result<OpenResult> TfBundleReader::open(const Source &source, const JobContext &job) const
+{
+    switch (source.kind()) {
+    case Source::Kind::Prefix: {
+        if (!isFile(source.path() + kIndexSuffix))
+            return makeError(LoadError::Code::NotFound, source.path() + kIndexSuffix, {},
+                             QStringLiteral("the index of checkpoint %1").arg(source.fileName()),
+                             QStringLiteral("no such file"));
+        auto v2 = tfopen::openV2(source.path(), job);
+        if (!v2.ok())
+            return v2.error();
+        return single(source.path(), std::move(v2).value());
+    }
+    case Source::Kind::File:
+        return openFile(source, job);
+    case Source::Kind::Directory: {
+        if (isVariablesFolder(source)) {
+            auto v2 = tfopen::openV2(source.path() + QLatin1String("/variables"), job);
+            if (!v2.ok())
+                return v2.error();
+            return single(source.path(), std::move(v2).value());
+        }
+        return openFolder(source, job);
+    }
+    default:
+        return makeError(LoadError::Code::NotFound, source.path(), {},
+                         QStringLiteral("a TensorFlow checkpoint"), QStringLiteral("nothing"));
+    }
+}
+
+} // namespace wl

@@ -1,0 +1,320 @@
+#include "tfcheckpoint.h"
+
+#include "io/crc32c.h"
+#include "proto/tensor_bundle.pb.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace wl
+{
+namespace
+{
+
+constexpr std::int64_t kMaxAssembledBytes = std::int64_t(4) << 30;
+
+template <class T, class Values, class Convert>
+bool fillValues(QByteArray &out, const Values &values, std::int64_t elements, Convert convert)
+{
+    const std::int64_t n = values.size();
+    if (n != elements && n != 1 && n != 0)
+        return false;
+    out = QByteArray(qsizetype(elements * std::int64_t(sizeof(T))), '\0');
+    if (n == 0)
+        return true; // TensorFlow fills a tensor without values with zeros
+    auto *dst = reinterpret_cast<T *>(out.data());
+    for (std::int64_t i = 0; i < elements; ++i) {
+        const T v = convert(values.Get(int(n == 1 ? 0 : i)));
+        std::memcpy(dst + i, &v, sizeof(T));
+    }
+    return true;
+}
+
+template <class T> auto as()
+{
+    return [](auto v) { return T(v); };
+}
+
+// C-order scatter of a slice's elements into the full tensor.
+Status scatter(QByteArray &full, const Shape &shape, int item, const TfSlicePart &part,
+               const QByteArray &bytes, const QString &file, const QString &key)
+{
+    const int rank = shape.rank();
+    if (int(part.start.size()) != rank || int(part.length.size()) != rank)
+        return makeError(LoadError::Code::Corrupt, file, key,
+                         QStringLiteral("a slice of rank %1").arg(rank),
+                         QStringLiteral("rank %1").arg(part.start.size()));
+    std::vector<std::int64_t> start(static_cast<std::size_t>(rank)),
+        len(static_cast<std::size_t>(rank));
+    std::int64_t count = 1;
+    for (int d = 0; d < rank; ++d) {
+        const auto dim = shape.dims[std::size_t(d)];
+        start[std::size_t(d)] = part.length[std::size_t(d)] < 0 ? 0 : part.start[std::size_t(d)];
+        len[std::size_t(d)] = part.length[std::size_t(d)] < 0 ? dim : part.length[std::size_t(d)];
+        if (start[std::size_t(d)] < 0 || len[std::size_t(d)] < 0 || start[std::size_t(d)] > dim ||
+            len[std::size_t(d)] > dim - start[std::size_t(d)])
+            return makeError(LoadError::Code::Corrupt, file, key,
+                             QStringLiteral("a slice inside %1").arg(shape.toString()),
+                             QStringLiteral("dimension %1 from %2, length %3")
+                                 .arg(d)
+                                 .arg(part.start[std::size_t(d)])
+                                 .arg(part.length[std::size_t(d)]));
+        count *= len[std::size_t(d)];
+    }
+    if (bytes.size() != count * item)
+        return makeError(LoadError::Code::Corrupt, file, key,
+                         QStringLiteral("%1 bytes for the slice").arg(count * item),
+                         QStringLiteral("%1 bytes").arg(bytes.size()));
+    if (count == 0)
+        return Ok{};
+    if (rank == 0) {
+        std::memcpy(full.data(), bytes.constData(), std::size_t(item));
+        return Ok{};
+    }
+    std::vector<std::int64_t> stride(std::size_t(rank), 1);
+    for (int d = rank - 2; d >= 0; --d)
+        stride[std::size_t(d)] = stride[std::size_t(d) + 1] * shape.dims[std::size_t(d) + 1];
+    const std::int64_t run = len.back() * item;
+    std::vector<std::int64_t> idx(std::size_t(rank), 0);
+    const char *src = bytes.constData();
+    for (;;) {
+        std::int64_t off = 0;
+        for (int d = 0; d < rank; ++d)
+            off += (start[std::size_t(d)] + idx[std::size_t(d)]) * stride[std::size_t(d)];
+        std::memcpy(full.data() + off * item, src, std::size_t(run));
+        src += run;
+        int d = rank - 2;
+        for (; d >= 0; --d) {
+            if (++idx[std::size_t(d)] < len[std::size_t(d)])
+                break;
+            idx[std::size_t(d)] = 0;
+        }
+        if (d < 0)
+            break;
+    }
+    return Ok{};
+}
+
+} // namespace
+
+Result<QByteArray> decodeTensorProtoValues(const tf::TensorProto &p, DType dtype,
+                                           std::int64_t elements, const QString &file,
+                                           const QString &where)
+{
+    const int item = dtypeSize(dtype);
+    if (item <= 0)
+        return makeError(LoadError::Code::Unsupported, file, where,
+                         QStringLiteral("a fixed-size element type"), dtypeName(dtype));
+    if (elements < 0 || elements * item > kMaxAssembledBytes)
+        return makeError(LoadError::Code::Unsupported, file, where,
+                         QStringLiteral("at most %1 bytes").arg(kMaxAssembledBytes),
+                         QStringLiteral("%1 elements").arg(elements));
+    if (!p.tensor_content().empty()) {
+        if (std::int64_t(p.tensor_content().size()) != elements * item)
+            return makeError(LoadError::Code::Corrupt, file, where,
+                             QStringLiteral("%1 bytes of tensor_content").arg(elements * item),
+                             QStringLiteral("%1 bytes").arg(p.tensor_content().size()));
+        return QByteArray(p.tensor_content().data(), qsizetype(p.tensor_content().size()));
+    }
+    QByteArray out;
+    bool ok = false;
+    switch (dtype) {
+    case DType::Float32:
+        ok = fillValues<float>(out, p.float_val(), elements, as<float>());
+        break;
+    case DType::Float64:
+        ok = fillValues<double>(out, p.double_val(), elements, as<double>());
+        break;
+    case DType::Int32:
+    case DType::QInt32:
+        ok = fillValues<std::int32_t>(out, p.int_val(), elements, as<std::int32_t>());
+        break;
+    case DType::Int16:
+    case DType::QInt16:
+        ok = fillValues<std::int16_t>(out, p.int_val(), elements, as<std::int16_t>());
+        break;
+    case DType::UInt16:
+    case DType::QUInt16:
+        ok = fillValues<std::uint16_t>(out, p.int_val(), elements, as<std::uint16_t>());
+        break;
+    case DType::Int8:
+    case DType::QInt8:
+        ok = fillValues<std::int8_t>(out, p.int_val(), elements, as<std::int8_t>());
+        break;
+    case DType::UInt8:
+    case DType::QUInt8:
+        ok = fillValues<std::uint8_t>(out, p.int_val(), elements, as<std::uint8_t>());
+        break;
+    case DType::Int64:
+        ok = fillValues<std::int64_t>(out, p.int64_val(), elements, as<std::int64_t>());
+        break;
+    case DType::UInt32:
+        ok = fillValues<std::uint32_t>(out, p.uint32_val(), elements, as<std::uint32_t>());
+        break;
+    case DType::UInt64:
+        ok = fillValues<std::uint64_t>(out, p.uint64_val(), elements, as<std::uint64_t>());
+        break;
+    case DType::Bool:
+        ok = fillValues<std::uint8_t>(out, p.bool_val(), elements, as<std::uint8_t>());
+        break;
+    case DType::Float16:
+    case DType::BFloat16:
+        ok = fillValues<std::uint16_t>(out, p.half_val(), elements, as<std::uint16_t>());
+        break;
+    default:
+        return makeError(LoadError::Code::Unsupported, file, where,
+                         QStringLiteral("TensorProto values of a supported type"),
+                         dtypeName(dtype));
+    }
+    if (!ok)
+        return makeError(LoadError::Code::Corrupt, file, where,
+                         QStringLiteral("1 or %1 values in the TensorProto").arg(elements),
+                         QStringLiteral("another count"));
+    return out;
+}
+
+TfCheckpoint::TfCheckpoint(CheckpointIndex index, std::vector<std::vector<TfSlicePart>> parts,
+                           std::shared_ptr<const tfbundle::SsTable> v1Table)
+    : Checkpoint(std::move(index)), m_parts(std::move(parts)), m_v1Table(std::move(v1Table))
+{
+}
+
+Result<ChecksumState> TfCheckpoint::streamTensor(int i, const ChunkSink &sink,
+                                                 const StreamOptions &options) const
+{
+    if (i < 0 || i >= index().tensors.size())
+        return Checkpoint::streamTensor(i, sink, options);
+    const auto &t = tensor(i);
+    if (t.location.storage == TensorLocation::Storage::ReaderDecoded)
+        return streamAssembled(i, sink, options);
+    if (t.dtype == DType::String && t.location.storage == TensorLocation::Storage::Raw)
+        return streamString(t, sink, options);
+    return Checkpoint::streamTensor(i, sink, options);
+}
+
+// DT_STRING: the stored bytes go out unchanged; the checksum follows formats-tensorflow.md
+// 1.4 (lengths as LE integers, then the stored length CRC, then the string bytes).
+Result<ChecksumState> TfCheckpoint::streamString(const TensorInfo &t, const ChunkSink &sink,
+                                                 const StreamOptions &options) const
+{
+    const auto &loc = t.location;
+    if (loc.size == 0)
+        return ChecksumState::None;
+    const std::int64_t elements = t.numElements();
+    std::optional<tfbundle::StringLayout> layout;
+    if (options.verifyChecksum && loc.maskedCrc32c) {
+        auto head = readFileBytes(loc.file, loc.offset,
+                                  std::min<std::int64_t>(loc.size, elements * 10 + 4));
+        if (!head.ok())
+            return head.error();
+        layout = tfbundle::parseStringLayout(head.value(), elements);
+    }
+    std::uint32_t crc = 0;
+    std::int64_t pos = 0;
+    std::uint64_t expectedSize = 0;
+    if (layout) {
+        crc = tfbundle::stringLengthsCrc(layout->lengths);
+        expectedSize = layout->dataStart;
+        for (auto len : layout->lengths)
+            expectedSize += len;
+    }
+    const std::int64_t crcFrom = layout ? std::int64_t(layout->dataStart) - 4 : 0;
+    auto st = streamFileRange(loc.file, loc.offset, loc.size, options.window, 1,
+                              [&](const std::uint8_t *p, std::size_t n) {
+                                  const std::int64_t end = pos + std::int64_t(n);
+                                  if (layout && end > crcFrom) {
+                                      const std::int64_t skip =
+                                          std::max<std::int64_t>(0, crcFrom - pos);
+                                      crc = crc32cExtend(crc, p + skip, n - std::size_t(skip));
+                                  }
+                                  pos = end;
+                                  return sink(p, n);
+                              });
+    if (!st.ok())
+        return st.error();
+    if (!options.verifyChecksum || !loc.maskedCrc32c)
+        return ChecksumState::None;
+    if (!layout || expectedSize != std::uint64_t(loc.size) ||
+        crc32cMask(tfbundle::stringLengthsCrc(layout->lengths)) != layout->maskedLengthCrc)
+        return ChecksumState::Mismatch;
+    return crc32cMask(crc) == *loc.maskedCrc32c ? ChecksumState::Ok : ChecksumState::Mismatch;
+}
+
+Result<ChecksumState> TfCheckpoint::streamAssembled(int i, const ChunkSink &sink,
+                                                    const StreamOptions &options) const
+{
+    const auto &t = tensor(i);
+    const QString file = m_v1Table ? m_v1Table->path() : index().path;
+    const int item = dtypeSize(t.dtype);
+    const auto elements = t.shape.numElements();
+    if (item <= 0 || !elements)
+        return makeError(LoadError::Code::Unsupported, file, t.key,
+                         QStringLiteral("a fixed-size element type and a known shape"),
+                         t.dtypeText() + QLatin1Char(' ') + t.shape.toString());
+    if (*elements * item > kMaxAssembledBytes)
+        return makeError(
+            LoadError::Code::Unsupported, file, t.key,
+            QStringLiteral("a partitioned tensor of at most %1 bytes").arg(kMaxAssembledBytes),
+            QStringLiteral("%1 bytes").arg(*elements * item));
+    QByteArray full(qsizetype(*elements * item), '\0');
+    const auto &parts =
+        i < int(m_parts.size()) ? m_parts[std::size_t(i)] : std::vector<TfSlicePart>{};
+    if (parts.empty() && *elements > 0)
+        return makeError(LoadError::Code::Corrupt, file, t.key,
+                         QStringLiteral("stored slices of this tensor"), QStringLiteral("none"));
+    bool mismatch = false, checked = false;
+    for (const auto &part : parts) {
+        QByteArray bytes;
+        if (m_v1Table) {
+            const QString where =
+                t.key + QLatin1String(" (") + tfbundle::printableKey(part.v1Key) + QLatin1Char(')');
+            auto value = m_v1Table->get(part.v1Key);
+            if (!value.ok())
+                return value.error();
+            tf::SavedTensorSlices slices;
+            if (!slices.ParseFromArray(value->constData(), int(value->size())) ||
+                !slices.has_data())
+                return makeError(LoadError::Code::Corrupt, file, where,
+                                 QStringLiteral("a SavedTensorSlices with data"),
+                                 QStringLiteral("%1 unparsable bytes").arg(value->size()));
+            std::int64_t count = 1;
+            for (std::size_t d = 0; d < part.length.size(); ++d)
+                count *= part.length[d] < 0 ? t.shape.dims[d] : part.length[d];
+            auto decoded =
+                decodeTensorProtoValues(slices.data().data(), t.dtype, count, file, where);
+            if (!decoded.ok())
+                return decoded.error();
+            bytes = std::move(decoded).value();
+        } else {
+            TensorInfo piece = t;
+            piece.location = part.location;
+            StreamOptions o = options;
+            auto r = streamRawLocation(
+                piece,
+                [&](const std::uint8_t *p, std::size_t n) {
+                    bytes.append(reinterpret_cast<const char *>(p), qsizetype(n));
+                    return true;
+                },
+                o);
+            if (!r.ok())
+                return r.error();
+            checked =
+                checked || r.value() == ChecksumState::Ok || r.value() == ChecksumState::Mismatch;
+            mismatch = mismatch || r.value() == ChecksumState::Mismatch;
+        }
+        if (auto st = scatter(full, t.shape, item, part, bytes, file, t.key); !st.ok())
+            return st.error();
+    }
+    const std::size_t window = std::max<std::size_t>(options.window, 1 << 16);
+    const std::size_t step = window - window % std::size_t(item);
+    for (std::size_t off = 0; off < std::size_t(full.size()); off += step) {
+        const std::size_t n = std::min(step, std::size_t(full.size()) - off);
+        if (!sink(reinterpret_cast<const std::uint8_t *>(full.constData()) + off, n))
+            break;
+    }
+    if (mismatch)
+        return ChecksumState::Mismatch;
+    return checked ? ChecksumState::Ok : ChecksumState::None;
+}
+
+} // namespace wl
