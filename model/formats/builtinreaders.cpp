@@ -1,3 +1,5 @@
+#include "kerasarchivereader.h"
+#include "kerash5reader.h"
 #include "readerregistry.h"
 #include "tfbundlereader.h"
 
@@ -8,6 +10,8 @@ namespace wl
 void registerBuiltinReaders(ReaderRegistry &registry)
 {
     registry.add(std::make_unique<TfBundleReader>());
+    registry.add(std::make_unique<KerasH5Reader>());
+    registry.add(std::make_unique<KerasArchiveReader>());
 }
 
 } // namespace wl

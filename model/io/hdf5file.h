@@ -1,0 +1,118 @@
+#pragma once
+
+#include "core/result.h"
+#include "core/tensorinfo.h"
+#include "io/mappedfile.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace wl::h5
+{
+
+using Id = std::int64_t; // hid_t, kept out of this header
+
+// Owns one HDF5 identifier and closes it with the matching H5Xclose.
+class Handle
+{
+public:
+    Handle() = default;
+    explicit Handle(Id id) : m_id(id) {}
+    ~Handle() { reset(); }
+    Handle(Handle &&o) noexcept : m_id(o.m_id) { o.m_id = -1; }
+    Handle &operator=(Handle &&o) noexcept;
+    Handle(const Handle &) = delete;
+    Handle &operator=(const Handle &) = delete;
+
+    Id get() const { return m_id; }
+    bool valid() const { return m_id >= 0; }
+    void reset();
+
+private:
+    Id m_id = -1;
+};
+
+struct Attribute {
+    QString name;
+    bool isString = false;
+    bool scalar = false;
+    QStringList strings;         // string attributes
+    std::vector<double> numbers; // integer and float attributes
+    QString typeText;            // "string", "float64[0]", "opaque"...
+
+    // Values as text, for display: one string, or a list joined with ", ".
+    QString text() const;
+};
+
+struct DatasetInfo {
+    QString path; // without leading '/'
+    DType dtype = DType::Unknown;
+    int h5Class = -1; // H5T_class_t of the stored type
+    int elementSize = 0;
+    Shape shape;
+    bool bigEndian = false;
+    bool contiguous = false; // contiguous, allocated and unfiltered: bytes at offset/size
+    std::int64_t offset = 0;
+    std::int64_t storageSize = 0;
+    QString typeText;
+
+    std::int64_t logicalBytes() const
+    {
+        return shape.numElements().value_or(0) * std::int64_t(elementSize);
+    }
+};
+
+struct Node {
+    QString path; // without leading '/'
+    bool isGroup = false;
+};
+
+// A read-only HDF5 file (on disk or a memory image). Every failing call becomes a LoadError
+// naming the file and the object path; the library's own error printing is switched off.
+class File
+{
+public:
+    static Result<std::shared_ptr<File>> open(const QString &path);
+    // Opens an in-memory image; `label` names it in errors ("a.keras:model.weights.h5").
+    static Result<std::shared_ptr<File>> openImage(const QByteArray &image, const QString &label);
+    ~File();
+
+    const QString &label() const { return m_label; }
+    bool isImage() const { return m_isImage; }
+
+    bool isGroup(const QString &path) const;
+    bool isDataset(const QString &path) const;
+    // Link names of a group, in name order.
+    Result<QStringList> children(const QString &group) const;
+    // Every group and dataset below the root, depth first, in name order.
+    Result<std::vector<Node>> walk() const;
+
+    Result<QStringList> attributeNames(const QString &object) const;
+    Result<std::optional<Attribute>> attribute(const QString &object, const QString &name) const;
+    // A string (or empty float64) array attribute; NAME, else NAME0..NAMEk joined.
+    Result<std::optional<QStringList>> stringList(const QString &object, const QString &name) const;
+    // A scalar or one-element string attribute.
+    std::optional<QString> string(const QString &object, const QString &name) const;
+
+    Result<DatasetInfo> dataset(const QString &path) const;
+    // Streams a dataset's stored bytes (little-endian, C order) through H5Dread, one
+    // hyperslab of at most maxBytes at a time.
+    Status read(const DatasetInfo &d, std::size_t maxBytes, const ChunkSink &sink) const;
+
+private:
+    File() = default;
+    LoadError error(const QString &where, const QString &expected) const;
+    Handle m_file;
+    QString m_label;
+    bool m_isImage = false;
+};
+
+// Offset of the HDF5 signature (0, 512, 1024, ...) within the first bytes, or -1.
+std::int64_t signatureOffset(const QByteArray &head);
+
+} // namespace wl::h5

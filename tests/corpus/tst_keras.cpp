@@ -1,0 +1,603 @@
+#include "formats/kerasarchivereader.h"
+#include "formats/kerasconfig.h"
+#include "formats/kerash5reader.h"
+#include "formats/readerregistry.h"
+#include "stats/statsengine.h"
+#include "testutil.h"
+
+#include "kerastestfiles.h"
+
+#include <QJsonArray>
+#include <QLocale>
+#include <QTemporaryDir>
+#include <cmath>
+
+using namespace wl;
+
+namespace
+{
+
+// Every Keras file of the corpus: (corpus file, item, GROUND_TRUTH key).
+struct CorpusFile {
+    QString file;
+    QString item;
+    QString key;
+};
+
+QList<CorpusFile> corpusFiles()
+{
+    QList<CorpusFile> out;
+    for (const char *category : {"keras2-h5-full", "keras2-h5-weights", "keras3"}) {
+        const QDir dir(test::corpus(QString::fromLatin1(category)));
+        for (const auto &item : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            const QString rel = QString::fromLatin1(category) + QLatin1Char('/') + item;
+            const auto gt =
+                test::loadJson(test::corpus(rel + QStringLiteral("/GROUND_TRUTH.json")));
+            for (const auto &key : gt.value("files").toObject().keys())
+                out << CorpusFile{rel + QLatin1Char('/') + key, rel, key};
+        }
+    }
+    out << CorpusFile{QStringLiteral("csvlog/digit-cnn-run/models/model.h5"),
+                      QStringLiteral("csvlog/digit-cnn-run"), QStringLiteral("models/model.h5")};
+    out << CorpusFile{QStringLiteral("tfevents/churn-fit-run/model.h5"),
+                      QStringLiteral("tfevents/churn-fit-run"), QStringLiteral("model.h5")};
+    return out;
+}
+
+std::shared_ptr<Checkpoint> openOne(const QString &path, QString *error = nullptr)
+{
+    auto r = ReaderRegistry::builtin().open(path);
+    if (!r) {
+        if (error)
+            *error = r.error().message();
+        return nullptr;
+    }
+    return r->checkpoints.size() == 1 ? r->checkpoints.front() : nullptr;
+}
+
+QStringList layerList(const QJsonObject &summary)
+{
+    QStringList out;
+    for (const auto &l : summary.value("layers").toArray()) {
+        const auto o = l.toObject();
+        out << QStringLiteral("%1:%2")
+                   .arg(o.value("name").toString())
+                   .arg(qint64(o.value("params").toDouble()));
+    }
+    return out;
+}
+
+} // namespace
+
+class TestKeras : public QObject
+{
+    Q_OBJECT
+private slots:
+    void groundTruth_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("item");
+        QTest::addColumn<QString>("key");
+        const auto files = corpusFiles();
+        QVERIFY(files.size() >= 9);
+        for (const auto &f : files)
+            QTest::newRow(qPrintable(f.file)) << f.file << f.item << f.key;
+    }
+
+    // Every dataset of the item's GROUND_TRUTH.json: dtype, shape, sum, min and max.
+    void groundTruth()
+    {
+        WL_REQUIRE_CORPUS();
+        QFETCH(QString, file);
+        QFETCH(QString, item);
+        QFETCH(QString, key);
+        const auto gt = test::loadJson(test::corpus(item + QStringLiteral("/GROUND_TRUTH.json")))
+                            .value("files")
+                            .toObject()
+                            .value(key)
+                            .toObject();
+        QVERIFY(!gt.isEmpty());
+        const bool archive = gt.value("format").toString() == QLatin1String("zip");
+        const auto datasets = (archive ? gt.value("inner:model.weights.h5").toObject() : gt)
+                                  .value("datasets")
+                                  .toObject();
+        QVERIFY(!datasets.isEmpty());
+        QString error;
+        auto cp = openOne(test::corpus(file), &error);
+        QVERIFY2(cp, qPrintable(error));
+        const auto &idx = cp->index();
+        QCOMPARE(idx.readerId, archive ? QStringLiteral("keras-zip") : QStringLiteral("keras-h5"));
+        QCOMPARE(idx.tensors.size(), datasets.size());
+        const auto reports = computeStats(*cp, {}, StatsRequest{});
+        for (auto it = datasets.begin(); it != datasets.end(); ++it) {
+            const int i = idx.indexOfKey(it.key());
+            QVERIFY2(i >= 0, qPrintable(it.key()));
+            const auto &t = idx.tensors[i];
+            const auto want = it.value().toObject();
+            QCOMPARE(dtypeName(t.dtype), want.value("dtype").toString());
+            std::vector<std::int64_t> dims;
+            for (const auto &d : want.value("shape").toArray())
+                dims.push_back(qint64(d.toDouble()));
+            QCOMPARE(t.shape.dims, dims);
+            QCOMPARE(t.numElements(), qint64(want.value("size").toDouble()));
+            const auto &r = reports[i];
+            QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+            QVERIFY(r.reduced);
+            const double sum = want.value("sum").toDouble();
+            QVERIFY2(std::abs(r.stats.sum - sum) <= 1e-6 * std::max(1.0, std::abs(sum)),
+                     qPrintable(QStringLiteral("%1: sum %2 vs %3")
+                                    .arg(it.key())
+                                    .arg(r.stats.sum, 0, 'g', 17)
+                                    .arg(sum, 0, 'g', 17)));
+            QCOMPARE(*r.stats.min, want.value("min").toDouble());
+            QCOMPARE(*r.stats.max, want.value("max").toDouble());
+        }
+        if (archive) {
+            // Stored members stream in place from the archive.
+            for (const auto &t : idx.tensors) {
+                QCOMPARE(t.location.storage, TensorLocation::Storage::Raw);
+                QCOMPARE(t.location.file, test::corpus(file));
+            }
+            QCOMPARE(idx.summary.value("members").toArray(), gt.value("members").toArray());
+            const auto meta = gt.value("metadata.json").toObject();
+            QVERIFY(idx.metadata.contains(qMakePair(QStringLiteral("Keras version"),
+                                                    meta.value("keras_version").toString())));
+            QCOMPARE(idx.summary.value("version").toString(),
+                     meta.value("keras_version").toString());
+        } else {
+            const auto version = gt.value("root_attrs").toObject().value("keras_version");
+            QCOMPARE(idx.summary.value("version"), version.isString() ? version : QJsonValue());
+        }
+    }
+
+    // Layer tables and totals given in the spec (section 2.5 "How to verify", section 3).
+    void layerTotals_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("format");
+        QTest::addColumn<QString>("version");
+        QTest::addColumn<QStringList>("layers");
+        QTest::addColumn<qint64>("total");
+        QTest::addColumn<int>("optimizerTensors");
+        const QStringList churn = {"dense_6:832", "dense_7:2080", "dense_8:33"};
+        QTest::newRow("churn-ann-ankit") << "keras2-h5-full/churn-ann-ankit/model.h5"
+                                         << "keras2-h5-full"
+                                         << "3.8.0" << churn << qint64(2945) << 14;
+        QTest::newRow("churn-ann-samyak") << "keras2-h5-full/churn-ann-samyak/model.h5"
+                                          << "keras2-h5-full"
+                                          << "3.5.0" << churn << qint64(2945) << 14;
+        QTest::newRow("churn-fit-run")
+            << "tfevents/churn-fit-run/model.h5"
+            << "keras2-h5-full"
+            << "3.14.0" << QStringList{"dense:832", "dense_1:2080", "dense_2:33"} << qint64(2945)
+            << 14;
+        QTest::newRow("mnist-mlp-h5") << "keras2-h5-full/mnist-mlp-h5/model_mnist_MLP_1.h5"
+                                      << "keras2-h5-full"
+                                      << "2.7.0"
+                                      << QStringList{"input_2:0",
+                                                     "dropout_9:0",
+                                                     "batch_normalization_9:3136",
+                                                     "dense_9:100480",
+                                                     "dropout_10:0",
+                                                     "batch_normalization_10:512",
+                                                     "re_lu_5:0",
+                                                     "dense_10:8256",
+                                                     "dropout_11:0",
+                                                     "batch_normalization_11:256",
+                                                     "re_lu_6:0",
+                                                     "dense_11:650"}
+                                      << qint64(113290) << 25;
+        QTest::newRow("mnist-keras-weights")
+            << "keras2-h5-weights/mnist-keras-weights/weights.h5"
+            << "keras2-h5-weights"
+            << "2.1.4" << QStringList{"conv2d_1:780",      "max_pooling2d_1:0", "conv2d_2:4065",
+                                      "max_pooling2d_2:0", "dropout_1:0",       "flatten_1:0",
+                                      "dense_1:48128",     "dense_2:6450",      "dense_3:510"}
+            << qint64(59933) << 0;
+        QTest::newRow("diabetes-weights-h5")
+            << "keras3/diabetes-weights-h5/model.weights.h5"
+            << "keras3-weights-h5" << QString()
+            << QStringList{"dense:108", "dense_1:104", "dense_2:9"} << qint64(221) << 14;
+        QTest::newRow("digit-cnn")
+            << "csvlog/digit-cnn-run/models/model.h5"
+            << "keras2-h5-full"
+            << "3.4.1" << QStringList{"flatten:0", "dense:100480", "dense_1:1290"} << qint64(101770)
+            << 10;
+        QTest::newRow("flownet-25-06")
+            << "keras3/flownet-keras-zip/25-06/model.keras"
+            << "keras3-archive"
+            << "3.9.2" << QStringList{"dense:320", "dense_1:8320", "dense_2:8256", "dense_3:130"}
+            << qint64(17026) << 18;
+        QTest::newRow("flownet-final")
+            << "keras3/flownet-keras-zip/out/final_model.keras"
+            << "keras3-archive"
+            << "3.9.2"
+            << QStringList{"dense:384",    "dropout:0",       "dense_1:8256", "leaky_re_lu:0",
+                           "dense_2:2080", "leaky_re_lu_1:0", "dense_3:66"}
+            << qint64(10786) << 18;
+    }
+
+    void layerTotals()
+    {
+        WL_REQUIRE_CORPUS();
+        QFETCH(QString, file);
+        QFETCH(QString, format);
+        QFETCH(QString, version);
+        QFETCH(QStringList, layers);
+        QFETCH(qint64, total);
+        QFETCH(int, optimizerTensors);
+        auto cp = openOne(test::corpus(file));
+        QVERIFY(cp);
+        const auto &s = cp->index().summary;
+        QCOMPARE(s.value("kind").toString(), QStringLiteral("keras"));
+        QCOMPARE(s.value("format").toString(), format);
+        QCOMPARE(s.value("version").toString(), version);
+        QCOMPARE(layerList(s), layers);
+        QCOMPARE(qint64(s.value("total_params").toDouble()), total);
+        int opt = 0;
+        std::int64_t variables = 0;
+        for (const auto &t : cp->index().tensors) {
+            opt += t.role == TensorRole::Optimizer || t.role == TensorRole::OptimizerSlot;
+            variables += t.role == TensorRole::Variable ? t.numElements() : 0;
+        }
+        QCOMPARE(opt, optimizerTensors);
+        QCOMPARE(variables, total); // optimizer weights are listed but not counted
+        QLocale grouped(QLocale::C);
+        grouped.setNumberOptions(QLocale::DefaultNumberOptions); // "2,945" as Keras prints it
+        QVERIFY(cp->index().summaryText.contains(QStringLiteral("Total params: ") +
+                                                 grouped.toString(total)));
+    }
+
+    void knownClassesAndNames()
+    {
+        WL_REQUIRE_CORPUS();
+        auto cp = openOne(test::corpus("keras2-h5-full/mnist-mlp-h5/model_mnist_MLP_1.h5"));
+        QVERIFY(cp);
+        const auto &idx = cp->index();
+        const auto layers = idx.summary.value("layers").toArray();
+        QCOMPARE(layers[0].toObject().value("class").toString(), QStringLiteral("InputLayer"));
+        QCOMPARE(layers[2].toObject().value("class").toString(),
+                 QStringLiteral("BatchNormalization"));
+        // BatchNormalization moving statistics: 2 * (784 + 128 + 64).
+        QCOMPARE(qint64(idx.summary.value("non_trainable_params").toDouble()), qint64(1952));
+        const int k = idx.indexOfKey("model_weights/dense_9/dense_9/kernel:0");
+        QVERIFY(k >= 0);
+        QCOMPARE(idx.tensors[k].name, QStringLiteral("dense_9/kernel"));
+        const int m = idx.indexOfKey("optimizer_weights/Adam/dense_9/kernel/m:0");
+        QVERIFY(m >= 0);
+        QCOMPARE(idx.tensors[m].role, TensorRole::OptimizerSlot);
+        QCOMPARE(idx.tensors[m].slotName, QStringLiteral("m"));
+        QCOMPARE(idx.tensors[m].slotOf, QStringLiteral("dense_9/kernel"));
+        QCOMPARE(idx.tensors[idx.indexOfKey("optimizer_weights/Adam/iter:0")].role,
+                 TensorRole::Optimizer);
+
+        auto k3 = openOne(test::corpus("keras2-h5-full/churn-ann-ankit/model.h5"));
+        QVERIFY(k3);
+        const auto &i3 = k3->index();
+        const int v = i3.indexOfKey("optimizer_weights/adam/sequential_2_dense_6_kernel_velocity");
+        QVERIFY(v >= 0);
+        QCOMPARE(i3.tensors[v].slotOf, QStringLiteral("dense_6/kernel"));
+        QCOMPARE(i3.tensors[v].slotName, QStringLiteral("velocity"));
+        QCOMPARE(
+            i3.tensors[i3.indexOfKey("model_weights/dense_6/sequential_2/dense_6/kernel")].name,
+            QStringLiteral("dense_6/kernel"));
+        QVERIFY(
+            i3.metadata.contains(qMakePair(QStringLiteral("Optimizer"), QStringLiteral("Adam"))));
+        QVERIFY(i3.metadata.contains(
+            qMakePair(QStringLiteral("Loss"), QStringLiteral("binary_crossentropy"))));
+
+        auto z = openOne(test::corpus("keras3/flownet-keras-zip/25-06/model.keras"));
+        QVERIFY(z);
+        const auto &iz = z->index();
+        QCOMPARE(iz.tensors[iz.indexOfKey("layers/dense_1/vars/0")].name,
+                 QStringLiteral("dense_1/kernel"));
+        QCOMPARE(iz.tensors[iz.indexOfKey("layers/dense_1/vars/1")].name,
+                 QStringLiteral("dense_1/bias"));
+        QCOMPARE(iz.tensors[iz.indexOfKey("optimizer/vars/0")].role, TensorRole::Optimizer);
+    }
+
+    void snakeCase()
+    {
+        QCOMPARE(keras::snakeCase("Dense"), QStringLiteral("dense"));
+        QCOMPARE(keras::snakeCase("BatchNormalization"), QStringLiteral("batch_normalization"));
+        QCOMPARE(keras::snakeCase("Conv2D"), QStringLiteral("conv2d"));
+        QCOMPARE(keras::snakeCase("LeakyReLU"), QStringLiteral("leaky_re_lu"));
+        QCOMPARE(keras::snakeCase("GlobalAveragePooling2D"),
+                 QStringLiteral("global_average_pooling2d"));
+    }
+
+    void chunkedLayerNames()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("chunked.h5");
+        QStringList names;
+        for (int i = 0; i < 300; ++i)
+            names << QStringLiteral("layer_%1_")
+                         .arg(i, 3, 10, QLatin1Char('0'))
+                         .leftJustified(231, 'x');
+        hid_t f = kt::createFile(path);
+        kt::fixedStrings(f, "layer_names0", names.mid(0, 150), H5T_STR_NULLPAD);
+        kt::fixedStrings(f, "layer_names1", names.mid(150), H5T_STR_SPACEPAD);
+        kt::vlenStrings(f, "keras_version", {"2.15.0"}, true, true);
+        kt::vlenStrings(f, "backend", {"tensorflow"}, false, true);
+        for (int i = 0; i < names.size(); ++i) {
+            hid_t g = kt::group(f, names[i]);
+            if (i == 7) {
+                kt::vlenStrings(g, "weight_names", {names[i] + "/kernel:0"}, false, false);
+                kt::floats(g, names[i] + "/kernel:0", {2, 3}, {1, 2, 3, 4, 5, 6});
+            } else {
+                kt::emptyFloatArray(g, "weight_names");
+            }
+            H5Gclose(g);
+        }
+        H5Fclose(f);
+        auto cp = openOne(path);
+        QVERIFY(cp);
+        const auto &s = cp->index().summary;
+        QCOMPARE(s.value("format").toString(), QStringLiteral("keras2-h5-weights"));
+        QCOMPARE(s.value("version").toString(), QStringLiteral("2.15.0"));
+        const auto layers = s.value("layers").toArray();
+        QCOMPARE(layers.size(), 300);
+        for (int i = 0; i < 300; ++i)
+            QCOMPARE(layers[i].toObject().value("name").toString(), names[i]);
+        QCOMPARE(layers[7].toObject().value("params").toInt(), 6);
+        QCOMPARE(layers[7].toObject().value("class").toString(), QStringLiteral("—"));
+        QCOMPARE(s.value("total_params").toInt(), 6);
+        QCOMPARE(cp->index().tensors.size(), 1);
+        QCOMPARE(cp->index().tensors[0].name, names[7] + "/kernel");
+    }
+
+    void bfloat16()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("bf16.weights.h5");
+        hid_t f = kt::createFile(path);
+        hid_t opaque = H5Tcreate(H5T_OPAQUE, 2);
+        const std::uint16_t bits[] = {0x3F80, 0x4000, 0xBF80, 0x0000}; // 1, 2, -1, 0
+        kt::dataset(f, "layers/dense/vars/0", opaque, opaque, {4}, bits);
+        kt::dataset(f, "layers/dense/vars/1", H5T_STD_U16LE, H5T_NATIVE_UINT16, {2}, bits);
+        kt::dataset(f, "layers/dense_1/vars/0", H5T_STD_U16LE, H5T_NATIVE_UINT16, {2}, bits);
+        for (const char *p : {"layers/dense/vars/0", "layers/dense/vars/1"}) {
+            hid_t d = H5Dopen2(f, p, H5P_DEFAULT);
+            kt::vlenStrings(d, "dtype", {"bfloat16"}, true, true);
+            H5Dclose(d);
+        }
+        H5Tclose(opaque);
+        H5Fclose(f);
+        auto cp = openOne(path);
+        QVERIFY(cp);
+        const auto &idx = cp->index();
+        QCOMPARE(idx.summary.value("format").toString(), QStringLiteral("keras3-weights-h5"));
+        const int a = idx.indexOfKey("layers/dense/vars/0");
+        const int b = idx.indexOfKey("layers/dense/vars/1");
+        const int c = idx.indexOfKey("layers/dense_1/vars/0");
+        QCOMPARE(idx.tensors[a].dtype, DType::BFloat16);
+        QCOMPARE(idx.tensors[b].dtype, DType::BFloat16);
+        QCOMPARE(idx.tensors[c].dtype, DType::UInt16);
+        auto bytes = cp->readTensor(a);
+        QVERIFY(bytes.ok());
+        QCOMPARE(*bytes, QByteArray(reinterpret_cast<const char *>(bits), 8));
+        const auto r = computeStats(*cp, {a, b}, StatsRequest{});
+        QCOMPARE(r[0].stats.sum, 2.0);
+        QCOMPARE(*r[0].stats.min, -1.0);
+        QCOMPARE(*r[0].stats.max, 2.0);
+        QCOMPARE(r[1].stats.sum, 3.0);
+    }
+
+    // Chunked, compressed and big-endian datasets: H5Dread in bounded pieces, swapped bytes.
+    void decodedDatasets()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("generic.h5");
+        std::vector<float> big(300 * 1000);
+        double bigSum = 0;
+        for (std::size_t i = 0; i < big.size(); ++i) {
+            big[i] = float(double(i % 1000) * 0.25 - double(i / 1000));
+            bigSum += double(big[i]);
+        }
+        std::vector<double> wide(4 * 5 * 30000);
+        for (std::size_t i = 0; i < wide.size(); ++i)
+            wide[i] = double(i) * 1e-3 - 7;
+        const std::vector<float> be = {1, 2, 3, 4, 5};
+        hid_t f = kt::createFile(path);
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        const hsize_t chunk[] = {7, 33};
+        H5Pset_chunk(dcpl, 2, chunk);
+        H5Pset_deflate(dcpl, 6);
+        kt::dataset(f, "big", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {300, 1000}, big.data(), dcpl);
+        H5Pclose(dcpl);
+        dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        const hsize_t chunk3[] = {1, 1, 1000};
+        H5Pset_chunk(dcpl, 3, chunk3);
+        H5Pset_shuffle(dcpl);
+        H5Pset_deflate(dcpl, 1);
+        kt::dataset(f, "wide", H5T_IEEE_F64BE, H5T_NATIVE_DOUBLE, {4, 5, 30000}, wide.data(), dcpl);
+        H5Pclose(dcpl);
+        kt::dataset(f, "be32", H5T_IEEE_F32BE, H5T_NATIVE_FLOAT, {5}, be.data());
+        H5Fclose(f);
+
+        auto cp = openOne(path);
+        QVERIFY(cp);
+        const auto &idx = cp->index();
+        const int ib = idx.indexOfKey("big"), iw = idx.indexOfKey("wide"),
+                  ie = idx.indexOfKey("be32");
+        QCOMPARE(idx.tensors[ib].location.storage, TensorLocation::Storage::ReaderDecoded);
+        QCOMPARE(idx.tensors[iw].location.storage, TensorLocation::Storage::ReaderDecoded);
+        QCOMPARE(idx.tensors[ie].location.storage, TensorLocation::Storage::Raw);
+        QVERIFY(idx.tensors[ie].location.bigEndian);
+        QCOMPARE(idx.tensors[iw].dtype, DType::Float64);
+
+        for (int i : {ib, iw}) {
+            StreamOptions opt;
+            opt.window = 64 << 10;
+            QByteArray all;
+            int pieces = 0;
+            auto st = cp->streamTensor(
+                i,
+                [&](const std::uint8_t *p, std::size_t n) {
+                    if (n > opt.window)
+                        return false;
+                    ++pieces;
+                    all.append(reinterpret_cast<const char *>(p), qsizetype(n));
+                    return true;
+                },
+                opt);
+            QVERIFY(st.ok());
+            QVERIFY(pieces > 10);
+            if (i == ib)
+                QCOMPARE(all, QByteArray(reinterpret_cast<const char *>(big.data()),
+                                         qsizetype(big.size() * 4)));
+            else
+                QCOMPARE(all, QByteArray(reinterpret_cast<const char *>(wide.data()),
+                                         qsizetype(wide.size() * 8)));
+        }
+        const auto r = computeStats(*cp, {ib, ie}, StatsRequest{});
+        QVERIFY(std::abs(r[0].stats.sum - bigSum) <= 1e-9 * std::abs(bigSum));
+        QCOMPARE(*r[0].stats.min, -299.0);
+        QCOMPARE(*r[0].stats.max, 249.75);
+        QCOMPARE(r[1].stats.sum, 15.0);
+        auto bytes = cp->readTensor(ie);
+        QVERIFY(bytes.ok());
+        QCOMPARE(*bytes, QByteArray(reinterpret_cast<const char *>(be.data()), 20));
+    }
+
+    void genericHdf5()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("plain.h5");
+        hid_t f = kt::createFile(path);
+        kt::vlenStrings(f, "title", {"hello"}, true, true);
+        const std::int32_t v[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -12};
+        kt::dataset(f, "a/b/data", H5T_STD_I32LE, H5T_NATIVE_INT32, {3, 4}, v);
+        H5Fclose(f);
+        QCOMPARE(KerasH5Reader().probe(Source::fromPath(path)).score, 40);
+        auto cp = openOne(path);
+        QVERIFY(cp);
+        const auto &idx = cp->index();
+        QCOMPARE(idx.summary.value("kind").toString(), QStringLiteral("hdf5"));
+        QCOMPARE(idx.tensors.size(), 1);
+        QCOMPARE(idx.tensors[0].key, QStringLiteral("a/b/data"));
+        QCOMPARE(idx.tensors[0].dtype, DType::Int32);
+        QVERIFY(idx.metadata.contains(qMakePair(QStringLiteral("title"), QStringLiteral("hello"))));
+        const auto r = computeStats(*cp, {}, StatsRequest{});
+        QCOMPARE(r[0].stats.sum, 54.0);
+        QCOMPARE(*r[0].stats.min, -12.0);
+    }
+
+    // With a user block, dataset offsets must still point at the data.
+    void userBlock()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("ub.weights.h5");
+        hid_t f = kt::createFile(path, 1024);
+        kt::floats(f, "layers/dense/vars/0", {2, 2}, {0.5f, -1.5f, 2.5f, 4});
+        H5Gclose(kt::group(f, "optimizer/vars"));
+        H5Fclose(f);
+        QCOMPARE(KerasH5Reader().probe(Source::fromPath(path)).score, 80);
+        auto cp = openOne(path);
+        QVERIFY(cp);
+        QCOMPARE(cp->index().tensors[0].location.storage, TensorLocation::Storage::Raw);
+        const auto r = computeStats(*cp, {}, StatsRequest{});
+        QCOMPARE(r[0].stats.sum, 5.5);
+        QCOMPARE(*r[0].stats.min, -1.5);
+    }
+
+    void badModelConfig()
+    {
+        QTemporaryDir dir;
+        const QString withWeights = dir.filePath("broken.h5");
+        hid_t f = kt::createFile(withWeights);
+        kt::vlenStrings(f, "model_config", {"{\"class_name\": \"Sequential\", oops"}, false, true);
+        hid_t g = kt::group(f, "model_weights");
+        kt::vlenStrings(g, "layer_names", {"d"}, false, false);
+        hid_t l = kt::group(g, "d");
+        kt::vlenStrings(l, "weight_names", {"d/kernel:0"}, false, false);
+        kt::floats(l, "d/kernel:0", {3}, {1, 2, 3});
+        H5Gclose(l);
+        H5Gclose(g);
+        H5Fclose(f);
+        // Weights still listed, the broken config is a warning.
+        auto cp = openOne(withWeights);
+        QVERIFY(cp);
+        QCOMPARE(cp->index().tensors.size(), 1);
+        QCOMPARE(cp->index().summary.value("total_params").toInt(), 3);
+        bool warned = false;
+        for (const auto &p : cp->index().problems)
+            warned = warned || p.where.contains("model_config");
+        QVERIFY(warned);
+
+        // Nothing usable: an error naming the attribute.
+        const QString bare = dir.filePath("bare.h5");
+        f = kt::createFile(bare);
+        kt::vlenStrings(f, "model_config", {"not json"}, false, true);
+        H5Fclose(f);
+        QString error;
+        QVERIFY(!openOne(bare, &error));
+        QVERIFY2(error.contains("model_config") && error.contains(bare), qPrintable(error));
+    }
+
+    void badInput()
+    {
+        WL_REQUIRE_CORPUS();
+        QTemporaryDir dir;
+        QFile src(test::corpus("keras2-h5-full/churn-ann-ankit/model.h5"));
+        QVERIFY(src.open(QIODevice::ReadOnly));
+        const QByteArray whole = src.readAll();
+        for (qsizetype cut : {qsizetype(0), qsizetype(8), qsizetype(100), qsizetype(1024),
+                              whole.size() / 2, whole.size() - 100}) {
+            const QString p = dir.filePath(QStringLiteral("cut%1.h5").arg(cut));
+            QFile out(p);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            out.write(whole.left(cut));
+            out.close();
+            QString error;
+            QVERIFY2(!openOne(p, &error), qPrintable(p));
+            QVERIFY2(error.contains(p), qPrintable(error));
+        }
+        auto empty =
+            KerasH5Reader().open(Source::fromPath(dir.filePath("cut0.h5")), JobContext::none());
+        QVERIFY(!empty.ok());
+        QCOMPARE(empty.error().code, LoadError::Code::Empty);
+
+        const QByteArray meta = R"({"keras_version": "3.9.2", "date_saved": "x"})";
+        const QByteArray config =
+            R"({"class_name": "Sequential", "config": {"name": "s", "layers": []}})";
+        const QString noWeights = dir.filePath("noweights.keras");
+        QVERIFY(kt::writeZip(noWeights, {{"metadata.json", meta}, {"config.json", config}}));
+        QString error;
+        QVERIFY(!openOne(noWeights, &error));
+        QVERIFY2(error.contains("model.weights.h5") && error.contains(noWeights),
+                 qPrintable(error));
+
+        const QString npz = dir.filePath("npz.keras");
+        QVERIFY(kt::writeZip(npz, {{"metadata.json", meta},
+                                   {"config.json", config},
+                                   {"model.weights.npz", QByteArray("PK")}}));
+        auto cp = openOne(npz);
+        QVERIFY(cp);
+        QVERIFY(!cp->index().problems.isEmpty());
+        QVERIFY(cp->index().problems.front().where.contains("npz"));
+
+        const QString notKeras = dir.filePath("other.zip");
+        QVERIFY(kt::writeZip(notKeras, {{"readme.txt", QByteArray("hello")}}));
+        QCOMPARE(KerasArchiveReader().probe(Source::fromPath(notKeras)).score, 0);
+        QVERIFY(!openOne(notKeras, &error));
+        auto direct = KerasArchiveReader().open(Source::fromPath(notKeras), JobContext::none());
+        QVERIFY(!direct.ok());
+        QVERIFY(direct.error().message().contains("config.json"));
+
+        QFile arch(test::corpus("keras3/flownet-keras-zip/25-06/model.keras"));
+        QVERIFY(arch.open(QIODevice::ReadOnly));
+        const QByteArray a = arch.readAll();
+        const QString cutArchive = dir.filePath("cut.keras");
+        QFile out(cutArchive);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(a.left(a.size() / 2));
+        out.close();
+        QVERIFY(!openOne(cutArchive, &error));
+        QVERIFY(!KerasArchiveReader().open(Source::fromPath(cutArchive), JobContext::none()).ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestKeras)
+#include "tst_keras.moc"
