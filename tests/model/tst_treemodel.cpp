@@ -455,7 +455,8 @@ private slots:
         auto opened = ReaderRegistry::builtin().open(dir);
         if (!opened.ok() && opened.error().code == LoadError::Code::UnknownFormat)
             QSKIP("no TensorFlow bundle reader in this build");
-        QVERIFY2(opened.ok(), qPrintable(opened.error().message()));
+        if (!opened.ok())
+            QFAIL(qPrintable(opened.error().message()));
         const auto truth = test::loadJson(dir + QStringLiteral("/GROUND_TRUTH_TF.json"));
         const auto tensors =
             truth[QStringLiteral("bundles")][QStringLiteral("ckpt-9")][QStringLiteral("tensors")]
