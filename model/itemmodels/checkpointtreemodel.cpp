@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLocale>
+#include <QSet>
 #include <QStringList>
 #include <algorithm>
 
@@ -371,6 +372,34 @@ void CheckpointTreeModel::setStatsBatch(const QList<QPair<TensorRef, TensorStats
                          createIndex(last->row, MaxColumn, last),
                          {Qt::DisplayRole, SortRole, Qt::ToolTipRole});
     }
+}
+
+void CheckpointTreeModel::setReports(const QList<QPair<TensorRef, TensorReport>> &batch)
+{
+    QList<QPair<TensorRef, TensorStats>> stats;
+    stats.reserve(batch.size());
+    for (const auto &[t, r] : batch)
+        if (r.reduced)
+            stats.push_back(qMakePair(t, r.stats));
+    if (!stats.isEmpty())
+        setStatsBatch(stats);
+}
+
+void CheckpointTreeModel::setReport(const TensorRef &t, const TensorReport &r)
+{
+    setReports({qMakePair(t, r)});
+}
+
+QStringList CheckpointTreeModel::dtypesPresent() const
+{
+    QSet<QString> names;
+    for (const auto &src : m_sources)
+        for (const auto &cp : src->checkpoints)
+            for (const auto &t : cp->checkpoint->index().tensors)
+                names.insert(t.dtypeText());
+    QStringList out(names.begin(), names.end());
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 TensorRef CheckpointTreeModel::tensorAt(const QModelIndex &index) const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "formats/reader.h"
+#include "stats/statsengine.h"
 #include "stats/tensorstats.h"
 #include "tensorref.h"
 
@@ -61,6 +62,12 @@ public:
     // Fills mean/std/min/max of that tensor's row (dataChanged for those cells only).
     void setStats(const TensorRef &t, const TensorStats &s);
     void setStatsBatch(const QList<QPair<TensorRef, TensorStats>> &batch);
+    // JobRunner::statsBatchReady / statsReady results; reports without statistics are skipped.
+    void setReports(const QList<QPair<TensorRef, TensorReport>> &batch);
+    void setReport(const TensorRef &t, const TensorReport &r);
+
+    // Distinct dtype names of every tensor in the model, sorted (for a dtype filter).
+    QStringList dtypesPresent() const;
 
     TensorRef tensorAt(const QModelIndex &index) const;
     // The tensors at and below a node (a layer or group: all its tensors), in tree order.

@@ -284,9 +284,23 @@ private slots:
         QCOMPARE(
             model.indexOf(ref).siblingAtColumn(CheckpointTreeModel::MaxColumn).data().toString(),
             QStringLiteral("3"));
+        // Reports from the job runner: only reduced ones fill cells.
+        TensorReport rep;
+        rep.reduced = true;
+        rep.stats.mean = -7;
+        TensorReport failed;
+        failed.error = QStringLiteral("read error");
+        failed.stats.mean = 99;
+        model.setReports({qMakePair(TensorRef{ck, 0}, rep), qMakePair(TensorRef{ck, 1}, failed)});
+        QCOMPARE(model.indexOf(TensorRef{ck, 0}, CheckpointTreeModel::MeanColumn).data().toString(),
+                 QStringLiteral("-7"));
+        QVERIFY(!model.indexOf(TensorRef{ck, 1}, CheckpointTreeModel::MeanColumn).data().isValid());
+        QCOMPARE(model.dtypesPresent(),
+                 (QStringList{QStringLiteral("float32"), QStringLiteral("int64")}));
+        spy.clear();
         // Unknown tensors are ignored.
         model.setStats(TensorRef{actorCheckpoint(), 0}, s);
-        QCOMPARE(spy.count(), 1);
+        QCOMPARE(spy.count(), 0);
     }
 
     void naturalKeys()
