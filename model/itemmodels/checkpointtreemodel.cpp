@@ -5,6 +5,7 @@
 #include <QLocale>
 #include <QSet>
 #include <QStringList>
+#include <QVarLengthArray>
 #include <algorithm>
 
 namespace wl
@@ -24,10 +25,23 @@ QString formatNumber(double v)
     return QString::number(v, 'g', 6);
 }
 
-void appendSegments(QStringList &out, QStringView path)
+using Segments = QVarLengthArray<QStringView, 16>;
+
+void appendSegments(Segments &out, QStringView path)
 {
-    for (auto seg : path.split(u'/', Qt::SkipEmptyParts))
-        out << seg.toString();
+    for (auto seg : path.tokenize(u'/', Qt::SkipEmptyParts))
+        out.append(seg);
+}
+
+struct GroupKey {
+    const void *parent = nullptr;
+    QStringView name;
+    bool operator==(const GroupKey &o) const { return parent == o.parent && name == o.name; }
+};
+
+size_t qHash(const GroupKey &k, size_t seed = 0)
+{
+    return qHashMulti(seed, k.parent, k.name);
 }
 
 } // namespace
@@ -38,6 +52,7 @@ struct CheckpointTreeModel::Node {
     NodeKind kind = NodeKind::Group;
     bool optimizerGroup = false;
     QString name;
+    mutable QString sortKey; // natural sort key, made on first use
     std::vector<std::unique_ptr<Node>> children;
     SourceData *src = nullptr;    // every node of a source
     CheckpointData *cp = nullptr; // a checkpoint node and everything below it
@@ -242,14 +257,23 @@ void CheckpointTreeModel::buildSource(SourceData &src, Node *srcNode)
 
 void CheckpointTreeModel::buildCheckpoint(CheckpointData &cp, Node *cpNode)
 {
+    static const QString kOptimizer = QStringLiteral("optimizer");
+    static const QString kSlot = QStringLiteral("slot");
+    static const QString kUnnamed = QStringLiteral("(unnamed)");
+    static const QString kMarker = QStringLiteral("/.OPTIMIZER_SLOT/");
     const auto &idx = cp.checkpoint->index();
     cp.node = cpNode;
     cp.tensorNodes.assign(std::size_t(idx.tensors.size()), nullptr);
     cpNode->problems = int(idx.problems.size());
     // Groups are looked up by (parent, name) while building only; tensors are always new
     // leaves, so a tensor and a group of the same name (a kernel and its slots) coexist.
-    QHash<Node *, QHash<QString, Node *>> groups;
-    QStringList segs;
+    // Segments are views into the index's strings, which outlive the build.
+    QHash<GroupKey, Node *> groups;
+    groups.reserve(idx.tensors.size() / 2 + 1);
+    Segments segs;
+    // The previous tensor's group chain: neighbours mostly share it, which spares hashing.
+    Segments chainSegs;
+    QVarLengthArray<Node *, 16> chain;
     for (int i = 0; i < idx.tensors.size(); ++i) {
         const TensorInfo &t = idx.tensors[i];
         segs.clear();
@@ -260,24 +284,22 @@ void CheckpointTreeModel::buildCheckpoint(CheckpointData &cp, Node *cpNode)
             // Slots live under their optimizer, mirroring the model's hierarchy: layer totals
             // then count weights only (what model summaries report), and the optimizer's
             // state reads as one unit next to its scalars (iteration, learning rate).
-            appendSegments(segs, t.optimizerPath.isEmpty() ? QStringLiteral("optimizer")
-                                                           : t.optimizerPath);
+            appendSegments(segs, t.optimizerPath.isEmpty() ? kOptimizer : t.optimizerPath);
             optimizerFirst = true;
             appendSegments(segs, t.slotOf);
-            segs << (t.slotName.isEmpty() ? QStringLiteral("slot") : t.slotName);
+            segs.append(t.slotName.isEmpty() ? QStringView(kSlot) : QStringView(t.slotName));
         } else {
             const QString &name = t.name.isEmpty() ? t.key : t.name;
-            static const QString marker = QStringLiteral("/.OPTIMIZER_SLOT/");
-            const qsizetype at = name.indexOf(marker);
+            const qsizetype at = name.indexOf(kMarker);
             if (at > 0) {
                 // "<variable>/.OPTIMIZER_SLOT/<optimizer>/<slot>" without slot metadata.
-                const QStringView rest = QStringView(name).mid(at + marker.size());
+                const QStringView rest = QStringView(name).mid(at + kMarker.size());
                 const qsizetype slash = rest.lastIndexOf(u'/');
                 if (slash > 0) {
                     appendSegments(segs, rest.left(slash));
                     optimizerFirst = true;
                     appendSegments(segs, QStringView(name).left(at));
-                    segs << rest.mid(slash + 1).toString();
+                    segs.append(rest.mid(slash + 1));
                 }
             }
             if (segs.isEmpty())
@@ -286,24 +308,33 @@ void CheckpointTreeModel::buildCheckpoint(CheckpointData &cp, Node *cpNode)
                 optimizerFirst = true;
         }
         if (segs.isEmpty())
-            segs << (t.key.isEmpty() ? tr("(unnamed)") : t.key);
+            segs.append(t.key.isEmpty() ? QStringView(kUnnamed) : QStringView(t.key));
 
-        Node *parent = cpNode;
-        for (qsizetype s = 0; s + 1 < segs.size(); ++s) {
-            Node *&g = groups[parent][segs[s]];
+        const qsizetype depth = segs.size() - 1;
+        qsizetype shared = 0;
+        while (shared < depth && shared < chainSegs.size() && chainSegs[shared] == segs[shared])
+            ++shared;
+        chain.resize(shared);
+        chainSegs.resize(shared);
+        Node *parent = shared > 0 ? chain[shared - 1] : cpNode;
+        for (qsizetype s = shared; s < depth; ++s) {
+            Node *&g = groups[GroupKey{parent, segs[s]}];
             if (!g) {
                 auto n = std::make_unique<Node>();
-                n->name = segs[s];
+                n->name = segs[s].toString();
                 n->src = cpNode->src;
                 n->cp = &cp;
-                n->optimizerGroup = optimizerFirst && s == 0;
                 g = parent->add(std::move(n));
             }
             parent = g;
+            chain.append(g);
+            chainSegs.append(segs[s]);
         }
+        if (optimizerFirst && depth > 0)
+            chain[0]->optimizerGroup = true;
         auto n = std::make_unique<Node>();
         n->kind = NodeKind::Tensor;
-        n->name = segs.last();
+        n->name = segs.last().toString();
         n->src = cpNode->src;
         n->cp = &cp;
         n->tensor = i;
@@ -619,8 +650,13 @@ QVariant CheckpointTreeModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
     case SortRole:
-        if (column == NameColumn)
-            return role == SortRole ? QVariant(naturalSortKey(n->name)) : QVariant(n->name);
+        if (column == NameColumn) {
+            if (role != SortRole)
+                return n->name;
+            if (n->sortKey.isNull())
+                n->sortKey = naturalSortKey(n->name);
+            return n->sortKey;
+        }
         if (column == ParamsColumn)
             return role == SortRole ? QVariant(qlonglong(n->params))
                                     : QVariant(QLocale().toString(qlonglong(n->params)));

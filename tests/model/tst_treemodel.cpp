@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <QAbstractItemModelTester>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTest>
@@ -437,7 +438,10 @@ private slots:
         CheckpointTreeModel model;
         TensorFilterProxy proxy;
         proxy.setSourceModel(&model);
+        QElapsedTimer timer;
+        timer.start();
         model.addSource(openResult({ck}));
+        qInfo("tree of 100,000 tensors built in %lld ms", timer.elapsed());
         const QModelIndex cp = model.index(0, 0, model.index(0, 0));
         QCOMPARE(sortValue(cp, CheckpointTreeModel::ParamsColumn), expectParams);
         const QModelIndex block7 = path(model, cp, {"model", "block_7"});
@@ -459,6 +463,18 @@ private slots:
         proxy.setPattern({});
         proxy.setDTypeFilter({QStringLiteral("float16")});
         QCOMPARE(visibleTensors(proxy).size(), kBlocks * kLayers);
+        proxy.setDTypeFilter({});
+
+        timer.restart();
+        proxy.setPattern(QStringLiteral("kernel"));
+        qInfo("substring filter over 100,000 tensors in %lld ms", timer.elapsed());
+        timer.restart();
+        proxy.sort(CheckpointTreeModel::NameColumn, Qt::DescendingOrder);
+        qInfo("sorted by name in %lld ms", timer.elapsed());
+        const QModelIndex pModel = path(proxy, {}, {"run", "big", "model"});
+        QCOMPARE(proxy.index(0, 0, pModel).data().toString(), QStringLiteral("block_99"));
+        QCOMPARE(proxy.index(kBlocks - 1, 0, pModel).data().toString(), QStringLiteral("block_0"));
+        QCOMPARE(proxy.index(90, 0, pModel).data().toString(), QStringLiteral("block_9"));
     }
 
     // The a2c run: three bundles, ckpt-9 latest; totals against the ground truth.
