@@ -8,6 +8,7 @@
 #include "problemspanel.h"
 #include "sourcesview.h"
 #include "tensorinspector.h"
+#include "valuesview.h"
 #include "workbench.h"
 #include "workstatus.h"
 
@@ -84,8 +85,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 
     createMenus();
     resize(1360, 860);
-    m_hsplit->setSizes({560, 800});
-    m_vsplit->setSizes({700, 130});
+    m_hsplit->setSizes({680, 680});
+    m_vsplit->setSizes({740, 90});
     restoreSettings();
 }
 
@@ -169,7 +170,9 @@ void MainWindow::openPaths(const QStringList &paths)
     bool ok = false;
     const int tab = qEnvironmentVariableIntValue("WEIGHTLENS_TAB", &ok);
     if (ok)
-        m_bench->inspector()->setCurrentIndex(tab);
+        m_bench->inspector()->setCurrentIndex(std::min(tab, int(TensorInspector::ValuesTab)));
+    if (ok && tab == 3) // the Values tab as a heatmap
+        m_bench->inspector()->values()->setHeatmapVisible(true);
 }
 
 void MainWindow::openFileDialog()

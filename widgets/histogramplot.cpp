@@ -88,6 +88,12 @@ HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
         axis->grid()->setPen(QPen(QColor(225, 225, 225), 0, Qt::DotLine));
     }
     m_plot->legend->setFont(f);
+    m_plot->plotLayout()->insertRow(0);
+    QFont titleFont = f;
+    titleFont.setBold(true);
+    m_title = new QCPTextElement(m_plot, QString(), titleFont);
+    m_plot->plotLayout()->addElement(0, 0, m_title);
+    m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
 
     m_readout = new QLabel(this);
     m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -137,6 +143,12 @@ void HistogramPlot::setMessage(const QString &text)
     m_series.clear();
     m_message = text;
     rebuild();
+}
+
+void HistogramPlot::setTitle(const QString &title)
+{
+    m_title->setText(title);
+    m_plot->replot();
 }
 
 void HistogramPlot::rebuild()
@@ -221,6 +233,17 @@ void HistogramPlot::resetZoom()
         m_plot->yAxis->setRange(kLogBase, top * 2.0);
     else
         m_plot->yAxis->setRange(0, top * 1.08);
+    if (!logScale()) {
+        // Counts are whole numbers: no fractional ticks on small histograms.
+        if (top <= 8) {
+            auto fixed = QSharedPointer<QCPAxisTickerFixed>::create();
+            fixed->setTickStep(1);
+            fixed->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+            m_plot->yAxis->setTicker(fixed);
+        } else {
+            m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+        }
+    }
     m_plot->replot();
 }
 

@@ -8,6 +8,7 @@
 
 class QCustomPlot;
 class QCPBars;
+class QCPTextElement;
 class QCheckBox;
 class QLabel;
 class QSpinBox;
@@ -37,6 +38,8 @@ public:
     const QList<HistogramSeries> &series() const { return m_series; }
     // Replaces the bars with a centred note ("Computing…", "Not a numeric tensor").
     void setMessage(const QString &text);
+    // A line above the plot naming what is shown (kept in exports).
+    void setTitle(const QString &title);
 
     int bins() const;
     void setBins(int bins);
@@ -70,6 +73,7 @@ private:
     QLabel *m_readout = nullptr;
     QLabel *m_nonFinite = nullptr;
     QString m_message;
+    QCPTextElement *m_title = nullptr;
 };
 
 } // namespace wl

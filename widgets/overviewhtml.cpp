@@ -79,7 +79,7 @@ std::int64_t bytesOf(const TensorInfo &t)
 
 QString formatBytes(std::int64_t bytes)
 {
-    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+    return QLocale().formattedDataSize(bytes, 2, QLocale::DataSizeIecFormat);
 }
 
 QString formatCount(std::int64_t n)
@@ -204,8 +204,11 @@ QString tensorPage(const TensorRef &ref, const std::optional<TensorReport> &repo
     html += row(QObject::tr("DType"), esc(t.dtypeText()));
     html += row(QObject::tr("Shape"), esc(t.shape.toString()));
     html += row(QObject::tr("Values"), formatCount(t.numElements()));
-    html += row(QObject::tr("Bytes"),
-                QStringLiteral("%1 (%2)").arg(formatCount(bytesOf(t)), formatBytes(bytesOf(t))));
+    const std::int64_t bytes = bytesOf(t);
+    html +=
+        row(QObject::tr("Bytes"),
+            bytes < 1024 ? formatCount(bytes)
+                         : QStringLiteral("%1 (%2)").arg(formatCount(bytes), formatBytes(bytes)));
     html += row(QObject::tr("Role"), esc(roleName(t.role)));
     if (!t.slotName.isEmpty())
         html += row(QObject::tr("Optimizer slot"),

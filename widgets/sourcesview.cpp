@@ -91,7 +91,7 @@ SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
     header->setStretchLastSection(false);
     header->setSectionsMovable(true);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    const int widths[] = {300, 110, 72, 84, 84, 86, 86, 86, 86};
+    const int widths[] = {250, 84, 64, 80, 76, 88, 88, 88, 88};
     for (int c = 0; c < CheckpointTreeModel::ColumnCount; ++c)
         header->resizeSection(c, widths[c]);
 
@@ -206,12 +206,7 @@ void SourcesView::applyPattern()
 void SourcesView::fillFilterMenu()
 {
     m_filterMenu->clear();
-    QStringList dtypes;
-    for (int r = 0; r < m_model->rowCount(); ++r)
-        for (const auto &t : m_model->tensorsUnder(m_model->index(r, 0)))
-            if (!dtypes.contains(t.info().dtypeText()))
-                dtypes << t.info().dtypeText();
-    dtypes.sort();
+    const QStringList dtypes = m_model->dtypesPresent();
     const QStringList activeDTypes = m_proxy->dtypeFilter();
     m_filterMenu->addSection(tr("Data types"));
     for (const auto &d : std::as_const(dtypes)) {

@@ -45,6 +45,7 @@ void TensorInspector::setHistogramTensors(const QList<TensorRef> &tensors, const
 {
     m_tensors = tensors;
     m_reports.clear();
+    m_histogram->setTitle({});
     if (tensors.isEmpty())
         m_histogram->setMessage(note);
     else
@@ -81,9 +82,11 @@ void TensorInspector::updatePlot()
             continue;
         series << HistogramSeries{labels[i], it->stats.histogram, it->stats.nan, it->stats.inf};
     }
-    if (!series.isEmpty())
+    if (!series.isEmpty()) {
         m_histogram->setSeries(series);
-    else if (!errors.isEmpty())
+        m_histogram->setTitle(m_tensors.size() == 1 ? m_tensors.first().info().name
+                                                    : tr("%1 tensors").arg(m_tensors.size()));
+    } else if (!errors.isEmpty())
         m_histogram->setMessage(errors.join(QLatin1Char('\n')));
     else if (allReportsArrived())
         m_histogram->setMessage(tr("No numeric values to plot"));

@@ -113,7 +113,7 @@ QString ValuesTableModel::format(double v, bool integral)
         return v > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
     if (integral)
         return QString::number(v, 'f', 0);
-    return QString::number(v, 'g', 7);
+    return QString::number(v, 'g', 6);
 }
 
 QVariant ValuesTableModel::data(const QModelIndex &index, int role) const

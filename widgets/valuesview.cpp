@@ -5,6 +5,7 @@
 
 #include <QButtonGroup>
 #include <QComboBox>
+#include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -22,7 +23,9 @@ ValuesView::ValuesView(QWidget *parent) : QWidget(parent)
     m_model = new ValuesTableModel(this);
     m_table = new QTableView(this);
     m_table->setModel(m_model);
-    m_table->horizontalHeader()->setDefaultSectionSize(96);
+    const QFontMetrics fm(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_table->horizontalHeader()->setDefaultSectionSize(
+        fm.horizontalAdvance(QStringLiteral("-0.000123456")) + 16);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->setWordWrap(false);

@@ -40,13 +40,7 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
     connect(m_runner, &JobRunner::openFailed, this,
             [this](quint64, const QString &path, const LoadError &e) { onOpenFailed(path, e); });
     connect(m_runner, &JobRunner::statsReady, this, &Workbench::onStats);
-    connect(m_runner, &JobRunner::statsBatchReady, this, [this](const StatsBatch &batch) {
-        QList<QPair<TensorRef, TensorStats>> stats;
-        for (const auto &[t, r] : batch)
-            if (r.reduced)
-                stats.append({t, r.stats});
-        m_model->setStatsBatch(stats);
-    });
+    connect(m_runner, &JobRunner::statsBatchReady, m_model, &CheckpointTreeModel::setReports);
     connect(m_runner, &JobRunner::valuesReady, this,
             [this](const TensorRef &t, const QVector<double> &v) {
                 if (t == m_valuesFor)
@@ -339,6 +333,25 @@ bool Workbench::selectTensor(const QString &keyOrName)
                     m_sources->select(m_model->indexOf(TensorRef{cp, i}));
                     return true;
                 }
+            }
+        }
+    }
+    // A layer or group: the ancestor of its first tensor at that depth.
+    const QString prefix = keyOrName + QLatin1Char('/');
+    for (const auto &r : std::as_const(m_opened)) {
+        for (const auto &cp : r.checkpoints) {
+            const auto &ts = cp->index().tensors;
+            for (int i = 0; i < ts.size(); ++i) {
+                if (!ts[i].name.startsWith(prefix))
+                    continue;
+                QModelIndex index = m_model->indexOf(TensorRef{cp, i});
+                const int below = int(ts[i].name.mid(prefix.size()).count(QLatin1Char('/'))) + 1;
+                for (int up = 0; up < below && index.isValid(); ++up)
+                    index = index.parent();
+                if (m_model->nodeKind(index) != CheckpointTreeModel::NodeKind::Group)
+                    continue;
+                m_sources->select(index);
+                return true;
             }
         }
     }

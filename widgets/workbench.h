@@ -56,8 +56,9 @@ public:
     void installDropTarget(QWidget *w);
     static QStringList pathsFromMimeData(const QMimeData *mime);
 
-    // Selects the first tensor whose raw key or readable name equals text (now or, if nothing
-    // is open yet, when a source that has it opens).
+    // Selects the first tensor whose raw key or readable name equals text, else the first
+    // layer or group of that readable path (now or, if nothing matches yet, when a source
+    // that has it opens).
     bool selectTensor(const QString &keyOrName);
 
     static constexpr int kMaxOverlay = 12;

@@ -149,6 +149,32 @@ private slots:
         compareBars(inspector->histogram()->bars().first(), countBins(v, *mn, *mx, 10), *mn, *mx);
     }
 
+    // Background statistics fill the mean column of every tensor without any selection.
+    void statisticsColumnsFillIn()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(syn.result);
+        const auto cp = syn.result.checkpoints.front();
+        auto meanOf = [&](int i) {
+            const QModelIndex idx =
+                bench.model()->indexOf(TensorRef{cp, i}, CheckpointTreeModel::MeanColumn);
+            return bench.model()->data(idx, CheckpointTreeModel::SortRole);
+        };
+        for (int i = 0; i < 3; ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(meanOf(i).isValid(), 20000);
+            const QString name = cp->tensor(i).name;
+            const auto &v = syn.values.value(name);
+            double sum = 0;
+            for (float x : v)
+                sum += x;
+            QVERIFY2(std::abs(meanOf(i).toDouble() - sum / double(v.size())) < 1e-9,
+                     qPrintable(name));
+        }
+    }
+
     void layerOverlaysItsTensors()
     {
         QTemporaryDir dir;
@@ -330,8 +356,33 @@ private slots:
         const QModelIndex runIndex = bench.model()->index(runRow, 0);
         QCOMPARE(bench.model()->rowCount(runIndex), 3);
 
-        // A tensor of the run: the bars equal a count over its stored bytes.
+        // Background statistics fill the mean column of every checkpoint of the run.
         const auto truth = wl::test::loadJson(run + QStringLiteral("/GROUND_TRUTH_TF.json"));
+        for (int c = 0; c < 3; ++c) {
+            const auto cp = bench.model()->checkpointAt(bench.model()->index(c, 0, runIndex));
+            QVERIFY(cp);
+            const auto tensors =
+                truth[QStringLiteral("bundles")][cp->index().displayName][QStringLiteral("tensors")]
+                    .toArray();
+            QVERIFY(!tensors.isEmpty());
+            for (const auto &gt : tensors) {
+                if (gt[QStringLiteral("mean")].isNull())
+                    continue;
+                const int i = cp->index().indexOfKey(gt[QStringLiteral("key")].toString());
+                QVERIFY(i >= 0);
+                const QModelIndex cell =
+                    bench.model()->indexOf(TensorRef{cp, i}, CheckpointTreeModel::MeanColumn);
+                QTRY_VERIFY_WITH_TIMEOUT(
+                    bench.model()->data(cell, CheckpointTreeModel::SortRole).isValid(), 20000);
+                const double mean =
+                    bench.model()->data(cell, CheckpointTreeModel::SortRole).toDouble();
+                const double expected = gt[QStringLiteral("mean")].toDouble();
+                QVERIFY2(std::abs(mean - expected) <= 1e-9 * (1 + std::abs(expected)),
+                         qPrintable(gt[QStringLiteral("key")].toString()));
+            }
+        }
+
+        // A tensor of the run: the bars equal a count over its stored bytes.
         const QString key = QStringLiteral("actor/hidden1/kernel/.ATTRIBUTES/VARIABLE_VALUE");
         QVERIFY(bench.selectTensor(key));
         auto *inspector = bench.inspector();
