@@ -138,6 +138,8 @@ void MainWindow::createMenus()
     logScale->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     connect(logScale, &QAction::toggled, m_bench->inspector()->histogram(),
             &HistogramPlot::setLogScale);
+    connect(m_bench->inspector()->histogram(), &HistogramPlot::logScaleChanged, logScale,
+            &QAction::setChecked);
     auto *expand =
         view->addAction(tr("&Expand All"), m_bench->sources()->tree(), &QTreeView::expandAll);
     expand->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -253,6 +255,10 @@ void MainWindow::restoreSettings()
             s.value(QStringLiteral("tree/header")).toByteArray());
     m_bench->inspector()->histogram()->setBins(
         s.value(QStringLiteral("histogram/bins"), 64).toInt());
+    m_bench->inspector()->histogram()->setLogScale(
+        s.value(QStringLiteral("histogram/log"), false).toBool());
+    m_bench->inspector()->histogram()->setDensity(
+        s.value(QStringLiteral("histogram/density"), false).toBool());
     m_recentPaths = s.value(QStringLiteral("recent")).toStringList();
 }
 
@@ -264,6 +270,8 @@ void MainWindow::saveSettings()
     s.setValue(QStringLiteral("window/vsplit"), m_vsplit->saveState());
     s.setValue(QStringLiteral("tree/header"), m_bench->sources()->tree()->header()->saveState());
     s.setValue(QStringLiteral("histogram/bins"), m_bench->inspector()->histogram()->bins());
+    s.setValue(QStringLiteral("histogram/log"), m_bench->inspector()->histogram()->logScale());
+    s.setValue(QStringLiteral("histogram/density"), m_bench->inspector()->histogram()->density());
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -47,6 +47,9 @@ HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
     m_bins->setToolTip(tr("Number of equal-width bins between the minimum and the maximum"));
     m_log = new QCheckBox(tr("Log counts"), this);
     m_log->setToolTip(tr("Logarithmic count axis: shows rare values in the tails"));
+    m_density = new QCheckBox(tr("Density"), this);
+    m_density->setToolTip(tr("Scale each histogram to unit area, so tensors of different sizes "
+                             "can be compared by shape"));
     auto *reset = new QToolButton(this);
     reset->setText(tr("Reset zoom"));
     reset->setToolTip(tr("Show all bins again (wheel zooms, drag pans, double-click resets)"));
@@ -67,6 +70,7 @@ HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_bins);
     bar->addWidget(m_log);
+    bar->addWidget(m_density);
     bar->addWidget(reset);
     bar->addWidget(m_export);
     bar->addStretch(1);
@@ -107,7 +111,11 @@ HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
     layout->addWidget(m_readout);
 
     connect(m_bins, &QSpinBox::valueChanged, this, &HistogramPlot::binsChanged);
-    connect(m_log, &QCheckBox::toggled, this, [this] { rebuild(); });
+    connect(m_log, &QCheckBox::toggled, this, [this](bool on) {
+        rebuild();
+        emit logScaleChanged(on);
+    });
+    connect(m_density, &QCheckBox::toggled, this, [this] { rebuild(); });
     connect(reset, &QToolButton::clicked, this, &HistogramPlot::resetZoom);
     connect(m_plot, &QCustomPlot::mouseMove, this, &HistogramPlot::updateReadout);
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] { resetZoom(); });
@@ -125,6 +133,14 @@ void HistogramPlot::setBins(int bins)
 bool HistogramPlot::logScale() const
 {
     return m_log->isChecked();
+}
+bool HistogramPlot::density() const
+{
+    return m_density->isChecked();
+}
+void HistogramPlot::setDensity(bool on)
+{
+    m_density->setChecked(on);
 }
 void HistogramPlot::setLogScale(bool on)
 {
@@ -162,7 +178,9 @@ void HistogramPlot::rebuild()
         m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
     else
         m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
-    m_plot->yAxis->setLabel(log ? tr("count (log scale)") : tr("count"));
+    const bool dens = density();
+    const QString what = dens ? tr("density") : tr("count");
+    m_plot->yAxis->setLabel(log ? tr("%1 (log scale)").arg(what) : what);
 
     const bool overlay = m_series.size() > 1;
     for (int i = 0; i < m_series.size(); ++i) {
@@ -177,13 +195,18 @@ void HistogramPlot::rebuild()
         bars->setBrush(fill);
         bars->setName(m_series[i].label);
         bars->setWidth(h.binWidth() > 0 ? h.binWidth() : 1.0);
-        bars->setBaseValue(log ? kLogBase : 0);
+        std::uint64_t total = 0;
+        for (auto c : h.counts)
+            total += c;
+        const double scale =
+            dens && total > 0 && h.binWidth() > 0 ? 1.0 / (double(total) * h.binWidth()) : 1.0;
+        bars->setBaseValue(log ? (dens ? 0.0 : kLogBase) : 0);
         QVector<double> keys, values;
         for (std::size_t b = 0; b < h.counts.size(); ++b) {
             if (log && h.counts[b] == 0)
                 continue;
             keys << h.edge(b) + h.binWidth() / 2;
-            values << double(h.counts[b]);
+            values << double(h.counts[b]) * scale;
         }
         bars->setData(keys, values, true);
         m_bars << bars;
@@ -218,24 +241,31 @@ void HistogramPlot::resetZoom()
         m_plot->replot();
         return;
     }
-    double lo = std::numeric_limits<double>::max(), hi = -lo, top = 1;
+    double lo = std::numeric_limits<double>::max(), hi = -lo, top = 0, bottom = 0;
     for (const auto &s : m_series) {
         if (s.histogram.isEmpty())
             continue;
         lo = std::min(lo, s.histogram.lo);
         hi = std::max(hi, s.histogram.hi);
-        for (auto c : s.histogram.counts)
-            top = std::max(top, double(c));
     }
+    for (auto *b : m_bars) {
+        for (auto it = b->data()->constBegin(); it != b->data()->constEnd(); ++it) {
+            top = std::max(top, it->value);
+            if (it->value > 0 && (bottom == 0 || it->value < bottom))
+                bottom = it->value;
+        }
+    }
+    if (top <= 0)
+        top = 1;
     const double pad = (hi - lo) * 0.03;
     m_plot->xAxis->setRange(lo - pad, hi + pad);
     if (logScale())
-        m_plot->yAxis->setRange(kLogBase, top * 2.0);
+        m_plot->yAxis->setRange(density() ? bottom * 0.5 : kLogBase, top * 2.0);
     else
         m_plot->yAxis->setRange(0, top * 1.08);
     if (!logScale()) {
         // Counts are whole numbers: no fractional ticks on small histograms.
-        if (top <= 8) {
+        if (top <= 8 && !density()) {
             auto fixed = QSharedPointer<QCPAxisTickerFixed>::create();
             fixed->setTickStep(1);
             fixed->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);

@@ -46,6 +46,9 @@ public:
     bool logScale() const;
     void setLogScale(bool on);
     void resetZoom();
+    // Bars as count / (total * bin width): tensors of different sizes compare by shape.
+    bool density() const;
+    void setDensity(bool on);
 
     QCustomPlot *plot() const { return m_plot; }
     QList<QCPBars *> bars() const { return m_bars; }
@@ -57,6 +60,7 @@ public:
 
 signals:
     void binsChanged(int bins);
+    void logScaleChanged(bool on);
 
 private:
     void rebuild();
@@ -69,6 +73,7 @@ private:
     QCustomPlot *m_plot = nullptr;
     QSpinBox *m_bins = nullptr;
     QCheckBox *m_log = nullptr;
+    QCheckBox *m_density = nullptr;
     QToolButton *m_export = nullptr;
     QLabel *m_readout = nullptr;
     QLabel *m_nonFinite = nullptr;

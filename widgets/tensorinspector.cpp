@@ -41,9 +41,11 @@ QString TensorInspector::overviewHtml() const
     return m_overview->toHtml();
 }
 
-void TensorInspector::setHistogramTensors(const QList<TensorRef> &tensors, const QString &note)
+void TensorInspector::setHistogramTensors(const QList<TensorRef> &tensors, const QString &note,
+                                          const QString &title)
 {
     m_tensors = tensors;
+    m_title = title;
     m_reports.clear();
     m_histogram->setTitle({});
     if (tensors.isEmpty())

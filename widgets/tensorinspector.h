@@ -29,7 +29,8 @@ public:
 
     // The tensors the histogram shows; their reports arrive through addReport. An empty list
     // shows `note` instead.
-    void setHistogramTensors(const QList<TensorRef> &tensors, const QString &note = {});
+    void setHistogramTensors(const QList<TensorRef> &tensors, const QString &note = {},
+                             const QString &title = {});
     const QList<TensorRef> &histogramTensors() const { return m_tensors; }
     // Ignored unless the tensor is one of histogramTensors().
     void addReport(const TensorRef &t, const TensorReport &report);
@@ -49,6 +50,7 @@ private:
     HistogramPlot *m_histogram = nullptr;
     ValuesView *m_values = nullptr;
     QList<TensorRef> m_tensors;
+    QString m_title;
     QHash<TensorRef, TensorReport> m_reports;
 };
 

@@ -218,6 +218,7 @@ void Workbench::onSelectionChanged()
     } else if (rows.size() == 1) {
         const QModelIndex i = rows.first();
         const QString problems = m_model->problemsText(i);
+        QString title;
         switch (m_model->nodeKind(i)) {
         case CheckpointTreeModel::NodeKind::Source:
             m_inspector->setOverviewHtml(overview::sourcePage(m_opened.value(i.row()), problems));
@@ -228,13 +229,19 @@ void Workbench::onSelectionChanged()
                 overview::checkpointPage(m_model->checkpointAt(i)->index(), problems));
             plotted.clear();
             break;
-        case CheckpointTreeModel::NodeKind::Group:
-            m_inspector->setOverviewHtml(overview::groupPage(
-                m_model->data(i, CheckpointTreeModel::ReadableNameRole).toString().isEmpty()
-                    ? m_model->data(i).toString()
-                    : m_model->data(i, CheckpointTreeModel::ReadableNameRole).toString(),
-                tensors));
+        case CheckpointTreeModel::NodeKind::Group: {
+            QString name = m_model->data(i, CheckpointTreeModel::ReadableNameRole).toString();
+            if (name.isEmpty())
+                name = m_model->data(i).toString();
+            m_inspector->setOverviewHtml(overview::groupPage(name, tensors));
+            title = tensors.size() > plotted.size()
+                        ? tr("%1: first %2 of %3 tensors")
+                              .arg(name)
+                              .arg(plotted.size())
+                              .arg(tensors.size())
+                        : tr("%1: %2 tensors").arg(name).arg(plotted.size());
             break;
+        }
         case CheckpointTreeModel::NodeKind::Tensor:
             m_single = m_model->tensorAt(i);
             m_inspector->setOverviewHtml(overview::tensorPage(
@@ -243,13 +250,17 @@ void Workbench::onSelectionChanged()
             break;
         }
         m_inspector->setHistogramTensors(
-            plotted, tensors.isEmpty() || !plotted.isEmpty() || m_single.isValid()
-                         ? tr("Not a numeric tensor")
-                         : tr("Select a layer or tensors to see their histograms"));
+            plotted,
+            tensors.isEmpty() || !plotted.isEmpty() || m_single.isValid()
+                ? tr("Not a numeric tensor")
+                : tr("Select a layer or tensors to see their histograms"),
+            title);
     } else {
         m_inspector->setOverviewHtml(
             overview::groupPage(tr("%1 selected tensors").arg(tensors.size()), tensors));
-        m_inspector->setHistogramTensors(plotted, tr("No numeric tensors selected"));
+        m_inspector->setHistogramTensors(
+            plotted, tr("No numeric tensors selected"),
+            tr("%1 of %2 selected tensors").arg(plotted.size()).arg(tensors.size()));
     }
     // A new request supersedes the last: stale results are not delivered.
     m_runner->requestStats(plotted, plotted.isEmpty() ? 0 : m_inspector->histogram()->bins());

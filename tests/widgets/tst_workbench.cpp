@@ -324,6 +324,15 @@ private slots:
         const auto data = plot.bars().first()->data();
         QCOMPARE(data->size(), 3);
         QCOMPARE(data->at(1)->value, 5.0);
+        // Density: count / (10 values * bin width 1), so the bars add up to one.
+        plot.setLogScale(false);
+        plot.setDensity(true);
+        const auto dens = plot.bars().first()->data();
+        QCOMPARE(dens->size(), 4);
+        QCOMPARE(dens->at(0)->value, 0.3);
+        QCOMPARE(dens->at(1)->value, 0.0);
+        QCOMPARE(dens->at(2)->value, 0.5);
+        QCOMPARE(dens->at(3)->value, 0.2);
     }
 
     void dropOpensFilesAndFolders()
