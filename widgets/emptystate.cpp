@@ -21,31 +21,32 @@ EmptyState::EmptyState(QWidget *parent) : QWidget(parent)
     f.setBold(true);
     title->setFont(f);
     title->setAlignment(Qt::AlignCenter);
+    title->setWordWrap(true);
     auto *hint = new QLabel(tr("or open one with File ▸ Open File (Ctrl+O) or Open Folder "
                                "(Ctrl+Shift+O). Several files and folders at once are fine; "
                                "a folder opens as a run with all its checkpoints."),
                             this);
     hint->setWordWrap(true);
     hint->setAlignment(Qt::AlignCenter);
-    hint->setMaximumWidth(520);
     QStringList formats;
     for (const auto &r : ReaderRegistry::builtin().readers())
         formats << r->displayName();
     auto *known = new QLabel(this);
     known->setWordWrap(true);
     known->setAlignment(Qt::AlignCenter);
-    known->setMaximumWidth(520);
     known->setStyleSheet(QStringLiteral("color: palette(mid);"));
     known->setText(formats.isEmpty() ? QString()
                                      : tr("Reads: %1").arg(formats.join(QStringLiteral(", "))));
     auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(60, 40, 60, 40);
     layout->addStretch(2);
     layout->addWidget(icon);
     layout->addSpacing(12);
     layout->addWidget(title);
     layout->addSpacing(6);
-    layout->addWidget(hint, 0, Qt::AlignHCenter);
-    layout->addWidget(known, 0, Qt::AlignHCenter);
+    layout->addWidget(hint);
+    layout->addSpacing(6);
+    layout->addWidget(known);
     layout->addStretch(3);
 }
 

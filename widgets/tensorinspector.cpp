@@ -86,8 +86,11 @@ void TensorInspector::updatePlot()
     }
     if (!series.isEmpty()) {
         m_histogram->setSeries(series);
-        m_histogram->setTitle(m_tensors.size() == 1 ? m_tensors.first().info().name
-                                                    : tr("%1 tensors").arg(m_tensors.size()));
+        QString title = m_title;
+        if (title.isEmpty())
+            title = m_tensors.size() == 1 ? m_tensors.first().info().name
+                                          : tr("%1 tensors").arg(m_tensors.size());
+        m_histogram->setTitle(title);
     } else if (!errors.isEmpty())
         m_histogram->setMessage(errors.join(QLatin1Char('\n')));
     else if (allReportsArrived())
