@@ -4,7 +4,9 @@
 #include "itemmodels/checkpointtreemodel.h"
 #include "itemmodels/tensorfilterproxy.h"
 
+#include <QClipboard>
 #include <QComboBox>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QIdentityProxyModel>
@@ -101,6 +103,8 @@ SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
     layout->addLayout(bar);
     layout->addWidget(m_tree, 1);
 
+    m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_tree, &QWidget::customContextMenuRequested, this, &SourcesView::showContextMenu);
     connect(m_filter, &QLineEdit::textChanged, this, &SourcesView::applyPattern);
     connect(m_syntax, &QComboBox::currentIndexChanged, this, &SourcesView::applyPattern);
     connect(m_filterMenu, &QMenu::aboutToShow, this, &SourcesView::fillFilterMenu);
@@ -239,6 +243,30 @@ void SourcesView::fillFilterMenu()
         m_proxy->setRoleFilter({});
         updateFilterButton();
     });
+}
+
+void SourcesView::showContextMenu(const QPoint &pos)
+{
+    const QModelIndex at = m_tree->indexAt(pos);
+    if (!at.isValid())
+        return;
+    const QModelIndex src = toSource(m_tree->model(), at.siblingAtColumn(0));
+    QMenu menu(this);
+    const TensorRef t = m_model->tensorAt(src);
+    if (t.isValid()) {
+        menu.addAction(tr("Copy Key"), this,
+                       [t] { QGuiApplication::clipboard()->setText(t.info().key); });
+        menu.addAction(tr("Copy Name"), this,
+                       [t] { QGuiApplication::clipboard()->setText(t.info().name); });
+    } else {
+        menu.addAction(tr("Expand All Below"), this,
+                       [this, at] { m_tree->expandRecursively(at.siblingAtColumn(0)); });
+        menu.addAction(tr("Collapse"), this,
+                       [this, at] { m_tree->collapse(at.siblingAtColumn(0)); });
+    }
+    menu.addSeparator();
+    menu.addAction(tr("Close Source"), this, &SourcesView::closeRequested);
+    menu.exec(m_tree->viewport()->mapToGlobal(pos));
 }
 
 void SourcesView::updateFilterButton()

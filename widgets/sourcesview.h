@@ -43,11 +43,13 @@ public:
 signals:
     void selectionChanged();
     void showRawKeysChanged(bool raw);
+    void closeRequested();
 
 private:
     void applyPattern();
     void fillFilterMenu();
     void updateFilterButton();
+    void showContextMenu(const QPoint &pos);
 
     CheckpointTreeModel *m_model = nullptr;
     TensorFilterProxy *m_proxy = nullptr;

@@ -1,5 +1,6 @@
 #include "workbench.h"
 
+#include "dropfilter.h"
 #include "emptystate.h"
 #include "histogramplot.h"
 #include "itemmodels/checkpointtreemodel.h"
@@ -11,13 +12,9 @@
 #include "valuesview.h"
 #include "workstatus.h"
 
-#include <QDragEnterEvent>
-#include <QDropEvent>
 #include <QFileInfo>
-#include <QMimeData>
 #include <QSet>
 #include <QStackedWidget>
-#include <QUrl>
 
 namespace wl
 {
@@ -52,6 +49,7 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
                     m_inspector->values()->setMessage(reason);
             });
     connect(m_sources, &SourcesView::selectionChanged, this, &Workbench::onSelectionChanged);
+    connect(m_sources, &SourcesView::closeRequested, this, &Workbench::closeSelected);
     connect(m_sources, &SourcesView::showRawKeysChanged, this, &Workbench::onSelectionChanged);
     connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestValuesIfVisible);
     connect(m_inspector->histogram(), &HistogramPlot::binsChanged, this,
@@ -370,49 +368,13 @@ bool Workbench::selectTensor(const QString &keyOrName)
     return false;
 }
 
-QStringList Workbench::pathsFromMimeData(const QMimeData *mime)
-{
-    QStringList paths;
-    if (!mime || !mime->hasUrls())
-        return paths;
-    for (const QUrl &url : mime->urls())
-        if (url.isLocalFile())
-            paths << url.toLocalFile();
-    return paths;
-}
-
 void Workbench::installDropTarget(QWidget *w)
 {
-    w->setAcceptDrops(true);
-    w->installEventFilter(this);
-}
-
-bool Workbench::eventFilter(QObject *watched, QEvent *event)
-{
-    switch (event->type()) {
-    case QEvent::DragEnter:
-    case QEvent::DragMove: {
-        auto *e = static_cast<QDropEvent *>(event);
-        if (!pathsFromMimeData(e->mimeData()).isEmpty()) {
-            e->acceptProposedAction();
-            return true;
-        }
-        break;
+    if (!m_drops) {
+        m_drops = new DropFilter(this);
+        connect(m_drops, &DropFilter::pathsDropped, this, &Workbench::openPaths);
     }
-    case QEvent::Drop: {
-        auto *e = static_cast<QDropEvent *>(event);
-        const QStringList paths = pathsFromMimeData(e->mimeData());
-        if (!paths.isEmpty()) {
-            e->acceptProposedAction();
-            openPaths(paths);
-            return true;
-        }
-        break;
-    }
-    default:
-        break;
-    }
-    return QObject::eventFilter(watched, event);
+    m_drops->watch(w);
 }
 
 } // namespace wl

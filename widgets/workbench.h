@@ -8,7 +8,6 @@
 #include <QObject>
 #include <QStringList>
 
-class QMimeData;
 class QStackedWidget;
 class QWidget;
 
@@ -16,6 +15,7 @@ namespace wl
 {
 
 class CheckpointTreeModel;
+class DropFilter;
 class JobRunner;
 class ProblemsPanel;
 class SourcesView;
@@ -54,7 +54,6 @@ public:
 
     // Accepts file and folder drops on w and opens them.
     void installDropTarget(QWidget *w);
-    static QStringList pathsFromMimeData(const QMimeData *mime);
 
     // Selects the first tensor whose raw key or readable name equals text, else the first
     // layer or group of that readable path (now or, if nothing matches yet, when a source
@@ -69,9 +68,6 @@ signals:
     void sourceOpened(const QString &path);
     void summaryChanged(const QString &text);
     void sourcesChanged();
-
-protected:
-    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void onOpened(const OpenResult &result);
@@ -92,6 +88,7 @@ private:
     ProblemsPanel *m_problems = nullptr;
     WorkStatus *m_status = nullptr;
     QStackedWidget *m_centre = nullptr;
+    DropFilter *m_drops = nullptr;
     QList<OpenResult> m_opened; // parallel to the model's top-level rows
     TensorRef m_single;         // the one selected tensor, if exactly one
     TensorRef m_valuesFor;      // what the Values tab shows or waits for
