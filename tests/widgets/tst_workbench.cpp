@@ -10,11 +10,15 @@
 #include "valuesview.h"
 #include "workbench.h"
 
+#include <QComboBox>
+#include <QLineEdit>
 #include <QMimeData>
 #include <QSignalSpy>
+#include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeView>
 #include <QUrl>
 #include <cmath>
 #include <qcustomplot.h>
@@ -173,6 +177,47 @@ private slots:
             QVERIFY2(std::abs(meanOf(i).toDouble() - sum / double(v.size())) < 1e-9,
                      qPrintable(name));
         }
+    }
+
+    // The filter box narrows the tree; close removes the source and shows the empty state.
+    void filterAndClose()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(syn.result);
+        auto *view = bench.sources();
+        auto countTensors = [](const QAbstractItemModel *m) {
+            int n = 0;
+            std::function<void(const QModelIndex &)> walk = [&](const QModelIndex &p) {
+                for (int r = 0; r < m->rowCount(p); ++r) {
+                    const QModelIndex i = m->index(r, 0, p);
+                    if (m->rowCount(i) == 0)
+                        ++n;
+                    walk(i);
+                }
+            };
+            walk({});
+            return n;
+        };
+        QCOMPARE(countTensors(view->tree()->model()), 3);
+        view->filterEdit()->setText(QStringLiteral("kernel"));
+        QCOMPARE(countTensors(view->tree()->model()), 2);
+        auto *syntax = view->findChild<QComboBox *>();
+        QVERIFY(syntax);
+        syntax->setCurrentIndex(2); // regex
+        view->filterEdit()->setText(QStringLiteral("dense/(kernel"));
+        QVERIFY(view->filterEdit()->toolTip().contains(QStringLiteral("Invalid pattern")));
+        QCOMPARE(countTensors(view->tree()->model()), 0);
+        view->filterEdit()->clear();
+        QCOMPARE(countTensors(view->tree()->model()), 3);
+
+        bench.sources()->select(bench.model()->index(0, 0));
+        bench.closeSelected();
+        QCOMPARE(bench.model()->rowCount(), 0);
+        QVERIFY(bench.openSourcePaths().isEmpty());
+        QCOMPARE(static_cast<QStackedWidget *>(bench.centre())->currentIndex(), 0);
     }
 
     void layerOverlaysItsTensors()
