@@ -53,6 +53,9 @@ ProblemsPanel::ProblemsPanel(QWidget *parent) : QWidget(parent)
     m_list->header()->resizeSection(1, 520);
     m_list->header()->resizeSection(2, 220);
     m_list->header()->setStretchLastSection(true);
+    connect(m_list, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *item) {
+        emit problemActivated(item->data(2, Qt::UserRole).toString(), item->text(3));
+    });
     m_empty = new QLabel(tr("No problems found in the open files"), this);
     m_empty->setAlignment(Qt::AlignCenter);
     m_empty->setStyleSheet(QStringLiteral("color: palette(mid);"));
@@ -99,6 +102,7 @@ void ProblemsPanel::rebuild()
             item->setText(3, p.where);
             item->setToolTip(1, p.toString());
             item->setToolTip(2, p.file);
+            item->setData(2, Qt::UserRole, p.file);
             items << item;
         }
     }

@@ -27,6 +27,8 @@ public:
 
 signals:
     void countChanged(int count);
+    // Double-click: the problem's file and place (a tensor key, an offset or a member).
+    void problemActivated(const QString &file, const QString &where);
 
 private:
     void rebuild();

@@ -49,6 +49,11 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
                     m_inspector->values()->setMessage(reason);
             });
     connect(m_sources, &SourcesView::selectionChanged, this, &Workbench::onSelectionChanged);
+    connect(m_problems, &ProblemsPanel::problemActivated, this,
+            [this](const QString &, const QString &where) {
+                if (!where.isEmpty())
+                    selectTensor(where, false);
+            });
     connect(m_sources, &SourcesView::closeRequested, this, &Workbench::closeSelected);
     connect(m_sources, &SourcesView::showRawKeysChanged, this, &Workbench::onSelectionChanged);
     connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestValuesIfVisible);
@@ -332,7 +337,7 @@ void Workbench::updateSummary()
                                                       overview::formatBytes(bytes)));
 }
 
-bool Workbench::selectTensor(const QString &keyOrName)
+bool Workbench::selectTensor(const QString &keyOrName, bool later)
 {
     for (const auto &r : std::as_const(m_opened)) {
         for (const auto &cp : r.checkpoints) {
@@ -364,7 +369,8 @@ bool Workbench::selectTensor(const QString &keyOrName)
             }
         }
     }
-    m_pendingSelect = keyOrName;
+    if (later)
+        m_pendingSelect = keyOrName;
     return false;
 }
 

@@ -57,8 +57,8 @@ public:
 
     // Selects the first tensor whose raw key or readable name equals text, else the first
     // layer or group of that readable path (now or, if nothing matches yet, when a source
-    // that has it opens).
-    bool selectTensor(const QString &keyOrName);
+    // that has it opens, when `later`).
+    bool selectTensor(const QString &keyOrName, bool later = true);
 
     static constexpr int kMaxOverlay = 12;
     static constexpr qint64 kMaxValues = 4'000'000;

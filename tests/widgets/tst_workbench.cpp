@@ -19,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
+#include <QTreeWidget>
 #include <QUrl>
 #include <cmath>
 #include <qcustomplot.h>
@@ -218,6 +219,26 @@ private slots:
         QCOMPARE(bench.model()->rowCount(), 0);
         QVERIFY(bench.openSourcePaths().isEmpty());
         QCOMPARE(static_cast<QStackedWidget *>(bench.centre())->currentIndex(), 0);
+    }
+
+    // A problem that names a tensor selects it when activated.
+    void problemSelectsItsTensor()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        const QString key = QStringLiteral("conv/kernel/.ATTRIBUTES/VARIABLE_VALUE");
+        syn.result.problems << Problem{Problem::Severity::Warning, syn.dataFile, key,
+                                       QStringLiteral("stored checksum does not match")};
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(syn.result);
+        auto *list = bench.problems()->list();
+        QCOMPARE(list->topLevelItemCount(), 1);
+        QCOMPARE(list->topLevelItem(0)->text(3), key);
+        emit list->itemActivated(list->topLevelItem(0), 0);
+        const auto tensors = bench.sources()->selectedTensors();
+        QCOMPARE(tensors.size(), 1);
+        QCOMPARE(tensors.first().info().key, key);
     }
 
     void layerOverlaysItsTensors()
