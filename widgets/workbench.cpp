@@ -93,6 +93,8 @@ void Workbench::onOpened(const OpenResult &result)
     const QString path = QFileInfo(result.path).absoluteFilePath();
     for (int i = 0; i < m_opened.size(); ++i) {
         if (QFileInfo(m_opened[i].path).absoluteFilePath() == path) {
+            for (const auto &cp : m_opened[i].checkpoints)
+                m_runner->cancelBackgroundStats(cp.get());
             m_model->removeSource(i);
             m_opened.removeAt(i);
             break;
@@ -228,8 +230,8 @@ void Workbench::onSelectionChanged()
             plotted.clear();
             break;
         case CheckpointTreeModel::NodeKind::Checkpoint:
-            m_inspector->setOverviewHtml(
-                overview::checkpointPage(m_model->checkpointAt(i)->index(), problems));
+            if (const auto cp = m_model->checkpointAt(i))
+                m_inspector->setOverviewHtml(overview::checkpointPage(cp->index(), problems));
             plotted.clear();
             break;
         case CheckpointTreeModel::NodeKind::Group: {

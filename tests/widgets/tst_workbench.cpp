@@ -481,6 +481,15 @@ private slots:
         QCOMPARE(qint64(v.size()), gt[QStringLiteral("count")].toInteger());
         compareBars(inspector->histogram()->bars().first(),
                     countBins(v, lo, hi, inspector->histogram()->bins()), lo, hi);
+
+        // Reload opens the same paths again and replaces each source in place of a duplicate.
+        bench.reload();
+        QCOMPARE(bench.pendingOpens(), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(bench.pendingOpens(), 0, 30000);
+        QCOMPARE(bench.model()->rowCount(), 2);
+        opened = bench.openSourcePaths();
+        opened.sort();
+        QCOMPARE(opened, expected);
     }
 
     void unknownFileGivesMessageNamingIt()
