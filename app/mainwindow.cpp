@@ -1,17 +1,284 @@
 #include "mainwindow.h"
 
+#include "formats/readerregistry.h"
+#include "histogramplot.h"
+#include "icons.h"
+#include "itemmodels/checkpointtreemodel.h"
+#include "jobs/jobrunner.h"
+#include "problemspanel.h"
+#include "sourcesview.h"
+#include "tensorinspector.h"
+#include "valuesview.h"
+#include "workbench.h"
+#include "workstatus.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTreeView>
+#include <QVBoxLayout>
+
 namespace wl
 {
+namespace
+{
+constexpr int kMaxRecent = 12;
+}
 
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 {
     setWindowTitle(QStringLiteral("WeightLens"));
-    resize(1200, 800);
+    setWindowIcon(icons::application());
+    m_bench = new Workbench(this);
+
+    m_hsplit = new QSplitter(Qt::Horizontal, this);
+    m_hsplit->addWidget(m_bench->sources());
+    m_hsplit->addWidget(m_bench->centre());
+    m_hsplit->setStretchFactor(0, 1);
+    m_hsplit->setStretchFactor(1, 1);
+    m_hsplit->setChildrenCollapsible(false);
+
+    auto *problemsBox = new QWidget(this);
+    auto *title = new QLabel(tr("Problems"), problemsBox);
+    QFont bold = title->font();
+    bold.setBold(true);
+    title->setFont(bold);
+    auto *pl = new QVBoxLayout(problemsBox);
+    pl->setContentsMargins(4, 2, 4, 0);
+    pl->setSpacing(2);
+    pl->addWidget(title);
+    pl->addWidget(m_bench->problems(), 1);
+    connect(m_bench->problems(), &ProblemsPanel::countChanged, title,
+            [title](int n) { title->setText(n ? tr("Problems (%1)").arg(n) : tr("Problems")); });
+
+    m_vsplit = new QSplitter(Qt::Vertical, this);
+    m_vsplit->addWidget(m_hsplit);
+    m_vsplit->addWidget(problemsBox);
+    m_vsplit->setStretchFactor(0, 1);
+    m_vsplit->setStretchFactor(1, 0);
+    setCentralWidget(m_vsplit);
+
+    m_summary = new QLabel(tr("Ready"), this);
+    statusBar()->addWidget(m_summary, 1);
+    statusBar()->addPermanentWidget(m_bench->workStatus());
+    connect(m_bench, &Workbench::summaryChanged, m_summary, &QLabel::setText);
+    connect(m_bench, &Workbench::errorOccurred, this, &MainWindow::showError);
+    connect(m_bench, &Workbench::sourceOpened, this, &MainWindow::addRecent);
+    connect(m_bench, &Workbench::sourcesChanged, this, [this] {
+        const QStringList paths = m_bench->openSourcePaths();
+        setWindowTitle(paths.isEmpty()
+                           ? QStringLiteral("WeightLens")
+                           : QStringLiteral("%1 — WeightLens")
+                                 .arg(paths.size() == 1 ? QFileInfo(paths.first()).fileName()
+                                                        : tr("%1 sources").arg(paths.size())));
+    });
+    m_bench->installDropTarget(this);
+
+    createMenus();
+    resize(1360, 860);
+    m_hsplit->setSizes({680, 680});
+    m_vsplit->setSizes({740, 90});
+    restoreSettings();
+}
+
+void MainWindow::createMenus()
+{
+    auto *file = menuBar()->addMenu(tr("&File"));
+    auto *open = file->addAction(tr("&Open File…"), this, &MainWindow::openFileDialog);
+    open->setShortcut(QKeySequence::Open);
+    open->setToolTip(tr("Open checkpoint files (any format WeightLens reads)"));
+    auto *openDir = file->addAction(tr("Open &Folder…"), this, &MainWindow::openFolderDialog);
+    openDir->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    m_recent = file->addMenu(tr("Open &Recent"));
+    connect(m_recent, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
+    file->addSeparator();
+    auto *reload = file->addAction(tr("Re&load"), m_bench, &Workbench::reload);
+    reload->setShortcut(QKeySequence::Refresh);
+    auto *close = file->addAction(tr("&Close"), m_bench, &Workbench::closeSelected);
+    close->setShortcut(QKeySequence::Close);
+    close->setToolTip(tr("Close the selected sources"));
+    file->addAction(tr("Close &All"), m_bench, &Workbench::closeAll);
+    file->addSeparator();
+    auto *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    auto *edit = menuBar()->addMenu(tr("&Edit"));
+    auto *find =
+        edit->addAction(tr("&Filter Tensors"), m_bench->sources(), &SourcesView::focusFilter);
+    find->setShortcut(QKeySequence::Find);
+    auto *cancel =
+        edit->addAction(tr("&Cancel Background Work"), m_bench->runner(), &JobRunner::cancelAll);
+    cancel->setShortcut(Qt::Key_Escape);
+
+    auto *view = menuBar()->addMenu(tr("&View"));
+    auto *raw = view->addAction(tr("Show &Raw Keys"));
+    raw->setCheckable(true);
+    raw->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    connect(raw, &QAction::toggled, m_bench->sources(), &SourcesView::setShowRawKeys);
+    connect(m_bench->sources(), &SourcesView::showRawKeysChanged, raw, &QAction::setChecked);
+    view->addSeparator();
+    const QStringList tabs{tr("&Overview"), tr("&Histogram"), tr("&Values")};
+    for (int i = 0; i < tabs.size(); ++i) {
+        auto *a =
+            view->addAction(tabs[i], this, [this, i] { m_bench->inspector()->setCurrentIndex(i); });
+        a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+    }
+    view->addSeparator();
+    auto *logScale = view->addAction(tr("Log Counts in Histogram"));
+    logScale->setCheckable(true);
+    logScale->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    connect(logScale, &QAction::toggled, m_bench->inspector()->histogram(),
+            &HistogramPlot::setLogScale);
+    connect(m_bench->inspector()->histogram(), &HistogramPlot::logScaleChanged, logScale,
+            &QAction::setChecked);
+    auto *expand =
+        view->addAction(tr("&Expand All"), m_bench->sources()->tree(), &QTreeView::expandAll);
+    expand->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    view->addAction(tr("C&ollapse All"), m_bench->sources()->tree(), &QTreeView::collapseAll);
+
+    auto *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About WeightLens"), this, [this] {
+        QStringList formats;
+        for (const auto &r : ReaderRegistry::builtin().readers())
+            formats << r->displayName();
+        QMessageBox::about(
+            this, tr("About WeightLens"),
+            tr("<h3>WeightLens %1</h3><p>Look inside model checkpoints: every weight in a "
+               "tree, statistics, histograms and values.</p><p>Formats: %2</p>")
+                .arg(QApplication::applicationVersion(),
+                     formats.isEmpty() ? tr("none") : formats.join(QStringLiteral(", "))));
+    });
 }
 
 void MainWindow::openPaths(const QStringList &paths)
 {
-    Q_UNUSED(paths);
+    QStringList files;
+    for (const auto &p : paths)
+        files << QFileInfo(p).absoluteFilePath();
+    m_bench->openPaths(files);
+    // Hidden aids for scripted screenshots and demos.
+    const QString select = qEnvironmentVariable("WEIGHTLENS_SELECT");
+    if (!select.isEmpty())
+        m_bench->selectTensor(select);
+    bool ok = false;
+    const int tab = qEnvironmentVariableIntValue("WEIGHTLENS_TAB", &ok);
+    if (ok)
+        m_bench->inspector()->setCurrentIndex(std::min(tab, int(TensorInspector::ValuesTab)));
+    if (ok && tab == 3) // the Values tab as a heatmap
+        m_bench->inspector()->values()->setHeatmapVisible(true);
+}
+
+void MainWindow::openFileDialog()
+{
+    QStringList patterns;
+    for (const auto &r : ReaderRegistry::builtin().readers())
+        patterns << r->filePatterns();
+    patterns.removeDuplicates();
+    QStringList filters;
+    if (!patterns.isEmpty())
+        filters << tr("Checkpoints (%1)").arg(patterns.join(QLatin1Char(' ')));
+    filters << tr("All files (*)");
+    const QStringList paths =
+        QFileDialog::getOpenFileNames(this, tr("Open checkpoint files"), m_recentPaths.value(0),
+                                      filters.join(QStringLiteral(";;")));
+    m_bench->openPaths(paths);
+}
+
+void MainWindow::openFolderDialog()
+{
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, tr("Open a run or checkpoint folder"), m_recentPaths.value(0));
+    if (!dir.isEmpty())
+        m_bench->openPaths({dir});
+}
+
+void MainWindow::addRecent(const QString &path)
+{
+    m_recentPaths.removeAll(path);
+    m_recentPaths.prepend(path);
+    while (m_recentPaths.size() > kMaxRecent)
+        m_recentPaths.removeLast();
+    QSettings().setValue(QStringLiteral("recent"), m_recentPaths);
+}
+
+void MainWindow::fillRecentMenu()
+{
+    m_recent->clear();
+    for (const auto &p : std::as_const(m_recentPaths)) {
+        auto *a = m_recent->addAction(QFileInfo(p).fileName(), this,
+                                      [this, p] { m_bench->openPaths({p}); });
+        a->setToolTip(p);
+        a->setStatusTip(p);
+    }
+    if (m_recentPaths.isEmpty())
+        m_recent->addAction(tr("No recent files"))->setEnabled(false);
+    else {
+        m_recent->addSeparator();
+        m_recent->addAction(tr("Clear List"), this, [this] {
+            m_recentPaths.clear();
+            QSettings().setValue(QStringLiteral("recent"), m_recentPaths);
+        });
+    }
+}
+
+void MainWindow::showError(const QString &message)
+{
+    statusBar()->showMessage(message, 10000);
+    // Non-modal: several failed drops should not stack blocking dialogs.
+    auto *box =
+        new QMessageBox(QMessageBox::Warning, tr("Cannot open"), message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setModal(false);
+    box->show();
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings s;
+    if (s.contains(QStringLiteral("window/geometry")))
+        restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    if (s.contains(QStringLiteral("window/hsplit")))
+        m_hsplit->restoreState(s.value(QStringLiteral("window/hsplit")).toByteArray());
+    if (s.contains(QStringLiteral("window/vsplit")))
+        m_vsplit->restoreState(s.value(QStringLiteral("window/vsplit")).toByteArray());
+    if (s.contains(QStringLiteral("tree/header")))
+        m_bench->sources()->tree()->header()->restoreState(
+            s.value(QStringLiteral("tree/header")).toByteArray());
+    m_bench->inspector()->histogram()->setBins(
+        s.value(QStringLiteral("histogram/bins"), 64).toInt());
+    m_bench->inspector()->histogram()->setLogScale(
+        s.value(QStringLiteral("histogram/log"), false).toBool());
+    m_bench->inspector()->histogram()->setDensity(
+        s.value(QStringLiteral("histogram/density"), false).toBool());
+    m_recentPaths = s.value(QStringLiteral("recent")).toStringList();
+}
+
+void MainWindow::saveSettings()
+{
+    QSettings s;
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/hsplit"), m_hsplit->saveState());
+    s.setValue(QStringLiteral("window/vsplit"), m_vsplit->saveState());
+    s.setValue(QStringLiteral("tree/header"), m_bench->sources()->tree()->header()->saveState());
+    s.setValue(QStringLiteral("histogram/bins"), m_bench->inspector()->histogram()->bins());
+    s.setValue(QStringLiteral("histogram/log"), m_bench->inspector()->histogram()->logScale());
+    s.setValue(QStringLiteral("histogram/density"), m_bench->inspector()->histogram()->density());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    m_bench->runner()->cancelAll();
+    QMainWindow::closeEvent(event);
 }
 
 } // namespace wl

@@ -2,8 +2,14 @@
 
 #include <QMainWindow>
 
+class QLabel;
+class QMenu;
+class QSplitter;
+
 namespace wl
 {
+
+class Workbench;
 
 class MainWindow : public QMainWindow
 {
@@ -11,6 +17,27 @@ class MainWindow : public QMainWindow
 public:
     explicit MainWindow(QWidget *parent = nullptr);
     void openPaths(const QStringList &paths);
+    Workbench *workbench() const { return m_bench; }
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createMenus();
+    void openFileDialog();
+    void openFolderDialog();
+    void addRecent(const QString &path);
+    void fillRecentMenu();
+    void showError(const QString &message);
+    void restoreSettings();
+    void saveSettings();
+
+    Workbench *m_bench = nullptr;
+    QSplitter *m_hsplit = nullptr;
+    QSplitter *m_vsplit = nullptr;
+    QMenu *m_recent = nullptr;
+    QLabel *m_summary = nullptr;
+    QStringList m_recentPaths;
 };
 
 } // namespace wl

@@ -1,9 +1,8 @@
+#include "kerasarchivereader.h"
+#include "kerash5reader.h"
 #include "readerregistry.h"
 #include "savedmodelreader.h"
 #include "tfbundlereader.h"
-
-#include "kerasarchivereader.h"
-#include "kerash5reader.h"
 
 namespace wl
 {

@@ -1,0 +1,728 @@
+#include "checkpointtreemodel.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLocale>
+#include <QSet>
+#include <QStringList>
+#include <QVarLengthArray>
+#include <algorithm>
+
+namespace wl
+{
+
+namespace
+{
+
+// What the statistics columns show; the histogram stays with the job runner's cache.
+struct CellStats {
+    bool has = false;
+    std::optional<double> mean, std, min, max;
+};
+
+QString formatNumber(double v)
+{
+    return QString::number(v, 'g', 6);
+}
+
+using Segments = QVarLengthArray<QStringView, 16>;
+
+void appendSegments(Segments &out, QStringView path)
+{
+    for (auto seg : path.tokenize(u'/', Qt::SkipEmptyParts))
+        out.append(seg);
+}
+
+struct GroupKey {
+    const void *parent = nullptr;
+    QStringView name;
+    bool operator==(const GroupKey &o) const { return parent == o.parent && name == o.name; }
+};
+
+size_t qHash(const GroupKey &k, size_t seed = 0)
+{
+    return qHashMulti(seed, k.parent, k.name);
+}
+
+} // namespace
+
+struct CheckpointTreeModel::Node {
+    Node *parent = nullptr;
+    int row = 0;
+    NodeKind kind = NodeKind::Group;
+    bool optimizerGroup = false;
+    QString name;
+    mutable QString sortKey; // natural sort key, made on first use
+    std::vector<std::unique_ptr<Node>> children;
+    SourceData *src = nullptr;    // every node of a source
+    CheckpointData *cp = nullptr; // a checkpoint node and everything below it
+    int tensor = -1;
+    std::int64_t params = 0;
+    std::int64_t bytes = 0;
+    int problems = 0;
+
+    Node *add(std::unique_ptr<Node> child)
+    {
+        child->parent = this;
+        child->row = int(children.size());
+        children.push_back(std::move(child));
+        return children.back().get();
+    }
+};
+
+struct CheckpointTreeModel::CheckpointData {
+    std::shared_ptr<const Checkpoint> checkpoint;
+    QString label;  // "ckpt-9 (latest)"
+    QString runDir; // relative to the source; empty when directly in it
+    Node *node = nullptr;
+    std::vector<Node *> tensorNodes;         // by tensor index
+    std::vector<CellStats> stats;            // by tensor index; survives rebuilds
+    QHash<QString, Problems> tensorProblems; // by key
+};
+
+struct CheckpointTreeModel::SourceData {
+    OpenResult opened;
+    std::vector<std::unique_ptr<CheckpointData>> checkpoints;
+};
+
+QString naturalSortKey(const QString &s)
+{
+    constexpr int kWidth = 20;
+    QString out;
+    out.reserve(s.size() + 8);
+    for (qsizetype i = 0; i < s.size();) {
+        if (s[i].isDigit()) {
+            qsizetype j = i;
+            while (j < s.size() && s[j].isDigit())
+                ++j;
+            for (qsizetype pad = j - i; pad < kWidth; ++pad)
+                out += QLatin1Char('0');
+            out += QStringView(s).mid(i, j - i);
+            i = j;
+        } else {
+            out += s[i].toLower();
+            ++i;
+        }
+    }
+    return out;
+}
+
+CheckpointTreeModel::CheckpointTreeModel(QObject *parent)
+    : QAbstractItemModel(parent), m_root(std::make_unique<Node>())
+{
+}
+
+CheckpointTreeModel::~CheckpointTreeModel() = default;
+
+int CheckpointTreeModel::sourceCount() const
+{
+    return int(m_sources.size());
+}
+
+void CheckpointTreeModel::addSource(const OpenResult &opened)
+{
+    auto src = std::make_unique<SourceData>();
+    src->opened = opened;
+    const QFileInfo srcInfo(opened.path);
+    const QDir srcDir(srcInfo.isDir() ? opened.path : srcInfo.path());
+    for (const auto &c : opened.checkpoints) {
+        if (!c)
+            continue;
+        auto cp = std::make_unique<CheckpointData>();
+        cp->checkpoint = c;
+        const auto &idx = c->index();
+        cp->label = idx.displayName.isEmpty() ? QFileInfo(idx.path).fileName() : idx.displayName;
+        if (!opened.latest.isEmpty() && idx.displayName == opened.latest &&
+            opened.checkpoints.size() > 1)
+            cp->label += tr(" (latest)");
+        if (srcInfo.isDir()) {
+            const QString rel = srcDir.relativeFilePath(QFileInfo(idx.path).path());
+            cp->runDir = (rel == QLatin1String(".") || rel.startsWith(QLatin1String("..")))
+                             ? QString()
+                             : rel;
+        }
+        cp->stats.resize(std::size_t(idx.tensors.size()));
+        for (const auto &p : idx.problems)
+            if (!p.where.isEmpty())
+                cp->tensorProblems[p.where] << p;
+        src->checkpoints.push_back(std::move(cp));
+    }
+    // Runs in folder order, checkpoints by step (or name) so ckpt-2 precedes ckpt-10.
+    std::stable_sort(src->checkpoints.begin(), src->checkpoints.end(),
+                     [](const auto &a, const auto &b) {
+                         if (a->runDir != b->runDir)
+                             return naturalSortKey(a->runDir) < naturalSortKey(b->runDir);
+                         const auto &ia = a->checkpoint->index();
+                         const auto &ib = b->checkpoint->index();
+                         if (ia.step && ib.step && *ia.step != *ib.step)
+                             return *ia.step < *ib.step;
+                         return naturalSortKey(ia.displayName) < naturalSortKey(ib.displayName);
+                     });
+
+    const int row = int(m_sources.size());
+    beginInsertRows({}, row, row);
+    auto node = std::make_unique<Node>();
+    node->kind = NodeKind::Source;
+    Node *srcNode = m_root->add(std::move(node));
+    buildSource(*src, srcNode);
+    for (const auto &cp : src->checkpoints)
+        m_byCheckpoint.insert(cp->checkpoint.get(), cp.get());
+    m_sources.push_back(std::move(src));
+    endInsertRows();
+}
+
+void CheckpointTreeModel::removeSource(int row)
+{
+    if (row < 0 || row >= int(m_sources.size()))
+        return;
+    beginRemoveRows({}, row, row);
+    for (const auto &cp : m_sources[std::size_t(row)]->checkpoints) {
+        auto it = m_byCheckpoint.find(cp->checkpoint.get());
+        if (it != m_byCheckpoint.end() && it.value() == cp.get())
+            m_byCheckpoint.erase(it);
+    }
+    m_root->children.erase(m_root->children.begin() + row);
+    m_sources.erase(m_sources.begin() + row);
+    for (std::size_t i = std::size_t(row); i < m_root->children.size(); ++i)
+        m_root->children[i]->row = int(i);
+    endRemoveRows();
+}
+
+void CheckpointTreeModel::clear()
+{
+    if (m_sources.empty())
+        return;
+    beginResetModel();
+    m_root->children.clear();
+    m_sources.clear();
+    m_byCheckpoint.clear();
+    endResetModel();
+}
+
+void CheckpointTreeModel::setShowRawKeys(bool raw)
+{
+    if (raw == m_raw)
+        return;
+    beginResetModel();
+    m_raw = raw;
+    rebuildAll();
+    endResetModel();
+}
+
+void CheckpointTreeModel::rebuildAll()
+{
+    for (std::size_t i = 0; i < m_sources.size(); ++i) {
+        Node *srcNode = m_root->children[i].get();
+        srcNode->children.clear();
+        buildSource(*m_sources[i], srcNode);
+    }
+}
+
+void CheckpointTreeModel::buildSource(SourceData &src, Node *srcNode)
+{
+    const auto &opened = src.opened;
+    srcNode->src = &src;
+    srcNode->name = QFileInfo(opened.path).fileName();
+    if (srcNode->name.isEmpty())
+        srcNode->name = opened.path;
+    srcNode->problems = int(opened.problems.size());
+    srcNode->params = srcNode->bytes = 0;
+    QHash<QString, Node *> runs;
+    for (const auto &cp : src.checkpoints) {
+        Node *parent = srcNode;
+        if (!cp->runDir.isEmpty()) {
+            Node *&run = runs[cp->runDir];
+            if (!run) {
+                auto n = std::make_unique<Node>();
+                n->name = cp->runDir;
+                n->src = &src;
+                run = srcNode->add(std::move(n));
+            }
+            parent = run;
+        }
+        auto n = std::make_unique<Node>();
+        n->kind = NodeKind::Checkpoint;
+        n->src = &src;
+        n->cp = cp.get();
+        n->name = cp->label;
+        Node *cpNode = parent->add(std::move(n));
+        buildCheckpoint(*cp, cpNode);
+        for (Node *p = parent; p != m_root.get(); p = p->parent) {
+            p->params += cpNode->params;
+            p->bytes += cpNode->bytes;
+            p->problems += cpNode->problems;
+        }
+    }
+}
+
+void CheckpointTreeModel::buildCheckpoint(CheckpointData &cp, Node *cpNode)
+{
+    static const QString kOptimizer = QStringLiteral("optimizer");
+    static const QString kSlot = QStringLiteral("slot");
+    static const QString kUnnamed = QStringLiteral("(unnamed)");
+    static const QString kMarker = QStringLiteral("/.OPTIMIZER_SLOT/");
+    const auto &idx = cp.checkpoint->index();
+    cp.node = cpNode;
+    cp.tensorNodes.assign(std::size_t(idx.tensors.size()), nullptr);
+    cpNode->problems = int(idx.problems.size());
+    // Groups are looked up by (parent, name) while building only; tensors are always new
+    // leaves, so a tensor and a group of the same name (a kernel and its slots) coexist.
+    // Segments are views into the index's strings, which outlive the build.
+    QHash<GroupKey, Node *> groups;
+    groups.reserve(idx.tensors.size() / 2 + 1);
+    Segments segs;
+    // The previous tensor's group chain: neighbours mostly share it, which spares hashing.
+    Segments chainSegs;
+    QVarLengthArray<Node *, 16> chain;
+    for (int i = 0; i < idx.tensors.size(); ++i) {
+        const TensorInfo &t = idx.tensors[i];
+        segs.clear();
+        bool optimizerFirst = false;
+        if (m_raw) {
+            appendSegments(segs, t.key);
+        } else if (!t.slotOf.isEmpty()) {
+            // Slots live under their optimizer, mirroring the model's hierarchy: layer totals
+            // then count weights only (what model summaries report), and the optimizer's
+            // state reads as one unit next to its scalars (iteration, learning rate).
+            appendSegments(segs, t.optimizerPath.isEmpty() ? kOptimizer : t.optimizerPath);
+            optimizerFirst = true;
+            appendSegments(segs, t.slotOf);
+            segs.append(t.slotName.isEmpty() ? QStringView(kSlot) : QStringView(t.slotName));
+        } else {
+            const QString &name = t.name.isEmpty() ? t.key : t.name;
+            const qsizetype at = name.indexOf(kMarker);
+            if (at > 0) {
+                // "<variable>/.OPTIMIZER_SLOT/<optimizer>/<slot>" without slot metadata.
+                const QStringView rest = QStringView(name).mid(at + kMarker.size());
+                const qsizetype slash = rest.lastIndexOf(u'/');
+                if (slash > 0) {
+                    appendSegments(segs, rest.left(slash));
+                    optimizerFirst = true;
+                    appendSegments(segs, QStringView(name).left(at));
+                    segs.append(rest.mid(slash + 1));
+                }
+            }
+            if (segs.isEmpty())
+                appendSegments(segs, name);
+            if (t.role == TensorRole::Optimizer)
+                optimizerFirst = true;
+        }
+        if (segs.isEmpty())
+            segs.append(t.key.isEmpty() ? QStringView(kUnnamed) : QStringView(t.key));
+
+        const qsizetype depth = segs.size() - 1;
+        qsizetype shared = 0;
+        while (shared < depth && shared < chainSegs.size() && chainSegs[shared] == segs[shared])
+            ++shared;
+        chain.resize(shared);
+        chainSegs.resize(shared);
+        Node *parent = shared > 0 ? chain[shared - 1] : cpNode;
+        for (qsizetype s = shared; s < depth; ++s) {
+            Node *&g = groups[GroupKey{parent, segs[s]}];
+            if (!g) {
+                auto n = std::make_unique<Node>();
+                n->name = segs[s].toString();
+                n->src = cpNode->src;
+                n->cp = &cp;
+                g = parent->add(std::move(n));
+            }
+            parent = g;
+            chain.append(g);
+            chainSegs.append(segs[s]);
+        }
+        if (optimizerFirst && depth > 0)
+            chain[0]->optimizerGroup = true;
+        auto n = std::make_unique<Node>();
+        n->kind = NodeKind::Tensor;
+        n->name = segs.last().toString();
+        n->src = cpNode->src;
+        n->cp = &cp;
+        n->tensor = i;
+        n->params = t.numElements();
+        n->bytes = t.location.size > 0 ? t.location.size
+                                       : t.numElements() * std::max(0, dtypeSize(t.dtype));
+        if (!cp.tensorProblems.isEmpty())
+            n->problems = int(cp.tensorProblems.value(t.key).size());
+        Node *leaf = parent->add(std::move(n));
+        cp.tensorNodes[std::size_t(i)] = leaf;
+        for (Node *p = parent; p != cpNode; p = p->parent) {
+            p->params += leaf->params;
+            p->bytes += leaf->bytes;
+            p->problems += leaf->problems;
+        }
+        cpNode->params += leaf->params;
+        cpNode->bytes += leaf->bytes;
+    }
+}
+
+CheckpointTreeModel::CheckpointData *CheckpointTreeModel::dataFor(const Checkpoint *c) const
+{
+    return m_byCheckpoint.value(c, nullptr);
+}
+
+CheckpointTreeModel::Node *CheckpointTreeModel::nodeAt(const QModelIndex &index) const
+{
+    if (!index.isValid() || index.model() != this)
+        return nullptr;
+    return static_cast<Node *>(index.internalPointer());
+}
+
+void CheckpointTreeModel::setStats(const TensorRef &t, const TensorStats &s)
+{
+    setStatsBatch({qMakePair(t, s)});
+}
+
+void CheckpointTreeModel::setStatsBatch(const QList<QPair<TensorRef, TensorStats>> &batch)
+{
+    // One dataChanged per parent over the touched rows, so a batch does not flood views.
+    QHash<Node *, QPair<int, int>> touched;
+    for (const auto &[t, s] : batch) {
+        CheckpointData *cp = dataFor(t.checkpoint.get());
+        if (!cp || t.index < 0 || std::size_t(t.index) >= cp->stats.size())
+            continue;
+        auto &cell = cp->stats[std::size_t(t.index)];
+        cell.has = true;
+        cell.mean = s.mean;
+        cell.std = s.std;
+        cell.min = s.min;
+        cell.max = s.max;
+        Node *n = cp->tensorNodes[std::size_t(t.index)];
+        if (!n)
+            continue;
+        auto it = touched.find(n->parent);
+        if (it == touched.end())
+            touched.insert(n->parent, qMakePair(n->row, n->row));
+        else
+            *it = qMakePair(std::min(it->first, n->row), std::max(it->second, n->row));
+    }
+    for (auto it = touched.cbegin(); it != touched.cend(); ++it) {
+        Node *p = it.key();
+        Node *first = p->children[std::size_t(it->first)].get();
+        Node *last = p->children[std::size_t(it->second)].get();
+        emit dataChanged(createIndex(first->row, MeanColumn, first),
+                         createIndex(last->row, MaxColumn, last),
+                         {Qt::DisplayRole, SortRole, Qt::ToolTipRole});
+    }
+}
+
+void CheckpointTreeModel::setReports(const QList<QPair<TensorRef, TensorReport>> &batch)
+{
+    QList<QPair<TensorRef, TensorStats>> stats;
+    stats.reserve(batch.size());
+    for (const auto &[t, r] : batch)
+        if (r.reduced)
+            stats.push_back(qMakePair(t, r.stats));
+    if (!stats.isEmpty())
+        setStatsBatch(stats);
+}
+
+void CheckpointTreeModel::setReport(const TensorRef &t, const TensorReport &r)
+{
+    setReports({qMakePair(t, r)});
+}
+
+QStringList CheckpointTreeModel::dtypesPresent() const
+{
+    QSet<QString> names;
+    for (const auto &src : m_sources)
+        for (const auto &cp : src->checkpoints)
+            for (const auto &t : cp->checkpoint->index().tensors)
+                names.insert(t.dtypeText());
+    QStringList out(names.begin(), names.end());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+TensorRef CheckpointTreeModel::tensorAt(const QModelIndex &index) const
+{
+    const Node *n = nodeAt(index);
+    if (!n || n->kind != NodeKind::Tensor)
+        return {};
+    return {n->cp->checkpoint, n->tensor};
+}
+
+QList<TensorRef> CheckpointTreeModel::tensorsUnder(const QModelIndex &index) const
+{
+    QList<TensorRef> out;
+    const Node *start = index.isValid() ? nodeAt(index) : m_root.get();
+    if (!start)
+        return out;
+    std::vector<const Node *> stack{start};
+    while (!stack.empty()) {
+        const Node *n = stack.back();
+        stack.pop_back();
+        if (n->kind == NodeKind::Tensor)
+            out.push_back({n->cp->checkpoint, n->tensor});
+        for (auto it = n->children.rbegin(); it != n->children.rend(); ++it)
+            stack.push_back(it->get());
+    }
+    return out;
+}
+
+QModelIndex CheckpointTreeModel::indexOf(const TensorRef &t, int column) const
+{
+    const CheckpointData *cp = dataFor(t.checkpoint.get());
+    if (!cp || t.index < 0 || std::size_t(t.index) >= cp->tensorNodes.size())
+        return {};
+    Node *n = cp->tensorNodes[std::size_t(t.index)];
+    return n ? createIndex(n->row, column, n) : QModelIndex();
+}
+
+QModelIndex CheckpointTreeModel::indexOfCheckpoint(const Checkpoint *checkpoint) const
+{
+    const CheckpointData *cp = dataFor(checkpoint);
+    return cp && cp->node ? createIndex(cp->node->row, 0, cp->node) : QModelIndex();
+}
+
+std::shared_ptr<const Checkpoint> CheckpointTreeModel::checkpointAt(const QModelIndex &index) const
+{
+    const Node *n = nodeAt(index);
+    if (!n)
+        return {};
+    if (n->cp)
+        return n->cp->checkpoint;
+    if (n->kind == NodeKind::Source && n->src->checkpoints.size() == 1)
+        return n->src->checkpoints.front()->checkpoint;
+    return {};
+}
+
+CheckpointTreeModel::NodeKind CheckpointTreeModel::nodeKind(const QModelIndex &index) const
+{
+    const Node *n = nodeAt(index);
+    return n ? n->kind : NodeKind::Group;
+}
+
+QString CheckpointTreeModel::problemsText(const QModelIndex &index) const
+{
+    const Node *n = nodeAt(index);
+    if (!n)
+        return {};
+    QStringList lines;
+    auto addAll = [&](const Problems &ps) {
+        for (const auto &p : ps)
+            lines << p.toString();
+    };
+    switch (n->kind) {
+    case NodeKind::Source:
+        addAll(n->src->opened.problems);
+        for (const auto &cp : n->src->checkpoints)
+            addAll(cp->checkpoint->index().problems);
+        break;
+    case NodeKind::Checkpoint:
+        addAll(n->cp->checkpoint->index().problems);
+        break;
+    case NodeKind::Group:
+        if (n->cp)
+            for (const auto &t : tensorsUnder(index))
+                addAll(n->cp->tensorProblems.value(t.info().key));
+        else
+            for (const auto &c : n->children)
+                if (c->cp)
+                    addAll(c->cp->checkpoint->index().problems);
+        break;
+    case NodeKind::Tensor:
+        addAll(n->cp->tensorProblems.value(n->cp->checkpoint->tensor(n->tensor).key));
+        break;
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+QModelIndex CheckpointTreeModel::index(int row, int column, const QModelIndex &parent) const
+{
+    if (column < 0 || column >= ColumnCount || row < 0)
+        return {};
+    const Node *p = parent.isValid() ? nodeAt(parent) : m_root.get();
+    if (!p || (parent.isValid() && parent.column() != 0) || row >= int(p->children.size()))
+        return {};
+    return createIndex(row, column, p->children[std::size_t(row)].get());
+}
+
+QModelIndex CheckpointTreeModel::parent(const QModelIndex &child) const
+{
+    const Node *n = nodeAt(child);
+    if (!n || !n->parent || n->parent == m_root.get())
+        return {};
+    return createIndex(n->parent->row, 0, n->parent);
+}
+
+int CheckpointTreeModel::rowCount(const QModelIndex &parent) const
+{
+    if (!parent.isValid())
+        return int(m_root->children.size());
+    if (parent.column() != 0)
+        return 0;
+    const Node *n = nodeAt(parent);
+    return n ? int(n->children.size()) : 0;
+}
+
+int CheckpointTreeModel::columnCount(const QModelIndex &) const
+{
+    return ColumnCount;
+}
+
+bool CheckpointTreeModel::hasChildren(const QModelIndex &parent) const
+{
+    return rowCount(parent) > 0;
+}
+
+Qt::ItemFlags CheckpointTreeModel::flags(const QModelIndex &index) const
+{
+    const Node *n = nodeAt(index);
+    if (!n)
+        return Qt::NoItemFlags;
+    Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
+    if (n->kind == NodeKind::Tensor && n->children.empty())
+        f |= Qt::ItemNeverHasChildren;
+    return f;
+}
+
+QVariant CheckpointTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
+        return {};
+    if (role == Qt::TextAlignmentRole)
+        return section == NameColumn ? int(Qt::AlignLeft | Qt::AlignVCenter)
+                                     : int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (Column(section)) {
+    case NameColumn:
+        return tr("Name");
+    case ShapeColumn:
+        return tr("Shape");
+    case DTypeColumn:
+        return tr("DType");
+    case ParamsColumn:
+        return tr("Parameters");
+    case BytesColumn:
+        return tr("Bytes");
+    case MeanColumn:
+        return tr("Mean");
+    case StdColumn:
+        return tr("Std");
+    case MinColumn:
+        return tr("Min");
+    case MaxColumn:
+        return tr("Max");
+    case ColumnCount:
+        break;
+    }
+    return {};
+}
+
+QVariant CheckpointTreeModel::tensorData(const Node *n, int column, int role) const
+{
+    const TensorInfo &t = n->cp->checkpoint->tensor(n->tensor);
+    const CellStats &s = n->cp->stats[std::size_t(n->tensor)];
+    auto stat = [&](const std::optional<double> &v) -> QVariant {
+        if (!s.has || !v)
+            return {};
+        return role == SortRole ? QVariant(*v) : QVariant(formatNumber(*v));
+    };
+    switch (column) {
+    case ShapeColumn:
+        if (role == SortRole)
+            return qlonglong(t.shape.numElements().value_or(-1));
+        return t.shape.toString();
+    case DTypeColumn:
+        return t.dtypeText();
+    case MeanColumn:
+        return stat(s.mean);
+    case StdColumn:
+        return stat(s.std);
+    case MinColumn:
+        return stat(s.min);
+    case MaxColumn:
+        return stat(s.max);
+    default:
+        return {};
+    }
+}
+
+QVariant CheckpointTreeModel::data(const QModelIndex &index, int role) const
+{
+    const Node *n = nodeAt(index);
+    if (!n)
+        return {};
+    const int column = index.column();
+    const bool tensor = n->kind == NodeKind::Tensor;
+    const TensorInfo *t = tensor ? &n->cp->checkpoint->tensor(n->tensor) : nullptr;
+    switch (role) {
+    case Qt::DisplayRole:
+    case SortRole:
+        if (column == NameColumn) {
+            if (role != SortRole)
+                return n->name;
+            if (n->sortKey.isNull())
+                n->sortKey = naturalSortKey(n->name);
+            return n->sortKey;
+        }
+        if (column == ParamsColumn)
+            return role == SortRole ? QVariant(qlonglong(n->params))
+                                    : QVariant(QLocale().toString(qlonglong(n->params)));
+        if (column == BytesColumn)
+            return role == SortRole ? QVariant(qlonglong(n->bytes))
+                                    : QVariant(QLocale().formattedDataSize(n->bytes));
+        if (tensor)
+            return tensorData(n, column, role);
+        return {};
+    case Qt::TextAlignmentRole:
+        return column == NameColumn || column == DTypeColumn
+                   ? int(Qt::AlignLeft | Qt::AlignVCenter)
+                   : int(Qt::AlignRight | Qt::AlignVCenter);
+    case Qt::ToolTipRole: {
+        QStringList lines;
+        if (t) {
+            lines << tr("Key: %1").arg(t->key) << tr("Name: %1").arg(t->name)
+                  << tr("DType: %1").arg(t->dtypeText()) << tr("Shape: %1").arg(t->shape.toString())
+                  << tr("File: %1").arg(t->location.file)
+                  << tr("Offset: %1").arg(t->location.offset)
+                  << tr("Bytes: %1").arg(t->location.size);
+        } else if (n->kind == NodeKind::Checkpoint) {
+            const auto &idx = n->cp->checkpoint->index();
+            lines << idx.path << idx.formatName;
+            if (!idx.subtype.isEmpty())
+                lines << idx.subtype;
+            if (idx.step)
+                lines << tr("Step: %1").arg(*idx.step);
+        } else if (n->kind == NodeKind::Source) {
+            lines << n->src->opened.path;
+            if (!n->src->opened.kind.isEmpty())
+                lines << n->src->opened.kind;
+        } else {
+            lines << n->name;
+        }
+        if (n->problems > 0)
+            lines << tr("%n problem(s)", nullptr, n->problems);
+        return lines.join(QLatin1Char('\n'));
+    }
+    case NodeKindRole:
+        return int(n->kind);
+    case TensorRoleRole:
+        return t ? QVariant(int(t->role)) : QVariant();
+    case DTypeNameRole:
+        return t ? QVariant(t->dtypeText()) : QVariant();
+    case RawKeyRole:
+        return t ? QVariant(t->key) : QVariant();
+    case ReadableNameRole:
+        return t ? QVariant(t->name) : QVariant();
+    case IconNameRole:
+        switch (n->kind) {
+        case NodeKind::Source:
+            return QStringLiteral("source");
+        case NodeKind::Checkpoint:
+            return QStringLiteral("checkpoint");
+        case NodeKind::Group:
+            return n->optimizerGroup ? QStringLiteral("optimizer") : QStringLiteral("group");
+        case NodeKind::Tensor:
+            return roleName(t->role);
+        }
+        return {};
+    case ProblemCountRole:
+        return n->problems;
+    default:
+        return {};
+    }
+}
+
+} // namespace wl

@@ -1,0 +1,115 @@
+#pragma once
+
+#include "formats/reader.h"
+#include "stats/statsengine.h"
+#include "stats/tensorstats.h"
+#include "tensorref.h"
+
+#include <QAbstractItemModel>
+#include <QHash>
+#include <QList>
+#include <memory>
+#include <vector>
+
+namespace wl
+{
+
+// Sources -> (runs ->) checkpoints -> module hierarchy -> tensors, with per-node totals and
+// statistics columns that fill in as background statistics arrive. Built eagerly from plain
+// nodes (no per-node QObject) so 100,000 tensors build quickly.
+class CheckpointTreeModel : public QAbstractItemModel
+{
+    Q_OBJECT
+public:
+    enum Column {
+        NameColumn,
+        ShapeColumn,
+        DTypeColumn,
+        ParamsColumn,
+        BytesColumn,
+        MeanColumn,
+        StdColumn,
+        MinColumn,
+        MaxColumn,
+        ColumnCount
+    };
+    enum Role {
+        NodeKindRole = Qt::UserRole + 1, // int(NodeKind)
+        TensorRoleRole,                  // int(TensorRole); tensors only
+        DTypeNameRole,                   // "float32"; tensors only
+        RawKeyRole,                      // stored key; tensors only
+        ReadableNameRole,                // full readable name; tensors only
+        SortRole,                        // numbers for numeric columns, natural key for names
+        IconNameRole,     // "source", "checkpoint", "group", "variable", "optimizer_slot",
+                          // "optimizer", "metadata"
+        ProblemCountRole, // problems of this node and everything below it
+    };
+    enum class NodeKind { Source, Checkpoint, Group, Tensor };
+
+    explicit CheckpointTreeModel(QObject *parent = nullptr);
+    ~CheckpointTreeModel() override;
+
+    // A file, a checkpoint, or a run folder with its checkpoints; appended as a top-level row.
+    void addSource(const OpenResult &opened);
+    void removeSource(int row);
+    void clear();
+    int sourceCount() const;
+
+    // Hierarchy from readable names (default) or from raw keys, both split on '/'.
+    void setShowRawKeys(bool raw);
+    bool showRawKeys() const { return m_raw; }
+
+    // Fills mean/std/min/max of that tensor's row (dataChanged for those cells only).
+    void setStats(const TensorRef &t, const TensorStats &s);
+    void setStatsBatch(const QList<QPair<TensorRef, TensorStats>> &batch);
+    // JobRunner::statsBatchReady / statsReady results; reports without statistics are skipped.
+    void setReports(const QList<QPair<TensorRef, TensorReport>> &batch);
+    void setReport(const TensorRef &t, const TensorReport &r);
+
+    // Distinct dtype names of every tensor in the model, sorted (for a dtype filter).
+    QStringList dtypesPresent() const;
+
+    TensorRef tensorAt(const QModelIndex &index) const;
+    // The tensors at and below a node (a layer or group: all its tensors), in tree order.
+    QList<TensorRef> tensorsUnder(const QModelIndex &index) const;
+    QModelIndex indexOf(const TensorRef &t, int column = NameColumn) const;
+    // The checkpoint a node belongs to; for a source with a single checkpoint, that one.
+    std::shared_ptr<const Checkpoint> checkpointAt(const QModelIndex &index) const;
+    // The index of a checkpoint's node, invalid when not in the model.
+    QModelIndex indexOfCheckpoint(const Checkpoint *checkpoint) const;
+    NodeKind nodeKind(const QModelIndex &index) const;
+    // Problems of a source, checkpoint or tensor, one per line.
+    QString problemsText(const QModelIndex &index) const;
+
+    QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
+    QModelIndex parent(const QModelIndex &child) const override;
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
+    bool hasChildren(const QModelIndex &parent = {}) const override;
+
+    struct Node;
+    struct CheckpointData;
+    struct SourceData;
+
+private:
+    Node *nodeAt(const QModelIndex &index) const;
+    void buildSource(SourceData &src, Node *srcNode);
+    void buildCheckpoint(CheckpointData &cp, Node *cpNode);
+    void rebuildAll();
+    CheckpointData *dataFor(const Checkpoint *c) const;
+    QVariant tensorData(const Node *n, int column, int role) const;
+
+    std::unique_ptr<Node> m_root;
+    std::vector<std::unique_ptr<SourceData>> m_sources; // parallel to m_root's children
+    QHash<const Checkpoint *, CheckpointData *> m_byCheckpoint;
+    bool m_raw = false;
+};
+
+// "dense_2" sorts before "dense_10": digit runs are zero-padded, letters lower-cased.
+QString naturalSortKey(const QString &s);
+
+} // namespace wl

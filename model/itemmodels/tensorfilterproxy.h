@@ -1,0 +1,69 @@
+#pragma once
+
+#include "core/tensorinfo.h"
+
+#include <QHash>
+#include <QList>
+#include <QRegularExpression>
+#include <QSortFilterProxyModel>
+#include <QStringList>
+#include <vector>
+
+namespace wl
+{
+
+class Checkpoint;
+class CheckpointTreeModel;
+
+// Filters a CheckpointTreeModel's tensors by name or raw key, dtype and role; groups stay
+// visible while something below them matches. Sorts by CheckpointTreeModel::SortRole.
+class TensorFilterProxy : public QSortFilterProxyModel
+{
+    Q_OBJECT
+public:
+    enum class PatternSyntax { Substring, Glob, Regex };
+
+    explicit TensorFilterProxy(QObject *parent = nullptr);
+
+    void setSourceModel(QAbstractItemModel *model) override;
+
+    // Case-insensitive. Substring and Regex match anywhere; Glob ('*', '?', [set]) must match
+    // the whole readable name or raw key. An invalid regex matches nothing.
+    void setPattern(const QString &pattern, PatternSyntax syntax = PatternSyntax::Substring);
+    QString pattern() const { return m_pattern; }
+    PatternSyntax patternSyntax() const { return m_syntax; }
+    bool isPatternValid() const { return m_valid; }
+    QString patternError() const { return m_error; }
+
+    // Empty = all.
+    void setDTypeFilter(const QStringList &dtypes);
+    void setRoleFilter(const QList<TensorRole> &roles);
+    QStringList dtypeFilter() const { return m_dtypes; }
+    QList<TensorRole> roleFilter() const { return m_roles; }
+
+    bool isFiltering() const;
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+
+private:
+    struct Lowered {
+        QString name;
+        QString key;
+    };
+    const Lowered &lowered(const Checkpoint *c, int tensor) const;
+    void dropCache();
+
+    CheckpointTreeModel *m_tree = nullptr;
+    QString m_pattern;
+    QString m_lowerPattern;
+    PatternSyntax m_syntax = PatternSyntax::Substring;
+    QRegularExpression m_regex;
+    bool m_valid = true;
+    QString m_error;
+    QStringList m_dtypes;
+    QList<TensorRole> m_roles;
+    mutable QHash<const Checkpoint *, std::vector<Lowered>> m_lowered;
+};
+
+} // namespace wl

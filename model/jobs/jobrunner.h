@@ -1,0 +1,109 @@
+#pragma once
+
+#include "core/result.h"
+#include "formats/reader.h"
+#include "itemmodels/tensorref.h"
+#include "stats/statsengine.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QPair>
+#include <QStringList>
+#include <QThreadPool>
+#include <QVector>
+#include <atomic>
+#include <memory>
+
+namespace wl
+{
+
+using StatsBatch = QList<QPair<TensorRef, TensorReport>>;
+
+// Background work for the GUI: opening paths, statistics, value reads. Work runs on thread
+// pools; results come back as signals on the runner's own thread. Each request kind carries a
+// generation counter, so results of a superseded or cancelled request are dropped.
+class JobRunner : public QObject
+{
+    Q_OBJECT
+public:
+    explicit JobRunner(QObject *parent = nullptr);
+    ~JobRunner() override; // cancels and waits for running work
+
+    // Registers the value types used in signals (also done by the constructor).
+    static void registerMetaTypes();
+
+    // Opens each path off the GUI thread; one opened or openFailed per path.
+    quint64 openPaths(const QStringList &paths);
+
+    // Statistics for a selection (bins = histogram bins, 0 = none). Supersedes the previous
+    // selection request: its remaining results are not delivered. Cached results are
+    // delivered too, always queued.
+    void requestStats(const QList<TensorRef> &tensors, int bins);
+    // Fills statistics (no histogram) for every tensor of a checkpoint at low priority,
+    // independent of selection requests; delivered in batches by statsBatchReady.
+    void requestBackgroundStats(const std::shared_ptr<const Checkpoint> &checkpoint);
+    void cancelBackgroundStats(const Checkpoint *checkpoint);
+    // A cached report, if any.
+    std::optional<TensorReport> cachedStats(const TensorRef &t, int bins) const;
+
+    // The tensor's elements as doubles; refused above maxElements. Only the latest request
+    // delivers.
+    void requestValues(const TensorRef &t, qint64 maxElements);
+
+    void cancelAll();
+    bool isBusy() const { return m_active > 0; }
+
+signals:
+    void opened(quint64 job, const wl::OpenResult &result);
+    void openFailed(quint64 job, const QString &path, const wl::LoadError &error);
+    void statsReady(const wl::TensorRef &tensor, const wl::TensorReport &report);
+    void statsBatchReady(const wl::StatsBatch &batch);
+    void valuesReady(const wl::TensorRef &tensor, const QVector<double> &values);
+    void valuesFailed(const wl::TensorRef &tensor, const QString &reason);
+    void progress(double fraction, const QString &phase);
+    void busyChanged(bool busy);
+
+private:
+    struct CacheKey {
+        const Checkpoint *checkpoint = nullptr;
+        int tensor = -1;
+        int bins = 0;
+        bool operator==(const CacheKey &) const = default;
+        friend size_t qHash(const CacheKey &k, size_t seed = 0)
+        {
+            return qHashMulti(seed, k.checkpoint, k.tensor, k.bins);
+        }
+    };
+    struct CacheEntry {
+        std::weak_ptr<const Checkpoint> checkpoint; // guards against a reused address
+        TensorReport report;
+    };
+    using Flag = std::shared_ptr<std::atomic<bool>>;
+
+    void begin();
+    void end();
+    void storeCache(const TensorRef &t, int bins, const TensorReport &r);
+    JobContext::ProgressFn progressReporter();
+
+    QThreadPool m_pool;       // opens, selection statistics, values
+    QThreadPool m_background; // tree column statistics
+    quint64 m_nextJob = 0;
+    quint64 m_selectionGen = 0;
+    quint64 m_valuesGen = 0;
+    quint64 m_cancelGen = 0; // bumped by cancelAll
+    Flag m_selectionCancel;
+    Flag m_valuesCancel;
+    QList<Flag> m_openCancels;
+    QHash<const Checkpoint *, Flag> m_backgroundCancels;
+    QHash<CacheKey, CacheEntry> m_cache;
+    int m_active = 0;
+    std::shared_ptr<std::atomic<qint64>> m_lastProgressMs;
+};
+
+} // namespace wl
+
+Q_DECLARE_METATYPE(wl::OpenResult)
+Q_DECLARE_METATYPE(wl::LoadError)
+Q_DECLARE_METATYPE(wl::TensorStats)
+Q_DECLARE_METATYPE(wl::TensorReport)

@@ -1,0 +1,526 @@
+#include "heatmapview.h"
+#include "histogramplot.h"
+#include "itemmodels/checkpointtreemodel.h"
+#include "plotexport.h"
+#include "problemspanel.h"
+#include "sourcesview.h"
+#include "tensorinspector.h"
+#include "testutil.h"
+#include "valuestablemodel.h"
+#include "valuesview.h"
+#include "workbench.h"
+
+#include <QComboBox>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+#include <QTreeWidget>
+#include <QUrl>
+#include <cmath>
+#include <qcustomplot.h>
+#include <random>
+
+using namespace wl;
+
+namespace
+{
+
+struct Synthetic {
+    QString dataFile;
+    OpenResult result;
+    QHash<QString, std::vector<float>> values; // by readable name
+};
+
+// A checkpoint written by the test: float32 tensors stored raw, one after another.
+Synthetic makeCheckpoint(const QString &dir)
+{
+    Synthetic s;
+    s.dataFile = dir + QStringLiteral("/synthetic.bin");
+    std::mt19937 rng(42);
+    std::normal_distribution<float> normal(0.1f, 0.5f);
+    struct Spec {
+        QString name;
+        std::vector<std::int64_t> dims;
+    };
+    const QList<Spec> specs{{QStringLiteral("dense/kernel"), {16, 32}},
+                            {QStringLiteral("dense/bias"), {32}},
+                            {QStringLiteral("conv/kernel"), {2, 3, 4, 5}}};
+    CheckpointIndex idx;
+    idx.path = dir + QStringLiteral("/synthetic");
+    idx.displayName = QStringLiteral("synthetic");
+    idx.readerId = QStringLiteral("test");
+    idx.formatName = QStringLiteral("Raw test tensors");
+    QByteArray bytes;
+    for (const auto &spec : specs) {
+        Shape shape{spec.dims};
+        std::vector<float> v(std::size_t(*shape.numElements()));
+        for (std::size_t i = 0; i < v.size(); ++i)
+            v[i] =
+                spec.name == QLatin1String("conv/kernel") ? float(i) * 0.5f - 30.0f : normal(rng);
+        TensorInfo t;
+        t.key = spec.name + QStringLiteral("/.ATTRIBUTES/VARIABLE_VALUE");
+        t.name = spec.name;
+        t.dtype = DType::Float32;
+        t.shape = shape;
+        t.checksum = ChecksumState::None;
+        t.location.file = s.dataFile;
+        t.location.offset = bytes.size();
+        t.location.size = qint64(v.size() * sizeof(float));
+        bytes.append(reinterpret_cast<const char *>(v.data()), qsizetype(t.location.size));
+        idx.tensors << t;
+        s.values.insert(spec.name, v);
+    }
+    QFile f(s.dataFile);
+    if (f.open(QIODevice::WriteOnly))
+        f.write(bytes);
+    s.result.path = idx.path;
+    s.result.kind = QStringLiteral("checkpoint");
+    s.result.readerId = idx.readerId;
+    s.result.checkpoints.push_back(std::make_shared<Checkpoint>(idx));
+    return s;
+}
+
+// Counts into bins by hand: [lo, hi] split evenly, the top edge in the last bin.
+std::vector<std::uint64_t> countBins(const std::vector<float> &v, double lo, double hi, int bins)
+{
+    std::vector<std::uint64_t> counts(std::size_t(bins), 0);
+    for (float x : v) {
+        int b = int((double(x) - lo) / (hi - lo) * bins);
+        counts[std::size_t(std::clamp(b, 0, bins - 1))]++;
+    }
+    return counts;
+}
+
+QVector<QPair<double, double>> barData(QCPBars *bars)
+{
+    QVector<QPair<double, double>> out;
+    for (auto it = bars->data()->constBegin(); it != bars->data()->constEnd(); ++it)
+        out.append({it->key, it->value});
+    return out;
+}
+
+void compareBars(QCPBars *bars, const std::vector<std::uint64_t> &expected, double lo, double hi)
+{
+    const auto data = barData(bars);
+    QCOMPARE(data.size(), qsizetype(expected.size()));
+    const double w = (hi - lo) / double(expected.size());
+    QVERIFY(qFuzzyCompare(bars->width(), w));
+    for (int i = 0; i < data.size(); ++i) {
+        QVERIFY2(std::abs(data[i].first - (lo + (i + 0.5) * w)) < 1e-9 * (1 + std::abs(lo)),
+                 qPrintable(QStringLiteral("bin %1 centre").arg(i)));
+        QCOMPARE(data[i].second, double(expected[std::size_t(i)]));
+    }
+}
+
+} // namespace
+
+class TestWorkbench : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void histogramOfSelectedTensor()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(syn.result);
+        QCOMPARE(bench.model()->rowCount(), 1);
+        QVERIFY(bench.selectTensor(QStringLiteral("dense/kernel")));
+        auto *inspector = bench.inspector();
+        QTRY_VERIFY_WITH_TIMEOUT(inspector->allReportsArrived(), 20000);
+        const auto bars = inspector->histogram()->bars();
+        QCOMPARE(bars.size(), 1);
+
+        const auto &v = syn.values.value(QStringLiteral("dense/kernel"));
+        const auto [mn, mx] = std::minmax_element(v.begin(), v.end());
+        const int bins = inspector->histogram()->bins();
+        compareBars(bars.first(), countBins(v, *mn, *mx, bins), *mn, *mx);
+        QVERIFY(inspector->overview()->toPlainText().contains(QStringLiteral("Std")));
+
+        // Another bin count recomputes the bars.
+        inspector->histogram()->setBins(10);
+        QTRY_VERIFY_WITH_TIMEOUT(inspector->allReportsArrived() &&
+                                     inspector->histogram()->bars().size() == 1 &&
+                                     barData(inspector->histogram()->bars().first()).size() == 10,
+                                 20000);
+        compareBars(inspector->histogram()->bars().first(), countBins(v, *mn, *mx, 10), *mn, *mx);
+    }
+
+    // Background statistics fill the mean column of every tensor without any selection.
+    void statisticsColumnsFillIn()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(syn.result);
+        const auto cp = syn.result.checkpoints.front();
+        auto meanOf = [&](int i) {
+            const QModelIndex idx =
+                bench.model()->indexOf(TensorRef{cp, i}, CheckpointTreeModel::MeanColumn);
+            return bench.model()->data(idx, CheckpointTreeModel::SortRole);
+        };
+        for (int i = 0; i < 3; ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(meanOf(i).isValid(), 20000);
+            const QString name = cp->tensor(i).name;
+            const auto &v = syn.values.value(name);
+            double sum = 0;
+            for (float x : v)
+                sum += x;
+            QVERIFY2(std::abs(meanOf(i).toDouble() - sum / double(v.size())) < 1e-9,
+                     qPrintable(name));
+        }
+    }
+
+    // The filter box narrows the tree; close removes the source and shows the empty state.
+    void filterAndClose()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(syn.result);
+        auto *view = bench.sources();
+        auto countTensors = [](const QAbstractItemModel *m) {
+            int n = 0;
+            std::function<void(const QModelIndex &)> walk = [&](const QModelIndex &p) {
+                for (int r = 0; r < m->rowCount(p); ++r) {
+                    const QModelIndex i = m->index(r, 0, p);
+                    if (m->rowCount(i) == 0)
+                        ++n;
+                    walk(i);
+                }
+            };
+            walk({});
+            return n;
+        };
+        QCOMPARE(countTensors(view->tree()->model()), 3);
+        view->filterEdit()->setText(QStringLiteral("kernel"));
+        QCOMPARE(countTensors(view->tree()->model()), 2);
+        auto *syntax = view->findChild<QComboBox *>();
+        QVERIFY(syntax);
+        syntax->setCurrentIndex(2); // regex
+        view->filterEdit()->setText(QStringLiteral("dense/(kernel"));
+        QVERIFY(view->filterEdit()->toolTip().contains(QStringLiteral("Invalid pattern")));
+        QCOMPARE(countTensors(view->tree()->model()), 0);
+        view->filterEdit()->clear();
+        QCOMPARE(countTensors(view->tree()->model()), 3);
+
+        bench.sources()->select(bench.model()->index(0, 0));
+        bench.closeSelected();
+        QCOMPARE(bench.model()->rowCount(), 0);
+        QVERIFY(bench.openSourcePaths().isEmpty());
+        QCOMPARE(static_cast<QStackedWidget *>(bench.centre())->currentIndex(), 0);
+    }
+
+    // A problem that names a tensor selects it when activated.
+    void problemSelectsItsTensor()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        const QString key = QStringLiteral("conv/kernel/.ATTRIBUTES/VARIABLE_VALUE");
+        syn.result.problems << Problem{Problem::Severity::Warning, syn.dataFile, key,
+                                       QStringLiteral("stored checksum does not match")};
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(syn.result);
+        auto *list = bench.problems()->list();
+        QCOMPARE(list->topLevelItemCount(), 1);
+        QCOMPARE(list->topLevelItem(0)->text(3), key);
+        emit list->itemActivated(list->topLevelItem(0), 0);
+        const auto tensors = bench.sources()->selectedTensors();
+        QCOMPARE(tensors.size(), 1);
+        QCOMPARE(tensors.first().info().key, key);
+    }
+
+    void layerOverlaysItsTensors()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(syn.result);
+        const auto cp = syn.result.checkpoints.front();
+        const QModelIndex kernel = bench.model()->indexOf(TensorRef{cp, 0});
+        bench.sources()->select(kernel.parent()); // the "dense" layer
+        auto *inspector = bench.inspector();
+        QCOMPARE(inspector->histogramTensors().size(), 2);
+        QTRY_VERIFY_WITH_TIMEOUT(inspector->allReportsArrived(), 20000);
+        const auto bars = inspector->histogram()->bars();
+        QCOMPARE(bars.size(), 2);
+        QVERIFY(bars[0]->brush().color() != bars[1]->brush().color());
+        QVERIFY(inspector->histogram()->plot()->legend->visible());
+        const int bins = inspector->histogram()->bins();
+        QStringList names;
+        for (auto *b : bars) {
+            names << b->name();
+            const auto &v = syn.values.value(QStringLiteral("dense/") + b->name());
+            QVERIFY2(!v.empty(), qPrintable(b->name()));
+            const auto [mn, mx] = std::minmax_element(v.begin(), v.end());
+            compareBars(b, countBins(v, *mn, *mx, bins), *mn, *mx);
+        }
+        names.sort();
+        QCOMPARE(names, QStringList({QStringLiteral("bias"), QStringLiteral("kernel")}));
+    }
+
+    // Choosing B right after A shows B only, even though A's work was under way.
+    void staleSelectionIsDropped()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(syn.result);
+        QVERIFY(bench.selectTensor(QStringLiteral("dense/kernel")));
+        QVERIFY(bench.selectTensor(QStringLiteral("conv/kernel")));
+        auto *inspector = bench.inspector();
+        QTRY_VERIFY_WITH_TIMEOUT(inspector->allReportsArrived(), 20000);
+        QTest::qWait(200);
+        QCOMPARE(inspector->histogramTensors().size(), 1);
+        QCOMPARE(inspector->histogramTensors().first().info().name, QStringLiteral("conv/kernel"));
+        const auto &v = syn.values.value(QStringLiteral("conv/kernel"));
+        compareBars(inspector->histogram()->bars().first(),
+                    countBins(v, -30.0, 0.5 * 119 - 30.0, inspector->histogram()->bins()), -30.0,
+                    0.5 * 119 - 30.0);
+    }
+
+    void valuesTableShowsSlice()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(syn.result);
+        auto *inspector = bench.inspector();
+        inspector->setCurrentIndex(TensorInspector::ValuesTab);
+        QVERIFY(bench.selectTensor(QStringLiteral("conv/kernel"))); // shape [2, 3, 4, 5]
+        auto *view = inspector->values();
+        auto *model = view->model();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 4, 20000);
+        QCOMPARE(model->columnCount(), 5);
+        view->setFixedIndex(0, 1);
+        view->setFixedIndex(1, 2);
+        auto expected = [](int i0, int i1, int i2, int i3) {
+            return QString::number(double(((i0 * 3 + i1) * 4 + i2) * 5 + i3) * 0.5 - 30.0, 'g', 7);
+        };
+        for (int r = 0; r < 4; ++r)
+            for (int c = 0; c < 5; ++c)
+                QCOMPARE(model->data(model->index(r, c)).toString(), expected(1, 2, r, c));
+
+        // Rows along dim 1, columns along dim 3; dims 0 and 2 fixed at 1 and 3.
+        view->setSliceDims(1, 3);
+        view->setFixedIndex(2, 3);
+        QCOMPARE(model->rowCount(), 3);
+        QCOMPARE(model->columnCount(), 5);
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 5; ++c)
+                QCOMPARE(model->data(model->index(r, c)).toString(), expected(1, r, 3, c));
+
+        // The heatmap shows the same slice with a colour range symmetric around zero.
+        view->setHeatmapVisible(true);
+        auto *map = view->heatmap()->colorMap();
+        QCOMPARE(map->data()->keySize(), 5);
+        QCOMPARE(map->data()->valueSize(), 3);
+        QCOMPARE(map->data()->cell(4, 2), double(((1 * 3 + 2) * 4 + 3) * 5 + 4) * 0.5 - 30.0);
+        QCOMPARE(map->dataRange().lower, -map->dataRange().upper);
+        double maxAbs = 0;
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 5; ++c)
+                maxAbs = std::max(maxAbs, std::abs(model->valueAt(r, c)));
+        QCOMPARE(map->dataRange().upper, maxAbs);
+    }
+
+    void exportsWriteFiles()
+    {
+        HistogramPlot plot;
+        plot.resize(640, 400);
+        Histogram h{-1.0, 1.0, {3, 0, 5, 2}};
+        plot.setSeries({HistogramSeries{QStringLiteral("w, \"x\""), h, 1, 2}});
+        QTemporaryDir dir;
+        const QByteArray csv = histogramCsv(plot.series());
+        QVERIFY(saveHistogramCsv(plot.series(), dir.filePath(QStringLiteral("h.csv"))).ok());
+        QFile f(dir.filePath(QStringLiteral("h.csv")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 1 + 4 + 2);
+        QCOMPARE(lines[0], QByteArray("series,bin,lo,hi,count"));
+        QCOMPARE(lines[1], QByteArray("\"w, \"\"x\"\"\",0,-1,-0.5,3"));
+        QCOMPARE(lines[4], QByteArray("\"w, \"\"x\"\"\",3,0.5,1,2"));
+        QVERIFY(lines[5].endsWith(",nan,,,1"));
+        QVERIFY(lines[6].endsWith(",inf,,,2"));
+        const QList<QPair<QString, QByteArray>> images{{QStringLiteral("h.png"), "\x89PNG"},
+                                                       {QStringLiteral("h.svg"), "<?xml"},
+                                                       {QStringLiteral("h.pdf"), "%PDF"}};
+        for (const auto &[name, magic] : images) {
+            const QString path = dir.filePath(name);
+            const Status st = savePlot(plot.plot(), path, 640, 400);
+            QVERIFY2(st.ok(), qPrintable(st.ok() ? QString() : st.error().message()));
+            QFile out(path);
+            QVERIFY(out.open(QIODevice::ReadOnly));
+            QVERIFY2(out.read(magic.size()) == magic, qPrintable(name));
+        }
+        QVERIFY(!savePlot(plot.plot(), dir.filePath(QStringLiteral("h.bmp"))).ok());
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("h.bmp"))));
+    }
+
+    void hoverReadsBinRangeAndCount()
+    {
+        HistogramPlot plot;
+        plot.resize(640, 400);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        plot.setSeries({HistogramSeries{QStringLiteral("w"), Histogram{0.0, 4.0, {3, 0, 5, 2}}}});
+        auto *axis = plot.plot()->xAxis;
+        const double y = plot.plot()->axisRect()->center().y();
+        QCOMPARE(plot.readoutAt(QPointF(axis->coordToPixel(2.5), y)),
+                 QStringLiteral("[2, 3): 5 values"));
+        QCOMPARE(plot.readoutAt(QPointF(axis->coordToPixel(3.9), y)),
+                 QStringLiteral("[3, 4]: 2 values"));
+        QVERIFY(plot.readoutAt(QPointF(axis->coordToPixel(-0.5), y)).isEmpty());
+        // Log counts leave out empty bins (log 0) but keep every other count.
+        plot.setLogScale(true);
+        const auto data = plot.bars().first()->data();
+        QCOMPARE(data->size(), 3);
+        QCOMPARE(data->at(1)->value, 5.0);
+        // Density: count / (10 values * bin width 1), so the bars add up to one.
+        plot.setLogScale(false);
+        plot.setDensity(true);
+        const auto dens = plot.bars().first()->data();
+        QCOMPARE(dens->size(), 4);
+        QCOMPARE(dens->at(0)->value, 0.3);
+        QCOMPARE(dens->at(1)->value, 0.0);
+        QCOMPARE(dens->at(2)->value, 0.5);
+        QCOMPARE(dens->at(3)->value, 0.2);
+    }
+
+    void dropOpensFilesAndFolders()
+    {
+        WL_REQUIRE_CORPUS();
+        const QString run = wl::test::corpus(QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts"));
+        const QString h5 =
+            wl::test::corpus(QStringLiteral("keras2-h5-weights/mnist-keras-weights/weights.h5"));
+        QWidget host;
+        Workbench bench(&host);
+        QWidget target;
+        bench.installDropTarget(&target);
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(run), QUrl::fromLocalFile(h5)});
+        QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&target, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&target, &drop);
+        QVERIFY(drop.isAccepted());
+        QTRY_COMPARE_WITH_TIMEOUT(bench.model()->rowCount(), 2, 30000);
+        QStringList opened = bench.openSourcePaths();
+        opened.sort();
+        QStringList expected{QDir::cleanPath(run), QDir::cleanPath(h5)};
+        expected.sort();
+        QCOMPARE(opened, expected);
+
+        // The folder is a run of its three checkpoints (ckpt-7..9 per the corpus manifest).
+        const int runRow = bench.openSourcePaths().indexOf(QDir::cleanPath(run));
+        const QModelIndex runIndex = bench.model()->index(runRow, 0);
+        QCOMPARE(bench.model()->rowCount(runIndex), 3);
+
+        // Background statistics fill the mean column of every checkpoint of the run.
+        const auto truth = wl::test::loadJson(run + QStringLiteral("/GROUND_TRUTH_TF.json"));
+        for (int c = 0; c < 3; ++c) {
+            const auto cp = bench.model()->checkpointAt(bench.model()->index(c, 0, runIndex));
+            QVERIFY(cp);
+            const auto tensors =
+                truth[QStringLiteral("bundles")][cp->index().displayName][QStringLiteral("tensors")]
+                    .toArray();
+            QVERIFY(!tensors.isEmpty());
+            for (const auto &gt : tensors) {
+                if (gt[QStringLiteral("mean")].isNull())
+                    continue;
+                const int i = cp->index().indexOfKey(gt[QStringLiteral("key")].toString());
+                QVERIFY(i >= 0);
+                const QModelIndex cell =
+                    bench.model()->indexOf(TensorRef{cp, i}, CheckpointTreeModel::MeanColumn);
+                QTRY_VERIFY_WITH_TIMEOUT(
+                    bench.model()->data(cell, CheckpointTreeModel::SortRole).isValid(), 20000);
+                const double mean =
+                    bench.model()->data(cell, CheckpointTreeModel::SortRole).toDouble();
+                const double expected = gt[QStringLiteral("mean")].toDouble();
+                QVERIFY2(std::abs(mean - expected) <= 1e-9 * (1 + std::abs(expected)),
+                         qPrintable(gt[QStringLiteral("key")].toString()));
+            }
+        }
+
+        // A tensor of the run: the bars equal a count over its stored bytes.
+        const QString key = QStringLiteral("actor/hidden1/kernel/.ATTRIBUTES/VARIABLE_VALUE");
+        QVERIFY(bench.selectTensor(key));
+        auto *inspector = bench.inspector();
+        QTRY_VERIFY_WITH_TIMEOUT(inspector->allReportsArrived(), 20000);
+        const TensorRef t = inspector->histogramTensors().first();
+        QJsonObject gt;
+        const auto bundle = truth[QStringLiteral("bundles")][t.checkpoint->index().displayName];
+        for (const auto &v : bundle[QStringLiteral("tensors")].toArray())
+            if (v[QStringLiteral("key")].toString() == key)
+                gt = v.toObject();
+        QVERIFY(!gt.isEmpty());
+        QFile data(
+            run + QStringLiteral("/%1.data-00000-of-00001").arg(t.checkpoint->index().displayName));
+        QVERIFY(data.open(QIODevice::ReadOnly));
+        QVERIFY(data.seek(gt[QStringLiteral("offset")].toInteger()));
+        const QByteArray raw = data.read(gt[QStringLiteral("size")].toInteger());
+        std::vector<float> v(std::size_t(raw.size()) / 4);
+        std::memcpy(v.data(), raw.constData(), v.size() * 4);
+        const double lo = gt[QStringLiteral("min")].toDouble();
+        const double hi = gt[QStringLiteral("max")].toDouble();
+        QCOMPARE(qint64(v.size()), gt[QStringLiteral("count")].toInteger());
+        compareBars(inspector->histogram()->bars().first(),
+                    countBins(v, lo, hi, inspector->histogram()->bins()), lo, hi);
+
+        // Reload opens the same paths again and replaces each source in place of a duplicate.
+        bench.reload();
+        QCOMPARE(bench.pendingOpens(), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(bench.pendingOpens(), 0, 30000);
+        QCOMPARE(bench.model()->rowCount(), 2);
+        opened = bench.openSourcePaths();
+        opened.sort();
+        QCOMPARE(opened, expected);
+    }
+
+    void unknownFileGivesMessageNamingIt()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("notes-about-training.bin"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("these are not weights, just a few words of text\n");
+        f.close();
+        QWidget host;
+        Workbench bench(&host);
+        QSignalSpy errors(&bench, &Workbench::errorOccurred);
+        QWidget target;
+        bench.installDropTarget(&target);
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(path)});
+        QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&target, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&target, &drop);
+        QTRY_COMPARE_WITH_TIMEOUT(errors.count(), 1, 20000);
+        const QString message = errors.first().first().toString();
+        QVERIFY2(message.contains(QStringLiteral("notes-about-training.bin")), qPrintable(message));
+        QCOMPARE(bench.model()->rowCount(), 0);
+        QCOMPARE(bench.problems()->count(), 1);
+        QVERIFY(bench.problems()->list()->topLevelItem(0)->text(1).contains(
+            QStringLiteral("notes-about-training.bin")));
+    }
+};
+
+QTEST_MAIN(TestWorkbench)
+#include "tst_workbench.moc"

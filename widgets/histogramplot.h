@@ -1,0 +1,84 @@
+#pragma once
+
+#include "stats/tensorstats.h"
+
+#include <QColor>
+#include <QList>
+#include <QWidget>
+
+class QCustomPlot;
+class QCPBars;
+class QCPTextElement;
+class QCheckBox;
+class QLabel;
+class QSpinBox;
+class QToolButton;
+class QMouseEvent;
+
+namespace wl
+{
+
+// One tensor's histogram as drawn: bars over [lo, hi] plus the non-finite counts beside them.
+struct HistogramSeries {
+    QString label;
+    Histogram histogram;
+    std::int64_t nan = 0;
+    std::int64_t inf = 0;
+};
+
+// Bars of one or more histograms (overlaid in distinct colours with a legend), a bin-count
+// control, log counts, wheel zoom and drag pan, a hover readout and export.
+class HistogramPlot : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit HistogramPlot(QWidget *parent = nullptr);
+
+    void setSeries(const QList<HistogramSeries> &series);
+    const QList<HistogramSeries> &series() const { return m_series; }
+    // Replaces the bars with a centred note ("Computing…", "Not a numeric tensor").
+    void setMessage(const QString &text);
+    // A line above the plot naming what is shown (kept in exports).
+    void setTitle(const QString &title);
+
+    int bins() const;
+    void setBins(int bins);
+    bool logScale() const;
+    void setLogScale(bool on);
+    void resetZoom();
+    // Bars as count / (total * bin width): tensors of different sizes compare by shape.
+    bool density() const;
+    void setDensity(bool on);
+
+    QCustomPlot *plot() const { return m_plot; }
+    QList<QCPBars *> bars() const { return m_bars; }
+    QString readoutText() const;
+    // The readout for the bar under a point in widget coordinates of plot().
+    QString readoutAt(const QPointF &pos) const;
+
+    static QColor seriesColor(int i);
+
+signals:
+    void binsChanged(int bins);
+    void logScaleChanged(bool on);
+
+private:
+    void rebuild();
+    void updateReadout(QMouseEvent *event);
+    void updateNonFinite();
+    void exportTo(const QString &format);
+
+    QList<HistogramSeries> m_series;
+    QList<QCPBars *> m_bars;
+    QCustomPlot *m_plot = nullptr;
+    QSpinBox *m_bins = nullptr;
+    QCheckBox *m_log = nullptr;
+    QCheckBox *m_density = nullptr;
+    QToolButton *m_export = nullptr;
+    QLabel *m_readout = nullptr;
+    QLabel *m_nonFinite = nullptr;
+    QString m_message;
+    QCPTextElement *m_title = nullptr;
+};
+
+} // namespace wl

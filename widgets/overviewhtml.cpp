@@ -1,0 +1,257 @@
+#include "overviewhtml.h"
+
+#include <QFileInfo>
+#include <QLocale>
+
+namespace wl::overview
+{
+namespace
+{
+
+const char *kStyle = "<style>"
+                     "body { margin: 8px; }"
+                     "h2 { margin: 0 0 2px 0; }"
+                     "h3 { margin: 14px 0 4px 0; color: #2f5e9e; }"
+                     "td { padding: 2px 12px 2px 0; vertical-align: top; }"
+                     "td.k { color: #666; white-space: nowrap; }"
+                     "td.n { text-align: right; font-family: monospace; }"
+                     "th { text-align: left; padding: 2px 12px 2px 0; color: #444;"
+                     "     border-bottom: 1px solid #bbb; }"
+                     ".sub { color: #666; }"
+                     ".warn { color: #b03a2e; }"
+                     "pre { font-family: monospace; }"
+                     "</style>";
+
+QString esc(const QString &s)
+{
+    return s.toHtmlEscaped();
+}
+
+QString row(const QString &k, const QString &v, bool numeric = false)
+{
+    return QStringLiteral("<tr><td class='k'>%1</td><td%3>%2</td></tr>")
+        .arg(esc(k), v, numeric ? QStringLiteral(" class='n'") : QString());
+}
+
+QString num(const std::optional<double> &v)
+{
+    return v ? QString::number(*v, 'g', 8) : QStringLiteral("—");
+}
+
+QString header(const QString &title, const QString &subtitle)
+{
+    return QString::fromLatin1(kStyle) +
+           QStringLiteral("<h2>%1</h2><div class='sub'>%2</div>").arg(esc(title), esc(subtitle));
+}
+
+QString problemsSection(const QString &problems)
+{
+    if (problems.trimmed().isEmpty())
+        return {};
+    QString out = QStringLiteral("<h3>Problems</h3><ul>");
+    for (const auto &line : problems.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        out += QStringLiteral("<li class='warn'>%1</li>").arg(esc(line));
+    return out + QStringLiteral("</ul>");
+}
+
+QString checksumText(ChecksumState s)
+{
+    switch (s) {
+    case ChecksumState::None:
+        return QObject::tr("none stored");
+    case ChecksumState::NotChecked:
+        return QObject::tr("stored, not checked yet");
+    case ChecksumState::Ok:
+        return QObject::tr("verified");
+    case ChecksumState::Mismatch:
+        return QStringLiteral("<span class='warn'>%1</span>").arg(QObject::tr("MISMATCH"));
+    }
+    return {};
+}
+
+std::int64_t bytesOf(const TensorInfo &t)
+{
+    const int size = dtypeSize(t.dtype);
+    return size > 0 ? t.numElements() * size : t.location.size;
+}
+
+} // namespace
+
+QString formatBytes(std::int64_t bytes)
+{
+    return QLocale().formattedDataSize(bytes, 2, QLocale::DataSizeIecFormat);
+}
+
+QString formatCount(std::int64_t n)
+{
+    return QLocale().toString(qlonglong(n));
+}
+
+QString emptyPage()
+{
+    return QString::fromLatin1(kStyle) +
+           QObject::tr("<p class='sub'>Select a checkpoint, a layer or a tensor in the tree. "
+                       "Several tensors (Ctrl+click) overlay their histograms.</p>");
+}
+
+QString sourcePage(const OpenResult &source, const QString &problems)
+{
+    QString html = header(QFileInfo(source.path).fileName(), source.path);
+    html += QStringLiteral("<h3>Source</h3><table>");
+    html += row(QObject::tr("Kind"), esc(source.kind));
+    html += row(QObject::tr("Reader"), esc(source.readerId));
+    html += row(QObject::tr("Checkpoints"), formatCount(qlonglong(source.checkpoints.size())));
+    if (!source.latest.isEmpty())
+        html += row(QObject::tr("Latest"), esc(source.latest));
+    std::int64_t tensors = 0, bytes = 0;
+    for (const auto &cp : source.checkpoints) {
+        tensors += cp->index().tensors.size();
+        bytes += cp->index().totalBytes();
+    }
+    html += row(QObject::tr("Tensors"), formatCount(tensors));
+    html += row(QObject::tr("Size"), formatBytes(bytes));
+    html += QStringLiteral("</table>");
+    if (!source.summaryText.isEmpty())
+        html += QStringLiteral("<h3>Summary</h3><pre>%1</pre>").arg(esc(source.summaryText));
+    if (source.checkpoints.size() == 1) {
+        const auto &idx = source.checkpoints.front()->index();
+        html += QStringLiteral("<h3>Checkpoint %1</h3><table>").arg(esc(idx.displayName));
+        html += row(QObject::tr("Format"), esc(idx.formatName));
+        for (const auto &[k, v] : idx.metadata)
+            html += row(k, esc(v));
+        html += QStringLiteral("</table>");
+        if (!idx.summaryText.isEmpty())
+            html += QStringLiteral("<pre>%1</pre>").arg(esc(idx.summaryText));
+    } else if (source.checkpoints.size() > 1) {
+        html += QStringLiteral("<h3>Checkpoints</h3><table><tr><th>Name</th><th>Step</th>"
+                               "<th>Tensors</th><th>Size</th></tr>");
+        for (const auto &cp : source.checkpoints) {
+            const auto &idx = cp->index();
+            html += QStringLiteral("<tr><td>%1</td><td class='n'>%2</td><td class='n'>%3</td>"
+                                   "<td class='n'>%4</td></tr>")
+                        .arg(esc(idx.displayName),
+                             idx.step ? formatCount(*idx.step) : QStringLiteral("—"),
+                             formatCount(idx.tensors.size()), formatBytes(idx.totalBytes()));
+        }
+        html += QStringLiteral("</table>");
+    }
+    return html + problemsSection(problems);
+}
+
+QString checkpointPage(const CheckpointIndex &idx, const QString &problems)
+{
+    QString html = header(idx.displayName, idx.path);
+    html += QStringLiteral("<h3>Format</h3><table>");
+    html += row(QObject::tr("Format"), esc(idx.formatName));
+    if (!idx.subtype.isEmpty())
+        html += row(QObject::tr("Kind"), esc(idx.subtype));
+    html += row(QObject::tr("Reader"), esc(idx.readerId));
+    if (idx.step)
+        html += row(QObject::tr("Step"), formatCount(*idx.step));
+    std::int64_t params = 0;
+    for (const auto &t : idx.tensors)
+        if (t.role == TensorRole::Variable)
+            params += t.numElements();
+    html += row(QObject::tr("Tensors"), formatCount(idx.tensors.size()));
+    html += row(QObject::tr("Model parameters"), formatCount(params));
+    html += row(QObject::tr("Size"), formatBytes(idx.totalBytes()));
+    html += QStringLiteral("</table>");
+    if (!idx.metadata.isEmpty()) {
+        html += QStringLiteral("<h3>Metadata</h3><table>");
+        for (const auto &[k, v] : idx.metadata)
+            html += row(k, esc(v));
+        html += QStringLiteral("</table>");
+    }
+    if (!idx.summaryText.isEmpty())
+        html += QStringLiteral("<h3>Structure</h3><pre>%1</pre>").arg(esc(idx.summaryText));
+    return html + problemsSection(problems);
+}
+
+QString groupPage(const QString &title, const QList<TensorRef> &tensors)
+{
+    std::int64_t params = 0, bytes = 0;
+    for (const auto &t : tensors) {
+        params += t.info().numElements();
+        bytes += bytesOf(t.info());
+    }
+    QString html = header(
+        title, QObject::tr("%1 tensors, %2 values, %3")
+                   .arg(formatCount(tensors.size()), formatCount(params), formatBytes(bytes)));
+    html += QStringLiteral("<h3>Tensors</h3><table><tr><th>Name</th><th>Shape</th>"
+                           "<th>DType</th><th>Values</th><th>Role</th></tr>");
+    constexpr int kMaxRows = 500;
+    for (int i = 0; i < tensors.size() && i < kMaxRows; ++i) {
+        const auto &t = tensors[i].info();
+        html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td class='n'>%4</td>"
+                               "<td>%5</td></tr>")
+                    .arg(esc(t.name), esc(t.shape.toString()), esc(t.dtypeText()),
+                         formatCount(t.numElements()), esc(roleName(t.role)));
+    }
+    html += QStringLiteral("</table>");
+    if (tensors.size() > kMaxRows)
+        html += QObject::tr("<p class='sub'>… and %1 more</p>").arg(tensors.size() - kMaxRows);
+    return html;
+}
+
+QString tensorPage(const TensorRef &ref, const std::optional<TensorReport> &report,
+                   const QString &problems)
+{
+    const auto &t = ref.info();
+    QString html = header(t.name, ref.checkpoint->index().displayName);
+    html += QStringLiteral("<h3>Tensor</h3><table>");
+    html += row(QObject::tr("Key"), QStringLiteral("<code>%1</code>").arg(esc(t.key)));
+    html += row(QObject::tr("Name"), esc(t.name));
+    html += row(QObject::tr("DType"), esc(t.dtypeText()));
+    html += row(QObject::tr("Shape"), esc(t.shape.toString()));
+    html += row(QObject::tr("Values"), formatCount(t.numElements()));
+    const std::int64_t bytes = bytesOf(t);
+    html +=
+        row(QObject::tr("Bytes"),
+            bytes < 1024 ? formatCount(bytes)
+                         : QStringLiteral("%1 (%2)").arg(formatCount(bytes), formatBytes(bytes)));
+    html += row(QObject::tr("Role"), esc(roleName(t.role)));
+    if (!t.slotName.isEmpty())
+        html += row(QObject::tr("Optimizer slot"),
+                    esc(QStringLiteral("%1 of %2").arg(t.slotName, t.slotOf)));
+    if (t.trainable)
+        html +=
+            row(QObject::tr("Trainable"), *t.trainable ? QObject::tr("yes") : QObject::tr("no"));
+    if (t.location.storage != TensorLocation::Storage::None) {
+        html += row(QObject::tr("File"), esc(t.location.file));
+        if (t.location.storage == TensorLocation::Storage::Raw)
+            html += row(QObject::tr("Offset"), QStringLiteral("%1 (0x%2)")
+                                                   .arg(formatCount(t.location.offset))
+                                                   .arg(QString::number(t.location.offset, 16)));
+    }
+    const ChecksumState cs = report ? report->checksum : t.checksum;
+    html += row(QObject::tr("Checksum"), checksumText(cs));
+    html += QStringLiteral("</table><h3>Statistics</h3>");
+    if (!report) {
+        html += QObject::tr("<p class='sub'>Computing…</p>");
+    } else if (!report->error.isEmpty()) {
+        html += QStringLiteral("<p class='warn'>%1</p>").arg(esc(report->error));
+    } else if (!report->reduced) {
+        html += QObject::tr("<p class='sub'>No numeric statistics for %1 tensors.</p>")
+                    .arg(esc(t.dtypeText()));
+    } else {
+        const auto &s = report->stats;
+        html += QStringLiteral("<table>");
+        html += row(QObject::tr("Count"), formatCount(s.count), true);
+        html += row(QObject::tr("Min"), num(s.min), true);
+        html += row(QObject::tr("Max"), num(s.max), true);
+        html += row(QObject::tr("Mean"), num(s.mean), true);
+        html += row(QObject::tr("Std"), num(s.std), true);
+        html += row(QObject::tr("L2 norm"), QString::number(s.l2, 'g', 8), true);
+        html += row(QObject::tr("Zeros"), formatCount(s.zeros), true);
+        auto bad = [](std::int64_t n) {
+            return n ? QStringLiteral("<span class='warn'>%1</span>").arg(formatCount(n))
+                     : formatCount(n);
+        };
+        html += row(QObject::tr("NaN"), bad(s.nan), true);
+        html += row(QObject::tr("±Inf"), bad(s.inf), true);
+        html += QStringLiteral("</table>");
+    }
+    return html + problemsSection(problems);
+}
+
+} // namespace wl::overview

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "formats/reader.h"
+#include "itemmodels/tensorref.h"
+#include "stats/statsengine.h"
+
+#include <QList>
+#include <QString>
+#include <optional>
+
+// HTML pages for the inspector's Overview tab; values are escaped.
+namespace wl::overview
+{
+
+QString emptyPage();
+QString sourcePage(const OpenResult &source, const QString &problems);
+QString checkpointPage(const CheckpointIndex &index, const QString &problems);
+// A layer or group (or a multiple selection): totals and a table of its tensors.
+QString groupPage(const QString &title, const QList<TensorRef> &tensors);
+QString tensorPage(const TensorRef &t, const std::optional<TensorReport> &report,
+                   const QString &problems);
+
+QString formatBytes(std::int64_t bytes);
+QString formatCount(std::int64_t n);
+
+} // namespace wl::overview

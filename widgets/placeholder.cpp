@@ -1,1 +1,0 @@
-namespace wl { void widgetsLinked() {} }

@@ -1,0 +1,278 @@
+#include "sourcesview.h"
+
+#include "icons.h"
+#include "itemmodels/checkpointtreemodel.h"
+#include "itemmodels/tensorfilterproxy.h"
+
+#include <QClipboard>
+#include <QComboBox>
+#include <QGuiApplication>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QIdentityProxyModel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QSet>
+#include <QToolButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace wl
+{
+namespace
+{
+
+// Adds icons from IconNameRole so the core model stays free of QtGui.
+class IconProxy : public QIdentityProxyModel
+{
+public:
+    using QIdentityProxyModel::QIdentityProxyModel;
+    QVariant data(const QModelIndex &index, int role) const override
+    {
+        if (role == Qt::DecorationRole && index.column() == CheckpointTreeModel::NameColumn) {
+            const QIcon icon = icons::forName(
+                QIdentityProxyModel::data(index, CheckpointTreeModel::IconNameRole).toString());
+            if (!icon.isNull())
+                return icon;
+        }
+        return QIdentityProxyModel::data(index, role);
+    }
+};
+
+const TensorRole kRoles[] = {TensorRole::Variable, TensorRole::OptimizerSlot, TensorRole::Optimizer,
+                             TensorRole::Metadata};
+
+} // namespace
+
+SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
+    : QWidget(parent), m_model(model)
+{
+    m_proxy = new TensorFilterProxy(this);
+    m_proxy->setSourceModel(model);
+    auto *icons = new IconProxy(this);
+    icons->setSourceModel(m_proxy);
+
+    m_filter = new QLineEdit(this);
+    m_filter->setPlaceholderText(tr("Filter tensors by name or key (Ctrl+F)"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setToolTip(tr("Shows tensors whose readable name or raw key matches"));
+    m_syntax = new QComboBox(this);
+    m_syntax->addItems({tr("Substring"), tr("Glob"), tr("Regex")});
+    m_syntax->setToolTip(tr("How the filter text is matched: plain text anywhere, a glob "
+                            "pattern over the whole name (*, ?, [set]), or a regular expression"));
+    m_filters = new QToolButton(this);
+    m_filters->setText(tr("Types"));
+    m_filters->setToolTip(tr("Show only some dtypes or roles (weights, optimizer state, "
+                             "metadata)"));
+    m_filters->setPopupMode(QToolButton::InstantPopup);
+    m_filterMenu = new QMenu(m_filters);
+    m_filters->setMenu(m_filterMenu);
+    m_raw = new QToolButton(this);
+    m_raw->setText(tr("Raw keys"));
+    m_raw->setCheckable(true);
+    m_raw->setToolTip(tr("Show the keys exactly as stored instead of readable names"));
+
+    auto *bar = new QHBoxLayout;
+    bar->setSpacing(4);
+    bar->addWidget(m_filter, 1);
+    bar->addWidget(m_syntax);
+    bar->addWidget(m_filters);
+    bar->addWidget(m_raw);
+
+    m_tree = new QTreeView(this);
+    m_tree->setModel(icons);
+    m_tree->setSortingEnabled(true);
+    m_tree->sortByColumn(-1, Qt::AscendingOrder);
+    m_tree->setUniformRowHeights(true);
+    m_tree->setAlternatingRowColors(true);
+    m_tree->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_tree->setAllColumnsShowFocus(true);
+    m_tree->setTextElideMode(Qt::ElideMiddle);
+    auto *header = m_tree->header();
+    header->setStretchLastSection(false);
+    header->setSectionsMovable(true);
+    header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    const int widths[] = {250, 84, 64, 80, 76, 88, 88, 88, 88};
+    for (int c = 0; c < CheckpointTreeModel::ColumnCount; ++c)
+        header->resizeSection(c, widths[c]);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 0, 0);
+    layout->setSpacing(4);
+    layout->addLayout(bar);
+    layout->addWidget(m_tree, 1);
+
+    m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_tree, &QWidget::customContextMenuRequested, this, &SourcesView::showContextMenu);
+    connect(m_filter, &QLineEdit::textChanged, this, &SourcesView::applyPattern);
+    connect(m_syntax, &QComboBox::currentIndexChanged, this, &SourcesView::applyPattern);
+    connect(m_filterMenu, &QMenu::aboutToShow, this, &SourcesView::fillFilterMenu);
+    connect(m_raw, &QToolButton::toggled, this, &SourcesView::setShowRawKeys);
+    connect(m_tree->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &SourcesView::selectionChanged);
+    connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &SourcesView::selectionChanged);
+    // New sources open expanded one level so their checkpoints show at once.
+    connect(icons, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex &parent, int first, int last) {
+                if (parent.isValid())
+                    return;
+                for (int r = first; r <= last; ++r) {
+                    const QModelIndex i = m_tree->model()->index(r, 0);
+                    m_tree->expand(i);
+                    if (m_tree->model()->rowCount(i) == 1)
+                        m_tree->expand(m_tree->model()->index(0, 0, i));
+                }
+            });
+}
+
+static QModelIndex toSource(const QAbstractItemModel *view, const QModelIndex &i)
+{
+    auto *icons = static_cast<const QIdentityProxyModel *>(view);
+    auto *proxy = static_cast<const QSortFilterProxyModel *>(icons->sourceModel());
+    return proxy->mapToSource(icons->mapToSource(i));
+}
+
+QModelIndexList SourcesView::selectedRows() const
+{
+    QModelIndexList out;
+    for (const auto &i : m_tree->selectionModel()->selectedRows())
+        out << toSource(m_tree->model(), i);
+    return out;
+}
+
+QModelIndex SourcesView::currentRow() const
+{
+    const QModelIndex cur = m_tree->selectionModel()->currentIndex();
+    return cur.isValid() ? toSource(m_tree->model(), cur.siblingAtColumn(0)) : QModelIndex();
+}
+
+QList<TensorRef> SourcesView::selectedTensors() const
+{
+    QList<TensorRef> out;
+    QSet<TensorRef> seen;
+    for (const auto &row : selectedRows()) {
+        for (const auto &t : m_model->tensorsUnder(row)) {
+            if (!seen.contains(t)) {
+                seen.insert(t);
+                out << t;
+            }
+        }
+    }
+    return out;
+}
+
+void SourcesView::select(const QModelIndex &sourceIndex)
+{
+    auto *icons = static_cast<QIdentityProxyModel *>(m_tree->model());
+    const QModelIndex i = icons->mapFromSource(m_proxy->mapFromSource(sourceIndex));
+    if (!i.isValid())
+        return;
+    for (QModelIndex p = i.parent(); p.isValid(); p = p.parent())
+        m_tree->expand(p);
+    m_tree->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect |
+                                                     QItemSelectionModel::Rows);
+    m_tree->scrollTo(i);
+}
+
+void SourcesView::focusFilter()
+{
+    m_filter->setFocus(Qt::ShortcutFocusReason);
+    m_filter->selectAll();
+}
+
+void SourcesView::setShowRawKeys(bool raw)
+{
+    if (m_raw->isChecked() != raw)
+        m_raw->setChecked(raw);
+    if (m_model->showRawKeys() == raw)
+        return;
+    m_model->setShowRawKeys(raw);
+    emit showRawKeysChanged(raw);
+}
+
+void SourcesView::applyPattern()
+{
+    const auto syntax = TensorFilterProxy::PatternSyntax(m_syntax->currentIndex());
+    m_proxy->setPattern(m_filter->text(), syntax);
+    if (m_proxy->isPatternValid()) {
+        m_filter->setStyleSheet({});
+        m_filter->setToolTip(tr("Shows tensors whose readable name or raw key matches"));
+    } else {
+        m_filter->setStyleSheet(QStringLiteral("QLineEdit { background: #fde2e2; }"));
+        m_filter->setToolTip(tr("Invalid pattern: %1").arg(m_proxy->patternError()));
+    }
+    if (!m_filter->text().isEmpty())
+        m_tree->expandAll();
+}
+
+void SourcesView::fillFilterMenu()
+{
+    m_filterMenu->clear();
+    const QStringList dtypes = m_model->dtypesPresent();
+    const QStringList activeDTypes = m_proxy->dtypeFilter();
+    m_filterMenu->addSection(tr("Data types"));
+    for (const auto &d : std::as_const(dtypes)) {
+        auto *a = m_filterMenu->addAction(d);
+        a->setCheckable(true);
+        a->setChecked(activeDTypes.contains(d));
+        connect(a, &QAction::toggled, this, [this, d](bool on) {
+            QStringList f = m_proxy->dtypeFilter();
+            on ? f.append(d) : (void)f.removeAll(d);
+            m_proxy->setDTypeFilter(f);
+            updateFilterButton();
+        });
+    }
+    m_filterMenu->addSection(tr("Roles"));
+    const QList<TensorRole> activeRoles = m_proxy->roleFilter();
+    for (TensorRole role : kRoles) {
+        auto *a = m_filterMenu->addAction(icons::forName(roleName(role)), roleName(role));
+        a->setCheckable(true);
+        a->setChecked(activeRoles.contains(role));
+        connect(a, &QAction::toggled, this, [this, role](bool on) {
+            QList<TensorRole> f = m_proxy->roleFilter();
+            on ? f.append(role) : (void)f.removeAll(role);
+            m_proxy->setRoleFilter(f);
+            updateFilterButton();
+        });
+    }
+    m_filterMenu->addSeparator();
+    m_filterMenu->addAction(tr("Show all types"), this, [this] {
+        m_proxy->setDTypeFilter({});
+        m_proxy->setRoleFilter({});
+        updateFilterButton();
+    });
+}
+
+void SourcesView::showContextMenu(const QPoint &pos)
+{
+    const QModelIndex at = m_tree->indexAt(pos);
+    if (!at.isValid())
+        return;
+    const QModelIndex src = toSource(m_tree->model(), at.siblingAtColumn(0));
+    QMenu menu(this);
+    const TensorRef t = m_model->tensorAt(src);
+    if (t.isValid()) {
+        menu.addAction(tr("Copy Key"), this,
+                       [t] { QGuiApplication::clipboard()->setText(t.info().key); });
+        menu.addAction(tr("Copy Name"), this,
+                       [t] { QGuiApplication::clipboard()->setText(t.info().name); });
+    } else {
+        menu.addAction(tr("Expand All Below"), this,
+                       [this, at] { m_tree->expandRecursively(at.siblingAtColumn(0)); });
+        menu.addAction(tr("Collapse"), this,
+                       [this, at] { m_tree->collapse(at.siblingAtColumn(0)); });
+    }
+    menu.addSeparator();
+    menu.addAction(tr("Close Source"), this, &SourcesView::closeRequested);
+    menu.exec(m_tree->viewport()->mapToGlobal(pos));
+}
+
+void SourcesView::updateFilterButton()
+{
+    const int n = int(m_proxy->dtypeFilter().size() + m_proxy->roleFilter().size());
+    m_filters->setText(n ? tr("Types (%1)").arg(n) : tr("Types"));
+}
+
+} // namespace wl

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "itemmodels/tensorref.h"
+
+#include <QModelIndex>
+#include <QWidget>
+
+class QComboBox;
+class QLineEdit;
+class QMenu;
+class QToolButton;
+class QTreeView;
+
+namespace wl
+{
+
+class CheckpointTreeModel;
+class TensorFilterProxy;
+
+// The tree of open sources with a filter bar: pattern (substring, glob, regex), dtype and role
+// filters, and a switch between readable names and raw keys. Sorts by any column.
+class SourcesView : public QWidget
+{
+    Q_OBJECT
+public:
+    SourcesView(CheckpointTreeModel *model, QWidget *parent = nullptr);
+
+    CheckpointTreeModel *model() const { return m_model; }
+    TensorFilterProxy *proxy() const { return m_proxy; }
+    QTreeView *tree() const { return m_tree; }
+    QLineEdit *filterEdit() const { return m_filter; }
+
+    // Selected rows and the current row, as indexes of the source model.
+    QModelIndexList selectedRows() const;
+    QModelIndex currentRow() const;
+    // Every tensor at or below the selected rows, without duplicates, in tree order.
+    QList<TensorRef> selectedTensors() const;
+
+    void select(const QModelIndex &sourceIndex);
+    void focusFilter();
+    void setShowRawKeys(bool raw);
+
+signals:
+    void selectionChanged();
+    void showRawKeysChanged(bool raw);
+    void closeRequested();
+
+private:
+    void applyPattern();
+    void fillFilterMenu();
+    void updateFilterButton();
+    void showContextMenu(const QPoint &pos);
+
+    CheckpointTreeModel *m_model = nullptr;
+    TensorFilterProxy *m_proxy = nullptr;
+    QTreeView *m_tree = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QComboBox *m_syntax = nullptr;
+    QToolButton *m_filters = nullptr;
+    QToolButton *m_raw = nullptr;
+    QMenu *m_filterMenu = nullptr;
+};
+
+} // namespace wl

@@ -1,0 +1,117 @@
+#include "tensorinspector.h"
+
+#include "histogramplot.h"
+#include "valuesview.h"
+
+#include <QScrollBar>
+#include <QSet>
+#include <QTextBrowser>
+
+namespace wl
+{
+
+TensorInspector::TensorInspector(QWidget *parent) : QTabWidget(parent)
+{
+    m_overview = new QTextBrowser(this);
+    m_overview->setOpenLinks(false);
+    m_overview->setFrameShape(QFrame::NoFrame);
+    m_histogram = new HistogramPlot(this);
+    m_values = new ValuesView(this);
+    addTab(m_overview, tr("Overview"));
+    addTab(m_histogram, tr("Histogram"));
+    addTab(m_values, tr("Values"));
+    setTabToolTip(OverviewTab, tr("Format, metadata and statistics of the selection (Alt+1)"));
+    setTabToolTip(HistogramTab, tr("Distribution of the selected tensors' values (Alt+2)"));
+    setTabToolTip(ValuesTab, tr("The elements of one tensor as a table or heatmap (Alt+3)"));
+    setDocumentMode(true);
+}
+
+void TensorInspector::setOverviewHtml(const QString &html)
+{
+    const int scroll = m_overview->verticalScrollBar()->value();
+    const bool same = m_overview->documentTitle() == html.left(64);
+    m_overview->setHtml(html);
+    m_overview->setDocumentTitle(html.left(64));
+    if (same) // a refresh of the same page (statistics arrived): keep the reading position
+        m_overview->verticalScrollBar()->setValue(scroll);
+}
+
+QString TensorInspector::overviewHtml() const
+{
+    return m_overview->toHtml();
+}
+
+void TensorInspector::setHistogramTensors(const QList<TensorRef> &tensors, const QString &note,
+                                          const QString &title)
+{
+    m_tensors = tensors;
+    m_title = title;
+    m_reports.clear();
+    m_histogram->setTitle({});
+    if (tensors.isEmpty())
+        m_histogram->setMessage(note);
+    else
+        m_histogram->setMessage(tr("Computing histogram…"));
+}
+
+void TensorInspector::addReport(const TensorRef &t, const TensorReport &report)
+{
+    if (!m_tensors.contains(t))
+        return;
+    m_reports.insert(t, report);
+    updatePlot();
+}
+
+bool TensorInspector::allReportsArrived() const
+{
+    return !m_tensors.isEmpty() && m_reports.size() == m_tensors.size();
+}
+
+void TensorInspector::updatePlot()
+{
+    const QStringList labels = shortLabels(m_tensors);
+    QList<HistogramSeries> series;
+    QStringList errors;
+    for (int i = 0; i < m_tensors.size(); ++i) {
+        auto it = m_reports.constFind(m_tensors[i]);
+        if (it == m_reports.cend())
+            continue;
+        if (!it->error.isEmpty()) {
+            errors << QStringLiteral("%1: %2").arg(labels[i], it->error);
+            continue;
+        }
+        if (!it->reduced)
+            continue;
+        series << HistogramSeries{labels[i], it->stats.histogram, it->stats.nan, it->stats.inf};
+    }
+    if (!series.isEmpty()) {
+        m_histogram->setSeries(series);
+        QString title = m_title;
+        if (title.isEmpty())
+            title = m_tensors.size() == 1 ? m_tensors.first().info().name
+                                          : tr("%1 tensors").arg(m_tensors.size());
+        m_histogram->setTitle(title);
+    } else if (!errors.isEmpty())
+        m_histogram->setMessage(errors.join(QLatin1Char('\n')));
+    else if (allReportsArrived())
+        m_histogram->setMessage(tr("No numeric values to plot"));
+}
+
+QStringList TensorInspector::shortLabels(const QList<TensorRef> &tensors)
+{
+    QList<QStringList> parts;
+    for (const auto &t : tensors)
+        parts << t.info().name.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    // Grow the suffix until the labels differ (or the names run out).
+    for (int depth = 1; depth <= 8; ++depth) {
+        QStringList labels;
+        for (const auto &p : parts)
+            labels << p.mid(std::max<qsizetype>(0, p.size() - depth)).join(QLatin1Char('/'));
+        const QSet<QString> unique(labels.begin(), labels.end());
+        if (unique.size() == labels.size() || depth == 8)
+            return labels;
+    }
+    return {};
+}
+
+} // namespace wl

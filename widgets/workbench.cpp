@@ -1,0 +1,388 @@
+#include "workbench.h"
+
+#include "dropfilter.h"
+#include "emptystate.h"
+#include "histogramplot.h"
+#include "itemmodels/checkpointtreemodel.h"
+#include "jobs/jobrunner.h"
+#include "overviewhtml.h"
+#include "problemspanel.h"
+#include "sourcesview.h"
+#include "tensorinspector.h"
+#include "valuesview.h"
+#include "workstatus.h"
+
+#include <QFileInfo>
+#include <QSet>
+#include <QStackedWidget>
+
+namespace wl
+{
+
+Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(parentWidget)
+{
+    m_runner = new JobRunner(this);
+    m_model = new CheckpointTreeModel(this);
+    m_sources = new SourcesView(m_model, parentWidget);
+    m_inspector = new TensorInspector(parentWidget);
+    m_problems = new ProblemsPanel(parentWidget);
+    m_status = new WorkStatus(m_runner, parentWidget);
+    m_centre = new QStackedWidget(parentWidget);
+    m_centre->addWidget(new EmptyState(m_centre));
+    m_centre->addWidget(m_inspector);
+    m_inspector->setOverviewHtml(overview::emptyPage());
+
+    connect(m_runner, &JobRunner::opened, this,
+            [this](quint64, const OpenResult &r) { onOpened(r); });
+    connect(m_runner, &JobRunner::openFailed, this,
+            [this](quint64, const QString &path, const LoadError &e) { onOpenFailed(path, e); });
+    connect(m_runner, &JobRunner::statsReady, this, &Workbench::onStats);
+    connect(m_runner, &JobRunner::statsBatchReady, m_model, &CheckpointTreeModel::setReports);
+    connect(m_runner, &JobRunner::valuesReady, this,
+            [this](const TensorRef &t, const QVector<double> &v) {
+                if (t == m_valuesFor)
+                    m_inspector->values()->setValues(t, v);
+            });
+    connect(m_runner, &JobRunner::valuesFailed, this,
+            [this](const TensorRef &t, const QString &reason) {
+                if (t == m_valuesFor)
+                    m_inspector->values()->setMessage(reason);
+            });
+    connect(m_sources, &SourcesView::selectionChanged, this, &Workbench::onSelectionChanged);
+    connect(m_problems, &ProblemsPanel::problemActivated, this,
+            [this](const QString &, const QString &where) {
+                if (!where.isEmpty())
+                    selectTensor(where, false);
+            });
+    connect(m_sources, &SourcesView::closeRequested, this, &Workbench::closeSelected);
+    connect(m_sources, &SourcesView::showRawKeysChanged, this, &Workbench::onSelectionChanged);
+    connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestValuesIfVisible);
+    connect(m_inspector->histogram(), &HistogramPlot::binsChanged, this,
+            &Workbench::onSelectionChanged);
+}
+
+Workbench::~Workbench()
+{
+    m_runner->cancelAll();
+}
+
+QWidget *Workbench::centre() const
+{
+    return m_centre;
+}
+
+void Workbench::openPaths(const QStringList &paths)
+{
+    if (paths.isEmpty())
+        return;
+    m_pendingOpens += int(paths.size());
+    m_runner->openPaths(paths);
+    emit summaryChanged(
+        tr("Opening %1…")
+            .arg(paths.size() == 1 ? paths.first() : tr("%1 paths").arg(paths.size())));
+}
+
+void Workbench::addOpened(const OpenResult &result)
+{
+    onOpened(result);
+}
+
+void Workbench::onOpened(const OpenResult &result)
+{
+    m_pendingOpens = std::max(0, m_pendingOpens - 1);
+    const QString path = QFileInfo(result.path).absoluteFilePath();
+    for (int i = 0; i < m_opened.size(); ++i) {
+        if (QFileInfo(m_opened[i].path).absoluteFilePath() == path) {
+            for (const auto &cp : m_opened[i].checkpoints)
+                m_runner->cancelBackgroundStats(cp.get());
+            m_model->removeSource(i);
+            m_opened.removeAt(i);
+            break;
+        }
+    }
+    m_opened << result;
+    m_model->addSource(result);
+    for (const auto &cp : result.checkpoints)
+        m_runner->requestBackgroundStats(cp);
+    sourcesAltered();
+    emit sourceOpened(result.path);
+    if (!m_pendingSelect.isEmpty() && selectTensor(m_pendingSelect))
+        m_pendingSelect.clear();
+    else if (m_sources->selectedRows().isEmpty())
+        m_sources->select(m_model->index(m_model->rowCount() - 1, 0));
+}
+
+void Workbench::onOpenFailed(const QString &path, const LoadError &error)
+{
+    m_pendingOpens = std::max(0, m_pendingOpens - 1);
+    if (error.code == LoadError::Code::Cancelled)
+        return;
+    QString message = error.message();
+    if (!message.contains(QFileInfo(path).fileName()))
+        message = path + QLatin1String(": ") + message;
+    m_problems->addError(Problem{Problem::Severity::Error, path, error.where, message});
+    emit errorOccurred(message);
+    updateSummary();
+}
+
+QStringList Workbench::openSourcePaths() const
+{
+    QStringList out;
+    for (const auto &r : m_opened)
+        out << r.path;
+    return out;
+}
+
+int Workbench::sourceRowOf(QModelIndex index) const
+{
+    if (!index.isValid())
+        return -1;
+    while (index.parent().isValid())
+        index = index.parent();
+    return index.row();
+}
+
+void Workbench::closeSelected()
+{
+    QList<int> rows;
+    for (const auto &i : m_sources->selectedRows()) {
+        const int r = sourceRowOf(i);
+        if (r >= 0 && !rows.contains(r))
+            rows << r;
+    }
+    if (rows.isEmpty() && m_model->rowCount() == 1)
+        rows << 0;
+    std::sort(rows.begin(), rows.end(), std::greater<>());
+    for (int r : rows) {
+        for (const auto &cp : m_opened[r].checkpoints)
+            m_runner->cancelBackgroundStats(cp.get());
+        m_model->removeSource(r);
+        m_opened.removeAt(r);
+    }
+    sourcesAltered();
+}
+
+void Workbench::closeAll()
+{
+    m_runner->cancelAll();
+    m_model->clear();
+    m_opened.clear();
+    m_problems->clearErrors();
+    sourcesAltered();
+}
+
+void Workbench::reload()
+{
+    const QStringList paths = openSourcePaths();
+    m_problems->clearErrors();
+    openPaths(paths);
+}
+
+void Workbench::sourcesAltered()
+{
+    m_centre->setCurrentIndex(m_opened.isEmpty() ? 0 : 1);
+    refreshProblems();
+    onSelectionChanged();
+    emit sourcesChanged();
+}
+
+void Workbench::refreshProblems()
+{
+    Problems all;
+    QSet<QString> seen;
+    auto add = [&](const Problem &p) {
+        const QString k = p.toString();
+        if (!seen.contains(k)) {
+            seen.insert(k);
+            all << p;
+        }
+    };
+    for (const auto &r : std::as_const(m_opened)) {
+        for (const auto &p : r.problems)
+            add(p);
+        for (const auto &cp : r.checkpoints)
+            for (const auto &p : cp->index().problems)
+                add(p);
+    }
+    m_problems->setProblems(all);
+}
+
+void Workbench::onSelectionChanged()
+{
+    const QModelIndexList rows = m_sources->selectedRows();
+    const QList<TensorRef> tensors = m_sources->selectedTensors();
+    m_single = {};
+    QList<TensorRef> plotted;
+    for (const auto &t : tensors)
+        if (dtypeIsNumeric(t.info().dtype) && plotted.size() < kMaxOverlay)
+            plotted << t;
+
+    if (rows.isEmpty()) {
+        m_inspector->setOverviewHtml(overview::emptyPage());
+        m_inspector->setHistogramTensors({}, tr("Select a tensor or a layer"));
+    } else if (rows.size() == 1) {
+        const QModelIndex i = rows.first();
+        const QString problems = m_model->problemsText(i);
+        QString title;
+        switch (m_model->nodeKind(i)) {
+        case CheckpointTreeModel::NodeKind::Source:
+            m_inspector->setOverviewHtml(overview::sourcePage(m_opened.value(i.row()), problems));
+            plotted.clear();
+            break;
+        case CheckpointTreeModel::NodeKind::Checkpoint:
+            if (const auto cp = m_model->checkpointAt(i))
+                m_inspector->setOverviewHtml(overview::checkpointPage(cp->index(), problems));
+            plotted.clear();
+            break;
+        case CheckpointTreeModel::NodeKind::Group: {
+            QString name = m_model->data(i, CheckpointTreeModel::ReadableNameRole).toString();
+            if (name.isEmpty())
+                name = m_model->data(i).toString();
+            m_inspector->setOverviewHtml(overview::groupPage(name, tensors));
+            title = tensors.size() > plotted.size()
+                        ? tr("%1: first %2 of %3 tensors")
+                              .arg(name)
+                              .arg(plotted.size())
+                              .arg(tensors.size())
+                        : tr("%1: %2 tensors").arg(name).arg(plotted.size());
+            break;
+        }
+        case CheckpointTreeModel::NodeKind::Tensor:
+            m_single = m_model->tensorAt(i);
+            m_inspector->setOverviewHtml(overview::tensorPage(
+                m_single, m_runner->cachedStats(m_single, m_inspector->histogram()->bins()),
+                problems));
+            break;
+        }
+        m_inspector->setHistogramTensors(
+            plotted,
+            tensors.isEmpty() || !plotted.isEmpty() || m_single.isValid()
+                ? tr("Not a numeric tensor")
+                : tr("Select a layer or tensors to see their histograms"),
+            title);
+    } else {
+        m_inspector->setOverviewHtml(
+            overview::groupPage(tr("%1 selected tensors").arg(tensors.size()), tensors));
+        m_inspector->setHistogramTensors(
+            plotted, tr("No numeric tensors selected"),
+            tr("%1 of %2 selected tensors").arg(plotted.size()).arg(tensors.size()));
+    }
+    // A new request supersedes the last: stale results are not delivered.
+    m_runner->requestStats(plotted, plotted.isEmpty() ? 0 : m_inspector->histogram()->bins());
+    requestValuesIfVisible();
+    updateSummary();
+}
+
+void Workbench::onStats(const TensorRef &t, const TensorReport &report)
+{
+    if (report.reduced)
+        m_model->setStats(t, report.stats);
+    m_inspector->addReport(t, report);
+    if (t == m_single) {
+        const QModelIndex i = m_model->indexOf(t);
+        m_inspector->setOverviewHtml(overview::tensorPage(t, report, m_model->problemsText(i)));
+    }
+}
+
+void Workbench::requestValuesIfVisible()
+{
+    auto *values = m_inspector->values();
+    if (!m_single.isValid()) {
+        m_valuesFor = {};
+        values->setMessage(tr("Select one tensor to see its values"));
+        return;
+    }
+    if (m_inspector->currentIndex() != TensorInspector::ValuesTab || m_valuesFor == m_single)
+        return;
+    m_valuesFor = m_single;
+    const auto &info = m_single.info();
+    if (!dtypeIsNumeric(info.dtype)) {
+        values->setMessage(
+            tr("%1 holds %2 values, which have no numeric view").arg(info.name, info.dtypeText()));
+        return;
+    }
+    if (info.numElements() > kMaxValues) {
+        values->setMessage(tr("%1 has %2 values; the table shows tensors of up to %3")
+                               .arg(info.name, overview::formatCount(info.numElements()),
+                                    overview::formatCount(kMaxValues)));
+        return;
+    }
+    values->setPending(m_single);
+    m_runner->requestValues(m_single, kMaxValues);
+}
+
+void Workbench::updateSummary()
+{
+    const QList<TensorRef> sel = m_sources->selectedTensors();
+    std::int64_t params = 0, bytes = 0;
+    for (const auto &t : sel) {
+        params += t.info().numElements();
+        const int size = dtypeSize(t.info().dtype);
+        bytes += size > 0 ? t.info().numElements() * size : t.info().location.size;
+    }
+    if (!sel.isEmpty()) {
+        emit summaryChanged(tr("Selection: %1 tensors, %2 values, %3")
+                                .arg(overview::formatCount(sel.size()),
+                                     overview::formatCount(params), overview::formatBytes(bytes)));
+        return;
+    }
+    std::int64_t tensors = 0;
+    for (const auto &r : std::as_const(m_opened))
+        for (const auto &cp : r.checkpoints) {
+            tensors += cp->index().tensors.size();
+            bytes += cp->index().totalBytes();
+        }
+    emit summaryChanged(m_opened.isEmpty() ? tr("Ready")
+                                           : tr("%1 sources open: %2 tensors, %3")
+                                                 .arg(m_opened.size())
+                                                 .arg(overview::formatCount(tensors),
+                                                      overview::formatBytes(bytes)));
+}
+
+bool Workbench::selectTensor(const QString &keyOrName, bool later)
+{
+    for (const auto &r : std::as_const(m_opened)) {
+        for (const auto &cp : r.checkpoints) {
+            const auto &ts = cp->index().tensors;
+            for (int i = 0; i < ts.size(); ++i) {
+                if (ts[i].key == keyOrName || ts[i].name == keyOrName) {
+                    m_sources->select(m_model->indexOf(TensorRef{cp, i}));
+                    return true;
+                }
+            }
+        }
+    }
+    // A layer or group: the ancestor of its first tensor at that depth.
+    const QString prefix = keyOrName + QLatin1Char('/');
+    for (const auto &r : std::as_const(m_opened)) {
+        for (const auto &cp : r.checkpoints) {
+            const auto &ts = cp->index().tensors;
+            for (int i = 0; i < ts.size(); ++i) {
+                if (!ts[i].name.startsWith(prefix))
+                    continue;
+                QModelIndex index = m_model->indexOf(TensorRef{cp, i});
+                const int below = int(ts[i].name.mid(prefix.size()).count(QLatin1Char('/'))) + 1;
+                for (int up = 0; up < below && index.isValid(); ++up)
+                    index = index.parent();
+                if (m_model->nodeKind(index) != CheckpointTreeModel::NodeKind::Group)
+                    continue;
+                m_sources->select(index);
+                return true;
+            }
+        }
+    }
+    if (later)
+        m_pendingSelect = keyOrName;
+    return false;
+}
+
+void Workbench::installDropTarget(QWidget *w)
+{
+    if (!m_drops) {
+        m_drops = new DropFilter(this);
+        connect(m_drops, &DropFilter::pathsDropped, this, &Workbench::openPaths);
+    }
+    m_drops->watch(w);
+}
+
+} // namespace wl

@@ -1,0 +1,99 @@
+#pragma once
+
+#include "formats/reader.h"
+#include "itemmodels/tensorref.h"
+#include "stats/statsengine.h"
+
+#include <QList>
+#include <QObject>
+#include <QStringList>
+
+class QStackedWidget;
+class QWidget;
+
+namespace wl
+{
+
+class CheckpointTreeModel;
+class DropFilter;
+class JobRunner;
+class ProblemsPanel;
+class SourcesView;
+class TensorInspector;
+class WorkStatus;
+
+// Everything behind the main window except menus and settings: the open sources, the views
+// over them and the background work that feeds the views. Views never parse or compute;
+// all file work and statistics go through the JobRunner.
+class Workbench : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Workbench(QWidget *parentWidget);
+    ~Workbench() override;
+
+    SourcesView *sources() const { return m_sources; }
+    TensorInspector *inspector() const { return m_inspector; }
+    ProblemsPanel *problems() const { return m_problems; }
+    WorkStatus *workStatus() const { return m_status; }
+    // The empty state ("drop a checkpoint here") until something is open, then the inspector.
+    QWidget *centre() const;
+    CheckpointTreeModel *model() const { return m_model; }
+    JobRunner *runner() const { return m_runner; }
+
+    // Opens in the background; each success adds a source, each failure an error message.
+    // Opening a path that is already open replaces it.
+    void openPaths(const QStringList &paths);
+    // Adds an opened source as if the runner had just delivered it.
+    void addOpened(const OpenResult &result);
+    QStringList openSourcePaths() const;
+    void closeSelected();
+    void closeAll();
+    void reload();
+    int pendingOpens() const { return m_pendingOpens; }
+
+    // Accepts file and folder drops on w and opens them.
+    void installDropTarget(QWidget *w);
+
+    // Selects the first tensor whose raw key or readable name equals text, else the first
+    // layer or group of that readable path (now or, if nothing matches yet, when a source
+    // that has it opens, when `later`).
+    bool selectTensor(const QString &keyOrName, bool later = true);
+
+    static constexpr int kMaxOverlay = 12;
+    static constexpr qint64 kMaxValues = 4'000'000;
+
+signals:
+    void errorOccurred(const QString &message);
+    void sourceOpened(const QString &path);
+    void summaryChanged(const QString &text);
+    void sourcesChanged();
+
+private:
+    void onOpened(const OpenResult &result);
+    void onOpenFailed(const QString &path, const LoadError &error);
+    void onSelectionChanged();
+    void onStats(const TensorRef &t, const TensorReport &report);
+    void requestValuesIfVisible();
+    void refreshProblems();
+    void updateSummary();
+    void sourcesAltered();
+    int sourceRowOf(QModelIndex index) const;
+
+    QWidget *m_parent = nullptr;
+    JobRunner *m_runner = nullptr;
+    CheckpointTreeModel *m_model = nullptr;
+    SourcesView *m_sources = nullptr;
+    TensorInspector *m_inspector = nullptr;
+    ProblemsPanel *m_problems = nullptr;
+    WorkStatus *m_status = nullptr;
+    QStackedWidget *m_centre = nullptr;
+    DropFilter *m_drops = nullptr;
+    QList<OpenResult> m_opened; // parallel to the model's top-level rows
+    TensorRef m_single;         // the one selected tensor, if exactly one
+    TensorRef m_valuesFor;      // what the Values tab shows or waits for
+    QString m_pendingSelect;
+    int m_pendingOpens = 0;
+};
+
+} // namespace wl
