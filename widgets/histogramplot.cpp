@@ -326,7 +326,19 @@ void HistogramPlot::updateNonFinite()
         return QStringLiteral("<span style='%1'>%2: %3</span>")
             .arg(n ? warn : QString(), name, QLocale().toString(qlonglong(n)));
     };
-    m_nonFinite->setText(part(tr("NaN"), nan) + QStringLiteral("&nbsp;&nbsp;") +
+    QString summary;
+    if (m_series.size() == 1 && m_series.first().mean) {
+        // One tensor: its statistics sit beside the plot so the picture reads on its own.
+        const auto &s = m_series.first();
+        auto num = [](const std::optional<double> &v) {
+            return v ? QLocale().toString(*v, 'g', 4) : QStringLiteral("–");
+        };
+        summary = tr("%1 values &nbsp; mean %2 &nbsp; std %3 &nbsp; min %4 &nbsp; max %5")
+                      .arg(QLocale().toString(qlonglong(s.count)), num(s.mean), num(s.std),
+                           num(s.min), num(s.max)) +
+                  QStringLiteral("&nbsp;&nbsp;&nbsp;");
+    }
+    m_nonFinite->setText(summary + part(tr("NaN"), nan) + QStringLiteral("&nbsp;&nbsp;") +
                          part(tr("±Inf"), inf));
 }
 

@@ -6,6 +6,8 @@
 #include <QList>
 #include <QWidget>
 
+#include <optional>
+
 class QCustomPlot;
 class QCPBars;
 class QCPTextElement;
@@ -24,6 +26,11 @@ struct HistogramSeries {
     Histogram histogram;
     std::int64_t nan = 0;
     std::int64_t inf = 0;
+    std::int64_t count = 0;
+    std::optional<double> mean = {};
+    std::optional<double> std = {};
+    std::optional<double> min = {};
+    std::optional<double> max = {};
 };
 
 // Bars of one or more histograms (overlaid in distinct colours with a legend), a bin-count

@@ -82,7 +82,9 @@ void TensorInspector::updatePlot()
         }
         if (!it->reduced)
             continue;
-        series << HistogramSeries{labels[i], it->stats.histogram, it->stats.nan, it->stats.inf};
+        const auto &st = it->stats;
+        series << HistogramSeries{labels[i], st.histogram, st.nan, st.inf, st.count,
+                                  st.mean,   st.std,       st.min, st.max};
     }
     if (!series.isEmpty()) {
         m_histogram->setSeries(series);
