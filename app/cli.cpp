@@ -219,8 +219,7 @@ int lsOrStats(const QStringList &args, bool stats)
                         out() << "  " << t.name.leftJustified(nameWidth) << "  "
                               << t.dtypeText().leftJustified(9) << ' '
                               << t.shape.toString().leftJustified(shapeWidth) << "  "
-                              << roleName(t.role)
-                              << "\n";
+                              << roleName(t.role) << "\n";
                 }
                 continue;
             }

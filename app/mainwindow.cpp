@@ -254,7 +254,7 @@ void MainWindow::restoreSettings()
         m_bench->sources()->tree()->header()->restoreState(
             s.value(QStringLiteral("tree/header")).toByteArray());
     m_bench->inspector()->histogram()->setBins(
-        s.value(QStringLiteral("histogram/bins"), 64).toInt());
+        s.value(QStringLiteral("histogram/bins"), 0).toInt());
     m_bench->inspector()->histogram()->setLogScale(
         s.value(QStringLiteral("histogram/log"), false).toBool());
     m_bench->inspector()->histogram()->setDensity(

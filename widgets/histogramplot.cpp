@@ -2,6 +2,9 @@
 
 #include "plotexport.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <QCheckBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -40,11 +43,13 @@ QColor HistogramPlot::seriesColor(int i)
 HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
 {
     m_bins = new QSpinBox(this);
-    m_bins->setRange(2, 4096);
-    m_bins->setValue(64);
+    m_bins->setRange(0, 4096);
+    m_bins->setValue(0);
     m_bins->setPrefix(tr("Bins: "));
+    m_bins->setSpecialValueText(tr("Bins: auto"));
     m_bins->setKeyboardTracking(false);
-    m_bins->setToolTip(tr("Number of equal-width bins between the minimum and the maximum"));
+    m_bins->setToolTip(tr("Number of equal-width bins between the minimum and the maximum; "
+                          "auto grows with the number of values"));
     m_log = new QCheckBox(tr("Log counts"), this);
     m_log->setToolTip(tr("Logarithmic count axis: shows rare values in the tails"));
     m_density = new QCheckBox(tr("Density"), this);
@@ -125,6 +130,15 @@ HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
 int HistogramPlot::bins() const
 {
     return m_bins->value();
+}
+
+int HistogramPlot::binsFor(std::int64_t values) const
+{
+    if (m_bins->value() > 0)
+        return m_bins->value();
+    // Rice rule: a handful of bars for a bias vector, a few hundred for a large kernel.
+    const double rice = 2.0 * std::cbrt(double(std::max<std::int64_t>(values, 1)));
+    return std::clamp(int(std::lround(rice)), 8, 256);
 }
 void HistogramPlot::setBins(int bins)
 {

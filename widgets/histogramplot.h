@@ -49,7 +49,9 @@ public:
     void setTitle(const QString &title);
 
     int bins() const;
-    void setBins(int bins);
+    void setBins(int bins); // 0 = automatic
+    // The bin count to request for tensors of up to `values` elements.
+    int binsFor(std::int64_t values) const;
     bool logScale() const;
     void setLogScale(bool on);
     void resetZoom();

@@ -61,6 +61,14 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
             &Workbench::onSelectionChanged);
 }
 
+int Workbench::histogramBins(const QList<TensorRef> &tensors) const
+{
+    std::int64_t most = 0;
+    for (const auto &t : tensors)
+        most = std::max(most, t.info().numElements());
+    return m_inspector->histogram()->binsFor(most);
+}
+
 Workbench::~Workbench()
 {
     m_runner->cancelAll();
@@ -250,8 +258,7 @@ void Workbench::onSelectionChanged()
         case CheckpointTreeModel::NodeKind::Tensor:
             m_single = m_model->tensorAt(i);
             m_inspector->setOverviewHtml(overview::tensorPage(
-                m_single, m_runner->cachedStats(m_single, m_inspector->histogram()->bins()),
-                problems));
+                m_single, m_runner->cachedStats(m_single, histogramBins({m_single})), problems));
             break;
         }
         m_inspector->setHistogramTensors(
@@ -268,7 +275,7 @@ void Workbench::onSelectionChanged()
             tr("%1 of %2 selected tensors").arg(plotted.size()).arg(tensors.size()));
     }
     // A new request supersedes the last: stale results are not delivered.
-    m_runner->requestStats(plotted, plotted.isEmpty() ? 0 : m_inspector->histogram()->bins());
+    m_runner->requestStats(plotted, plotted.isEmpty() ? 0 : histogramBins(plotted));
     requestValuesIfVisible();
     updateSummary();
 }

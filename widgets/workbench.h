@@ -70,6 +70,7 @@ signals:
     void sourcesChanged();
 
 private:
+    int histogramBins(const QList<TensorRef> &tensors) const;
     void onOpened(const OpenResult &result);
     void onOpenFailed(const QString &path, const LoadError &error);
     void onSelectionChanged();

@@ -131,6 +131,7 @@ private slots:
         auto syn = makeCheckpoint(dir.path());
         QWidget host;
         Workbench bench(&host);
+        bench.inspector()->histogram()->setBins(0); // automatic
         bench.addOpened(syn.result);
         QCOMPARE(bench.model()->rowCount(), 1);
         QVERIFY(bench.selectTensor(QStringLiteral("dense/kernel")));
@@ -141,7 +142,9 @@ private slots:
 
         const auto &v = syn.values.value(QStringLiteral("dense/kernel"));
         const auto [mn, mx] = std::minmax_element(v.begin(), v.end());
-        const int bins = inspector->histogram()->bins();
+        // Automatic bins follow the Rice rule, 2 * cbrt(n), kept within [8, 256].
+        const int bins = std::clamp(int(std::lround(2 * std::cbrt(double(v.size())))), 8, 256);
+        QCOMPARE(int(barData(bars.first()).size()), bins);
         compareBars(bars.first(), countBins(v, *mn, *mx, bins), *mn, *mx);
         QVERIFY(inspector->overview()->toPlainText().contains(QStringLiteral("Std")));
 
@@ -161,6 +164,7 @@ private slots:
         auto syn = makeCheckpoint(dir.path());
         QWidget host;
         Workbench bench(&host);
+        bench.inspector()->histogram()->setBins(64);
         bench.addOpened(syn.result);
         const auto cp = syn.result.checkpoints.front();
         auto meanOf = [&](int i) {
@@ -187,6 +191,7 @@ private slots:
         auto syn = makeCheckpoint(dir.path());
         QWidget host;
         Workbench bench(&host);
+        bench.inspector()->histogram()->setBins(64);
         bench.addOpened(syn.result);
         auto *view = bench.sources();
         auto countTensors = [](const QAbstractItemModel *m) {
@@ -231,6 +236,7 @@ private slots:
                                        QStringLiteral("stored checksum does not match")};
         QWidget host;
         Workbench bench(&host);
+        bench.inspector()->histogram()->setBins(64);
         bench.addOpened(syn.result);
         auto *list = bench.problems()->list();
         QCOMPARE(list->topLevelItemCount(), 1);
@@ -247,6 +253,7 @@ private slots:
         auto syn = makeCheckpoint(dir.path());
         QWidget host;
         Workbench bench(&host);
+        bench.inspector()->histogram()->setBins(64);
         bench.addOpened(syn.result);
         const auto cp = syn.result.checkpoints.front();
         const QModelIndex kernel = bench.model()->indexOf(TensorRef{cp, 0});
@@ -278,6 +285,7 @@ private slots:
         auto syn = makeCheckpoint(dir.path());
         QWidget host;
         Workbench bench(&host);
+        bench.inspector()->histogram()->setBins(64);
         bench.addOpened(syn.result);
         QVERIFY(bench.selectTensor(QStringLiteral("dense/kernel")));
         QVERIFY(bench.selectTensor(QStringLiteral("conv/kernel")));
@@ -298,6 +306,7 @@ private slots:
         auto syn = makeCheckpoint(dir.path());
         QWidget host;
         Workbench bench(&host);
+        bench.inspector()->histogram()->setBins(64);
         bench.addOpened(syn.result);
         auto *inspector = bench.inspector();
         inspector->setCurrentIndex(TensorInspector::ValuesTab);
@@ -409,6 +418,7 @@ private slots:
             wl::test::corpus(QStringLiteral("keras2-h5-weights/mnist-keras-weights/weights.h5"));
         QWidget host;
         Workbench bench(&host);
+        bench.inspector()->histogram()->setBins(64);
         QWidget target;
         bench.installDropTarget(&target);
         QMimeData mime;
@@ -502,6 +512,7 @@ private slots:
         f.close();
         QWidget host;
         Workbench bench(&host);
+        bench.inspector()->histogram()->setBins(64);
         QSignalSpy errors(&bench, &Workbench::errorOccurred);
         QWidget target;
         bench.installDropTarget(&target);
