@@ -79,7 +79,8 @@ HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
     bar->addWidget(reset);
     bar->addWidget(m_export);
     bar->addStretch(1);
-    bar->addWidget(m_nonFinite);
+    // Its own row, wrapping: a long statistics line must not widen the whole panel.
+    m_nonFinite->setWordWrap(true);
 
     m_plot = new QCustomPlot(this);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -112,6 +113,7 @@ HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(bar);
+    layout->addWidget(m_nonFinite);
     layout->addWidget(m_plot, 1);
     layout->addWidget(m_readout);
 
