@@ -5,33 +5,6 @@
 namespace wl::keras::detail
 {
 
-// Natural order: "dense_2" before "dense_10", "vars/2" before "vars/10".
-bool naturalLess(const QString &a, const QString &b)
-{
-    qsizetype i = 0, j = 0;
-    while (i < a.size() && j < b.size()) {
-        if (a[i].isDigit() && b[j].isDigit()) {
-            qsizetype ei = i, ej = j;
-            while (ei < a.size() && a[ei].isDigit())
-                ++ei;
-            while (ej < b.size() && b[ej].isDigit())
-                ++ej;
-            const auto na = a.mid(i, ei - i).toULongLong();
-            const auto nb = b.mid(j, ej - j).toULongLong();
-            if (na != nb)
-                return na < nb;
-            i = ei;
-            j = ej;
-            continue;
-        }
-        if (a[i] != b[j])
-            return a[i] < b[j];
-        ++i;
-        ++j;
-    }
-    return a.size() - i < b.size() - j;
-}
-
 QString join(const QString &a, const QString &b)
 {
     return a.isEmpty() ? b : a + QLatin1Char('/') + b;

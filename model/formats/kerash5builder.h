@@ -2,6 +2,7 @@
 
 // The layout readers' shared state: one pass over an HDF5 file building the index.
 
+#include "core/naturalorder.h"
 #include "kerasmodel.h"
 
 #include <QHash>
@@ -10,7 +11,6 @@
 namespace wl::keras::detail
 {
 
-bool naturalLess(const QString &a, const QString &b);
 QString join(const QString &a, const QString &b);
 QString stripZero(QString w);
 QString shortWeight(const QString &layer, const QString &weight);
