@@ -29,8 +29,8 @@ struct TensorReport {
 };
 
 // Statistics for the given tensors (all when empty): parallel across tensors and within large
-// ones, streaming through bounded windows. onEach is called from worker threads as each
-// tensor completes. Cancellation leaves unfinished reports with error "cancelled".
+// ones, streaming through bounded windows. onEach is called on the calling thread for each
+// tensor once all are done. Cancellation leaves unfinished reports with error "cancelled".
 QVector<TensorReport> computeStats(const Checkpoint &checkpoint, QVector<int> tensors,
                                    const StatsRequest &request,
                                    const JobContext &job = JobContext::none(),
