@@ -269,18 +269,8 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
     }
     index.summary.insert("members", members);
 
-    OpenResult r;
-    r.path = path;
-    r.kind = QStringLiteral("keras");
-    r.readerId = id();
-    r.consumedFiles << path;
-    r.latest = index.displayName;
-    bool decoded = false;
-    for (const auto &t : index.tensors)
-        decoded = decoded || t.location.storage == TensorLocation::Storage::ReaderDecoded;
-    r.checkpoints.push_back(std::make_shared<keras::Hdf5Checkpoint>(
-        std::move(index), decoded ? file : nullptr, std::move(datasets)));
-    return r;
+    return keras::singleFileResult(path, QStringLiteral("keras"), id(), std::move(index), file,
+                                   std::move(datasets));
 }
 
 } // namespace wl

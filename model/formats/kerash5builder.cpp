@@ -5,6 +5,21 @@
 namespace wl::keras::detail
 {
 
+Result<QStringList> Builder::childGroups(const QString &root) const
+{
+    QStringList groups;
+    if (!m_file.isGroup(root))
+        return groups;
+    auto kids = m_file.children(root);
+    if (!kids)
+        return kids.error();
+    for (const auto &k : *kids)
+        if (m_file.isGroup(join(root, k)))
+            groups << k;
+    std::sort(groups.begin(), groups.end(), naturalLess);
+    return groups;
+}
+
 QString join(const QString &a, const QString &b)
 {
     return a.isEmpty() ? b : a + QLatin1Char('/') + b;
@@ -46,13 +61,10 @@ Status Builder::legacy(bool full, const std::optional<ModelConfig> &config)
         layerNames = **names;
         facts.order = QStringLiteral("layer_names");
     } else if (m_file.isGroup(root)) {
-        auto kids = m_file.children(root);
-        if (!kids)
-            return kids.error();
-        for (const auto &k : *kids)
-            if (m_file.isGroup(join(root, k)))
-                layerNames << k;
-        std::sort(layerNames.begin(), layerNames.end(), naturalLess);
+        auto groups = childGroups(root);
+        if (!groups)
+            return groups.error();
+        layerNames = *groups;
         facts.order = QStringLiteral("group names (no layer_names attribute)");
         problem(root.isEmpty() ? QStringLiteral("/") : root,
                 QStringLiteral("no layer_names attribute; layers taken from the groups"));

@@ -140,6 +140,8 @@ public:
 
     Status legacy(bool full, const std::optional<ModelConfig> &config);
     Status keras3(const std::optional<ModelConfig> &config);
+    // Sub-groups of `root` in natural order (empty when root is not a group).
+    Result<QStringList> childGroups(const QString &root) const;
     Status leftovers(TensorRole role);
 };
 

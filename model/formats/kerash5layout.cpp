@@ -13,16 +13,10 @@ Status Builder::keras3(const std::optional<ModelConfig> &config)
     const QString root = m_file.isGroup(QStringLiteral("layers"))
                              ? QStringLiteral("layers")
                              : QStringLiteral("_layer_checkpoint_dependencies");
-    QStringList groups;
-    if (m_file.isGroup(root)) {
-        auto kids = m_file.children(root);
-        if (!kids)
-            return kids.error();
-        for (const auto &k : *kids)
-            if (m_file.isGroup(join(root, k)))
-                groups << k;
-    }
-    std::sort(groups.begin(), groups.end(), naturalLess);
+    auto listed = childGroups(root);
+    if (!listed)
+        return listed.error();
+    const QStringList groups = *listed;
     // Config layers take the groups Keras gives them: class name in snake_case, numbered.
     QList<QPair<QString, ConfigLayer>> ordered;
     QSet<QString> used;

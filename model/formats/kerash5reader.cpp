@@ -76,19 +76,9 @@ Result<OpenResult> KerasH5Reader::open(const Source &source, const JobContext &j
         index.subtype = facts.format;
     keras::describe(index, facts);
 
-    OpenResult r;
-    r.path = path;
-    r.kind = facts.generic ? QStringLiteral("hdf5") : QStringLiteral("keras");
-    r.readerId = id();
-    r.consumedFiles << path;
-    r.latest = index.displayName;
-    bool decoded = false;
-    for (const auto &t : index.tensors)
-        decoded = decoded || t.location.storage == TensorLocation::Storage::ReaderDecoded;
-    // The library handle is kept only when some dataset must be read through it.
-    r.checkpoints.push_back(std::make_shared<keras::Hdf5Checkpoint>(
-        std::move(index), decoded ? *file : nullptr, std::move(contents->datasets)));
-    return r;
+    return keras::singleFileResult(path,
+                                   facts.generic ? QStringLiteral("hdf5") : QStringLiteral("keras"),
+                                   id(), std::move(index), *file, std::move(contents->datasets));
 }
 
 } // namespace wl

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "formats/checkpoint.h"
+#include "formats/reader.h"
 #include "io/hdf5file.h"
 #include "kerasconfig.h"
 
@@ -49,6 +50,12 @@ Result<H5Contents> readHdf5(const h5::File &file, const std::optional<ModelConfi
 
 // Fills index.summary, summaryText and metadata from the facts.
 void describe(CheckpointIndex &index, const ModelFacts &facts);
+
+// The single-file OpenResult both Keras readers return; the library handle is kept only when
+// some dataset must be read through it.
+OpenResult singleFileResult(const QString &path, const QString &kind, const QString &readerId,
+                            CheckpointIndex index, std::shared_ptr<h5::File> file,
+                            std::vector<h5::DatasetInfo> datasets);
 
 // A checkpoint over an HDF5 file: contiguous datasets stream from the mapped file, the others
 // are read through the library in bounded pieces.

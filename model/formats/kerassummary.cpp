@@ -1,5 +1,7 @@
 #include "kerasmodel.h"
 
+#include <algorithm>
+
 #include <QJsonArray>
 #include <QLocale>
 
@@ -115,6 +117,25 @@ void describe(CheckpointIndex &index, const ModelFacts &facts)
                             : QStringLiteral(" (%1)").arg(facts.training.optimizer));
     out << QStringLiteral("Layer order: %1").arg(facts.order);
     index.summaryText = out.join(QLatin1Char('\n'));
+}
+
+OpenResult singleFileResult(const QString &path, const QString &kind, const QString &readerId,
+                            CheckpointIndex index, std::shared_ptr<h5::File> file,
+                            std::vector<h5::DatasetInfo> datasets)
+{
+    OpenResult r;
+    r.path = path;
+    r.kind = kind;
+    r.readerId = readerId;
+    r.consumedFiles << path;
+    r.latest = index.displayName;
+    const bool decoded =
+        std::any_of(index.tensors.cbegin(), index.tensors.cend(), [](const TensorInfo &t) {
+            return t.location.storage == TensorLocation::Storage::ReaderDecoded;
+        });
+    r.checkpoints.push_back(std::make_shared<Hdf5Checkpoint>(
+        std::move(index), decoded ? std::move(file) : nullptr, std::move(datasets)));
+    return r;
 }
 
 Hdf5Checkpoint::Hdf5Checkpoint(CheckpointIndex index, std::shared_ptr<h5::File> file,

@@ -113,7 +113,8 @@ QString prefixOfShard(const QString &fileName)
 
 std::optional<std::int64_t> stepSuffix(const QString &name)
 {
-    static const QRegularExpression re(QStringLiteral("-(\\d{1,18})$"));
+    // `ckpt-9` (CheckpointManager, Saver) and `ckpt_20` (Keras ModelCheckpoint epochs).
+    static const QRegularExpression re(QStringLiteral("[-_](\\d{1,18})$"));
     const auto m = re.match(name);
     if (!m.hasMatch())
         return std::nullopt;

@@ -119,6 +119,19 @@ void compareBars(QCPBars *bars, const std::vector<std::uint64_t> &expected, doub
 
 } // namespace
 
+// A workbench with the synthetic checkpoint open and 64 histogram bins.
+struct OpenedBench {
+    QTemporaryDir dir;
+    Synthetic syn = makeCheckpoint(dir.path());
+    QWidget host;
+    Workbench bench{&host};
+    OpenedBench()
+    {
+        bench.inspector()->histogram()->setBins(64);
+        bench.addOpened(syn.result);
+    }
+};
+
 class TestWorkbench : public QObject
 {
     Q_OBJECT
@@ -160,12 +173,9 @@ private slots:
     // Background statistics fill the mean column of every tensor without any selection.
     void statisticsColumnsFillIn()
     {
-        QTemporaryDir dir;
-        auto syn = makeCheckpoint(dir.path());
-        QWidget host;
-        Workbench bench(&host);
-        bench.inspector()->histogram()->setBins(64);
-        bench.addOpened(syn.result);
+        OpenedBench fixture;
+        auto &syn = fixture.syn;
+        auto &bench = fixture.bench;
         const auto cp = syn.result.checkpoints.front();
         auto meanOf = [&](int i) {
             const QModelIndex idx =
@@ -187,12 +197,8 @@ private slots:
     // The filter box narrows the tree; close removes the source and shows the empty state.
     void filterAndClose()
     {
-        QTemporaryDir dir;
-        auto syn = makeCheckpoint(dir.path());
-        QWidget host;
-        Workbench bench(&host);
-        bench.inspector()->histogram()->setBins(64);
-        bench.addOpened(syn.result);
+        OpenedBench fixture;
+        auto &bench = fixture.bench;
         auto *view = bench.sources();
         auto countTensors = [](const QAbstractItemModel *m) {
             int n = 0;
@@ -249,12 +255,9 @@ private slots:
 
     void layerOverlaysItsTensors()
     {
-        QTemporaryDir dir;
-        auto syn = makeCheckpoint(dir.path());
-        QWidget host;
-        Workbench bench(&host);
-        bench.inspector()->histogram()->setBins(64);
-        bench.addOpened(syn.result);
+        OpenedBench fixture;
+        auto &syn = fixture.syn;
+        auto &bench = fixture.bench;
         const auto cp = syn.result.checkpoints.front();
         const QModelIndex kernel = bench.model()->indexOf(TensorRef{cp, 0});
         bench.sources()->select(kernel.parent()); // the "dense" layer
@@ -281,12 +284,9 @@ private slots:
     // Choosing B right after A shows B only, even though A's work was under way.
     void staleSelectionIsDropped()
     {
-        QTemporaryDir dir;
-        auto syn = makeCheckpoint(dir.path());
-        QWidget host;
-        Workbench bench(&host);
-        bench.inspector()->histogram()->setBins(64);
-        bench.addOpened(syn.result);
+        OpenedBench fixture;
+        auto &syn = fixture.syn;
+        auto &bench = fixture.bench;
         QVERIFY(bench.selectTensor(QStringLiteral("dense/kernel")));
         QVERIFY(bench.selectTensor(QStringLiteral("conv/kernel")));
         auto *inspector = bench.inspector();
@@ -302,12 +302,8 @@ private slots:
 
     void valuesTableShowsSlice()
     {
-        QTemporaryDir dir;
-        auto syn = makeCheckpoint(dir.path());
-        QWidget host;
-        Workbench bench(&host);
-        bench.inspector()->histogram()->setBins(64);
-        bench.addOpened(syn.result);
+        OpenedBench fixture;
+        auto &bench = fixture.bench;
         auto *inspector = bench.inspector();
         inspector->setCurrentIndex(TensorInspector::ValuesTab);
         QVERIFY(bench.selectTensor(QStringLiteral("conv/kernel"))); // shape [2, 3, 4, 5]
