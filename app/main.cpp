@@ -1,25 +1,39 @@
 #include "cli.h"
 
 #include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
 #include <QTextStream>
 
-#ifdef WEIGHTLENS_HAS_GUI
-#include "mainwindow.h"
-#include <QApplication>
-#endif
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
 
-#ifdef WEIGHTLENS_HAS_GUI
 namespace
 {
 
+#ifdef WEIGHTLENS_HAS_GUI
 bool haveDisplay()
 {
     return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
            qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
 }
 
-} // namespace
+// Replaces this process with weightlens-gui from beside the executable; returns only when
+// that fails, with the reason on stderr.
+void execGui(char **argv)
+{
+    const QString exe = QFile::symLinkTarget(QStringLiteral("/proc/self/exe"));
+    const QString dir = QFileInfo(exe.isEmpty() ? QString::fromLocal8Bit(argv[0]) : exe).path();
+    const QByteArray gui = QFile::encodeName(dir + QLatin1String("/weightlens-gui"));
+    argv[0] = const_cast<char *>(gui.constData());
+    ::execv(gui.constData(), argv);
+    QTextStream(stderr) << "weightlens: cannot start " << QFile::decodeName(gui) << ": "
+                        << QString::fromLocal8Bit(std::strerror(errno)) << "\n";
+}
 #endif
+
+} // namespace
 
 int main(int argc, char **argv)
 {
@@ -32,28 +46,19 @@ int main(int argc, char **argv)
         QCoreApplication::setApplicationName(QStringLiteral("WeightLens"));
         return wl::cli::run(args);
     }
-    const bool demo = args == QStringList{QStringLiteral("--demo")};
+    const char *why = "no display found";
 #ifdef WEIGHTLENS_HAS_GUI
     if (haveDisplay()) {
-        QApplication app(argc, argv);
-        QApplication::setApplicationName(QStringLiteral("WeightLens"));
-        QApplication::setOrganizationName(QStringLiteral("WeightLens"));
-        if (demo) {
-            const QString run = wl::cli::demoRun();
-            args = run.isEmpty() ? QStringList{} : QStringList{run};
-        }
-        wl::MainWindow window;
-        window.show();
-        window.openPaths(args);
-        return app.exec();
+        execGui(argv);
+        why = "the GUI could not be started";
     }
 #endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("WeightLens"));
     QCoreApplication::setOrganizationName(QStringLiteral("WeightLens"));
-    if (demo)
+    if (args == QStringList{QStringLiteral("--demo")})
         return wl::cli::headlessDemo();
-    QTextStream(stderr) << "weightlens: no display found; running headless instead of the GUI\n";
+    QTextStream(stderr) << "weightlens: " << why << "; running headless instead of the GUI\n";
     if (args.isEmpty())
         return wl::cli::run({QStringLiteral("help")});
     return wl::cli::run(QStringList{QStringLiteral("stats")} + args);

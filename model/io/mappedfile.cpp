@@ -110,8 +110,9 @@ Status streamFileRange(const QString &path, std::int64_t offset, std::int64_t si
         std::size_t len = std::size_t(std::min<std::int64_t>(size - done, std::int64_t(window)));
         if (std::int64_t(len) < size - done)
             len -= len % align;
-        void *p = ::mmap(nullptr, lead + len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f.fd,
-                         off_t(mapStart));
+        // No MAP_POPULATE: faults map whole page-cache folios at once, populating walks
+        // page by page and took three times as long on a warm 1 GiB file.
+        void *p = ::mmap(nullptr, lead + len, PROT_READ, MAP_PRIVATE, f.fd, off_t(mapStart));
         if (p == MAP_FAILED)
             return openError(path);
         ::madvise(p, lead + len, MADV_SEQUENTIAL);

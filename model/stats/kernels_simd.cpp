@@ -10,6 +10,7 @@
 #include "kernels_simd.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -429,11 +430,6 @@ void RunChunk(int kind, const std::uint8_t *p, std::size_t n, Moments *m, const 
 
 #endif // HWY_TARGET == HWY_SCALAR
 
-const char *TargetHere()
-{
-    return hwy::TargetName(HWY_TARGET);
-}
-
 } // namespace HWY_NAMESPACE
 } // namespace wl::kernels::simd
 HWY_AFTER_NAMESPACE();
@@ -441,13 +437,86 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace wl::kernels::simd
 {
+namespace
+{
 
-HWY_EXPORT(RunChunk);
-HWY_EXPORT(TargetHere);
+// Dispatch is done here rather than with HWY_DYNAMIC_DISPATCH, whose run-time library costs
+// every process several milliseconds of start-up (it measures its timer when loaded).
+using RunFn = decltype(&HWY_STATIC_DISPATCH(RunChunk));
+
+struct Entry {
+    std::int64_t target;
+    RunFn run;
+};
+
+// Instruction sets each Highway x86 target needs (see hwy/targets.cc).
+bool cpuHas(std::int64_t target)
+{
+    __builtin_cpu_init();
+    const bool ssse3 = __builtin_cpu_supports("ssse3");
+    const bool sse4 = ssse3 && __builtin_cpu_supports("sse4.1") &&
+                      __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("pclmul") &&
+                      __builtin_cpu_supports("aes");
+    const bool avx2 = sse4 && __builtin_cpu_supports("x86-64-v3");
+    const bool avx3 = avx2 && __builtin_cpu_supports("x86-64-v4");
+    switch (target) {
+    case HWY_SSSE3:
+        return ssse3;
+    case HWY_SSE4:
+        return sse4;
+    case HWY_AVX2:
+        return avx2;
+    case HWY_AVX3:
+        return avx3;
+    case HWY_AVX3_DL:
+        return avx3 && __builtin_cpu_supports("avx512vnni") &&
+               __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx512vbmi") &&
+               __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("vaes") &&
+               __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512bitalg");
+    default:
+        return true; // the portable fallback
+    }
+}
+
+#if HWY_TARGETS & HWY_EMU128
+constexpr std::int64_t kFallback = HWY_EMU128;
+#elif HWY_TARGETS & HWY_SCALAR
+constexpr std::int64_t kFallback = HWY_SCALAR;
+#else
+constexpr std::int64_t kFallback = HWY_STATIC_TARGET;
+#endif
+
+// Compiled targets this CPU runs, best first.
+const std::vector<Entry> &entries()
+{
+    static const std::vector<Entry> list = [] {
+        const Entry all[] = {{HWY_AVX3_DL, HWY_CHOOSE_AVX3_DL(RunChunk)},
+                             {HWY_AVX3, HWY_CHOOSE_AVX3(RunChunk)},
+                             {HWY_AVX2, HWY_CHOOSE_AVX2(RunChunk)},
+                             {HWY_SSE4, HWY_CHOOSE_SSE4(RunChunk)},
+                             {HWY_SSSE3, HWY_CHOOSE_SSSE3(RunChunk)},
+                             {kFallback, HWY_CHOOSE_FALLBACK(RunChunk)}};
+        std::vector<Entry> out;
+        for (const Entry &e : all)
+            if (e.run && cpuHas(e.target))
+                out.push_back(e);
+        return out;
+    }();
+    return list;
+}
+
+std::atomic<std::size_t> g_active{0};
+
+const Entry &active()
+{
+    return entries()[std::min(g_active.load(std::memory_order_relaxed), entries().size() - 1)];
+}
+
+} // namespace
 
 const char *targetName()
 {
-    return HWY_DYNAMIC_DISPATCH(TargetHere)();
+    return hwy::TargetName(active().target);
 }
 
 bool kindOf(DType dtype, Kind &kind)
@@ -474,8 +543,9 @@ void run(Kind kind, const void *data, std::size_t n, StatsAccumulator::Moments *
     const auto *p = static_cast<const std::uint8_t *>(data);
     // Per-lane 32-bit counters stay far from overflow within a chunk.
     constexpr std::size_t kChunk = std::size_t(1) << 26;
+    const RunFn fn = active().run;
     for (std::size_t off = 0; off < n; off += kChunk)
-        HWY_DYNAMIC_DISPATCH(RunChunk)(int(kind), p + off * item, std::min(kChunk, n - off), m, h);
+        fn(int(kind), p + off * item, std::min(kChunk, n - off), m, h);
 }
 
 } // namespace wl::kernels::simd
@@ -486,20 +556,21 @@ namespace wl::kernels
 std::vector<std::string> simdTargets()
 {
     std::vector<std::string> names;
-    for (std::int64_t t : hwy::SupportedAndGeneratedTargets())
-        names.emplace_back(hwy::TargetName(t));
+    for (const auto &e : simd::entries())
+        names.emplace_back(hwy::TargetName(e.target));
     return names;
 }
 
 bool useSimdTarget(const std::string &name)
 {
     if (name.empty()) {
-        hwy::SetSupportedTargetsForTest(0);
+        simd::g_active = 0;
         return true;
     }
-    for (std::int64_t t : hwy::SupportedAndGeneratedTargets())
-        if (name == hwy::TargetName(t)) {
-            hwy::SetSupportedTargetsForTest(t);
+    const auto &list = simd::entries();
+    for (std::size_t i = 0; i < list.size(); ++i)
+        if (name == hwy::TargetName(list[i].target)) {
+            simd::g_active = i;
             return true;
         }
     return false;

@@ -3,6 +3,7 @@
 #include "stats/tensorstats.h"
 
 #include <QTest>
+#include <hwy/targets.h>
 
 #include <cmath>
 #include <cstring>
@@ -154,6 +155,17 @@ class TestKernels : public QObject
     }
 
 private slots:
+    // The kernels dispatch with their own CPU checks; Highway's run-time library (linked
+    // only here) is the independent opinion on what this CPU supports.
+    void dispatchAgreesWithHighway()
+    {
+        std::vector<std::string> expected;
+        for (std::int64_t t : hwy::SupportedAndGeneratedTargets())
+            expected.emplace_back(hwy::TargetName(t));
+        QCOMPARE(kernels::simdTargets(), expected);
+        QCOMPARE(kernels::activeSimdTarget(), expected.front());
+    }
+
     void bfloat16Decoding()
     {
         QCOMPARE(kernels::bfloat16ToDouble(0x3F80), 1.0);
