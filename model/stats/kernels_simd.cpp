@@ -4,6 +4,7 @@
 #define HWY_TARGET_INCLUDE "stats/kernels_simd.cpp"
 #include <hwy/foreach_target.h> // IWYU pragma: keep
 
+#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
 #include "kernels.h"
@@ -131,11 +132,12 @@ template <int K> HWY_INLINE void Load2(const std::uint8_t *p, std::size_t i, VF 
     }
 }
 
+// Three double accumulators, each updated once per pair of float vectors: with one per half
+// vector AVX2 runs out of registers and the spilled sums make the loop latency-bound.
 struct MomentLanes {
     VF min, max, shift32;
-    VD shift, s1a, s1b, s2a, s2b, qa, qb;
-    VI zeros;
-    std::int64_t nan = 0, nonFinite = 0;
+    VD shift, s1, s2, q;
+    std::int64_t zeros = 0, nan = 0, nonFinite = 0;
 
     explicit MomentLanes(double s)
     {
@@ -144,55 +146,66 @@ struct MomentLanes {
         const DI di;
         min = max = shift32 = hn::Set(df, float(s));
         shift = hn::Set(dd, s);
-        s1a = s1b = s2a = s2b = qa = qb = hn::Zero(dd);
-        zeros = hn::Zero(di);
+        s1 = s2 = q = hn::Zero(dd);
     }
 
-    // s1 += d, s2 += d², sumSq += v² for the shifted values d = v - shift.
-    HWY_INLINE void sums(VF v, VF sq)
+    // s1 += d, s2 += d² for the shifted values d = v - shift, and q += sq².
+    HWY_INLINE void sums(VF v0, VF v1, VF sq0, VF sq1)
     {
         const DFH dfh;
         const DD dd;
-        const VD a = hn::PromoteTo(dd, hn::LowerHalf(dfh, v));
-        const VD b = hn::PromoteTo(dd, hn::UpperHalf(dfh, v));
-        const VD da = hn::Sub(a, shift), db = hn::Sub(b, shift);
-        s1a = hn::Add(s1a, da);
-        s1b = hn::Add(s1b, db);
-        s2a = hn::MulAdd(da, da, s2a);
-        s2b = hn::MulAdd(db, db, s2b);
-        const VD qa0 = hn::PromoteTo(dd, hn::LowerHalf(dfh, sq));
-        const VD qb0 = hn::PromoteTo(dd, hn::UpperHalf(dfh, sq));
-        qa = hn::MulAdd(qa0, qa0, qa);
-        qb = hn::MulAdd(qb0, qb0, qb);
+        const VD a0 = hn::Sub(hn::PromoteTo(dd, hn::LowerHalf(dfh, v0)), shift);
+        const VD b0 = hn::Sub(hn::PromoteTo(dd, hn::UpperHalf(dfh, v0)), shift);
+        const VD a1 = hn::Sub(hn::PromoteTo(dd, hn::LowerHalf(dfh, v1)), shift);
+        const VD b1 = hn::Sub(hn::PromoteTo(dd, hn::UpperHalf(dfh, v1)), shift);
+        s1 = hn::Add(s1, hn::Add(hn::Add(a0, b0), hn::Add(a1, b1)));
+        s2 = hn::Add(s2, hn::Add(hn::MulAdd(b0, b0, hn::Mul(a0, a0)),
+                                 hn::MulAdd(b1, b1, hn::Mul(a1, a1))));
+        const VD qa0 = hn::PromoteTo(dd, hn::LowerHalf(dfh, sq0));
+        const VD qb0 = hn::PromoteTo(dd, hn::UpperHalf(dfh, sq0));
+        const VD qa1 = hn::PromoteTo(dd, hn::LowerHalf(dfh, sq1));
+        const VD qb1 = hn::PromoteTo(dd, hn::UpperHalf(dfh, sq1));
+        q = hn::Add(q, hn::Add(hn::MulAdd(qb0, qb0, hn::Mul(qa0, qa0)),
+                               hn::MulAdd(qb1, qb1, hn::Mul(qa1, qa1))));
     }
 
+    // Counted in a general register: a vector counter would cost the loop a register.
     HWY_INLINE void countZeros(VF v)
     {
         const DF df;
-        const DI di;
-        zeros = hn::Sub(zeros, hn::BitCast(di, hn::VecFromMask(df, hn::Eq(v, hn::Zero(df)))));
+        zeros += std::int64_t(hn::CountTrue(df, hn::Eq(v, hn::Zero(df))));
     }
 
-    HWY_INLINE void finite(VF v)
+    HWY_INLINE void finite(VF v0, VF v1)
     {
-        min = hn::Min(min, v);
-        max = hn::Max(max, v);
-        countZeros(v);
-        sums(v, v);
+        min = hn::Min(min, hn::Min(v0, v1));
+        max = hn::Max(max, hn::Max(v0, v1));
+        countZeros(v0);
+        countZeros(v1);
+        sums(v0, v1, v0, v1);
     }
 
     // Non-finite lanes count apart; they stand in as the shift (d = 0) and as 0 for v².
-    HWY_INLINE void mixed(VF v)
+    HWY_INLINE VF maskNonFinite(VF v, VF &sq)
     {
         const DF df;
         const auto fin = hn::Eq(hn::Sub(v, v), hn::Zero(df));
         nan += std::int64_t(hn::CountTrue(df, hn::IsNaN(v)));
         nonFinite += std::int64_t(hn::Lanes(df) - hn::CountTrue(df, fin));
-        const VF vs = hn::IfThenElse(fin, v, shift32);
-        min = hn::Min(min, vs);
-        max = hn::Max(max, vs);
-        countZeros(v);
-        sums(vs, hn::IfThenElseZero(fin, v));
+        sq = hn::IfThenElseZero(fin, v);
+        return hn::IfThenElse(fin, v, shift32);
+    }
+
+    HWY_INLINE void mixed(VF v0, VF v1)
+    {
+        VF sq0, sq1;
+        const VF w0 = maskNonFinite(v0, sq0);
+        const VF w1 = maskNonFinite(v1, sq1);
+        min = hn::Min(min, hn::Min(w0, w1));
+        max = hn::Max(max, hn::Max(w0, w1));
+        countZeros(v0);
+        countZeros(v1);
+        sums(w0, w1, sq0, sq1);
     }
 };
 
@@ -267,6 +280,7 @@ struct HistLanes {
 template <int K, bool kMoments, bool kHist>
 void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h)
 {
+    constexpr std::size_t kItem = K == int(Kind::Float32) ? 4 : 2;
     const DF df;
     const DD dd;
     const DI di;
@@ -311,10 +325,9 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
         for (std::size_t k = 0; k < pairs; ++k) {
             VF v0, v1;
             Load2<K>(p, i + k * 2 * N, v0, v1);
-            if constexpr (kMoments) {
-                ml.finite(v0);
-                ml.finite(v1);
-            }
+            hwy::Prefetch(p + (i + k * 2 * N) * kItem + kPrefetchDistance);
+            if constexpr (kMoments)
+                ml.finite(v0, v1);
             if constexpr (kHist) {
                 if (histVector) {
                     hl.add(v0);
@@ -323,14 +336,12 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
             }
         }
         if constexpr (kMoments) {
-            const VD s1 = hn::Add(ml.s1a, ml.s1b);
-            if (HWY_UNLIKELY(!hn::AllTrue(dd, hn::Eq(hn::Sub(s1, s1), hn::Zero(dd))))) {
+            if (HWY_UNLIKELY(!hn::AllTrue(dd, hn::Eq(hn::Sub(ml.s1, ml.s1), hn::Zero(dd))))) {
                 ml = saved;
                 for (std::size_t k = 0; k < pairs; ++k) {
                     VF v0, v1;
                     Load2<K>(p, i + k * 2 * N, v0, v1);
-                    ml.mixed(v0);
-                    ml.mixed(v1);
+                    ml.mixed(v0, v1);
                 }
             }
         }
@@ -340,7 +351,6 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
 
     if constexpr (kMoments) {
         HWY_ALIGN float f[hn::MaxLanes(DF())];
-        HWY_ALIGN std::int32_t z[hn::MaxLanes(DF())];
         double mn = shift, mx = shift;
         hn::Store(ml.min, df, f);
         for (std::size_t j = 0; j < N; ++j)
@@ -348,12 +358,10 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
         hn::Store(ml.max, df, f);
         for (std::size_t j = 0; j < N; ++j)
             mx = std::max(mx, double(f[j]));
-        hn::Store(ml.zeros, di, z);
-        for (std::size_t j = 0; j < N; ++j)
-            part.zeros += z[j];
-        double s1 = hn::GetLane(hn::SumOfLanes(dd, hn::Add(ml.s1a, ml.s1b)));
-        double s2 = hn::GetLane(hn::SumOfLanes(dd, hn::Add(ml.s2a, ml.s2b)));
-        double sq = hn::GetLane(hn::SumOfLanes(dd, hn::Add(ml.qa, ml.qb)));
+        part.zeros += ml.zeros;
+        double s1 = hn::GetLane(hn::SumOfLanes(dd, ml.s1));
+        double s2 = hn::GetLane(hn::SumOfLanes(dd, ml.s2));
+        double sq = hn::GetLane(hn::SumOfLanes(dd, ml.q));
         part.nan += ml.nan;
         part.inf += ml.nonFinite - ml.nan;
         for (std::size_t j = vecEnd; j < n; ++j) {

@@ -1,6 +1,7 @@
 #include "statsengine.h"
 
 #include "io/crc32c.h"
+#include "kernels.h"
 
 #include <QCryptographicHash>
 #include <QThread>
@@ -37,8 +38,9 @@ struct TensorWork {
     std::atomic<int> remaining{0};
 };
 
-// A multiple of every element size, small enough to stay in L2 between the two passes.
-constexpr std::size_t kCachePiece = std::size_t(128) << 10;
+// A multiple of every element size, small enough to stay in L2 between the two passes; the
+// kernels prefetch the next piece while reducing this one.
+constexpr std::size_t kCachePiece = kernels::kPrefetchDistance;
 
 bool isRawNumeric(const TensorInfo &t)
 {

@@ -1,6 +1,7 @@
 // Statistics kernels on 256 MiB of float32, bfloat16 and float16: SIMD moments alone, fused
 // with a 256-bin histogram, the histogram alone, and the scalar reference.
 #include "core/dtype.h"
+#include "io/crc32c.h"
 #include "stats/kernels.h"
 #include "stats/tensorstats.h"
 
@@ -47,13 +48,18 @@ const std::vector<std::uint8_t> &data(DType t)
     return v;
 }
 
-enum Mode { Stats, Fused, HistogramOnly, ScalarStats, ScalarFused };
+enum Mode { Stats, Fused, HistogramOnly, ScalarStats, ScalarFused, StatsInCache, StatsWithCrc };
+
+// The statistics engine's piece size: CRC then statistics over each, while it is in L2.
+constexpr std::size_t kPiece = std::size_t(128) << 10;
 
 void run(benchmark::State &state, DType t, Mode mode)
 {
     const auto &d = data(t);
     const std::size_t n = d.size() / std::size_t(dtypeSize(t));
     std::vector<std::uint64_t> counts(256);
+    const std::size_t item = std::size_t(dtypeSize(t));
+    std::uint32_t crc = 0;
     for (auto _ : state) {
         StatsAccumulator::Moments m;
         switch (mode) {
@@ -73,8 +79,19 @@ void run(benchmark::State &state, DType t, Mode mode)
             kernels::accumulateScalar(t, d.data(), n, m);
             kernels::histogramScalar(t, d.data(), n, -0.25, 0.25, counts.data(), 256);
             break;
+        case StatsInCache:
+            for (std::size_t o = 0; o < d.size(); o += kPiece)
+                kernels::accumulate(t, d.data(), kPiece / item, m);
+            break;
+        case StatsWithCrc:
+            for (std::size_t o = 0; o < d.size(); o += kPiece) {
+                crc = crc32cExtend(crc, d.data() + o, kPiece);
+                kernels::accumulate(t, d.data() + o, kPiece / item, m);
+            }
+            break;
         }
         benchmark::DoNotOptimize(m);
+        benchmark::DoNotOptimize(crc);
         benchmark::DoNotOptimize(counts.data());
     }
     state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(d.size()));
@@ -89,6 +106,8 @@ void registerAll()
     const std::pair<const char *, Mode> modes[] = {{"stats", Stats},
                                                    {"fused_hist256", Fused},
                                                    {"hist256", HistogramOnly},
+                                                   {"stats_128k_in_cache", StatsInCache},
+                                                   {"crc32c_then_stats_per_128k", StatsWithCrc},
                                                    {"scalar_stats", ScalarStats},
                                                    {"scalar_stats_then_hist256", ScalarFused}};
     for (const auto &[mname, mode] : modes)
