@@ -159,8 +159,8 @@ struct MomentLanes {
         const VD a1 = hn::Sub(hn::PromoteTo(dd, hn::LowerHalf(dfh, v1)), shift);
         const VD b1 = hn::Sub(hn::PromoteTo(dd, hn::UpperHalf(dfh, v1)), shift);
         s1 = hn::Add(s1, hn::Add(hn::Add(a0, b0), hn::Add(a1, b1)));
-        s2 = hn::Add(s2, hn::Add(hn::MulAdd(b0, b0, hn::Mul(a0, a0)),
-                                 hn::MulAdd(b1, b1, hn::Mul(a1, a1))));
+        s2 = hn::Add(
+            s2, hn::Add(hn::MulAdd(b0, b0, hn::Mul(a0, a0)), hn::MulAdd(b1, b1, hn::Mul(a1, a1))));
         const VD qa0 = hn::PromoteTo(dd, hn::LowerHalf(dfh, sq0));
         const VD qb0 = hn::PromoteTo(dd, hn::UpperHalf(dfh, sq0));
         const VD qa1 = hn::PromoteTo(dd, hn::LowerHalf(dfh, sq1));
@@ -209,16 +209,21 @@ struct MomentLanes {
     }
 };
 
+// Histograms in two steps: the vector loop writes each block's bin indexes to a buffer, and
+// scalar increments count the previous block's meanwhile (the increments use the load and
+// store ports, the vector work the FP ports, so the two overlap). Lanes alternate between
+// sub-histograms so runs of equal bins do not wait on each other's stores; each index
+// already carries its sub-histogram's offset. A sub-histogram has bins + 2 counters: slot
+// `bins` takes t == bins (v == hi, added to the last bin at the end), slot bins + 1 takes
+// values outside [lo, hi] and NaN.
+constexpr std::size_t kSubHistograms = 2;
+
 struct HistLanes {
     VF lo32, hi32;
-    VD lo, scale, top;
-    VI trash, laneOffset;
-    std::uint32_t *sub;
-    HWY_ALIGN std::int32_t idx[hn::MaxLanes(DF())];
+    VD lo, scale;
+    VI offset, trash;
 
-    HistLanes(const HistParams &h, float l32, float h32, std::uint32_t *subCounts,
-              std::size_t stride)
-        : sub(subCounts)
+    HistLanes(const HistParams &h, float l32, float h32)
     {
         const DF df;
         const DD dd;
@@ -227,55 +232,44 @@ struct HistLanes {
         hi32 = hn::Set(df, h32);
         lo = hn::Set(dd, h.lo);
         scale = hn::Set(dd, double(h.bins) / (h.hi - h.lo));
-        top = hn::Set(dd, double(h.bins - 1));
-        trash = hn::Set(di, h.bins);
-        laneOffset = hn::Mul(hn::Iota(di, 0), hn::Set(di, std::int32_t(stride)));
+        const auto stride = std::int32_t(h.bins + 2);
+        offset =
+            hn::Mul(hn::And(hn::Iota(di, 0), hn::Set(di, kSubHistograms - 1)), hn::Set(di, stride));
+        trash = hn::Add(offset, hn::Set(di, h.bins + 1));
     }
 
-    // Bin index as in the scalar reference, int((v - lo) * scale) in double, clamped to the
-    // last bin; lanes outside [lo, hi] (and NaN) go to a trash slot past the last bin.
-    HWY_INLINE void add(VF v)
+    // Bin index as in the scalar reference, int((v - lo) * scale) in double.
+    HWY_INLINE VI bin(VF v)
     {
-        const DF df;
         const DFH dfh;
         const DD dd;
         const DI di;
         const DIH dih;
         const auto in = hn::And(hn::Ge(v, lo32), hn::Le(v, hi32));
-        const VD a = hn::PromoteTo(dd, hn::LowerHalf(dfh, v));
-        const VD b = hn::PromoteTo(dd, hn::UpperHalf(dfh, v));
-        const VD ta = hn::Min(hn::Mul(hn::Sub(a, lo), scale), top);
-        const VD tb = hn::Min(hn::Mul(hn::Sub(b, lo), scale), top);
+        const VD ta = hn::Mul(hn::Sub(hn::PromoteTo(dd, hn::LowerHalf(dfh, v)), lo), scale);
+        const VD tb = hn::Mul(hn::Sub(hn::PromoteTo(dd, hn::UpperHalf(dfh, v)), lo), scale);
 #if HWY_TARGET == HWY_AVX2
-        // ta and tb are already within int32 range; skip DemoteTo's clamp.
+        // In range 0 <= t <= bins, so DemoteTo's clamp is not needed.
         (void)dih;
-        VI bin{_mm256_inserti128_si256(_mm256_castsi128_si256(_mm256_cvttpd_epi32(ta.raw)),
-                                       _mm256_cvttpd_epi32(tb.raw), 1)};
+        VI b{_mm256_inserti128_si256(_mm256_castsi128_si256(_mm256_cvttpd_epi32(ta.raw)),
+                                     _mm256_cvttpd_epi32(tb.raw), 1)};
 #else
-        VI bin = hn::Combine(di, hn::DemoteTo(dih, tb), hn::DemoteTo(dih, ta));
+        VI b = hn::Combine(di, hn::DemoteTo(dih, tb), hn::DemoteTo(dih, ta));
 #endif
-        bin = hn::IfThenElse(hn::RebindMask(di, in), bin, trash);
-        bin = hn::Add(bin, laneOffset);
-        // Each lane has its own sub-histogram, so increments never wait on each other.
-#if HWY_TARGET == HWY_AVX2
-        // Moving lanes out through general registers avoids a store-forwarding stall.
-        const __m128i lo = _mm256_castsi256_si128(bin.raw);
-        const __m128i hi = _mm256_extracti128_si256(bin.raw, 1);
-        const std::uint64_t q[4] = {
-            std::uint64_t(_mm_cvtsi128_si64(lo)), std::uint64_t(_mm_extract_epi64(lo, 1)),
-            std::uint64_t(_mm_cvtsi128_si64(hi)), std::uint64_t(_mm_extract_epi64(hi, 1))};
-        for (std::uint64_t x : q) {
-            ++sub[std::uint32_t(x)];
-            ++sub[x >> 32];
-        }
-        (void)df;
-#else
-        hn::Store(bin, di, idx);
-        for (std::size_t j = 0; j < hn::Lanes(df); ++j)
-            ++sub[idx[j]];
-#endif
+        return hn::IfThenElse(hn::RebindMask(di, in), hn::Add(b, offset), trash);
+    }
+
+    HWY_INLINE void index(VF v, std::int32_t *out)
+    {
+        hn::StoreU(bin(v), DI(), out);
     }
 };
+
+HWY_INLINE void CountIndexes(const std::int32_t *idx, std::size_t n, std::uint32_t *sub)
+{
+    for (std::size_t j = 0; j < n; ++j)
+        ++sub[idx[j]];
+}
 
 template <int K, bool kMoments, bool kHist>
 void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h)
@@ -303,22 +297,25 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
     }
     MomentLanes ml(shift);
 
+    constexpr std::size_t kBlockPairs = 64;
     float lo32 = 0, hi32 = 0;
     std::size_t stride = 0;
     std::vector<std::uint32_t> sub;
-    bool histVector = kHist;
+    // Indexes of the block being read and of the one before, which is counted meanwhile.
+    constexpr std::size_t kBlockElems = kBlockPairs * 2 * hn::MaxLanes(DF());
+    HWY_ALIGN std::int32_t idx[2][kHist ? kBlockElems : 1];
+    std::size_t counted = 0, pending = 0;
+    int cur = 0;
     if constexpr (kHist) {
         detail::floatRange(h->lo, h->hi, lo32, hi32);
-        histVector = lo32 <= hi32;
-        stride = std::size_t(h->bins) + 1;
-        sub.assign(stride * N, 0);
+        stride = std::size_t(h->bins) + 2;
+        sub.assign(stride * kSubHistograms, 0);
     }
-    HistLanes hl(kHist ? *h : HistParams{0, 1, nullptr, 1}, lo32, hi32, sub.data(), stride);
+    HistLanes hl(kHist ? *h : HistParams{0, 1, nullptr, 1}, lo32, hi32);
 
     const std::size_t vecStart = i;
     // Blocks run optimistically without non-finite tests: a NaN or Inf turns the shifted sum
     // non-finite, and then the block's moments are redone with per-lane masks.
-    constexpr std::size_t kBlockPairs = 64;
     while (i + 2 * N <= n) {
         const std::size_t pairs = std::min(kBlockPairs, (n - i) / (2 * N));
         const MomentLanes saved = ml;
@@ -329,11 +326,19 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
             if constexpr (kMoments)
                 ml.finite(v0, v1);
             if constexpr (kHist) {
-                if (histVector) {
-                    hl.add(v0);
-                    hl.add(v1);
+                hl.index(v0, idx[cur] + k * 2 * N);
+                hl.index(v1, idx[cur] + k * 2 * N + N);
+                if (HWY_LIKELY(counted + 2 * N <= pending)) {
+                    CountIndexes(idx[cur ^ 1] + counted, 2 * N, sub.data());
+                    counted += 2 * N;
                 }
             }
+        }
+        if constexpr (kHist) {
+            CountIndexes(idx[cur ^ 1] + counted, pending - counted, sub.data());
+            counted = 0;
+            pending = pairs * 2 * N;
+            cur ^= 1;
         }
         if constexpr (kMoments) {
             if (HWY_UNLIKELY(!hn::AllTrue(dd, hn::Eq(hn::Sub(ml.s1, ml.s1), hn::Zero(dd))))) {
@@ -348,6 +353,8 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
         i += pairs * 2 * N;
     }
     const std::size_t vecEnd = i;
+    if constexpr (kHist)
+        CountIndexes(idx[cur ^ 1], pending, sub.data());
 
     if constexpr (kMoments) {
         HWY_ALIGN float f[hn::MaxLanes(DF())];
@@ -395,9 +402,11 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
 
     if constexpr (kHist) {
         const int bins = h->bins;
-        for (std::size_t lane = 0; lane < N; ++lane)
+        for (std::size_t k = 0; k < kSubHistograms; ++k) {
             for (int b = 0; b < bins; ++b)
-                h->counts[b] += sub[lane * stride + std::size_t(b)];
+                h->counts[b] += sub[k * stride + std::size_t(b)];
+            h->counts[bins - 1] += sub[k * stride + std::size_t(bins)];
+        }
         // The prefix before the shift and the tail were not seen by the vector loop.
         const double scale = double(bins) / (h->hi - h->lo);
         auto scalar = [&](std::size_t from, std::size_t to) {
@@ -416,6 +425,12 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
 
 template <int K> void RunKind(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h)
 {
+    float lo32, hi32;
+    if (h) {
+        detail::floatRange(h->lo, h->hi, lo32, hi32);
+        if (lo32 > hi32)
+            h = nullptr; // no float value lies in [lo, hi]: nothing to count
+    }
     if (m && h)
         Chunk<K, true, true>(p, n, m, h);
     else if (m)

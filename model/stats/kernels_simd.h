@@ -21,7 +21,8 @@ struct HistParams {
     int bins = 0;
 };
 
-// Sub-histograms are per lane; beyond this many bins the scalar histogram is used.
+// Each call allocates its own sub-histograms; beyond this many bins the scalar histogram is
+// used.
 constexpr int kMaxBins = 1 << 16;
 
 // Moments (when m is set) and/or a histogram (when h is set, with a finite range and

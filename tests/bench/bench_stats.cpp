@@ -1,5 +1,7 @@
-// Statistics kernels on 256 MiB of float32, bfloat16 and float16: SIMD moments alone, fused
-// with a 256-bin histogram, the histogram alone, and the scalar reference.
+// Statistics kernels on 256 MiB of float32, bfloat16 and float16 (from memory): SIMD moments
+// alone, fused with a 256-bin histogram, the histogram alone, and the scalar reference; the
+// same kernels over one 128 KiB piece kept in cache, and CRC-32C then moments per 128 KiB
+// piece as the statistics engine runs them.
 #include "core/dtype.h"
 #include "io/crc32c.h"
 #include "stats/kernels.h"
@@ -48,7 +50,16 @@ const std::vector<std::uint8_t> &data(DType t)
     return v;
 }
 
-enum Mode { Stats, Fused, HistogramOnly, ScalarStats, ScalarFused, StatsInCache, StatsWithCrc };
+enum Mode {
+    Stats,
+    Fused,
+    HistogramOnly,
+    ScalarStats,
+    ScalarFused,
+    StatsInCache,
+    FusedInCache,
+    StatsWithCrc
+};
 
 // The statistics engine's piece size: CRC then statistics over each, while it is in L2.
 constexpr std::size_t kPiece = std::size_t(128) << 10;
@@ -83,6 +94,11 @@ void run(benchmark::State &state, DType t, Mode mode)
             for (std::size_t o = 0; o < d.size(); o += kPiece)
                 kernels::accumulate(t, d.data(), kPiece / item, m);
             break;
+        case FusedInCache:
+            for (std::size_t o = 0; o < d.size(); o += kPiece)
+                kernels::accumulateWithHistogram(t, d.data(), kPiece / item, m, -0.25, 0.25,
+                                                 counts.data(), 256);
+            break;
         case StatsWithCrc:
             for (std::size_t o = 0; o < d.size(); o += kPiece) {
                 crc = crc32cExtend(crc, d.data() + o, kPiece);
@@ -107,6 +123,7 @@ void registerAll()
                                                    {"fused_hist256", Fused},
                                                    {"hist256", HistogramOnly},
                                                    {"stats_128k_in_cache", StatsInCache},
+                                                   {"fused_hist256_128k_in_cache", FusedInCache},
                                                    {"crc32c_then_stats_per_128k", StatsWithCrc},
                                                    {"scalar_stats", ScalarStats},
                                                    {"scalar_stats_then_hist256", ScalarFused}};
