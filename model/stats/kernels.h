@@ -11,7 +11,7 @@ namespace wl::kernels
 // The SIMD kernels prefetch this far ahead of what they read, one cache line per line read.
 // Streaming callers hand them pieces of this size, so while one piece is reduced the next
 // comes into L2, where the checksum pass over it finds it.
-constexpr std::size_t kPrefetchDistance = std::size_t(128) << 10;
+constexpr std::size_t kPrefetchDistance = std::size_t(64) << 10;
 
 // Adds n elements of `dtype` at `data` to the moments. float32, bfloat16 and float16 run SIMD
 // kernels that match the scalar reference (kernels_scalar.cpp) to within double rounding.

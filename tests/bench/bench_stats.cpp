@@ -1,7 +1,7 @@
 // Statistics kernels on 256 MiB of float32, bfloat16 and float16 (from memory): SIMD moments
 // alone, fused with a 256-bin histogram, the histogram alone, and the scalar reference; the
-// same kernels over one 128 KiB piece kept in cache, and CRC-32C then moments per 128 KiB
-// piece as the statistics engine runs them.
+// same kernels over one piece (kernels::kPrefetchDistance bytes) kept in cache, and CRC-32C
+// then moments piece by piece as the statistics engine runs them.
 #include "core/dtype.h"
 #include "io/crc32c.h"
 #include "stats/kernels.h"
@@ -61,8 +61,8 @@ enum Mode {
     StatsWithCrc
 };
 
-// The statistics engine's piece size: CRC then statistics over each, while it is in L2.
-constexpr std::size_t kPiece = std::size_t(128) << 10;
+// The statistics engine's piece size: CRC then statistics over each, while it is in cache.
+constexpr std::size_t kPiece = kernels::kPrefetchDistance;
 
 void run(benchmark::State &state, DType t, Mode mode)
 {
@@ -122,9 +122,9 @@ void registerAll()
     const std::pair<const char *, Mode> modes[] = {{"stats", Stats},
                                                    {"fused_hist256", Fused},
                                                    {"hist256", HistogramOnly},
-                                                   {"stats_128k_in_cache", StatsInCache},
-                                                   {"fused_hist256_128k_in_cache", FusedInCache},
-                                                   {"crc32c_then_stats_per_128k", StatsWithCrc},
+                                                   {"stats_piece_in_cache", StatsInCache},
+                                                   {"fused_hist256_piece_in_cache", FusedInCache},
+                                                   {"crc32c_then_stats_per_piece", StatsWithCrc},
                                                    {"scalar_stats", ScalarStats},
                                                    {"scalar_stats_then_hist256", ScalarFused}};
     for (const auto &[mname, mode] : modes)
