@@ -275,6 +275,25 @@ private slots:
         });
     }
 
+    // A range between two neighbouring floats holds no float value: nothing is counted, on
+    // every target, as in the scalar reference.
+    void histogramRangeBetweenFloats()
+    {
+        const float a = 0.1f, b = std::nextafter(a, 1.f);
+        const double lo = double(a) + (double(b) - double(a)) / 4;
+        const double hi = double(a) + (double(b) - double(a)) / 2;
+        std::vector<float> data(1000, a);
+        data.insert(data.end(), 1000, b);
+        forEachTarget([&](const std::string &) {
+            std::vector<std::uint64_t> counts(16, 0), ref(16, 0);
+            kernels::histogram(DType::Float32, data.data(), data.size(), lo, hi, counts.data(), 16);
+            kernels::histogramScalar(DType::Float32, data.data(), data.size(), lo, hi, ref.data(),
+                                     16);
+            QCOMPARE(counts, std::vector<std::uint64_t>(16, 0));
+            QCOMPARE(counts, ref);
+        });
+    }
+
     void matchesScalarReference()
     {
         std::mt19937 rng(12345);
