@@ -380,14 +380,14 @@ QString demoRun()
     return r.value();
 }
 
-int headlessDemo()
+int headlessDemo(const char *why)
 {
     const QString runDir = demoRun();
     if (runDir.isEmpty())
         return 1;
     const QString reportFile =
         QDir::current().filePath(QStringLiteral("weightlens-demo-report.md"));
-    err() << "weightlens: no display found; writing a report of the demo run instead\n";
+    err() << "weightlens: " << why << "; writing a report of the demo run instead\n";
     err().flush();
     return run({QStringLiteral("report"), runDir, QStringLiteral("-o"), reportFile});
 }

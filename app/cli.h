@@ -10,7 +10,7 @@ bool isCommand(const QString &word);
 int run(const QStringList &args);
 // The built-in demo run, written on first use under the application data folder; empty on failure.
 QString demoRun();
-// Without a display: a report of the demo run in the current folder.
-int headlessDemo();
+// Without a GUI (`why` says why): a report of the demo run in the current folder.
+int headlessDemo(const char *why);
 
 } // namespace wl::cli

@@ -2,7 +2,6 @@
 #include "mainwindow.h"
 
 #include <QApplication>
-#include <QTextStream>
 
 int main(int argc, char **argv)
 {

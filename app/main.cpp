@@ -57,7 +57,7 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationName(QStringLiteral("WeightLens"));
     QCoreApplication::setOrganizationName(QStringLiteral("WeightLens"));
     if (args == QStringList{QStringLiteral("--demo")})
-        return wl::cli::headlessDemo();
+        return wl::cli::headlessDemo(why);
     QTextStream(stderr) << "weightlens: " << why << "; running headless instead of the GUI\n";
     if (args.isEmpty())
         return wl::cli::run({QStringLiteral("help")});
