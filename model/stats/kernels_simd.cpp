@@ -143,7 +143,6 @@ struct MomentLanes {
     {
         const DF df;
         const DD dd;
-        const DI di;
         min = max = shift32 = hn::Set(df, float(s));
         shift = hn::Set(dd, s);
         s1 = s2 = q = hn::Zero(dd);
