@@ -294,6 +294,31 @@ private slots:
         });
     }
 
+    // The sum of squares is derived from sums shifted by the first value; when that value is
+    // an outlier the derivation cancels, and the kernel must sum the squares directly.
+    void sumOfSquaresWithOutlierFirst()
+    {
+        std::vector<float> data(200000);
+        std::mt19937 rng(7);
+        std::normal_distribution<float> normal(0.f, 1e-3f);
+        for (auto &v : data)
+            v = normal(rng);
+        data[0] = 1000.f;
+        data[5] = NAN;
+        data[77] = -INFINITY;
+        long double exact = 0;
+        for (float v : data)
+            if (std::isfinite(v))
+                exact += (long double)v * v;
+        forEachTarget([&](const std::string &) {
+            Moments m;
+            kernels::accumulate(DType::Float32, data.data(), data.size(), m);
+            QVERIFY2(std::abs(m.sumSq - double(exact)) <= 1e-12 * double(exact),
+                     qPrintable(QString::number(m.sumSq, 'g', 17) + QLatin1Char(' ') +
+                                QString::number(double(exact), 'g', 17)));
+        });
+    }
+
     void matchesScalarReference()
     {
         std::mt19937 rng(12345);
