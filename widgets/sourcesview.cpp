@@ -6,6 +6,7 @@
 
 #include <QClipboard>
 #include <QComboBox>
+#include <QFontMetrics>
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -93,7 +94,12 @@ SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
     header->setStretchLastSection(false);
     header->setSectionsMovable(true);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    const int widths[] = {250, 84, 64, 80, 76, 88, 88, 88, 88};
+    int widths[] = {250, 84, 64, 80, 76, 88, 88, 88, 88};
+    // Counts reach hundreds of billions in a big run; the column must show them whole.
+    const QFontMetrics fm(m_tree->font());
+    widths[CheckpointTreeModel::ParamsColumn] =
+        std::max(widths[CheckpointTreeModel::ParamsColumn],
+                 fm.horizontalAdvance(QStringLiteral("888,888,888,888")) + 16);
     for (int c = 0; c < CheckpointTreeModel::ColumnCount; ++c)
         header->resizeSection(c, widths[c]);
 
