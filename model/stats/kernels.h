@@ -13,6 +13,41 @@ namespace wl::kernels
 // comes into L2, where the checksum pass over it finds it.
 constexpr std::size_t kPrefetchDistance = std::size_t(64) << 10;
 
+// Where a histogram of `bins` equal-width bins over [lo, hi] counts a value. Whether a value
+// lies in [lo, hi] is decided exactly, and v == hi counts in the last bin. float32, bfloat16
+// and float16 elements are binned in float arithmetic, by the SIMD kernels and the scalar
+// reference alike: bin ⌊(v − lo′)·s′⌋, with lo′ the smallest float >= lo and
+// s′ = float(bins / (hi − lo)). A value within a float rounding of an edge may so count in the
+// bin beside it. Other types, and ranges float cannot express, are binned in double.
+struct Binning {
+    Binning(DType dtype, double lo, double hi, int bins);
+
+    // Bin of v, -1 when v lies outside [lo, hi] or is NaN; only for a valid binning.
+    int index(double v) const
+    {
+        int b;
+        if (inFloat) {
+            const float f = float(v);
+            if (!(f >= lo32 && f <= hi32))
+                return -1;
+            b = int((f - lo32) * scale32);
+        } else {
+            if (!(v >= lo && v <= hi))
+                return -1;
+            b = int((v - lo) * scale);
+        }
+        return b < bins ? b : bins - 1;
+    }
+
+    double lo, hi, scale;
+    int bins;
+    bool valid = false; // bins > 0 and a finite range lo < hi
+    bool inFloat = false;
+    // Smallest float >= lo and largest float <= hi: for a float v, v >= lo exactly when
+    // v >= lo32 (and lo32 is −0 rather than +0). lo32 > hi32 when no float lies in [lo, hi].
+    float lo32 = 0, hi32 = 0, scale32 = 0;
+};
+
 // Adds n elements of `dtype` at `data` to the moments. float32, bfloat16 and float16 run SIMD
 // kernels that match the scalar reference (kernels_scalar.cpp) to within double rounding.
 void accumulate(DType dtype, const void *data, std::size_t n, StatsAccumulator::Moments &m);

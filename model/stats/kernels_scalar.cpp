@@ -193,17 +193,37 @@ void accumulateScalar(DType dtype, const void *data, std::size_t n, StatsAccumul
     m.merge(part);
 }
 
+Binning::Binning(DType dtype, double l, double h, int n)
+    : lo(l), hi(h), scale(double(n) / (h - l)), bins(n)
+{
+    valid = n > 0 && std::isfinite(l) && std::isfinite(h) && h > l;
+    if (!valid)
+        return;
+    lo32 = float(lo);
+    if (double(lo32) < lo)
+        lo32 = std::nextafter(lo32, INFINITY);
+    if (lo32 == 0)
+        lo32 = -0.f; // −0 − lo′ is then +0, not −0: the sign of v − lo′ tells v < lo′
+    hi32 = float(hi);
+    if (double(hi32) > hi)
+        hi32 = std::nextafter(hi32, -INFINITY);
+    scale32 = float(scale);
+    // The float path needs v − lo′ and the scale representable as normal floats.
+    inFloat = (dtype == DType::Float32 || dtype == DType::BFloat16 || dtype == DType::Float16) &&
+              std::isfinite(hi32 - lo32) && std::isfinite(scale32) &&
+              scale32 >= std::numeric_limits<float>::min();
+}
+
 void histogramScalar(DType dtype, const void *data, std::size_t n, double lo, double hi,
                      std::uint64_t *counts, int bins)
 {
-    if (bins <= 0 || !(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi))
+    const Binning binning(dtype, lo, hi, bins);
+    if (!binning.valid)
         return;
-    const double scale = double(bins) / (hi - lo);
     forEach(dtype, static_cast<const std::uint8_t *>(data), n, [&](double v) {
-        if (!(v >= lo && v <= hi))
-            return;
-        int b = int((v - lo) * scale);
-        counts[b >= bins ? bins - 1 : b] += 1;
+        const int b = binning.index(v);
+        if (b >= 0)
+            counts[b] += 1;
     });
 }
 

@@ -33,18 +33,6 @@ inline double element(int kind, const std::uint8_t *p, std::size_t i)
     return kind == int(Kind::BFloat16) ? bfloat16ToDouble(h) : halfToDouble(h);
 }
 
-// Smallest float >= lo and largest float <= hi: for a float v, v >= lo exactly when
-// v >= lo32, so the range test can run in float lanes.
-inline void floatRange(double lo, double hi, float &lo32, float &hi32)
-{
-    lo32 = float(lo);
-    if (double(lo32) < lo)
-        lo32 = std::nextafter(lo32, INFINITY);
-    hi32 = float(hi);
-    if (double(hi32) > hi)
-        hi32 = std::nextafter(hi32, -INFINITY);
-}
-
 } // namespace wl::kernels::simd::detail
 #endif
 
@@ -67,7 +55,7 @@ void RunChunk(int kind, const std::uint8_t *p, std::size_t n, Moments *m, const 
     if (m)
         accumulateScalar(t, p, n, *m);
     if (h)
-        histogramScalar(t, p, n, h->lo, h->hi, h->counts, h->bins);
+        histogramScalar(t, p, n, h->binning.lo, h->binning.hi, h->counts, h->binning.bins);
 }
 
 #else
@@ -76,7 +64,6 @@ using DF = hn::ScalableTag<float>;
 using DFH = hn::Half<DF>;
 using DD = hn::Repartition<double, DF>;
 using DI = hn::RebindToSigned<DF>;
-using DIH = hn::Rebind<std::int32_t, DD>;
 using VF = hn::Vec<DF>;
 using VD = hn::Vec<DD>;
 using VI = hn::Vec<DI>;
@@ -132,15 +119,17 @@ template <int K> HWY_INLINE void Load2(const std::uint8_t *p, std::size_t i, VF 
     }
 }
 
-// Two double accumulators, each updated once per pair of float vectors: with one per half
-// vector AVX2 runs out of registers and the spilled sums make the loop latency-bound. The
-// sum of squares is not accumulated: with shift c, Σv² = s2 + 2c·s1 + n·c², which saves the
-// loop a register and six operations per pair; when c lies far from the values and those
-// terms cancel, Chunk() sums the squares in a pass of their own (SumSquares).
+// Double accumulators: s1, and s2 split between the pair's two vectors so each chain of FMAs
+// is two long. More of them run AVX2 out of registers, and spilled sums make the loop
+// latency-bound. The sum of squares is not
+// accumulated: with shift c, Σv² = s2 + 2c·s1 + n·c², which saves the loop a register and
+// six operations per pair; when c lies far from the values and those terms cancel, Chunk()
+// sums the squares in a pass of their own (SumSquares).
 struct MomentLanes {
     VF min, max, shift32;
-    VD shift, s1, s2;
-    std::int64_t zeros = 0, nan = 0, nonFinite = 0;
+    VD shift, s1, s2, s2odd;
+    VI zeroLanes; // minus the zeros seen in each lane
+    std::int64_t nan = 0, nonFinite = 0;
 
     explicit MomentLanes(double s)
     {
@@ -148,7 +137,8 @@ struct MomentLanes {
         const DD dd;
         min = max = shift32 = hn::Set(df, float(s));
         shift = hn::Set(dd, s);
-        s1 = s2 = hn::Zero(dd);
+        s1 = s2 = s2odd = hn::Zero(dd);
+        zeroLanes = hn::Zero(DI());
     }
 
     // s1 += d, s2 += d² for the shifted values d = v - shift.
@@ -161,23 +151,39 @@ struct MomentLanes {
         const VD a1 = hn::Sub(hn::PromoteTo(dd, hn::LowerHalf(dfh, v1)), shift);
         const VD b1 = hn::Sub(hn::PromoteTo(dd, hn::UpperHalf(dfh, v1)), shift);
         s1 = hn::Add(s1, hn::Add(hn::Add(a0, b0), hn::Add(a1, b1)));
-        s2 = hn::Add(
-            s2, hn::Add(hn::MulAdd(b0, b0, hn::Mul(a0, a0)), hn::MulAdd(b1, b1, hn::Mul(a1, a1))));
+        s2 = hn::MulAdd(a0, a0, s2);
+        s2odd = hn::MulAdd(a1, a1, s2odd);
+        s2 = hn::MulAdd(b0, b0, s2);
+        s2odd = hn::MulAdd(b1, b1, s2odd);
     }
 
-    // Counted in a general register: a vector counter would cost the loop a register.
-    HWY_INLINE void countZeros(VF v)
+    // Each lane adds its compare masks (all ones, -1): four operations per pair, where
+    // counting mask bits in a general register takes eight.
+    HWY_INLINE void countZeros(VF v0, VF v1)
     {
         const DF df;
-        zeros += std::int64_t(hn::CountTrue(df, hn::Eq(v, hn::Zero(df))));
+        const DI di;
+        const VF zero = hn::Zero(df);
+        zeroLanes =
+            hn::Add(zeroLanes, hn::Add(hn::BitCast(di, hn::VecFromMask(df, hn::Eq(v0, zero))),
+                                       hn::BitCast(di, hn::VecFromMask(df, hn::Eq(v1, zero)))));
+    }
+
+    std::int64_t zeros() const
+    {
+        HWY_ALIGN std::int32_t lanes[hn::MaxLanes(DI())];
+        hn::Store(zeroLanes, DI(), lanes);
+        std::int64_t sum = 0;
+        for (std::size_t j = 0; j < hn::Lanes(DI()); ++j)
+            sum -= lanes[j];
+        return sum;
     }
 
     HWY_INLINE void finite(VF v0, VF v1)
     {
         min = hn::Min(min, hn::Min(v0, v1));
         max = hn::Max(max, hn::Max(v0, v1));
-        countZeros(v0);
-        countZeros(v1);
+        countZeros(v0, v1);
         sums(v0, v1);
     }
 
@@ -197,60 +203,51 @@ struct MomentLanes {
         const VF w1 = maskNonFinite(v1);
         min = hn::Min(min, hn::Min(w0, w1));
         max = hn::Max(max, hn::Max(w0, w1));
-        countZeros(v0);
-        countZeros(v1);
+        countZeros(v0, v1);
         sums(w0, w1);
     }
 };
 
 // Histograms in two steps: the vector loop writes each block's bin indexes to a buffer, and
 // scalar increments count the previous block's meanwhile (the increments use the load and
-// store ports, the vector work the FP ports, so the two overlap). Lanes alternate between
-// sub-histograms so runs of equal bins do not wait on each other's stores; each index
-// already carries its sub-histogram's offset. A sub-histogram has bins + 2 counters: slot
-// `bins` takes t == bins (v == hi, added to the last bin at the end), slot bins + 1 takes
-// values outside [lo, hi] and NaN.
-constexpr std::size_t kSubHistograms = 2;
-
+// store ports, the vector work the FP ports, so the two overlap). Even and odd positions
+// count into two sub-histograms, so runs of equal bins do not wait on each other's stores.
+// A sub-histogram has bins + 2 counters: slot `bins` takes t == bins (v == hi, added to the
+// last bin at the end), slot bins + 1 takes values outside [lo, hi] and NaN.
 struct HistLanes {
-    VF lo32, hi32;
-    VD lo, scale;
-    VI offset, trash;
+    VF lo32, hi32, scale32;
+    VI trash;
 
-    HistLanes(const HistParams &h, float l32, float h32)
+    explicit HistLanes(const Binning &b)
     {
         const DF df;
-        const DD dd;
-        const DI di;
-        lo32 = hn::Set(df, l32);
-        hi32 = hn::Set(df, h32);
-        lo = hn::Set(dd, h.lo);
-        scale = hn::Set(dd, double(h.bins) / (h.hi - h.lo));
-        const auto stride = std::int32_t(h.bins + 2);
-        offset =
-            hn::Mul(hn::And(hn::Iota(di, 0), hn::Set(di, kSubHistograms - 1)), hn::Set(di, stride));
-        trash = hn::Add(offset, hn::Set(di, h.bins + 1));
+        lo32 = hn::Set(df, b.lo32);
+        hi32 = hn::Set(df, b.hi32);
+        scale32 = hn::Set(df, b.scale32);
+        trash = hn::Set(DI(), b.bins + 1);
     }
 
-    // Bin index as in the scalar reference, int((v - lo) * scale) in double.
+    // Binning::index() in float lanes.
     HWY_INLINE VI bin(VF v)
     {
-        const DFH dfh;
-        const DD dd;
         const DI di;
-        const DIH dih;
-        const auto in = hn::And(hn::Ge(v, lo32), hn::Le(v, hi32));
-        const VD ta = hn::Mul(hn::Sub(hn::PromoteTo(dd, hn::LowerHalf(dfh, v)), lo), scale);
-        const VD tb = hn::Mul(hn::Sub(hn::PromoteTo(dd, hn::UpperHalf(dfh, v)), lo), scale);
+        // v >= lo′ exactly when v − lo′, and so t, has no sign bit: lo′ is −0 rather than +0
+        // (Binning), so that −0 − lo′ is +0. NaN lanes fail the test against hi′.
+        const VF t = hn::Mul(hn::Sub(v, lo32), scale32);
 #if HWY_TARGET == HWY_AVX2
-        // In range 0 <= t <= bins, so DemoteTo's clamp is not needed.
-        (void)dih;
-        VI b{_mm256_inserti128_si256(_mm256_castsi128_si256(_mm256_cvttpd_epi32(ta.raw)),
-                                     _mm256_cvttpd_epi32(tb.raw), 1)};
+        // Lanes in range have 0 <= t <= bins + 1, so ConvertTo's overflow fix-up is not needed.
+        const VI b{_mm256_cvttps_epi32(t.raw)};
 #else
-        VI b = hn::Combine(di, hn::DemoteTo(dih, tb), hn::DemoteTo(dih, ta));
+        const VI b = hn::ConvertTo(di, t);
 #endif
-        return hn::IfThenElse(hn::RebindMask(di, in), hn::Add(b, offset), trash);
+#if HWY_TARGET == HWY_SSSE3
+        // Highway 1.0's IfNegativeThenElse relies on blendv, which SSSE3 lacks.
+        const VI below =
+            hn::IfThenElse(hn::MaskFromVec(hn::BroadcastSignBit(hn::BitCast(di, t))), trash, b);
+#else
+        const VI below = hn::IfNegativeThenElse(hn::BitCast(di, t), trash, b);
+#endif
+        return hn::IfThenElse(hn::RebindMask(di, hn::Le(v, hi32)), below, trash);
     }
 
     HWY_INLINE void index(VF v, std::int32_t *out)
@@ -259,10 +256,16 @@ struct HistLanes {
     }
 };
 
-HWY_INLINE void CountIndexes(const std::int32_t *idx, std::size_t n, std::uint32_t *sub)
+// n is even; indexes are loaded in pairs, one for each sub-histogram.
+HWY_INLINE void CountIndexes(const std::int32_t *idx, std::size_t n, std::uint32_t *sub0,
+                             std::uint32_t *sub1)
 {
-    for (std::size_t j = 0; j < n; ++j)
-        ++sub[idx[j]];
+    for (std::size_t j = 0; j < n; j += 2) {
+        std::uint64_t pair;
+        std::memcpy(&pair, idx + j, sizeof pair);
+        ++sub0[std::uint32_t(pair)];
+        ++sub1[pair >> 32];
+    }
 }
 
 // Σv² over the finite elements, for when it cannot be had from the shifted sums.
@@ -322,27 +325,26 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
     MomentLanes ml(shift);
 
     constexpr std::size_t kBlockPairs = 64;
-    float lo32 = 0, hi32 = 0;
-    std::size_t stride = 0;
     std::vector<std::uint32_t> sub;
+    std::uint32_t *sub0 = nullptr, *sub1 = nullptr;
     // Indexes of the block being read and of the one before, which is counted meanwhile.
     constexpr std::size_t kBlockElems = kBlockPairs * 2 * hn::MaxLanes(DF());
     HWY_ALIGN std::int32_t idx[2][kHist ? kBlockElems : 1];
-    std::size_t counted = 0, pending = 0;
+    std::size_t pending = 0; // indexes in idx[cur ^ 1] not yet counted
     int cur = 0;
+    const Binning noBins(DType::Float32, 0, 1, 1);
+    const Binning &binning = kHist ? h->binning : noBins;
     if constexpr (kHist) {
-        detail::floatRange(h->lo, h->hi, lo32, hi32);
-        stride = std::size_t(h->bins) + 2;
-        sub.assign(stride * kSubHistograms, 0);
+        const std::size_t stride = std::size_t(binning.bins) + 2;
+        sub.assign(2 * stride, 0);
+        sub0 = sub.data();
+        sub1 = sub0 + stride;
     }
-    HistLanes hl(kHist ? *h : HistParams{0, 1, nullptr, 1}, lo32, hi32);
+    HistLanes hl(binning);
 
-    const std::size_t vecStart = i;
-    // Blocks run optimistically without non-finite tests: a NaN or Inf turns the shifted sum
-    // non-finite, and then the block's moments are redone with per-lane masks.
-    while (i + 2 * N <= n) {
-        const std::size_t pairs = std::min(kBlockPairs, (n - i) / (2 * N));
-        const MomentLanes saved = ml;
+    // One block of `pairs` vector pairs; with kCount the previous block, at least as long, is
+    // counted alongside (only the first block has none, so the loop needs no test).
+    auto block = [&](std::size_t pairs, auto kCount) HWY_ATTR {
         for (std::size_t k = 0; k < pairs; ++k) {
             VF v0, v1;
             Load2<K>(p, i + k * 2 * N, v0, v1);
@@ -352,15 +354,25 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
             if constexpr (kHist) {
                 hl.index(v0, idx[cur] + k * 2 * N);
                 hl.index(v1, idx[cur] + k * 2 * N + N);
-                if (HWY_LIKELY(counted + 2 * N <= pending)) {
-                    CountIndexes(idx[cur ^ 1] + counted, 2 * N, sub.data());
-                    counted += 2 * N;
-                }
+                if constexpr (decltype(kCount)::value)
+                    CountIndexes(idx[cur ^ 1] + k * 2 * N, 2 * N, sub0, sub1);
             }
         }
+    };
+
+    const std::size_t vecStart = i;
+    // Blocks run optimistically without non-finite tests: a NaN or Inf turns the shifted sum
+    // non-finite, and then the block's moments are redone with per-lane masks.
+    while (i + 2 * N <= n) {
+        const std::size_t pairs = std::min(kBlockPairs, (n - i) / (2 * N));
+        const MomentLanes saved = ml;
+        if (kHist && pending > 0)
+            block(pairs, std::true_type());
+        else
+            block(pairs, std::false_type());
         if constexpr (kHist) {
-            CountIndexes(idx[cur ^ 1] + counted, pending - counted, sub.data());
-            counted = 0;
+            if (pending > 0) // the rest of a longer previous block
+                CountIndexes(idx[cur ^ 1] + pairs * 2 * N, pending - pairs * 2 * N, sub0, sub1);
             pending = pairs * 2 * N;
             cur ^= 1;
         }
@@ -378,7 +390,7 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
     }
     const std::size_t vecEnd = i;
     if constexpr (kHist)
-        CountIndexes(idx[cur ^ 1], pending, sub.data());
+        CountIndexes(idx[cur ^ 1], pending, sub0, sub1);
 
     if constexpr (kMoments) {
         HWY_ALIGN float f[hn::MaxLanes(DF())];
@@ -389,9 +401,9 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
         hn::Store(ml.max, df, f);
         for (std::size_t j = 0; j < N; ++j)
             mx = std::max(mx, double(f[j]));
-        part.zeros += ml.zeros;
+        part.zeros += ml.zeros();
         double s1 = hn::GetLane(hn::SumOfLanes(dd, ml.s1));
-        double s2 = hn::GetLane(hn::SumOfLanes(dd, ml.s2));
+        double s2 = hn::GetLane(hn::SumOfLanes(dd, hn::Add(ml.s2, ml.s2odd)));
         part.nan += ml.nan;
         part.inf += ml.nonFinite - ml.nan;
         for (std::size_t j = vecEnd; j < n; ++j) {
@@ -429,21 +441,16 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
     }
 
     if constexpr (kHist) {
-        const int bins = h->bins;
-        for (std::size_t k = 0; k < kSubHistograms; ++k) {
-            for (int b = 0; b < bins; ++b)
-                h->counts[b] += sub[k * stride + std::size_t(b)];
-            h->counts[bins - 1] += sub[k * stride + std::size_t(bins)];
-        }
+        const auto bins = std::size_t(binning.bins);
+        for (std::size_t b = 0; b < bins; ++b)
+            h->counts[b] += std::uint64_t(sub0[b]) + sub1[b];
+        h->counts[bins - 1] += std::uint64_t(sub0[bins]) + sub1[bins];
         // The prefix before the shift and the tail were not seen by the vector loop.
-        const double scale = double(bins) / (h->hi - h->lo);
         auto scalar = [&](std::size_t from, std::size_t to) {
             for (std::size_t j = from; j < to; ++j) {
-                const double v = detail::element(K, p, j);
-                if (!(v >= h->lo && v <= h->hi))
-                    continue;
-                const int b = int((v - h->lo) * scale);
-                ++h->counts[b >= bins ? bins - 1 : b];
+                const int b = binning.index(detail::element(K, p, j));
+                if (b >= 0)
+                    ++h->counts[b];
             }
         };
         scalar(0, vecStart);
@@ -453,12 +460,8 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
 
 template <int K> void RunKind(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h)
 {
-    float lo32, hi32;
-    if (h) {
-        detail::floatRange(h->lo, h->hi, lo32, hi32);
-        if (lo32 > hi32)
-            h = nullptr; // no float value lies in [lo, hi]: nothing to count
-    }
+    if (h && h->binning.lo32 > h->binning.hi32)
+        h = nullptr; // no float value lies in [lo, hi]: nothing to count
     if (m && h)
         Chunk<K, true, true>(p, n, m, h);
     else if (m)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "kernels.h"
 #include "tensorstats.h"
 
 #include <cstddef>
@@ -14,19 +15,20 @@ enum class Kind { Float32 = 0, BFloat16 = 1, Float16 = 2 };
 // False for element types without a SIMD kernel.
 bool kindOf(DType dtype, Kind &kind);
 
-struct HistParams {
-    double lo = 0;
-    double hi = 0;
-    std::uint64_t *counts = nullptr;
-    int bins = 0;
-};
-
 // Each call allocates its own sub-histograms; beyond this many bins the scalar histogram is
 // used.
 constexpr int kMaxBins = 1 << 16;
 
-// Moments (when m is set) and/or a histogram (when h is set, with a finite range and
-// 0 < bins <= kMaxBins) in one pass over n elements.
+struct HistParams {
+    Binning binning;
+    std::uint64_t *counts = nullptr;
+
+    // Whether the SIMD kernels take this histogram; otherwise histogramScalar() does.
+    bool simd() const { return binning.valid && binning.inFloat && binning.bins <= kMaxBins; }
+};
+
+// Moments (when m is set) and/or a histogram (when h is set and h->simd()) in one pass over
+// n elements.
 void run(Kind kind, const void *data, std::size_t n, StatsAccumulator::Moments *m,
          const HistParams *h);
 

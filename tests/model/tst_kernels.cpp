@@ -275,6 +275,70 @@ private slots:
         });
     }
 
+    // Membership of [lo, hi] is exact on every target: −0 counts with +0 at lo = 0, the floats
+    // next to the range and NaNs of either sign are left out.
+    void histogramRangeMembership()
+    {
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        std::vector<float> data;
+        for (int i = 0; i < 40; ++i)
+            data.insert(data.end(), {-0.f, 0.f, std::nextafter(0.f, -1.f), 1.f,
+                                     std::nextafter(1.f, 2.f), nan, -nan, -INFINITY, 0.5f});
+        forEachTarget([&](const std::string &) {
+            std::vector<std::uint64_t> counts(8, 0);
+            kernels::histogram(DType::Float32, data.data(), data.size(), 0.0, 1.0, counts.data(),
+                               8);
+            QCOMPARE(counts, (std::vector<std::uint64_t>{80, 0, 0, 0, 40, 0, 0, 40}));
+        });
+    }
+
+    // Bins in float arithmetic (kernels.h) against the exact bins, computed here in double:
+    // a value far from an edge lands in its exact bin on every target; one within 1e-4 of a
+    // bin width from an edge may land on either side of it.
+    void histogramAgainstExactBins()
+    {
+        std::mt19937 rng(7);
+        std::normal_distribution<float> normal(0.1f, 0.4f);
+        std::vector<float> data(300000);
+        for (auto &v : data)
+            v = normal(rng);
+        const std::pair<double, double> ranges[] = {{-1.0, 1.0}, {-0.73, 1.21}, {0.0, 0.35}};
+        for (const auto &[lo, hi] : ranges)
+            for (int bins : {10, 256, 1000}) {
+                std::vector<std::int64_t> sure(std::size_t(bins), 0), maybe(std::size_t(bins), 0);
+                for (float v : data) {
+                    if (!(v >= lo && v <= hi))
+                        continue;
+                    const double t = (double(v) - lo) * bins / (hi - lo);
+                    const double edge = std::round(t);
+                    if (std::abs(t - edge) > 1e-4 || edge == 0 || edge == bins) {
+                        ++sure[std::min(std::size_t(t), std::size_t(bins) - 1)];
+                    } else {
+                        ++maybe[std::size_t(edge) - 1];
+                        ++maybe[std::size_t(edge)];
+                    }
+                }
+                forEachTarget([&](const std::string &) {
+                    std::vector<std::uint64_t> counts(std::size_t(bins), 0);
+                    kernels::histogram(DType::Float32, data.data(), data.size(), lo, hi,
+                                       counts.data(), bins);
+                    for (std::size_t b = 0; b < std::size_t(bins); ++b) {
+                        const auto c = std::int64_t(counts[b]);
+                        if (c < sure[b] || c > sure[b] + maybe[b])
+                            QFAIL(qPrintable(QStringLiteral("[%1, %2] in %3 bins: bin %4 has %5, "
+                                                            "expected %6 + up to %7")
+                                                 .arg(lo)
+                                                 .arg(hi)
+                                                 .arg(bins)
+                                                 .arg(b)
+                                                 .arg(c)
+                                                 .arg(sure[b])
+                                                 .arg(maybe[b])));
+                    }
+                });
+            }
+    }
+
     // A range between two neighbouring floats holds no float value: nothing is counted, on
     // every target, as in the scalar reference.
     void histogramRangeBetweenFloats()
