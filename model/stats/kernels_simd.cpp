@@ -327,9 +327,11 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
     constexpr std::size_t kBlockPairs = 64;
     std::vector<std::uint32_t> sub;
     std::uint32_t *sub0 = nullptr, *sub1 = nullptr;
-    // Indexes of the block being read and of the one before, which is counted meanwhile.
+    // Indexes of the block being read and of the one before, which is counted meanwhile. The
+    // two lie 2 KiB apart modulo 4 KiB: a load from a multiple of 4 KiB past a pending store
+    // waits on it as if it were the same address.
     constexpr std::size_t kBlockElems = kBlockPairs * 2 * hn::MaxLanes(DF());
-    HWY_ALIGN std::int32_t idx[2][kHist ? kBlockElems : 1];
+    HWY_ALIGN std::int32_t idx[2][kHist ? kBlockElems + 512 : 1];
     std::size_t pending = 0; // indexes in idx[cur ^ 1] not yet counted
     int cur = 0;
     const Binning noBins(DType::Float32, 0, 1, 1);
