@@ -347,7 +347,7 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
     // One block of `pairs` vector pairs; with kCount the previous block, at least as long, is
     // counted alongside (only the first block has none, so the loop needs no test).
     auto block = [&](std::size_t pairs, auto kCount) HWY_ATTR {
-        for (std::size_t k = 0; k < pairs; ++k) {
+        auto step = [&](std::size_t k) HWY_ATTR {
             VF v0, v1;
             Load2<K>(p, i + k * 2 * N, v0, v1);
             hwy::Prefetch(p + (i + k * 2 * N) * kItem + kPrefetchDistance);
@@ -359,6 +359,16 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
                 if constexpr (decltype(kCount)::value)
                     CountIndexes(idx[cur ^ 1] + k * 2 * N, 2 * N, sub0, sub1);
             }
+        };
+        if constexpr (kHist) {
+            // Two pairs per iteration: the histogram loop is bound by its µop count, and this
+            // halves the loop's own (measured +5-10 %; the moments loop gains nothing).
+#pragma GCC unroll 2
+            for (std::size_t k = 0; k < pairs; ++k)
+                step(k);
+        } else {
+            for (std::size_t k = 0; k < pairs; ++k)
+                step(k);
         }
     };
 
