@@ -193,12 +193,12 @@ void accumulateScalar(DType dtype, const void *data, std::size_t n, StatsAccumul
     m.merge(part);
 }
 
-Binning::Binning(DType dtype, double l, double h, int n)
-    : lo(l), hi(h), scale(double(n) / (h - l)), bins(n)
+Binning::Binning(DType dtype, double l, double h, int n) : lo(l), hi(h), scale(0), bins(n)
 {
     valid = n > 0 && std::isfinite(l) && std::isfinite(h) && h > l;
     if (!valid)
         return;
+    scale = double(n) / (h - l);
     lo32 = float(lo);
     if (double(lo32) < lo)
         lo32 = std::nextafter(lo32, INFINITY);
