@@ -99,7 +99,15 @@ QString sourcePage(const OpenResult &source, const QString &problems)
     QString html = header(QFileInfo(source.path).fileName(), source.path);
     html += QStringLiteral("<h3>Source</h3><table>");
     html += row(QObject::tr("Kind"), esc(source.kind));
-    html += row(QObject::tr("Reader"), esc(source.readerId));
+    // A folder of sub-runs has no reader of its own: name those of its checkpoints.
+    QStringList readers{source.readerId};
+    if (source.readerId.isEmpty()) {
+        readers.clear();
+        for (const auto &cp : source.checkpoints)
+            readers << cp->index().readerId;
+        readers.removeDuplicates();
+    }
+    html += row(QObject::tr("Reader"), esc(readers.join(QStringLiteral(", "))));
     html += row(QObject::tr("Checkpoints"), formatCount(qlonglong(source.checkpoints.size())));
     if (!source.latest.isEmpty())
         html += row(QObject::tr("Latest"), esc(source.latest));

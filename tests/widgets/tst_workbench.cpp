@@ -1,6 +1,8 @@
+#include "formats/readerregistry.h"
 #include "heatmapview.h"
 #include "histogramplot.h"
 #include "itemmodels/checkpointtreemodel.h"
+#include "overviewhtml.h"
 #include "plotexport.h"
 #include "problemspanel.h"
 #include "sourcesview.h"
@@ -404,6 +406,20 @@ private slots:
         QCOMPARE(dens->at(1)->value, 0.0);
         QCOMPARE(dens->at(2)->value, 0.5);
         QCOMPARE(dens->at(3)->value, 0.2);
+    }
+
+    // A folder holding runs in sub-folders has no reader of its own; its Overview names the
+    // reader of its checkpoints instead of leaving the row blank.
+    void overviewNamesReaderOfSubRuns()
+    {
+        WL_REQUIRE_CORPUS();
+        auto r = ReaderRegistry::builtin().open(wl::test::corpus(QStringLiteral("tf2-checkpoint")));
+        QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message()));
+        QCOMPARE(r.value().readerId, QString());
+        QCOMPARE(r.value().checkpoints.size(), 3);
+        const QString html = overview::sourcePage(r.value(), QString());
+        QVERIFY2(html.contains(QStringLiteral("<td class='k'>Reader</td><td>tf-bundle</td>")),
+                 qPrintable(html));
     }
 
     void dropOpensFilesAndFolders()
