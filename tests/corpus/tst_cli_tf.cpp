@@ -157,6 +157,27 @@ private slots:
         QVERIFY(run.err.contains("--frobnicate"));
     }
 
+    // --filter matches whole names or keys; a pattern that matches nothing reduces nothing.
+    void statsFilter()
+    {
+        const QString dir = test::corpus(QStringLiteral("tf1-checkpoint/mnist-estimator-run"));
+        auto run = test::runWeightLens({"stats", "--json", "--filter", "global_*", dir});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QMap<QString, double> steps; // checkpoint → global_step
+        for (const auto &o : jsonLines(run.out)) {
+            QCOMPARE(o[QStringLiteral("key")].toString(), QStringLiteral("global_step"));
+            steps[o[QStringLiteral("checkpoint")].toString()] = o[QStringLiteral("min")].toDouble();
+        }
+        QCOMPARE(steps,
+                 (QMap<QString, double>{{"model.ckpt-1", 1.0}, {"model.ckpt-20000", 20000.0}}));
+
+        run = test::runWeightLens({"stats", "--filter", "no_such_tensor", dir});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QVERIFY2(run.out.contains("0 tensors") && !run.out.contains(" min "), run.out.constData());
+        run = test::runWeightLens({"stats", "--json", "--filter", "no_such_tensor", dir});
+        QVERIFY2(run.exitCode == 0 && jsonLines(run.out).isEmpty(), run.out.constData());
+    }
+
     // A run folder whose state file names only a deleted checkpoint says which one.
     void stateFileNamingMissingCheckpoint()
     {
