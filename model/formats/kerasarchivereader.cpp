@@ -7,76 +7,107 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <new>
-#include <zip.h>
+#include <quazip.h>
+#include <quazipfile.h>
+#include <quazipfileinfo.h>
 
 namespace wl
 {
 namespace
 {
 
-struct ZipCloser {
-    void operator()(zip_t *z) const { zip_discard(z); }
-};
-using ZipPtr = std::unique_ptr<zip_t, ZipCloser>;
-
 const QString kWeights = QStringLiteral("model.weights.h5");
 const QString kWeightsNpz = QStringLiteral("model.weights.npz");
 
-Result<ZipPtr> openZip(const QString &path)
+QString zipErrorText(int code)
 {
-    int code = 0;
-    zip_t *z = zip_open(path.toLocal8Bit().constData(), ZIP_RDONLY, &code);
-    if (!z) {
-        zip_error_t e;
-        zip_error_init_with_code(&e, code);
-        const QString text = QString::fromUtf8(zip_error_strerror(&e));
-        zip_error_fini(&e);
-        return makeError(LoadError::Code::Corrupt, path, QStringLiteral("central directory"),
-                         QStringLiteral("a zip archive"), text);
+    switch (code) {
+    case UNZ_BADZIPFILE:
+        return QStringLiteral("no valid end of central directory or member header");
+    case UNZ_CRCERROR:
+        return QStringLiteral("member data does not match its CRC-32");
+    case UNZ_ERRNO:
+        return QStringLiteral("read error");
+    case UNZ_EOF:
+        return QStringLiteral("unexpected end of data");
+    default:
+        return QStringLiteral("zip error %1").arg(code);
     }
-    return ZipPtr(z);
 }
 
-// Reads one member whole; members larger than maxBytes are refused.
-Result<QByteArray> readMember(zip_t *z, const QString &archive, const QString &name,
+Result<std::unique_ptr<QuaZip>> openZip(const QString &path)
+{
+    auto z = std::make_unique<QuaZip>(path);
+    if (!z->open(QuaZip::mdUnzip))
+        return makeError(LoadError::Code::Corrupt, path, QStringLiteral("central directory"),
+                         QStringLiteral("a zip archive"), zipErrorText(z->getZipError()));
+    return z;
+}
+
+bool hasMember(QuaZip &z, const QString &name)
+{
+    return z.setCurrentFile(name, QuaZip::csSensitive);
+}
+
+// The member's central-directory entry, made current.
+std::optional<QuaZipFileInfo64> memberInfo(QuaZip &z, const QString &name)
+{
+    QuaZipFileInfo64 info;
+    if (!hasMember(z, name) || !z.getCurrentFileInfo(&info))
+        return std::nullopt;
+    return info;
+}
+
+bool isEncrypted(const QuaZipFileInfo64 &info)
+{
+    return info.flags & 1u;
+}
+
+// Reads one member whole, its CRC-32 checked; members larger than maxBytes are refused.
+Result<QByteArray> readMember(QuaZip &z, const QString &archive, const QString &name,
                               std::int64_t maxBytes)
 {
-    zip_stat_t st;
-    zip_stat_init(&st);
-    const QByteArray cname = name.toUtf8();
-    if (zip_stat(z, cname.constData(), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
+    const auto info = memberInfo(z, name);
+    if (!info)
         return makeError(LoadError::Code::Corrupt, archive, name, QStringLiteral("a member"),
                          QStringLiteral("none"));
-    if (std::int64_t(st.size) > maxBytes)
+    if (isEncrypted(*info))
+        return makeError(LoadError::Code::Unsupported, archive, name,
+                         QStringLiteral("an unencrypted member"), QStringLiteral("encrypted"));
+    if (info->uncompressedSize > quint64(maxBytes))
         return makeError(LoadError::Code::Unsupported, archive, name,
                          QStringLiteral("at most %1 bytes").arg(maxBytes),
-                         QStringLiteral("%1 bytes").arg(st.size));
-    zip_file_t *f = zip_fopen(z, cname.constData(), 0);
-    if (!f)
+                         QStringLiteral("%1 bytes").arg(info->uncompressedSize));
+    QuaZipFile f(&z);
+    if (!f.open(QIODevice::ReadOnly))
         return makeError(LoadError::Code::Corrupt, archive, name,
-                         QStringLiteral("a readable member"), QString::fromUtf8(zip_strerror(z)));
+                         QStringLiteral("a readable member"), zipErrorText(f.getZipError()));
     QByteArray out;
     try {
-        out.resize(qsizetype(st.size));
+        out.resize(qsizetype(info->uncompressedSize));
     } catch (const std::bad_alloc &) {
-        zip_fclose(f);
         return makeError(LoadError::Code::Unsupported, archive, name,
                          QStringLiteral("a member that fits in memory"),
-                         QStringLiteral("%1 bytes").arg(st.size));
+                         QStringLiteral("%1 bytes").arg(info->uncompressedSize));
     }
     qint64 done = 0;
     while (done < out.size()) {
-        const auto n = zip_fread(f, out.data() + done, zip_uint64_t(out.size() - done));
+        const auto n = f.read(out.data() + done, out.size() - done);
         if (n <= 0)
             break;
         done += n;
     }
-    const QString why = QString::fromUtf8(zip_file_strerror(f));
-    zip_fclose(f);
+    const int readError = f.getZipError();
+    f.close(); // checks the CRC-32 once the whole member was read
+    const int closeError = f.getZipError();
     if (done != out.size())
         return makeError(LoadError::Code::Truncated, archive, name,
                          QStringLiteral("%1 bytes").arg(out.size()), QStringLiteral("%1").arg(done),
-                         why);
+                         zipErrorText(readError != UNZ_OK ? readError : closeError));
+    if (closeError != UNZ_OK)
+        return makeError(LoadError::Code::Corrupt, archive, name,
+                         QStringLiteral("data matching the stored CRC-32"),
+                         zipErrorText(closeError));
     return out;
 }
 
@@ -139,9 +170,7 @@ ProbeResult KerasArchiveReader::probe(const Source &source) const
     auto z = openZip(source.path());
     if (!z)
         return {};
-    auto has = [&](const QString &n) {
-        return zip_name_locate(z->get(), n.toUtf8().constData(), 0) >= 0;
-    };
+    auto has = [&](const QString &n) { return hasMember(**z, n); };
     if (has(QStringLiteral("config.json")) &&
         (has(kWeights) || has(kWeightsNpz) || has(QStringLiteral("metadata.json"))))
         return {90, QStringLiteral("Keras 3")};
@@ -154,10 +183,8 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
     auto z = openZip(path);
     if (!z)
         return z.error();
-    zip_t *zip = z->get();
-    auto has = [&](const QString &n) {
-        return zip_name_locate(zip, n.toUtf8().constData(), 0) >= 0;
-    };
+    QuaZip &zip = **z;
+    auto has = [&](const QString &n) { return hasMember(zip, n); };
     if (!has(QStringLiteral("config.json")))
         return makeError(LoadError::Code::UnknownFormat, path, QStringLiteral("config.json"),
                          QStringLiteral("a Keras archive member config.json"),
@@ -209,11 +236,8 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
         facts = contents->facts;
         facts.version = version;
         // Stored member: contiguous datasets are streamed straight from the archive.
-        zip_stat_t st;
-        zip_stat_init(&st);
-        if (zip_stat(zip, kWeights.toUtf8().constData(), 0, &st) == 0 &&
-            (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_STORE &&
-            (!(st.valid & ZIP_STAT_ENCRYPTION_METHOD) || st.encryption_method == ZIP_EM_NONE)) {
+        const auto info = memberInfo(zip, kWeights);
+        if (info && info->method == 0 && !isEncrypted(*info)) {
             const auto base = storedMemberOffset(path, kWeights);
             auto head = base ? readFileBytes(path, *base, 8) : Result<QByteArray>(QByteArray());
             if (base && head && h5::signatureOffset(*head) == 0) {
@@ -260,13 +284,10 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
     index.problems = problems;
     keras::describe(index, facts);
     QJsonArray members;
-    for (zip_int64_t i = 0, n = zip_get_num_entries(zip, 0); i < n; ++i) {
-        zip_stat_t st;
-        if (zip_stat_index(zip, zip_uint64_t(i), 0, &st) == 0)
-            members.append(QJsonObject{{"name", QString::fromUtf8(st.name)},
-                                       {"size", double(st.size)},
-                                       {"compress_type", int(st.comp_method)}});
-    }
+    for (const auto &m : zip.getFileInfoList64())
+        members.append(QJsonObject{{"name", m.name},
+                                   {"size", double(m.uncompressedSize)},
+                                   {"compress_type", int(m.method)}});
     index.summary.insert("members", members);
 
     return keras::singleFileResult(path, QStringLiteral("keras"), id(), std::move(index), file,

@@ -344,6 +344,24 @@ private slots:
         out.close();
         QVERIFY(!kt::openOne(cutArchive, &error));
         QVERIFY(!KerasArchiveReader().open(Source::fromPath(cutArchive), JobContext::none()).ok());
+
+        // A changed byte in a stored member fails its CRC-32 and names the member.
+        const QByteArray marker = "\"name\": \"s\"";
+        const QString flipped = dir.filePath("flipped.keras");
+        QVERIFY(kt::writeZip(flipped, {{"metadata.json", meta}, {"config.json", config}}));
+        QFile f(flipped);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QByteArray bytes = f.readAll();
+        const qsizetype at = bytes.indexOf(marker);
+        QVERIFY(at > 0);
+        bytes[at + marker.size() - 2] = 't'; // still valid JSON: only the CRC can tell
+        QVERIFY(f.seek(0) && f.write(bytes) == bytes.size());
+        f.close();
+        auto bad = KerasArchiveReader().open(Source::fromPath(flipped), JobContext::none());
+        QVERIFY(!bad.ok());
+        QVERIFY2(bad.error().message().contains("config.json") &&
+                     bad.error().message().contains("CRC"),
+                 qPrintable(bad.error().message()));
     }
 };
 
