@@ -85,7 +85,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 
     createMenus();
     resize(1360, 860);
-    m_hsplit->setSizes({680, 680});
+    m_hsplit->setSizes({720, 640}); // the tree shows Name to Mean without scrolling
     m_vsplit->setSizes({740, 90});
     restoreSettings();
 }
@@ -235,7 +235,7 @@ void MainWindow::showError(const QString &message)
     statusBar()->showMessage(message, 10000);
     // Non-modal: several failed drops should not stack blocking dialogs.
     auto *box =
-        new QMessageBox(QMessageBox::Warning, tr("Cannot open"), message, QMessageBox::Ok, this);
+        new QMessageBox(QMessageBox::Critical, tr("Cannot open"), message, QMessageBox::Ok, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setModal(false);
     box->show();
