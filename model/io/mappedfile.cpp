@@ -116,6 +116,10 @@ Status streamFileRange(const QString &path, std::int64_t offset, std::int64_t si
         if (p == MAP_FAILED)
             return openError(path);
         ::madvise(p, lead + len, MADV_SEQUENTIAL);
+        // Page-cache folios read through this mapping are then 2 MiB, whatever the device's
+        // readahead: a warm file is later mapped with one fault per 2 MiB instead of per
+        // 64 KiB (1 GiB: about 500 faults instead of 16 000).
+        ::madvise(p, lead + len, MADV_HUGEPAGE);
         const bool more = sink(static_cast<const std::uint8_t *>(p) + lead, len);
         ::munmap(p, lead + len);
         if (!more)
