@@ -30,6 +30,8 @@ QString zipErrorText(int code)
         return QStringLiteral("read error");
     case UNZ_EOF:
         return QStringLiteral("unexpected end of data");
+    case Z_DATA_ERROR:
+        return QStringLiteral("corrupt deflate stream");
     default:
         return QStringLiteral("zip error %1").arg(code);
     }
@@ -100,10 +102,13 @@ Result<QByteArray> readMember(QuaZip &z, const QString &archive, const QString &
     const int readError = f.getZipError();
     f.close(); // checks the CRC-32 once the whole member was read
     const int closeError = f.getZipError();
-    if (done != out.size())
-        return makeError(LoadError::Code::Truncated, archive, name,
-                         QStringLiteral("%1 bytes").arg(out.size()), QStringLiteral("%1").arg(done),
-                         zipErrorText(readError != UNZ_OK ? readError : closeError));
+    if (done != out.size()) {
+        const int why = readError != UNZ_OK ? readError : closeError;
+        return makeError(why == Z_DATA_ERROR ? LoadError::Code::Corrupt
+                                             : LoadError::Code::Truncated,
+                         archive, name, QStringLiteral("%1 bytes").arg(out.size()),
+                         QStringLiteral("%1 bytes").arg(done), zipErrorText(why));
+    }
     if (closeError != UNZ_OK)
         return makeError(LoadError::Code::Corrupt, archive, name,
                          QStringLiteral("data matching the stored CRC-32"),

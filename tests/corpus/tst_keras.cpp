@@ -362,6 +362,26 @@ private slots:
         QVERIFY2(bad.error().message().contains("config.json") &&
                      bad.error().message().contains("CRC"),
                  qPrintable(bad.error().message()));
+
+        // Damage inside a deflated member is an error naming the member, never a crash.
+        const QString deflated = dir.filePath("deflated.keras");
+        QByteArray big = config;
+        big.insert(big.size() - 1, QByteArray(", \"pad\": \"") + QByteArray(4000, 'x') + "\"");
+        QVERIFY(kt::writeZip(deflated, {{"metadata.json", meta}, {"config.json", big}}, true));
+        QFile d(deflated);
+        QVERIFY(d.open(QIODevice::ReadWrite));
+        QByteArray zipped = d.readAll();
+        const qsizetype member = zipped.indexOf("config.json");
+        QVERIFY(member > 0);
+        for (qsizetype i = member + 40; i < member + 60; ++i)
+            zipped[i] = char(zipped[i] ^ 0x5A);
+        QVERIFY(d.seek(0) && d.write(zipped) == zipped.size());
+        d.close();
+        auto damaged = KerasArchiveReader().open(Source::fromPath(deflated), JobContext::none());
+        QVERIFY(!damaged.ok());
+        QCOMPARE(damaged.error().code, LoadError::Code::Corrupt);
+        QVERIFY2(damaged.error().message().contains("config.json"),
+                 qPrintable(damaged.error().message()));
     }
 };
 
