@@ -1,6 +1,7 @@
 #include "kerasarchivereader.h"
 
 #include "io/hdf5file.h"
+#include "io/mappedfile.h"
 #include "kerasmodel.h"
 
 #include <QFileInfo>
@@ -166,6 +167,31 @@ std::optional<std::int64_t> storedMemberOffset(const QString &path, const QStrin
     return std::nullopt;
 }
 
+struct StoredMember {
+    std::shared_ptr<const MappedFile> map;
+    std::int64_t offset = 0;
+    std::size_t size = 0;
+    const std::uint8_t *data() const { return map->data() + offset; }
+};
+
+// A stored, unencrypted member's bytes in the mapped archive; nullopt for any other member,
+// or when its headers point outside the file.
+std::optional<StoredMember> storedMember(QuaZip &z, const QString &path, const QString &name)
+{
+    const auto info = memberInfo(z, name);
+    if (!info || info->method != 0 || isEncrypted(*info))
+        return std::nullopt;
+    const auto offset = storedMemberOffset(path, name);
+    if (!offset)
+        return std::nullopt;
+    auto map = MappedFile::open(path);
+    const auto size = std::size_t(info->uncompressedSize);
+    if (!map || std::size_t(*offset) > (*map)->size() ||
+        size > (*map)->size() - std::size_t(*offset))
+        return std::nullopt;
+    return StoredMember{*map, *offset, size};
+}
+
 } // namespace
 
 ProbeResult KerasArchiveReader::probe(const Source &source) const
@@ -224,10 +250,30 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
     std::shared_ptr<h5::File> file;
     std::vector<h5::DatasetInfo> datasets;
     if (has(kWeights)) {
-        auto bytes = readMember(zip, path, kWeights, std::int64_t(1) << 40);
-        if (!bytes)
-            return bytes.error();
-        auto opened = h5::File::openImage(*bytes, path + QLatin1Char(':') + kWeights);
+        // A stored member is read in place from the mapped archive, so opening loads only the
+        // pages HDF5 reads for metadata (its CRC-32 would need every byte); any other member is
+        // inflated into memory with its CRC-32 checked.
+        auto stored = storedMember(zip, path, kWeights);
+        if (stored && h5::signatureOffset(QByteArray::fromRawData(
+                          reinterpret_cast<const char *>(stored->data()),
+                          qsizetype(std::min<std::size_t>(stored->size, 8)))) != 0)
+            stored.reset();
+        std::shared_ptr<const void> image;
+        std::span<const std::uint8_t> bytes;
+        if (stored) {
+            image = stored->map;
+            bytes = {stored->data(), stored->size};
+        } else {
+            auto member = readMember(zip, path, kWeights, std::int64_t(1) << 40);
+            if (!member)
+                return member.error();
+            auto held = std::make_shared<const QByteArray>(std::move(*member));
+            bytes = {reinterpret_cast<const std::uint8_t *>(held->constData()),
+                     std::size_t(held->size())};
+            image = std::move(held);
+        }
+        auto opened = h5::File::openImage(bytes.data(), bytes.size(), std::move(image),
+                                          path + QLatin1Char(':') + kWeights);
         if (!opened)
             return opened.error();
         file = *opened;
@@ -241,23 +287,16 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
         facts = contents->facts;
         facts.version = version;
         // Stored member: contiguous datasets are streamed straight from the archive.
-        const auto info = memberInfo(zip, kWeights);
-        if (info && info->method == 0 && !isEncrypted(*info)) {
-            const auto base = storedMemberOffset(path, kWeights);
-            auto head = base ? readFileBytes(path, *base, 8) : Result<QByteArray>(QByteArray());
-            if (base && head && h5::signatureOffset(*head) == 0) {
-                for (int i = 0; i < index.tensors.size(); ++i) {
-                    auto &loc = index.tensors[i].location;
-                    const auto &d = datasets[std::size_t(i)];
-                    if (loc.storage != TensorLocation::Storage::ReaderDecoded || !d.contiguous)
-                        continue;
-                    loc.storage = TensorLocation::Storage::Raw;
-                    loc.file = path;
-                    loc.offset = *base + d.offset;
-                    loc.size = d.storageSize;
-                    loc.bigEndian = d.bigEndian;
-                }
-            }
+        for (int i = 0; stored && i < index.tensors.size(); ++i) {
+            auto &loc = index.tensors[i].location;
+            const auto &d = datasets[std::size_t(i)];
+            if (loc.storage != TensorLocation::Storage::ReaderDecoded || !d.contiguous)
+                continue;
+            loc.storage = TensorLocation::Storage::Raw;
+            loc.file = path;
+            loc.offset = stored->offset + d.offset;
+            loc.size = d.storageSize;
+            loc.bigEndian = d.bigEndian;
         }
     } else if (has(kWeightsNpz)) {
         facts.format = QStringLiteral("keras3-archive");

@@ -173,6 +173,33 @@ std::int64_t signatureOffset(const QByteArray &head)
     return -1;
 }
 
+// HDF5's file-image callbacks made to hand the caller's buffer through instead of copying it:
+// the property list and the core driver both "allocate" the buffer itself, and copies onto it
+// are no-ops. The file is opened read-only, so nothing writes into it.
+struct ImageInPlace {
+    void *data;
+    std::size_t size;
+    H5FD_file_image_callbacks_t callbacks;
+
+    ImageInPlace(const std::uint8_t *d, std::size_t n)
+        : data(const_cast<std::uint8_t *>(d)), size(n), callbacks{}
+    {
+        callbacks.image_malloc = [](std::size_t n, H5FD_file_image_op_t, void *u) -> void * {
+            auto *self = static_cast<ImageInPlace *>(u);
+            return n == self->size ? self->data : nullptr;
+        };
+        callbacks.image_memcpy = [](void *dest, const void *src, std::size_t, H5FD_file_image_op_t,
+                                    void *) -> void * { return dest == src ? dest : nullptr; };
+        callbacks.image_realloc = [](void *, std::size_t, H5FD_file_image_op_t, void *) -> void * {
+            return nullptr;
+        };
+        callbacks.image_free = [](void *, H5FD_file_image_op_t, void *) -> herr_t { return 0; };
+        callbacks.udata_copy = [](void *u) -> void * { return u; };
+        callbacks.udata_free = [](void *) -> herr_t { return 0; };
+        callbacks.udata = this;
+    }
+};
+
 File::~File() = default;
 
 LoadError File::error(const QString &where, const QString &expected) const
@@ -197,17 +224,20 @@ Result<std::shared_ptr<File>> File::open(const QString &path)
     return f;
 }
 
-Result<std::shared_ptr<File>> File::openImage(const QByteArray &image, const QString &label)
+Result<std::shared_ptr<File>> File::openImage(const std::uint8_t *data, std::size_t size,
+                                              std::shared_ptr<const void> keep,
+                                              const QString &label)
 {
     quiet();
     std::shared_ptr<File> f(new File);
     f->m_label = label;
     f->m_isImage = true;
+    f->m_image = std::move(keep);
+    f->m_imageCallbacks = std::make_unique<ImageInPlace>(data, size);
     Handle fapl = make(H5Pcreate(H5P_FILE_ACCESS));
-    // The core driver copies the image, so the caller's buffer can go right after the open.
-    if (H5Pset_fapl_core(hid_t(fapl.get()), 1 << 16, 0) < 0 ||
-        H5Pset_file_image(hid_t(fapl.get()), const_cast<char *>(image.constData()),
-                          std::size_t(image.size())) < 0)
+    if (size == 0 || H5Pset_fapl_core(hid_t(fapl.get()), 1 << 16, 0) < 0 ||
+        H5Pset_file_image_callbacks(hid_t(fapl.get()), &f->m_imageCallbacks->callbacks) < 0 ||
+        H5Pset_file_image(hid_t(fapl.get()), f->m_imageCallbacks->data, size) < 0)
         return f->error({}, QStringLiteral("an HDF5 file image"));
     f->m_file = make(H5Fopen(label.toUtf8().constData(), H5F_ACC_RDONLY, hid_t(fapl.get())));
     if (!f->m_file.valid())

@@ -74,12 +74,18 @@ struct Node {
 
 // A read-only HDF5 file (on disk or a memory image). Every failing call becomes a LoadError
 // naming the file and the object path; the library's own error printing is switched off.
+struct ImageInPlace;
+
 class File
 {
 public:
     static Result<std::shared_ptr<File>> open(const QString &path);
-    // Opens an in-memory image; `label` names it in errors ("a.keras:model.weights.h5").
-    static Result<std::shared_ptr<File>> openImage(const QByteArray &image, const QString &label);
+    // Opens an image in memory, read in place: `keep` owns the bytes for as long as the File
+    // lives (a mapped archive, so only the pages HDF5 reads are loaded). `label` names it in
+    // errors ("a.keras:model.weights.h5").
+    static Result<std::shared_ptr<File>> openImage(const std::uint8_t *data, std::size_t size,
+                                                   std::shared_ptr<const void> keep,
+                                                   const QString &label);
     ~File();
 
     const QString &label() const { return m_label; }
@@ -107,6 +113,9 @@ public:
 private:
     File() = default;
     LoadError error(const QString &where, const QString &expected) const;
+    // Declared before m_file: the image must outlive the open file.
+    std::shared_ptr<const void> m_image;
+    std::unique_ptr<ImageInPlace> m_imageCallbacks;
     Handle m_file;
     QString m_label;
     bool m_isImage = false;

@@ -12,7 +12,8 @@
 namespace wl
 {
 
-// A read-only memory map of a whole file (metadata files: indexes, headers, protobufs).
+// A read-only memory map of a whole file: metadata files (indexes, headers, protobufs), and
+// archives whose members are read in place, so only the pages read are loaded.
 class MappedFile
 {
 public:

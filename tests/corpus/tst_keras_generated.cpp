@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QTemporaryDir>
 #include <cmath>
+#include <cstring>
 
 using namespace wl;
 
@@ -121,6 +122,61 @@ private slots:
             QCOMPARE(r[idx.indexOfKey("layers/dense/vars/1")].stats.sum, 10.0);
             QCOMPARE(r[idx.indexOfKey("layers/dense_1/vars/0")].stats.sum, -10.0);
         }
+    }
+
+    // A stored weights member is opened in place in the mapped archive: opening a 48 MiB one
+    // raises the peak resident memory by a few MiB; reading the member would add 48.
+    void storedArchiveOpensInPlace()
+    {
+        QTemporaryDir dir;
+        const QString h5 = dir.filePath("model.weights.h5");
+        constexpr hsize_t rows = 3072, cols = 4096;
+        {
+            hid_t f = kt::createFile(h5);
+            kt::floats(f, "layers/dense/vars/0", {rows, cols},
+                       std::vector<float>(rows * cols, 0.5f));
+            H5Fclose(f);
+            QFile file(h5);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QVERIFY(kt::writeZip(
+                dir.filePath("big.keras"),
+                {{"metadata.json", R"({"keras_version": "3.10.0", "date_saved": "x"})"},
+                 {"config.json", R"({"class_name": "Sequential", "config": {"name": "s",
+                     "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 4096}}]}})"},
+                 {"model.weights.h5", file.readAll()}}));
+        }
+        // Peak resident memory while opening: the kernel's high-water mark, reset first.
+        auto statusMiB = [](const char *field) {
+            QFile status(QStringLiteral("/proc/self/status"));
+            if (!status.open(QIODevice::ReadOnly))
+                return -1.0;
+            for (const QByteArray &line : status.readAll().split('\n'))
+                if (line.startsWith(field))
+                    return line.mid(qsizetype(std::strlen(field)))
+                               .trimmed()
+                               .split(' ')[0]
+                               .toDouble() /
+                           1024;
+            return -1.0;
+        };
+        QFile clearRefs(QStringLiteral("/proc/self/clear_refs"));
+        if (!clearRefs.open(QIODevice::WriteOnly) || clearRefs.write("5") != 1)
+            QSKIP("the peak resident memory cannot be reset here");
+        clearRefs.close();
+        const double before = statusMiB("VmRSS:");
+        auto cp = kt::openOne(dir.filePath("big.keras"));
+        QVERIFY(cp);
+        const double grown = statusMiB("VmHWM:") - before;
+        QVERIFY2(
+            before >= 0 && grown < 16,
+            qPrintable(
+                QStringLiteral("opening raised the peak resident memory by %1 MiB").arg(grown)));
+        const auto &idx = cp->index();
+        QCOMPARE(idx.tensors.size(), 1);
+        QCOMPARE(idx.tensors[0].location.storage, TensorLocation::Storage::Raw);
+        const auto r = computeStats(*cp, {}, StatsRequest{});
+        QCOMPARE(r[0].stats.count, std::int64_t(rows * cols));
+        QCOMPARE(r[0].stats.sum, 0.5 * double(rows * cols));
     }
 
     void chunkedLayerNames()
