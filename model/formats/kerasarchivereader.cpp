@@ -117,56 +117,6 @@ Result<QByteArray> readMember(QuaZip &z, const QString &archive, const QString &
     return out;
 }
 
-std::uint32_t le32(const QByteArray &b, qsizetype at)
-{
-    auto u = [&](qsizetype i) { return std::uint32_t(std::uint8_t(b[at + i])); };
-    return u(0) | u(1) << 8 | u(2) << 16 | u(3) << 24;
-}
-
-std::uint16_t le16(const QByteArray &b, qsizetype at)
-{
-    return std::uint16_t(std::uint8_t(b[at]) | std::uint8_t(b[at + 1]) << 8);
-}
-
-// File offset of a stored member's bytes, found through the central directory and its
-// local header; nullopt when the archive does not say it plainly (zip64, damage).
-std::optional<std::int64_t> storedMemberOffset(const QString &path, const QString &member)
-{
-    const qint64 size = QFileInfo(path).size();
-    const qint64 tailSize = std::min<qint64>(size, 65557);
-    auto tail = readFileBytes(path, size - tailSize, tailSize);
-    if (!tail)
-        return std::nullopt;
-    const QByteArray &t = *tail;
-    const qsizetype eocd = t.lastIndexOf(QByteArray("PK\x05\x06", 4));
-    if (eocd < 0 || eocd + 22 > t.size())
-        return std::nullopt;
-    const std::uint32_t cdSize = le32(t, eocd + 12);
-    const std::uint32_t cdOffset = le32(t, eocd + 16);
-    if (cdOffset == 0xFFFFFFFFu || qint64(cdOffset) + cdSize > size)
-        return std::nullopt;
-    auto cd = readFileBytes(path, cdOffset, cdSize);
-    if (!cd || cd->size() != qsizetype(cdSize))
-        return std::nullopt;
-    const QByteArray want = member.toUtf8();
-    for (qsizetype p = 0; p + 46 <= cd->size();) {
-        if (le32(*cd, p) != 0x02014b50u)
-            return std::nullopt;
-        const int n = le16(*cd, p + 28), e = le16(*cd, p + 30), c = le16(*cd, p + 32);
-        if (p + 46 + n > cd->size())
-            return std::nullopt;
-        if (cd->mid(p + 46, n) == want) {
-            const std::uint32_t local = le32(*cd, p + 42);
-            auto lh = readFileBytes(path, local, 30);
-            if (local == 0xFFFFFFFFu || !lh || lh->size() != 30 || le32(*lh, 0) != 0x04034b50u)
-                return std::nullopt;
-            return std::int64_t(local) + 30 + le16(*lh, 26) + le16(*lh, 28);
-        }
-        p += 46 + n + e + c;
-    }
-    return std::nullopt;
-}
-
 struct StoredMember {
     std::shared_ptr<const MappedFile> map;
     std::int64_t offset = 0;
@@ -181,15 +131,17 @@ std::optional<StoredMember> storedMember(QuaZip &z, const QString &path, const Q
     const auto info = memberInfo(z, name);
     if (!info || info->method != 0 || isEncrypted(*info))
         return std::nullopt;
-    const auto offset = storedMemberOffset(path, name);
-    if (!offset)
+    // Opening the member reads its local header; minizip then knows where its bytes start.
+    QuaZipFile f(&z);
+    if (!f.open(QIODevice::ReadOnly))
         return std::nullopt;
+    const auto offset = unzGetCurrentFileZStreamPos64(z.getUnzFile());
+    f.close();
     auto map = MappedFile::open(path);
     const auto size = std::size_t(info->uncompressedSize);
-    if (!map || std::size_t(*offset) > (*map)->size() ||
-        size > (*map)->size() - std::size_t(*offset))
+    if (offset == 0 || !map || offset > (*map)->size() || size > (*map)->size() - offset)
         return std::nullopt;
-    return StoredMember{*map, *offset, size};
+    return StoredMember{*map, std::int64_t(offset), size};
 }
 
 } // namespace
