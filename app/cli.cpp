@@ -226,8 +226,6 @@ int lsOrStats(const QStringList &args, bool stats)
             StatsRequest req;
             req.bins = o.bins;
             req.hash = o.hash;
-            if (selected.isEmpty())
-                continue; // computeStats() reads every tensor when given none
             const auto reports = computeStats(*cp, selected, req);
             for (const auto &r : reports) {
                 const auto &t = idx.tensors[r.tensor];

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <numeric>
 #include <thread>
 
 namespace wl
@@ -67,16 +68,18 @@ void runParallel(int threads, std::size_t n, const std::function<void(std::size_
 
 } // namespace
 
-QVector<TensorReport> computeStats(const Checkpoint &checkpoint, QVector<int> tensors,
+QVector<int> allTensors(const CheckpointIndex &index)
+{
+    QVector<int> all(index.tensors.size());
+    std::iota(all.begin(), all.end(), 0);
+    return all;
+}
+
+QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<int> &tensors,
                                    const StatsRequest &request, const JobContext &job,
                                    const std::function<void(const TensorReport &)> &onEach)
 {
     const auto &index = checkpoint.index();
-    if (tensors.isEmpty()) {
-        tensors.reserve(index.tensors.size());
-        for (int i = 0; i < index.tensors.size(); ++i)
-            tensors << i;
-    }
     const int threads =
         request.threads > 0 ? request.threads : std::max(1, QThread::idealThreadCount());
 

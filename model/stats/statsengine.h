@@ -28,10 +28,13 @@ struct TensorReport {
     QString error; // reading failed; stats are absent
 };
 
-// Statistics for the given tensors (all when empty): parallel across tensors and within large
-// ones, streaming through bounded windows. onEach is called on the calling thread for each
+// Indexes of every tensor of a checkpoint, in order.
+QVector<int> allTensors(const CheckpointIndex &index);
+
+// Statistics for the given tensors: parallel across tensors and within large ones, streaming
+// through bounded windows. onEach is called on the calling thread for each
 // tensor once all are done. Cancellation leaves unfinished reports with error "cancelled".
-QVector<TensorReport> computeStats(const Checkpoint &checkpoint, QVector<int> tensors,
+QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<int> &tensors,
                                    const StatsRequest &request,
                                    const JobContext &job = JobContext::none(),
                                    const std::function<void(const TensorReport &)> &onEach = {});

@@ -84,7 +84,7 @@ private slots:
         const auto &idx = cp->index();
         QCOMPARE(idx.readerId, archive ? QStringLiteral("keras-zip") : QStringLiteral("keras-h5"));
         QCOMPARE(idx.tensors.size(), datasets.size());
-        const auto reports = computeStats(*cp, {}, StatsRequest{});
+        const auto reports = computeStats(*cp, allTensors(cp->index()), StatsRequest{});
         for (auto it = datasets.begin(); it != datasets.end(); ++it) {
             const int i = idx.indexOfKey(it.key());
             QVERIFY2(i >= 0, qPrintable(it.key()));

@@ -117,7 +117,7 @@ private slots:
             QCOMPARE(idx.tensors[0].location.storage, deflate
                                                           ? TensorLocation::Storage::ReaderDecoded
                                                           : TensorLocation::Storage::Raw);
-            const auto r = computeStats(*cp, {}, StatsRequest{});
+            const auto r = computeStats(*cp, allTensors(cp->index()), StatsRequest{});
             QCOMPARE(r[idx.indexOfKey("layers/dense/vars/0")].stats.sum, 3.0);
             QCOMPARE(r[idx.indexOfKey("layers/dense/vars/1")].stats.sum, 10.0);
             QCOMPARE(r[idx.indexOfKey("layers/dense_1/vars/0")].stats.sum, -10.0);
@@ -174,7 +174,7 @@ private slots:
         const auto &idx = cp->index();
         QCOMPARE(idx.tensors.size(), 1);
         QCOMPARE(idx.tensors[0].location.storage, TensorLocation::Storage::Raw);
-        const auto r = computeStats(*cp, {}, StatsRequest{});
+        const auto r = computeStats(*cp, allTensors(cp->index()), StatsRequest{});
         QCOMPARE(r[0].stats.count, std::int64_t(rows * cols));
         QCOMPARE(r[0].stats.sum, 0.5 * double(rows * cols));
     }
@@ -352,7 +352,7 @@ private slots:
         QCOMPARE(idx.tensors[0].key, QStringLiteral("a/b/data"));
         QCOMPARE(idx.tensors[0].dtype, DType::Int32);
         QVERIFY(idx.metadata.contains(qMakePair(QStringLiteral("title"), QStringLiteral("hello"))));
-        const auto r = computeStats(*cp, {}, StatsRequest{});
+        const auto r = computeStats(*cp, allTensors(cp->index()), StatsRequest{});
         QCOMPARE(r[0].stats.sum, 54.0);
         QCOMPARE(*r[0].stats.min, -12.0);
     }
@@ -370,7 +370,7 @@ private slots:
         auto cp = kt::openOne(path);
         QVERIFY(cp);
         QCOMPARE(cp->index().tensors[0].location.storage, TensorLocation::Storage::Raw);
-        const auto r = computeStats(*cp, {}, StatsRequest{});
+        const auto r = computeStats(*cp, allTensors(cp->index()), StatsRequest{});
         QCOMPARE(r[0].stats.sum, 5.5);
         QCOMPARE(*r[0].stats.min, -1.5);
     }

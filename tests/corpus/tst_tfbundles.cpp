@@ -106,7 +106,7 @@ private slots:
 
         StatsRequest req;
         req.hash = true;
-        const auto reports = computeStats(*cp, {}, req);
+        const auto reports = computeStats(*cp, allTensors(cp->index()), req);
         QCOMPARE(reports.size(), expected.size());
         for (int i = 0; i < expected.size(); ++i) {
             const auto e = expected[i].toObject();

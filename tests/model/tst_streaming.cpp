@@ -171,7 +171,7 @@ private slots:
             req.window = 64 << 10;
             req.bins = 16;
             req.threads = 2;
-            const auto reports = computeStats(cp, {}, req);
+            const auto reports = computeStats(cp, allTensors(cp.index()), req);
             QCOMPARE(reports.size(), 2);
             const auto &s = reports[0].stats;
             QVERIFY(reports[0].reduced);
@@ -206,7 +206,8 @@ private slots:
         idx.tensors << rawTensor(path, DType::Float32, 1024, 0);
         RawCheckpoint cp(idx);
         std::atomic<bool> cancel{true};
-        const auto r = computeStats(cp, {}, StatsRequest{}, JobContext(&cancel));
+        const auto r =
+            computeStats(cp, allTensors(cp.index()), StatsRequest{}, JobContext(&cancel));
         QCOMPARE(r[0].error, QStringLiteral("cancelled"));
         QVERIFY(!r[0].reduced);
     }

@@ -138,7 +138,7 @@ private slots:
             }
             // Opened (a harmless footer byte): every tensor still reads or fails cleanly.
             for (const auto &cp : r->checkpoints)
-                (void)computeStats(*cp, {}, StatsRequest{});
+                (void)computeStats(*cp, allTensors(cp->index()), StatsRequest{});
         }
     }
 
@@ -164,7 +164,7 @@ private slots:
             if (!r.ok())
                 continue; // unrecognised or a clear error; either is fine
             for (const auto &cp : r->checkpoints)
-                for (const auto &rep : computeStats(*cp, {}, StatsRequest{}))
+                for (const auto &rep : computeStats(*cp, allTensors(cp->index()), StatsRequest{}))
                     QVERIFY(rep.error.isEmpty() || rep.error.contains(QStringLiteral("export")));
         }
     }
@@ -230,7 +230,7 @@ private slots:
         QVERIFY(r.ok());
         const auto &cp = *r->checkpoints.front();
         QVERIFY(!cp.index().problems.isEmpty());
-        const auto reports = computeStats(cp, {}, StatsRequest{});
+        const auto reports = computeStats(cp, allTensors(cp.index()), StatsRequest{});
         int failed = 0;
         for (const auto &rep : reports)
             failed += rep.error.isEmpty() ? 0 : 1;
@@ -249,7 +249,7 @@ private slots:
         auto r = ReaderRegistry::builtin().open(prefix);
         QVERIFY2(r.ok(), qPrintable(errorOf(r)));
         const auto &cp = *r->checkpoints.front();
-        const auto reports = computeStats(cp, {}, StatsRequest{});
+        const auto reports = computeStats(cp, allTensors(cp.index()), StatsRequest{});
         QHash<QString, ChecksumState> state;
         for (const auto &rep : reports) {
             QVERIFY(rep.error.isEmpty());
