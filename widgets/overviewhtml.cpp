@@ -99,14 +99,13 @@ QString sourcePage(const OpenResult &source, const QString &problems)
     QString html = header(QFileInfo(source.path).fileName(), source.path);
     html += QStringLiteral("<h3>Source</h3><table>");
     html += row(QObject::tr("Kind"), esc(source.kind));
-    // A folder of sub-runs has no reader of its own: name those of its checkpoints.
+    // The reader that claimed the source (none for a scanned folder), then those of the
+    // checkpoints it holds, which a folder may have from sub-runs of other formats.
     QStringList readers{source.readerId};
-    if (source.readerId.isEmpty()) {
-        readers.clear();
-        for (const auto &cp : source.checkpoints)
-            readers << cp->index().readerId;
-        readers.removeDuplicates();
-    }
+    for (const auto &cp : source.checkpoints)
+        readers << cp->index().readerId;
+    readers.removeAll(QString());
+    readers.removeDuplicates();
     html += row(QObject::tr("Reader"), esc(readers.join(QStringLiteral(", "))));
     html += row(QObject::tr("Checkpoints"), formatCount(qlonglong(source.checkpoints.size())));
     if (!source.latest.isEmpty())

@@ -121,10 +121,10 @@ template <int K> HWY_INLINE void Load2(const std::uint8_t *p, std::size_t i, VF 
 
 // Double accumulators: s1, and s2 split between the pair's two vectors so each chain of FMAs
 // is two long. More of them run AVX2 out of registers, and spilled sums make the loop
-// latency-bound. The sum of squares is not
-// accumulated: with shift c, Σv² = s2 + 2c·s1 + n·c², which saves the loop a register and
-// six operations per pair; when c lies far from the values and those terms cancel, Chunk()
-// sums the squares in a pass of their own (SumSquares).
+// latency-bound. The sum of squares is not accumulated: with shift c, Σv² = s2 + 2c·s1 + n·c²,
+// which saves the loop a register and six operations per pair; when c lies far from the
+// values and those terms cancel, Chunk() sums the squares in a pass of their own
+// (SumSquares).
 struct MomentLanes {
     VF min, max, shift32;
     VD shift, s1, s2, s2odd;
