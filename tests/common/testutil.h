@@ -9,8 +9,22 @@
 #include <QString>
 #include <QTest>
 
+#include <random>
+#include <vector>
+
 namespace wl::test
 {
+
+// n seeded normal(mean, sd) floats: data whose statistics the tests compute independently.
+inline std::vector<float> normalFloats(std::size_t n, float mean, float sd, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(mean, sd);
+    std::vector<float> v(n);
+    for (auto &x : v)
+        x = normal(rng);
+    return v;
+}
 
 inline QString corpusDir()
 {

@@ -3,6 +3,7 @@
 #include "io/crc32c.h"
 #include "stats/kernels.h"
 #include "stats/tensorstats.h"
+#include "testutil.h"
 
 #include <QTest>
 #include <cmath>
@@ -91,11 +92,7 @@ private slots:
     // Merged pieces equal one pass, and both equal a two-pass computation.
     void mergeMatchesTwoPass()
     {
-        std::mt19937 rng(1);
-        std::normal_distribution<float> dist(1000.0f, 0.01f);
-        std::vector<float> v(10001);
-        for (auto &x : v)
-            x = dist(rng);
+        const auto v = test::normalFloats(10001, 1000.0f, 0.01f, 1);
         double sum = 0;
         for (float x : v)
             sum += x;

@@ -1,6 +1,7 @@
 #include "core/dtype.h"
 #include "stats/kernels.h"
 #include "stats/tensorstats.h"
+#include "testutil.h"
 
 #include <QTest>
 #include <hwy/targets.h>
@@ -297,11 +298,7 @@ private slots:
     // bin width from an edge may land on either side of it.
     void histogramAgainstExactBins()
     {
-        std::mt19937 rng(7);
-        std::normal_distribution<float> normal(0.1f, 0.4f);
-        std::vector<float> data(300000);
-        for (auto &v : data)
-            v = normal(rng);
+        const auto data = test::normalFloats(300000, 0.1f, 0.4f, 7);
         const std::pair<double, double> ranges[] = {{-1.0, 1.0}, {-0.73, 1.21}, {0.0, 0.35}};
         for (const auto &[lo, hi] : ranges)
             for (int bins : {10, 256, 1000}) {
@@ -362,11 +359,7 @@ private slots:
     // an outlier the derivation cancels, and the kernel must sum the squares directly.
     void sumOfSquaresWithOutlierFirst()
     {
-        std::vector<float> data(200000);
-        std::mt19937 rng(7);
-        std::normal_distribution<float> normal(0.f, 1e-3f);
-        for (auto &v : data)
-            v = normal(rng);
+        auto data = test::normalFloats(200000, 0.f, 1e-3f, 7);
         data[0] = 1000.f;
         data[5] = NAN;
         data[77] = -INFINITY;
