@@ -100,6 +100,10 @@ SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
     widths[CheckpointTreeModel::ParamsColumn] =
         std::max(widths[CheckpointTreeModel::ParamsColumn],
                  fm.horizontalAdvance(QStringLiteral("888,888,888,888")) + 16);
+    // Statistics print with six significant digits; elided in the middle they would still
+    // look like numbers.
+    for (int c = CheckpointTreeModel::MeanColumn; c <= CheckpointTreeModel::MaxColumn; ++c)
+        widths[c] = std::max(widths[c], fm.horizontalAdvance(QStringLiteral("-8.88888e-88")) + 16);
     for (int c = 0; c < CheckpointTreeModel::ColumnCount; ++c)
         header->resizeSection(c, widths[c]);
 

@@ -7,6 +7,7 @@
 #include <QStringList>
 #include <QVarLengthArray>
 #include <algorithm>
+#include <cmath>
 
 namespace wl
 {
@@ -20,8 +21,12 @@ struct CellStats {
     std::optional<double> mean, std, min, max;
 };
 
+// Whole numbers of up to nine digits print in full (a step counter reads 1804148, not
+// 1.80415e+06); the rest with six significant digits.
 QString formatNumber(double v)
 {
+    if (v == std::trunc(v) && std::abs(v) < 1e9)
+        return QString::number(qint64(v));
     return QString::number(v, 'g', 6);
 }
 

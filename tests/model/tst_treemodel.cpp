@@ -304,6 +304,25 @@ private slots:
         QCOMPARE(spy.count(), 0);
     }
 
+    void wholeNumbersPrintInFull()
+    {
+        CheckpointTreeModel model;
+        auto ck = actorCheckpoint();
+        model.addSource(openResult({ck}));
+        TensorStats s;
+        s.mean = 1804148;   // an optimizer's step counter
+        s.std = 14277567.6; // not whole: six significant digits
+        s.min = -999999999; // the widest whole number printed in full
+        s.max = 3e9;        // too wide: exponent form
+        const TensorRef ref{ck, 2};
+        model.setStats(ref, s);
+        auto cell = [&](int column) { return model.indexOf(ref, column).data().toString(); };
+        QCOMPARE(cell(CheckpointTreeModel::MeanColumn), QStringLiteral("1804148"));
+        QCOMPARE(cell(CheckpointTreeModel::StdColumn), QStringLiteral("1.42776e+07"));
+        QCOMPARE(cell(CheckpointTreeModel::MinColumn), QStringLiteral("-999999999"));
+        QCOMPARE(cell(CheckpointTreeModel::MaxColumn), QStringLiteral("3e+09"));
+    }
+
     void naturalKeys()
     {
         QVERIFY(naturalSortKey(QStringLiteral("dense_2")) <
