@@ -19,7 +19,7 @@ const char *kStyle = "<style>"
                      "     border-bottom: 1px solid #bbb; }"
                      ".sub { color: #666; }"
                      ".warn { color: #b03a2e; }"
-                     "pre { font-family: monospace; }"
+                     "pre { font-family: monospace; white-space: pre-wrap; }"
                      "</style>";
 
 QString esc(const QString &s)
