@@ -68,7 +68,9 @@ QString libraryMessage()
     return text;
 }
 
-QStringList readStrings(hid_t attr, hid_t ftype, hsize_t n)
+// On failure the library's reason goes to `why` at once: closing the handles below would clear
+// it.
+QStringList readStrings(hid_t attr, hid_t ftype, hsize_t n, QString &why)
 {
     QStringList out;
     const bool utf8 = H5Tget_cset(ftype) == H5T_CSET_UTF8;
@@ -80,8 +82,10 @@ QStringList readStrings(hid_t attr, hid_t ftype, hsize_t n)
         H5Tset_size(hid_t(mem.get()), H5T_VARIABLE);
         H5Tset_cset(hid_t(mem.get()), H5Tget_cset(ftype));
         std::vector<char *> ptrs(n, nullptr);
-        if (H5Aread(attr, hid_t(mem.get()), ptrs.data()) < 0)
+        if (H5Aread(attr, hid_t(mem.get()), ptrs.data()) < 0) {
+            why = libraryMessage();
             return {};
+        }
         for (char *p : ptrs)
             out << (p ? decode(p, std::strlen(p)) : QString());
         Handle space = make(H5Aget_space(attr));
@@ -92,8 +96,10 @@ QStringList readStrings(hid_t attr, hid_t ftype, hsize_t n)
     if (size == 0)
         return {};
     std::vector<char> buf(size * n);
-    if (H5Aread(attr, ftype, buf.data()) < 0)
+    if (H5Aread(attr, ftype, buf.data()) < 0) {
+        why = libraryMessage();
         return {};
+    }
     const bool spacePad = H5Tget_strpad(ftype) == H5T_STR_SPACEPAD;
     for (hsize_t i = 0; i < n; ++i) {
         const char *p = buf.data() + i * size;
@@ -173,38 +179,15 @@ std::int64_t signatureOffset(const QByteArray &head)
     return -1;
 }
 
-// HDF5's file-image callbacks made to hand the caller's buffer through instead of copying it:
-// the property list and the core driver both "allocate" the buffer itself, and copies onto it
-// are no-ops. The file is opened read-only, so nothing writes into it.
-struct ImageInPlace {
-    void *data;
-    std::size_t size;
-    H5FD_file_image_callbacks_t callbacks;
-
-    ImageInPlace(const std::uint8_t *d, std::size_t n)
-        : data(const_cast<std::uint8_t *>(d)), size(n), callbacks{}
-    {
-        callbacks.image_malloc = [](std::size_t n, H5FD_file_image_op_t, void *u) -> void * {
-            auto *self = static_cast<ImageInPlace *>(u);
-            return n == self->size ? self->data : nullptr;
-        };
-        callbacks.image_memcpy = [](void *dest, const void *src, std::size_t, H5FD_file_image_op_t,
-                                    void *) -> void * { return dest == src ? dest : nullptr; };
-        callbacks.image_realloc = [](void *, std::size_t, H5FD_file_image_op_t, void *) -> void * {
-            return nullptr;
-        };
-        callbacks.image_free = [](void *, H5FD_file_image_op_t, void *) -> herr_t { return 0; };
-        callbacks.udata_copy = [](void *u) -> void * { return u; };
-        callbacks.udata_free = [](void *) -> herr_t { return 0; };
-        callbacks.udata = this;
-    }
-};
-
 File::~File() = default;
 
 LoadError File::error(const QString &where, const QString &expected) const
 {
-    const QString why = libraryMessage();
+    return error(where, expected, libraryMessage());
+}
+
+LoadError File::error(const QString &where, const QString &expected, const QString &why) const
+{
     const auto code = why.contains(QLatin1String("truncated")) ? LoadError::Code::Truncated
                                                                : LoadError::Code::Corrupt;
     return makeError(code, m_label, where, expected, {}, why);
@@ -218,6 +201,8 @@ Result<std::shared_ptr<File>> File::open(const QString &path)
     Handle fapl = make(H5Pcreate(H5P_FILE_ACCESS));
     // Strong close: no object of the file stays open behind our back.
     H5Pset_fclose_degree(hid_t(fapl.get()), H5F_CLOSE_STRONG);
+    if (!setReadOnlyDriver(hid_t(fapl.get()), nullptr, 0))
+        return f->error({}, QStringLiteral("an HDF5 file driver"));
     f->m_file = make(H5Fopen(path.toLocal8Bit().constData(), H5F_ACC_RDONLY, hid_t(fapl.get())));
     if (!f->m_file.valid())
         return f->error({}, QStringLiteral("a readable HDF5 file"));
@@ -233,11 +218,9 @@ Result<std::shared_ptr<File>> File::openImage(const std::uint8_t *data, std::siz
     f->m_label = label;
     f->m_isImage = true;
     f->m_image = std::move(keep);
-    f->m_imageCallbacks = std::make_unique<ImageInPlace>(data, size);
     Handle fapl = make(H5Pcreate(H5P_FILE_ACCESS));
-    if (size == 0 || H5Pset_fapl_core(hid_t(fapl.get()), 1 << 16, 0) < 0 ||
-        H5Pset_file_image_callbacks(hid_t(fapl.get()), &f->m_imageCallbacks->callbacks) < 0 ||
-        H5Pset_file_image(hid_t(fapl.get()), f->m_imageCallbacks->data, size) < 0)
+    H5Pset_fclose_degree(hid_t(fapl.get()), H5F_CLOSE_STRONG);
+    if (size == 0 || !setReadOnlyDriver(hid_t(fapl.get()), data, size))
         return f->error({}, QStringLiteral("an HDF5 file image"));
     f->m_file = make(H5Fopen(label.toUtf8().constData(), H5F_ACC_RDONLY, hid_t(fapl.get())));
     if (!f->m_file.valid())
@@ -364,9 +347,10 @@ Result<std::optional<Attribute>> File::attribute(const QString &object, const QS
         out.isString = true;
         out.typeText = QStringLiteral("string");
         if (n > 0) {
-            out.strings = readStrings(hid_t(a.get()), t, hsize_t(n));
+            QString why;
+            out.strings = readStrings(hid_t(a.get()), t, hsize_t(n), why);
             if (out.strings.size() != n)
-                return error(where, QStringLiteral("%1 strings").arg(n));
+                return error(where, QStringLiteral("%1 strings").arg(n), why);
         }
     } else if (cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_ENUM) {
         out.typeText = QStringLiteral("%1%2[%3]")

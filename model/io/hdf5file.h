@@ -72,9 +72,9 @@ struct Node {
     bool isGroup = false;
 };
 
-// A read-only HDF5 file (on disk or a memory image). Every failing call becomes a LoadError
-// naming the file and the object path; the library's own error printing is switched off.
-struct ImageInPlace;
+// A read-only HDF5 file (on disk or a memory image), read through the checking driver of
+// hdf5driver.cpp. Every failing call becomes a LoadError naming the file and the object path;
+// the library's own error printing is switched off.
 
 class File
 {
@@ -113,9 +113,9 @@ public:
 private:
     File() = default;
     LoadError error(const QString &where, const QString &expected) const;
+    LoadError error(const QString &where, const QString &expected, const QString &why) const;
     // Declared before m_file: the image must outlive the open file.
     std::shared_ptr<const void> m_image;
-    std::unique_ptr<ImageInPlace> m_imageCallbacks;
     Handle m_file;
     QString m_label;
     bool m_isImage = false;

@@ -1,0 +1,289 @@
+// A read-only HDF5 file driver over a file or a caller's buffer. HDF5 1.10 decodes a global
+// heap collection (where variable-length strings live) without bounds checks: a free-space
+// object of size zero makes it loop forever, an object size past the collection makes it copy
+// out of bounds. This driver checks each collection it hands to the library and fails the
+// read instead, so a damaged file gives an error rather than a hang or a crash.
+#include "hdf5internal.h"
+
+#include <hdf5.h>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <set>
+
+namespace wl::h5::detail
+{
+namespace
+{
+
+std::uint64_t readLittle(const std::uint8_t *p, int bytes)
+{
+    std::uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; --i)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+} // namespace
+
+QString globalHeapProblem(const std::uint8_t *p, std::size_t n, int lengthSize)
+{
+    // Layout (HDF5 file format, "Global Heap"): "GCOL", version, 3 reserved bytes, collection
+    // size; then objects of index (2 bytes), reference count (2), 4 reserved, size, data padded
+    // to 8 bytes. Index 0 is the free space, which runs to the end and counts its own header.
+    // The collection's header and an object's are both 8 bytes and a length long.
+    const std::size_t header = 8 + std::size_t(lengthSize);
+    if (n < header)
+        return QStringLiteral("a collection header of %1 bytes, %2 available").arg(header).arg(n);
+    const std::uint64_t size = readLittle(p + 8, lengthSize);
+    if (size < header || size > n)
+        return QStringLiteral("collection size %1 outside [%2, %3]").arg(size).arg(header).arg(n);
+    std::uint64_t at = header;
+    while (at < size) {
+        const std::uint64_t left = size - at;
+        if (left < header) // too small for an object header: trailing free space
+            break;
+        const unsigned index = unsigned(readLittle(p + at, 2));
+        const std::uint64_t objectSize = readLittle(p + at + 8, lengthSize);
+        if (index == 0) {
+            if (objectSize == 0 || objectSize > left)
+                return QStringLiteral("free space of %1 bytes at collection offset %2, %3 left")
+                    .arg(objectSize)
+                    .arg(at)
+                    .arg(left);
+            at += objectSize;
+            continue;
+        }
+        if (objectSize > left - header)
+            return QStringLiteral("object %1 of %2 bytes at collection offset %3, %4 left")
+                .arg(index)
+                .arg(objectSize)
+                .arg(at)
+                .arg(left - header);
+        at += std::min<std::uint64_t>(left, header + ((objectSize + 7) & ~std::uint64_t(7)));
+    }
+    return {};
+}
+
+namespace
+{
+
+struct DriverInfo {
+    const std::uint8_t *data; // nullptr: open the named file
+    std::size_t size;
+};
+
+struct DriverFile {
+    H5FD_t pub; // first: HDF5 fills it and hands it back to every callback
+    int fd = -1;
+    const std::uint8_t *data = nullptr;
+    haddr_t eof = 0;
+    haddr_t eoa = 0;
+    int lengthSize = 8;
+    std::set<haddr_t> soundHeaps;
+    void *map = MAP_FAILED; // of an opened file, made for checking a large collection
+};
+
+const std::uint8_t *mapWhole(DriverFile *f)
+{
+    if (f->map == MAP_FAILED)
+        f->map = ::mmap(nullptr, std::size_t(f->eof), PROT_READ, MAP_PRIVATE, f->fd, 0);
+    return f->map == MAP_FAILED ? nullptr : static_cast<const std::uint8_t *>(f->map);
+}
+
+herr_t fail(const char *func, hid_t minor, const QString &message)
+{
+    H5Epush2(H5E_DEFAULT, __FILE__, func, __LINE__, H5E_ERR_CLS, H5E_VFL, minor, "%s",
+             message.toUtf8().constData());
+    return -1;
+}
+
+// Copies [addr, addr + size) and zero-fills what lies past the end of the file, as sec2 does.
+bool copyOut(const DriverFile *f, haddr_t addr, std::size_t size, void *buffer)
+{
+    auto *out = static_cast<std::uint8_t *>(buffer);
+    const std::size_t have =
+        addr >= f->eof ? 0 : std::size_t(std::min<haddr_t>(size, f->eof - addr));
+    if (f->data) {
+        if (have > 0)
+            std::memcpy(out, f->data + addr, have);
+    } else {
+        for (std::size_t done = 0; done < have;) {
+            const ssize_t got = ::pread(f->fd, out + done, have - done, off_t(addr + done));
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0)
+                return false;
+            done += std::size_t(got);
+        }
+    }
+    std::memset(out + have, 0, size - have);
+    return true;
+}
+
+H5FD_t *driverOpen(const char *name, unsigned flags, hid_t fapl, haddr_t)
+{
+    if (flags & (H5F_ACC_RDWR | H5F_ACC_CREAT | H5F_ACC_TRUNC)) {
+        fail("driverOpen", H5E_CANTOPENFILE, QStringLiteral("the driver opens files read-only"));
+        return nullptr;
+    }
+    const auto *info = static_cast<const DriverInfo *>(H5Pget_driver_info(fapl));
+    auto *f = new DriverFile{};
+    if (info && info->data) {
+        f->data = info->data;
+        f->eof = info->size;
+    } else {
+        f->fd = ::open(name, O_RDONLY | O_CLOEXEC);
+        struct stat st {
+        };
+        if (f->fd < 0 || ::fstat(f->fd, &st) != 0) {
+            fail("driverOpen", H5E_CANTOPENFILE,
+                 QStringLiteral("cannot open %1: %2")
+                     .arg(QString::fromLocal8Bit(name), QString::fromLocal8Bit(strerror(errno))));
+            if (f->fd >= 0)
+                ::close(f->fd);
+            delete f;
+            return nullptr;
+        }
+        f->eof = haddr_t(st.st_size);
+    }
+    // The superblock gives the width of lengths, which the heap check needs.
+    std::uint8_t head[4096];
+    const std::size_t n = std::size_t(std::min<haddr_t>(sizeof head, f->eof));
+    if (copyOut(f, 0, n, head)) {
+        const auto sig = signatureOffset(
+            QByteArray::fromRawData(reinterpret_cast<const char *>(head), qsizetype(n)));
+        if (sig >= 0 && std::size_t(sig) + 15 <= n) {
+            const std::uint8_t *sb = head + sig;
+            const int width = sb[8] < 2 ? sb[14] : sb[10];
+            if (width == 2 || width == 4 || width == 8)
+                f->lengthSize = width;
+        }
+    }
+    return &f->pub;
+}
+
+herr_t driverClose(H5FD_t *file)
+{
+    auto *f = reinterpret_cast<DriverFile *>(file);
+    if (f->map != MAP_FAILED)
+        ::munmap(f->map, std::size_t(f->eof));
+    if (f->fd >= 0)
+        ::close(f->fd);
+    delete f;
+    return 0;
+}
+
+herr_t driverQuery(const H5FD_t *, unsigned long *flags)
+{
+    *flags = H5FD_FEAT_AGGREGATE_METADATA | H5FD_FEAT_ACCUMULATE_METADATA | H5FD_FEAT_DATA_SIEVE |
+             H5FD_FEAT_AGGREGATE_SMALLDATA;
+    return 0;
+}
+
+haddr_t driverGetEoa(const H5FD_t *file, H5FD_mem_t)
+{
+    return reinterpret_cast<const DriverFile *>(file)->eoa;
+}
+
+herr_t driverSetEoa(H5FD_t *file, H5FD_mem_t, haddr_t addr)
+{
+    reinterpret_cast<DriverFile *>(file)->eoa = addr;
+    return 0;
+}
+
+haddr_t driverGetEof(const H5FD_t *file, H5FD_mem_t)
+{
+    return reinterpret_cast<const DriverFile *>(file)->eof;
+}
+
+herr_t driverRead(H5FD_t *file, H5FD_mem_t, hid_t, haddr_t addr, size_t size, void *buffer)
+{
+    auto *f = reinterpret_cast<DriverFile *>(file);
+    if (addr == HADDR_UNDEF || addr > haddr_t(PTRDIFF_MAX) || size > std::size_t(PTRDIFF_MAX))
+        return fail("driverRead", H5E_OVERFLOW,
+                    QStringLiteral("address %1 out of range").arg(addr));
+    if (!copyOut(f, addr, size, buffer))
+        return fail("driverRead", H5E_READERROR,
+                    QStringLiteral("read error at %1: %2")
+                        .arg(addr)
+                        .arg(QString::fromLocal8Bit(strerror(errno))));
+    // HDF5 reads a global heap as raw data, so collections are told by their signature. The
+    // library reads the first 4 KiB and then the rest; the check reads the whole collection.
+    const auto *bytes = static_cast<const std::uint8_t *>(buffer);
+    const std::size_t header = 8 + std::size_t(f->lengthSize);
+    if (size < header || std::memcmp(bytes, "GCOL", 4) != 0 || bytes[4] != 1 ||
+        f->soundHeaps.count(addr))
+        return 0;
+    const std::uint64_t declared = readLittle(bytes + 8, f->lengthSize);
+    const std::uint64_t available = addr < f->eof ? f->eof - addr : 0;
+    const std::uint8_t *collection = bytes;
+    std::size_t n = size;
+    if (declared > size && declared <= available) {
+        // The whole collection, mapped rather than copied: the check reads only its headers.
+        const std::uint8_t *file = f->data ? f->data : mapWhole(f);
+        if (!file)
+            return fail("driverRead", H5E_READERROR, QStringLiteral("cannot map the file"));
+        collection = file + addr;
+        n = std::size_t(declared);
+    }
+    const QString problem = globalHeapProblem(collection, n, f->lengthSize);
+    if (!problem.isEmpty())
+        return fail("driverRead", H5E_BADVALUE,
+                    QStringLiteral("corrupt global heap at %1: %2").arg(addr).arg(problem));
+    f->soundHeaps.insert(addr);
+    return 0;
+}
+
+herr_t driverWrite(H5FD_t *, H5FD_mem_t, hid_t, haddr_t, size_t, const void *)
+{
+    return fail("driverWrite", H5E_WRITEERROR, QStringLiteral("the driver is read-only"));
+}
+
+herr_t driverTruncate(H5FD_t *, hid_t, hbool_t)
+{
+    return 0;
+}
+
+hid_t driverId()
+{
+    static const hid_t id = [] {
+        static H5FD_class_t cls{};
+        cls.name = "weightlens-read-only";
+        cls.maxaddr = haddr_t(PTRDIFF_MAX);
+        cls.fc_degree = H5F_CLOSE_WEAK;
+        cls.fapl_size = sizeof(DriverInfo);
+        cls.open = driverOpen;
+        cls.close = driverClose;
+        cls.query = driverQuery;
+        cls.get_eoa = driverGetEoa;
+        cls.set_eoa = driverSetEoa;
+        cls.get_eof = driverGetEof;
+        cls.read = driverRead;
+        cls.write = driverWrite;
+        cls.truncate = driverTruncate;
+        const H5FD_mem_t map[] = H5FD_FLMAP_DICHOTOMY;
+        std::copy(std::begin(map), std::end(map), std::begin(cls.fl_map));
+        return H5FDregister(&cls);
+    }();
+    return id;
+}
+
+} // namespace
+
+bool setReadOnlyDriver(hid_t fapl, const std::uint8_t *data, std::size_t size)
+{
+    const hid_t id = driverId();
+    const DriverInfo info{data, size};
+    return id >= 0 && H5Pset_driver(fapl, id, &info) >= 0;
+}
+
+} // namespace wl::h5::detail
