@@ -33,7 +33,12 @@ QString LoadError::codeName(Code c)
 
 QString LoadError::message() const
 {
-    QString m = file.isEmpty() ? codeName(code) : file + QLatin1String(": ") + codeName(code);
+    return file.isEmpty() ? reason() : file + QLatin1String(": ") + reason();
+}
+
+QString LoadError::reason() const
+{
+    QString m = codeName(code);
     if (!where.isEmpty())
         m += QLatin1String(" at ") + where;
     if (!expected.isEmpty()) {
@@ -57,6 +62,11 @@ LoadError makeError(LoadError::Code code, QString file, QString where, QString e
                      std::move(expected),
                      std::move(found),
                      std::move(detail)};
+}
+
+Problem warningFrom(const LoadError &e, const QString &file)
+{
+    return Problem{Problem::Severity::Warning, e.file.isEmpty() ? file : e.file, {}, e.reason()};
 }
 
 QString Problem::toString() const

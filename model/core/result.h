@@ -1,5 +1,7 @@
 #pragma once
 
+#include "problem.h"
+
 #include <QString>
 #include <utility>
 #include <variant>
@@ -28,13 +30,19 @@ struct LoadError {
     QString found;
     QString detail; // free text when expected/found do not fit
 
-    // "FILE: at WHERE: expected X, found Y (detail)"
+    // "FILE: CODE at WHERE: expected X, found Y (detail)"
     QString message() const;
+    // The message without the file, for a list that names the file apart.
+    QString reason() const;
     static QString codeName(Code c);
 };
 
 LoadError makeError(LoadError::Code code, QString file, QString where, QString expected,
                     QString found = {}, QString detail = {});
+
+// A warning carrying an error met on the way (a file of a folder that would not open): the
+// error's file, else `file`, and the rest of its message.
+Problem warningFrom(const LoadError &e, const QString &file);
 
 // Either a value or a LoadError; no exceptions cross reader boundaries.
 template <class T> class [[nodiscard]] Result

@@ -39,8 +39,10 @@ ProbeResult KerasH5Reader::probe(const Source &source) const
     if (!file)
         return {40, QStringLiteral("HDF5")};
     const auto &f = **file;
+    // An attribute that is there but unreadable still marks the file as Keras, so that opening
+    // it reports the damage rather than a folder scan passing it over.
     for (const char *attr : {"model_config", "layer_names", "layer_names0"})
-        if (auto a = f.attribute({}, QString::fromLatin1(attr)); a && *a)
+        if (auto a = f.attribute({}, QString::fromLatin1(attr)); !a || *a)
             return {80, QStringLiteral("Keras legacy")};
     if (f.isGroup(QStringLiteral("layers")) || f.isGroup(QStringLiteral("vars")) ||
         f.isGroup(QStringLiteral("_layer_checkpoint_dependencies")))

@@ -91,8 +91,7 @@ Result<OpenResult> ReaderRegistry::openSource(const Source &source, const JobCon
         auto scanned = scanDirectory(source, job, 0);
         if (scanned.ok() || !best) {
             if (scanned.ok() && best)
-                scanned->problems.prepend(
-                    Problem{Problem::Severity::Warning, source.path(), {}, best->message()});
+                scanned->problems.prepend(warningFrom(*best, source.path()));
             return scanned;
         }
     }
@@ -172,7 +171,7 @@ void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int d
                 absorb(std::move(r).value());
                 continue;
             }
-            res.problems << Problem{Problem::Severity::Warning, d, {}, r.error().message()};
+            res.problems << warningFrom(r.error(), d);
         }
         if (depth + 1 < kMaxScanDepth)
             scanInto(sub, job, depth + 1, res, consumed);
@@ -190,7 +189,7 @@ void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int d
         if (r.ok())
             absorb(std::move(r).value());
         else
-            res.problems << Problem{Problem::Severity::Warning, f, {}, r.error().message()};
+            res.problems << warningFrom(r.error(), f);
     }
 }
 

@@ -2,6 +2,7 @@
 #include "formats/kerasconfig.h"
 #include "formats/kerash5reader.h"
 #include "formats/readerregistry.h"
+#include "io/hdf5file.h"
 #include "stats/statsengine.h"
 #include "testutil.h"
 
@@ -10,6 +11,7 @@
 #include <QJsonArray>
 #include <QLocale>
 #include <QTemporaryDir>
+#include <QtEndian>
 #include <cmath>
 
 using namespace wl;
@@ -280,6 +282,96 @@ private slots:
         QCOMPARE(keras::snakeCase("LeakyReLU"), QStringLiteral("leaky_re_lu"));
         QCOMPARE(keras::snakeCase("GlobalAveragePooling2D"),
                  QStringLiteral("global_average_pooling2d"));
+    }
+
+    // HDF5 1.10 decodes a global heap collection (variable-length strings) unchecked: a
+    // free-space object of size zero made it loop forever, an object size past the collection
+    // made it copy out of bounds. Each collection of a corpus file is damaged both ways; every
+    // read that meets it must fail with an error, and opening the file must return.
+    void damagedGlobalHeap()
+    {
+        WL_REQUIRE_CORPUS();
+        QFile src(test::corpus("keras2-h5-full/churn-ann-ankit/model.h5"));
+        QVERIFY(src.open(QIODevice::ReadOnly));
+        const QByteArray whole = src.readAll();
+        // A collection: "GCOL", version 1, 3 reserved bytes, its size (8 bytes here); then
+        // objects of index (2), reference count (2), 4 reserved, size (8), data padded to 8.
+        // Index 0 is the free space, which runs to the end of the collection.
+        auto u64 = [](const QByteArray &b, qsizetype at) {
+            return qFromLittleEndian<quint64>(b.constData() + at);
+        };
+        auto setU64 = [](QByteArray &b, qsizetype at, quint64 v) {
+            qToLittleEndian<quint64>(v, b.data() + at);
+        };
+        QList<qsizetype> heaps;
+        for (auto at = whole.indexOf("GCOL"); at >= 0; at = whole.indexOf("GCOL", at + 1))
+            heaps << at;
+        QCOMPARE(heaps.size(), 2);
+        QTemporaryDir dir;
+        int damaged = 0;
+        for (qsizetype heap : heaps) {
+            const auto size = qsizetype(u64(whole, heap + 8));
+            // The first object, made to reach past the collection.
+            QByteArray past = whole;
+            QVERIFY(qFromLittleEndian<quint16>(whole.constData() + heap + 16) > 0);
+            setU64(past, heap + 24, u64(whole, heap + 24) | (quint64(1) << 52));
+            // The last object (the free space, when there is one) made free space of size 0.
+            QByteArray loop = whole;
+            qsizetype last = heap + 16;
+            for (qsizetype at = last; at + 16 <= heap + size;) {
+                last = at;
+                const quint64 n = u64(whole, at + 8);
+                if (qFromLittleEndian<quint16>(whole.constData() + at) == 0)
+                    break;
+                at += 16 + qsizetype((n + 7) & ~quint64(7));
+            }
+            loop.replace(last, 16, QByteArray(16, '\0'));
+
+            for (const auto &[name, bytes] : {std::pair{QStringLiteral("past"), past},
+                                              std::pair{QStringLiteral("loop"), loop}}) {
+                const QString p = dir.filePath(QStringLiteral("%1-%2.h5").arg(name).arg(heap));
+                QFile out(p);
+                QVERIFY(out.open(QIODevice::WriteOnly));
+                out.write(bytes);
+                out.close();
+                auto file = h5::File::open(p);
+                QVERIFY2(file.ok(), qPrintable(p));
+                auto nodes = (*file)->walk();
+                QVERIFY(nodes.ok());
+                QStringList objects{QString()};
+                for (const auto &n : *nodes)
+                    objects << n.path;
+                int failed = 0;
+                for (const auto &o : objects) {
+                    const auto names = (*file)->attributeNames(o);
+                    QVERIFY(names.ok());
+                    for (const auto &a : *names)
+                        if (auto r = (*file)->attribute(o, a); !r.ok()) {
+                            QVERIFY2(r.error().message().contains("corrupt global heap") &&
+                                         r.error().file == p,
+                                     qPrintable(r.error().message()));
+                            ++failed;
+                        }
+                }
+                QVERIFY2(failed > 0, qPrintable(p));
+                damaged += failed;
+                QString error;
+                if (!kt::openOne(p, &error))
+                    QVERIFY2(error.contains(p), qPrintable(error));
+            }
+        }
+        QVERIFY(damaged >= 4);
+
+        // In a folder, the damaged file is named once, with the cause.
+        QDir folder(dir.filePath(QStringLiteral("run")));
+        QVERIFY(folder.mkpath(QStringLiteral(".")));
+        const QString inFolder = folder.filePath(QStringLiteral("model.h5"));
+        QVERIFY(
+            QFile::copy(dir.filePath(QStringLiteral("past-%1.h5").arg(heaps.front())), inFolder));
+        QString error;
+        QVERIFY(!kt::openOne(folder.path(), &error));
+        QVERIFY2(error.contains("corrupt global heap") && error.count(inFolder) == 1,
+                 qPrintable(error));
     }
 
     // A nested Sequential in a legacy full model, and Keras 2.13's alias group with names
