@@ -153,6 +153,18 @@ Status File::read(const DatasetInfo &info, std::size_t maxBytes, const ChunkSink
     const auto total = info.shape.numElements().value_or(0);
     if (total <= 0)
         return Ok{};
+    // HDF5 1.10 copies compact data without checking its stored size against the dataspace,
+    // so a damaged size would read past it.
+    Handle dcpl = make(H5Dget_create_plist(hid_t(d.get())));
+    if (!dcpl.valid())
+        return error(where, QStringLiteral("a dataset creation property list"));
+    if (H5Pget_layout(hid_t(dcpl.get())) == H5D_COMPACT) {
+        const auto stored = std::int64_t(H5Dget_storage_size(hid_t(d.get())));
+        if (stored != total * std::int64_t(item))
+            return error(where, QStringLiteral("compact data of %1 bytes, found %2")
+                                    .arg(total * std::int64_t(item))
+                                    .arg(stored));
+    }
     // Reading with the stored type copies the bytes unconverted; swapping is done here.
     const hid_t memType = hid_t(ftype.get());
     const bool swap = info.bigEndian && item > 1;
