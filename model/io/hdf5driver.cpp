@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <map>
 #include <set>
 
 namespace wl::h5::detail
@@ -32,9 +33,8 @@ std::uint64_t readLittle(const std::uint8_t *p, int bytes)
     return v;
 }
 
-} // namespace
-
-QString globalHeapProblem(const std::uint8_t *p, std::size_t n, int lengthSize)
+QString globalHeapProblem(const std::uint8_t *p, std::size_t n, int lengthSize,
+                          std::set<unsigned> *indexes)
 {
     // Layout (HDF5 file format, "Global Heap"): "GCOL", version, 3 reserved bytes, collection
     // size; then objects of index (2 bytes), reference count (2), 4 reserved, size, data padded
@@ -68,13 +68,12 @@ QString globalHeapProblem(const std::uint8_t *p, std::size_t n, int lengthSize)
                 .arg(objectSize)
                 .arg(at)
                 .arg(left - header);
+        if (indexes)
+            indexes->insert(index);
         at += std::min<std::uint64_t>(left, header + ((objectSize + 7) & ~std::uint64_t(7)));
     }
     return {};
 }
-
-namespace
-{
 
 struct DriverInfo {
     const std::uint8_t *data; // nullptr: open the named file
@@ -88,7 +87,7 @@ struct DriverFile {
     haddr_t eof = 0;
     haddr_t eoa = 0;
     int lengthSize = 8;
-    std::set<haddr_t> soundHeaps;
+    std::map<haddr_t, std::set<unsigned>> soundHeaps; // object indexes of checked collections
     void *map = MAP_FAILED; // of an opened file, made for checking a large collection
 };
 
@@ -205,6 +204,36 @@ haddr_t driverGetEof(const H5FD_t *file, H5FD_mem_t)
     return reinterpret_cast<const DriverFile *>(file)->eof;
 }
 
+// Checks the collection at addr once and remembers its object indexes; `have` bytes of it are at
+// p (HDF5 reads 4 KiB first and the rest later, so a longer collection is taken from the file).
+// Empty when sound.
+QString checkHeap(DriverFile *f, haddr_t addr, const std::uint8_t *p, std::size_t have)
+{
+    if (f->soundHeaps.count(addr))
+        return {};
+    const std::size_t header = 8 + std::size_t(f->lengthSize);
+    const std::uint64_t available = addr < f->eof ? f->eof - addr : 0;
+    std::size_t n = have;
+    if (have >= header) {
+        const std::uint64_t declared = readLittle(p + 8, f->lengthSize);
+        if (declared > have && declared <= available) {
+            // Mapped rather than copied: the check reads only the object headers.
+            const std::uint8_t *file = f->data ? f->data : mapWhole(f);
+            if (!file)
+                return QStringLiteral("cannot map the file to check the global heap at %1")
+                    .arg(addr);
+            p = file + addr;
+            n = std::size_t(declared);
+        }
+    }
+    std::set<unsigned> indexes;
+    const QString problem = globalHeapProblem(p, n, f->lengthSize, &indexes);
+    if (!problem.isEmpty())
+        return QStringLiteral("corrupt global heap at %1: %2").arg(addr).arg(problem);
+    f->soundHeaps.emplace(addr, std::move(indexes));
+    return {};
+}
+
 herr_t driverRead(H5FD_t *file, H5FD_mem_t, hid_t, haddr_t addr, size_t size, void *buffer)
 {
     auto *f = reinterpret_cast<DriverFile *>(file);
@@ -216,31 +245,12 @@ herr_t driverRead(H5FD_t *file, H5FD_mem_t, hid_t, haddr_t addr, size_t size, vo
                     QStringLiteral("read error at %1: %2")
                         .arg(addr)
                         .arg(QString::fromLocal8Bit(strerror(errno))));
-    // HDF5 reads a global heap as raw data, so collections are told by their signature. The
-    // library reads the first 4 KiB and then the rest; the check reads the whole collection.
+    // HDF5 reads a global heap as raw data, so collections are told by their signature.
     const auto *bytes = static_cast<const std::uint8_t *>(buffer);
-    const std::size_t header = 8 + std::size_t(f->lengthSize);
-    if (size < header || std::memcmp(bytes, "GCOL", 4) != 0 || bytes[4] != 1 ||
-        f->soundHeaps.count(addr))
+    if (size < 5 || std::memcmp(bytes, "GCOL", 4) != 0 || bytes[4] != 1)
         return 0;
-    const std::uint64_t declared = readLittle(bytes + 8, f->lengthSize);
-    const std::uint64_t available = addr < f->eof ? f->eof - addr : 0;
-    const std::uint8_t *collection = bytes;
-    std::size_t n = size;
-    if (declared > size && declared <= available) {
-        // The whole collection, mapped rather than copied: the check reads only its headers.
-        const std::uint8_t *file = f->data ? f->data : mapWhole(f);
-        if (!file)
-            return fail("driverRead", H5E_READERROR, QStringLiteral("cannot map the file"));
-        collection = file + addr;
-        n = std::size_t(declared);
-    }
-    const QString problem = globalHeapProblem(collection, n, f->lengthSize);
-    if (!problem.isEmpty())
-        return fail("driverRead", H5E_BADVALUE,
-                    QStringLiteral("corrupt global heap at %1: %2").arg(addr).arg(problem));
-    f->soundHeaps.insert(addr);
-    return 0;
+    const QString problem = checkHeap(f, addr, bytes, size);
+    return problem.isEmpty() ? 0 : fail("driverRead", H5E_BADVALUE, problem);
 }
 
 herr_t driverWrite(H5FD_t *, H5FD_mem_t, hid_t, haddr_t, size_t, const void *)
@@ -250,6 +260,13 @@ herr_t driverWrite(H5FD_t *, H5FD_mem_t, hid_t, haddr_t, size_t, const void *)
 
 herr_t driverTruncate(H5FD_t *, hid_t, hbool_t)
 {
+    return 0;
+}
+
+// Hands out the driver's own state, for the H5HG_read guard below.
+herr_t driverGetHandle(H5FD_t *file, hid_t, void **handle)
+{
+    *handle = file;
     return 0;
 }
 
@@ -270,6 +287,7 @@ hid_t driverId()
         cls.read = driverRead;
         cls.write = driverWrite;
         cls.truncate = driverTruncate;
+        cls.get_handle = driverGetHandle;
         const H5FD_mem_t map[] = H5FD_FLMAP_DICHOTOMY;
         std::copy(std::begin(map), std::end(map), std::begin(cls.fl_map));
         return H5FDregister(&cls);
@@ -287,3 +305,46 @@ bool setReadOnlyDriver(hid_t fapl, const std::uint8_t *data, std::size_t size)
 }
 
 } // namespace wl::h5::detail
+
+// H5HG_read looks an object up by the index a variable-length value stores, unchecked in HDF5
+// 1.10: a damaged index reads past the collection's object table. The link wraps the function
+// (--wrap=H5HG_read, see model/CMakeLists.txt) so that, in files opened through this driver, an
+// index the collection does not hold fails the read. H5HG_t and the two H5F_ functions are
+// HDF5 1.10's own, private but linked statically.
+extern "C" {
+struct H5F_t;
+struct WlHeapId {
+    haddr_t addr;
+    std::size_t idx;
+};
+void *__real_H5HG_read(H5F_t *f, WlHeapId *hobj, void *object, std::size_t *size);
+hid_t H5F_get_driver_id(const H5F_t *f);
+herr_t H5F_get_vfd_handle(const H5F_t *f, hid_t fapl, void **handle);
+
+void *__wrap_H5HG_read(H5F_t *f, WlHeapId *hobj, void *object, std::size_t *size)
+{
+    using namespace wl::h5::detail;
+    void *handle = nullptr;
+    if (f && hobj && H5F_get_driver_id(f) == driverId() &&
+        H5F_get_vfd_handle(f, H5P_DEFAULT, &handle) >= 0 && handle) {
+        auto *file = static_cast<DriverFile *>(handle);
+        std::uint8_t head[16];
+        QString problem;
+        if (hobj->addr >= file->eof || !copyOut(file, hobj->addr, sizeof head, head) ||
+            std::memcmp(head, "GCOL", 4) != 0)
+            problem = QStringLiteral("no global heap at %1").arg(hobj->addr);
+        else
+            problem = checkHeap(file, hobj->addr, head, sizeof head);
+        if (problem.isEmpty() &&
+            (hobj->idx > 0xFFFF || !file->soundHeaps[hobj->addr].count(unsigned(hobj->idx))))
+            problem = QStringLiteral("no object %1 in the global heap at %2")
+                          .arg(hobj->idx)
+                          .arg(hobj->addr);
+        if (!problem.isEmpty()) {
+            fail("H5HG_read", H5E_BADVALUE, problem);
+            return nullptr;
+        }
+    }
+    return __real_H5HG_read(f, hobj, object, size);
+}
+}

@@ -21,7 +21,5 @@ Handle openObject(hid_t file, const QString &path);
 // Sets the read-only file driver of hdf5driver.cpp on a file-access property list: it reads the
 // file named at open, or the caller's buffer when data is set (the buffer outlives the file).
 bool setReadOnlyDriver(hid_t fapl, const std::uint8_t *data, std::size_t size);
-// What is wrong with the global heap collection at p (n bytes available), empty when sound.
-QString globalHeapProblem(const std::uint8_t *p, std::size_t n, int lengthSize);
 
 } // namespace wl::h5::detail

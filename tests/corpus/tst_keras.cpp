@@ -362,6 +362,34 @@ private slots:
         }
         QVERIFY(damaged >= 4);
 
+        // A value's reference to a heap object (length, collection address, object index)
+        // given an index the collection does not hold: HDF5 would read past its object table.
+        const quint16 firstIndex = qFromLittleEndian<quint16>(whole.constData() + heaps[0] + 16);
+        QByteArray reference(16, '\0');
+        qToLittleEndian<quint32>(quint32(u64(whole, heaps[0] + 24)), reference.data());
+        qToLittleEndian<quint64>(quint64(heaps[0]), reference.data() + 4);
+        qToLittleEndian<quint32>(firstIndex, reference.data() + 12);
+        const auto ref = whole.indexOf(reference);
+        QVERIFY(ref > 0);
+        QByteArray badIndex = whole;
+        qToLittleEndian<quint32>(65537, badIndex.data() + ref + 12);
+        const QString indexPath = dir.filePath(QStringLiteral("index.h5"));
+        QFile indexFile(indexPath);
+        QVERIFY(indexFile.open(QIODevice::WriteOnly));
+        indexFile.write(badIndex);
+        indexFile.close();
+        auto file = h5::File::open(indexPath);
+        QVERIFY(file.ok());
+        const auto rootNames = (*file)->attributeNames({});
+        QVERIFY(rootNames.ok());
+        QString reported;
+        for (const auto &a : *rootNames)
+            if (auto r = (*file)->attribute({}, a); !r.ok())
+                reported += r.error().message();
+        QVERIFY2(reported.contains(
+                     QStringLiteral("no object 65537 in the global heap at %1").arg(heaps[0])),
+                 qPrintable(reported));
+
         // In a folder, the damaged file is named once, with the cause.
         QDir folder(dir.filePath(QStringLiteral("run")));
         QVERIFY(folder.mkpath(QStringLiteral(".")));
