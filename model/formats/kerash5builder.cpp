@@ -87,7 +87,7 @@ Status Builder::legacy(bool full, const std::optional<ModelConfig> &config)
         auto wn = m_file.stringList(g, QStringLiteral("weight_names"));
         QStringList weights;
         if (!wn) {
-            problem(g, wn.error().message());
+            problem(wn.error());
         } else if (*wn) {
             weights = **wn;
         } else {
@@ -117,6 +117,8 @@ Status Builder::legacy(bool full, const std::optional<ModelConfig> &config)
     const QString opt = QStringLiteral("optimizer_weights");
     if (m_file.isGroup(opt)) {
         auto wn = m_file.stringList(opt, QStringLiteral("weight_names"));
+        if (!wn)
+            problem(wn.error());
         QStringList weights;
         if (wn && *wn)
             weights = **wn;

@@ -54,6 +54,22 @@ public:
         out.index.problems << Problem{Problem::Severity::Warning, m_file.label(), where, text};
     }
 
+    void problem(const LoadError &e) { out.index.problems << warningFrom(e, m_file.label()); }
+
+    // A scalar string attribute. One that is there but cannot be read is a problem, not an
+    // absent attribute.
+    std::optional<QString> text(const QString &object, const QString &name)
+    {
+        auto a = m_file.attribute(object, name);
+        if (!a) {
+            problem(a.error());
+            return std::nullopt;
+        }
+        if (!*a || !(*a)->isString || (*a)->strings.size() != 1)
+            return std::nullopt;
+        return (*a)->strings.front();
+    }
+
     // Adds a dataset as a tensor; returns its element count, or -1 when it cannot be read.
     Result<std::int64_t> add(const QString &path, const QString &name, TensorRole role,
                              std::optional<bool> trainable = std::nullopt)

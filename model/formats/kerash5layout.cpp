@@ -46,8 +46,7 @@ Status Builder::keras3(const std::optional<ModelConfig> &config)
     for (auto [group, cl] : ordered) {
         const QString g = join(root, group);
         LayerRow row;
-        const auto nameAttr =
-            m_file.string(join(g, QStringLiteral("vars")), QStringLiteral("name"));
+        const auto nameAttr = text(join(g, QStringLiteral("vars")), QStringLiteral("name"));
         // The stored layer name wins over the class-counter guess when they disagree.
         if (nameAttr && !cl.name.isEmpty() && *nameAttr != cl.name && byName.contains(*nameAttr)) {
             problem(g, QStringLiteral("group named after layer %1, the config order says %2")
@@ -89,7 +88,7 @@ Status Builder::keras3(const std::optional<ModelConfig> &config)
     const auto modelVars = datasetsUnder(QStringLiteral("vars"));
     if (!modelVars.isEmpty()) {
         LayerRow row;
-        row.name = m_file.string(QStringLiteral("vars"), QStringLiteral("name"))
+        row.name = text(QStringLiteral("vars"), QStringLiteral("name"))
                        .value_or(QStringLiteral("(model)"));
         row.className = config ? config->className : QStringLiteral("—");
         row.group = QStringLiteral("vars");
@@ -101,7 +100,7 @@ Status Builder::keras3(const std::optional<ModelConfig> &config)
         }
         facts.layers.push_back(row);
     }
-    const QString optName = m_file.string(QStringLiteral("optimizer/vars"), QStringLiteral("name"))
+    const QString optName = text(QStringLiteral("optimizer/vars"), QStringLiteral("name"))
                                 .value_or(QStringLiteral("optimizer"));
     for (const auto &p : datasetsUnder(QStringLiteral("optimizer"))) {
         // Slot names are not stored: only scalars are told apart (iteration, learning rate).
@@ -128,8 +127,8 @@ Result<H5Contents> readHdf5(const h5::File &file, const std::optional<ModelConfi
     auto &index = b.out.index;
     if (auto st = b.walk(); !st)
         return st.error();
-    facts.version = file.string({}, QStringLiteral("keras_version"));
-    facts.backend = file.string({}, QStringLiteral("backend")).value_or(QString());
+    facts.version = b.text({}, QStringLiteral("keras_version"));
+    facts.backend = b.text({}, QStringLiteral("backend")).value_or(QString());
     auto modelConfig = file.attribute({}, QStringLiteral("model_config"));
     if (!modelConfig)
         return modelConfig.error();
@@ -157,7 +156,10 @@ Result<H5Contents> readHdf5(const h5::File &file, const std::optional<ModelConfi
                           parsed.error().message() +
                               QStringLiteral("; layer classes and shapes are unknown"));
         }
-        if (auto tc = file.attribute({}, QStringLiteral("training_config")); tc && *tc) {
+        auto tc = file.attribute({}, QStringLiteral("training_config"));
+        if (!tc)
+            b.problem(tc.error());
+        else if (*tc) {
             if (auto json = parseJson(**tc, QStringLiteral("/ attribute training_config"))) {
                 const auto doc = QJsonDocument::fromJson(*json);
                 if (doc.isObject())
@@ -199,10 +201,14 @@ Result<H5Contents> readHdf5(const h5::File &file, const std::optional<ModelConfi
     index.path = file.label();
     if (facts.generic) {
         auto names = file.attributeNames({});
-        if (names)
-            for (const auto &n : *names)
-                if (auto a = file.attribute({}, n); a && *a)
+        if (names) {
+            for (const auto &n : *names) {
+                if (auto a = file.attribute({}, n); !a)
+                    b.problem(a.error());
+                else if (*a)
                     index.metadata << qMakePair(n, (*a)->text().left(200));
+            }
+        }
     }
     return std::move(b.out);
 }
