@@ -128,7 +128,7 @@ void Workbench::onOpenFailed(const QString &path, const LoadError &error)
     QString message = error.message();
     if (!message.contains(QFileInfo(path).fileName()))
         message = path + QLatin1String(": ") + message;
-    m_problems->addError(Problem{Problem::Severity::Error, path, error.where, message});
+    m_problems->addError(problemFrom(error, path, Problem::Severity::Error));
     emit errorOccurred(message);
     updateSummary();
 }

@@ -33,14 +33,20 @@ QString LoadError::codeName(Code c)
 
 QString LoadError::message() const
 {
-    return file.isEmpty() ? reason() : file + QLatin1String(": ") + reason();
+    QString m = file.isEmpty() ? codeName(code) : file + QLatin1String(": ") + codeName(code);
+    if (!where.isEmpty())
+        m += QLatin1String(" at ") + where;
+    return m + details();
 }
 
 QString LoadError::reason() const
 {
-    QString m = codeName(code);
-    if (!where.isEmpty())
-        m += QLatin1String(" at ") + where;
+    return codeName(code) + details();
+}
+
+QString LoadError::details() const
+{
+    QString m;
     if (!expected.isEmpty()) {
         m += QLatin1String(": expected ") + expected;
         if (!found.isEmpty())
@@ -64,9 +70,11 @@ LoadError makeError(LoadError::Code code, QString file, QString where, QString e
                      std::move(detail)};
 }
 
-Problem warningFrom(const LoadError &e, const QString &file)
+Problem problemFrom(const LoadError &e, const QString &file, Problem::Severity severity,
+                    const QString &context)
 {
-    return Problem{Problem::Severity::Warning, e.file.isEmpty() ? file : e.file, {}, e.reason()};
+    return Problem{severity, e.file.isEmpty() ? file : e.file, e.where,
+                   context.isEmpty() ? e.reason() : context + QLatin1String(": ") + e.reason()};
 }
 
 QString Problem::toString() const

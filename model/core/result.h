@@ -32,17 +32,22 @@ struct LoadError {
 
     // "FILE: CODE at WHERE: expected X, found Y (detail)"
     QString message() const;
-    // The message without the file, for a list that names the file apart.
+    // The message without file and place, for a list that shows those apart.
     QString reason() const;
     static QString codeName(Code c);
+
+private:
+    QString details() const; // ": expected X, found Y (detail)"
 };
 
 LoadError makeError(LoadError::Code code, QString file, QString where, QString expected,
                     QString found = {}, QString detail = {});
 
-// A warning carrying an error met on the way (a file of a folder that would not open): the
-// error's file, else `file`, and the rest of its message.
-Problem warningFrom(const LoadError &e, const QString &file);
+// A problem carrying an error met on the way (a file of a folder that would not open): the
+// error's file (else `file`) and place in their own fields, the text after `context`.
+Problem problemFrom(const LoadError &e, const QString &file,
+                    Problem::Severity severity = Problem::Severity::Warning,
+                    const QString &context = {});
 
 // Either a value or a LoadError; no exceptions cross reader boundaries.
 template <class T> class [[nodiscard]] Result

@@ -54,7 +54,7 @@ public:
         out.index.problems << Problem{Problem::Severity::Warning, m_file.label(), where, text};
     }
 
-    void problem(const LoadError &e) { out.index.problems << warningFrom(e, m_file.label()); }
+    void problem(const LoadError &e) { out.index.problems << problemFrom(e, m_file.label()); }
 
     // A scalar string attribute. One that is there but cannot be read is a problem, not an
     // absent attribute.
@@ -78,7 +78,7 @@ public:
             return makeError(LoadError::Code::Cancelled, m_file.label(), path, {});
         auto d = m_file.dataset(path);
         if (!d) {
-            problem(path, d.error().message());
+            problem(d.error());
             return std::int64_t(-1);
         }
         seen.insert(path);

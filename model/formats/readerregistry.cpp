@@ -91,7 +91,7 @@ Result<OpenResult> ReaderRegistry::openSource(const Source &source, const JobCon
         auto scanned = scanDirectory(source, job, 0);
         if (scanned.ok() || !best) {
             if (scanned.ok() && best)
-                scanned->problems.prepend(warningFrom(*best, source.path()));
+                scanned->problems.prepend(problemFrom(*best, source.path()));
             return scanned;
         }
     }
@@ -171,7 +171,7 @@ void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int d
                 absorb(std::move(r).value());
                 continue;
             }
-            res.problems << warningFrom(r.error(), d);
+            res.problems << problemFrom(r.error(), d);
         }
         if (depth + 1 < kMaxScanDepth)
             scanInto(sub, job, depth + 1, res, consumed);
@@ -189,7 +189,7 @@ void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int d
         if (r.ok())
             absorb(std::move(r).value());
         else
-            res.problems << warningFrom(r.error(), f);
+            res.problems << problemFrom(r.error(), f);
     }
 }
 

@@ -109,9 +109,8 @@ Result<OpenResult> SavedModelReader::open(const Source &source, const JobContext
     LoadError docError;
     if (!doc) {
         docError = doc.error();
-        r.problems << Problem{
-            Problem::Severity::Error, pbPath, doc.error().where,
-            QStringLiteral("not a valid SavedModel: %1").arg(doc.error().message())};
+        r.problems << problemFrom(doc.error(), pbPath, Problem::Severity::Error,
+                                  QStringLiteral("not a valid SavedModel"));
     }
 
     // Variables through the checkpoint reader.

@@ -363,7 +363,7 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
                 summary[QStringLiteral("graph_ops")] = meta->graphNodes;
                 summary[QStringLiteral("meta_graph")] = meta->summary;
             } else {
-                problems << problem(metaPath, {}, meta.error().message());
+                problems << problemFrom(meta.error(), metaPath);
             }
         }
         nameTf1Tensors(tensors, trainable ? &*trainable : nullptr);

@@ -125,8 +125,7 @@ Result<OpenResult> openFolder(const Source &s, const JobContext &job)
         r.consumedFiles << statePath;
         auto state = readCheckpointState(statePath);
         if (!state.ok()) {
-            r.problems << Problem{
-                Problem::Severity::Warning, statePath, {}, state.error().message()};
+            r.problems << problemFrom(state.error(), statePath);
         } else {
             r.problems << state->problems;
             QJsonArray listed;
@@ -198,8 +197,7 @@ Result<OpenResult> openFolder(const Source &s, const JobContext &job)
         if (!opened.ok()) {
             if (!firstError)
                 firstError = opened.error();
-            r.problems << Problem{
-                Problem::Severity::Warning, opened.error().file, {}, opened.error().message()};
+            r.problems << problemFrom(opened.error(), opened.error().file);
             continue;
         }
         r.consumedFiles << opened->consumed;

@@ -108,7 +108,7 @@ Result<Opened> openV1(const QString &path, const JobContext &job)
         consumed << QFileInfo(m).absoluteFilePath();
         auto meta = readMetaGraphFile(m);
         if (!meta.ok()) {
-            index.problems << warningFrom(meta.error(), m);
+            index.problems << problemFrom(meta.error(), m);
             continue;
         }
         trainable.emplace();

@@ -1,4 +1,5 @@
 #include "core/dtype.h"
+#include "core/result.h"
 #include "core/shape.h"
 #include "io/crc32c.h"
 #include "stats/kernels.h"
@@ -35,6 +36,28 @@ private slots:
             const auto b = crc32c(data.constData() + cut, std::size_t(data.size() - cut));
             QCOMPARE(crc32cCombine(a, b, std::uint64_t(data.size() - cut)), whole);
         }
+    }
+
+    // One error, two shapes: a whole message for a dialog, and a Problems row whose file and
+    // place stand in their own columns.
+    void errorMessageAndProblem()
+    {
+        const LoadError e = makeError(LoadError::Code::Corrupt, QStringLiteral("ckpt-9.index"),
+                                      QStringLiteral("offset 92"), QStringLiteral("SSTable magic"),
+                                      QStringLiteral("49 41"), QStringLiteral("why"));
+        QCOMPARE(e.message(), QStringLiteral("ckpt-9.index: corrupt at offset 92: expected "
+                                             "SSTable magic, found 49 41 (why)"));
+        const Problem p = problemFrom(e, QStringLiteral("elsewhere"), Problem::Severity::Error,
+                                      QStringLiteral("index unreadable"));
+        QCOMPARE(p.severity, Problem::Severity::Error);
+        QCOMPARE(p.file, QStringLiteral("ckpt-9.index"));
+        QCOMPARE(p.where, QStringLiteral("offset 92"));
+        QCOMPARE(p.text, QStringLiteral("index unreadable: corrupt: expected SSTable magic, "
+                                        "found 49 41 (why)"));
+        LoadError noFile = e;
+        noFile.file.clear();
+        QCOMPARE(problemFrom(noFile, QStringLiteral("elsewhere")).file,
+                 QStringLiteral("elsewhere"));
     }
 
     void tensorFlowDTypes()
