@@ -56,18 +56,15 @@ public:
 
     void problem(const LoadError &e) { out.index.problems << problemFrom(e, m_file.label()); }
 
-    // A scalar string attribute. One that is there but cannot be read is a problem, not an
-    // absent attribute.
+    // A scalar string attribute; one that is there but cannot be read is a problem.
     std::optional<QString> text(const QString &object, const QString &name)
     {
-        auto a = m_file.attribute(object, name);
+        auto a = m_file.string(object, name);
         if (!a) {
             problem(a.error());
             return std::nullopt;
         }
-        if (!*a || !(*a)->isString || (*a)->strings.size() != 1)
-            return std::nullopt;
-        return (*a)->strings.front();
+        return *a;
     }
 
     // Adds a dataset as a tensor; returns its element count, or -1 when it cannot be read.

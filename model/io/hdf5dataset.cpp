@@ -76,14 +76,22 @@ Result<DatasetInfo> File::dataset(const QString &path) const
     info.h5Class = int(cls);
     info.elementSize = int(size);
     info.bigEndian = H5Tget_order(t) == H5T_ORDER_BE;
-    auto dtypeAttr = [&] { return string(path, QStringLiteral("dtype")); };
+    // Keras tags bfloat16 datasets with a dtype attribute; a damaged one is an error, since
+    // without it the values would be read as another type.
+    std::optional<QString> tag;
+    if (cls == H5T_INTEGER || cls == H5T_OPAQUE) {
+        auto a = string(path, QStringLiteral("dtype"));
+        if (!a)
+            return a.error();
+        tag = *a;
+    }
     switch (cls) {
     case H5T_FLOAT:
         info.dtype = floatType(t, size);
         break;
     case H5T_INTEGER:
         info.dtype = intType(size, H5Tget_sign(t) == H5T_SGN_2);
-        if (size == 2 && dtypeAttr() == QLatin1String("bfloat16"))
+        if (size == 2 && tag == QLatin1String("bfloat16"))
             info.dtype = DType::BFloat16;
         break;
     case H5T_ENUM:
@@ -91,7 +99,6 @@ Result<DatasetInfo> File::dataset(const QString &path) const
         break;
     case H5T_OPAQUE: {
         // Keras stores bf16 as 2-byte opaque; older writers left out the dtype attribute.
-        const auto tag = dtypeAttr();
         info.dtype = size == 2 && (!tag || *tag == QLatin1String("bfloat16")) ? DType::BFloat16
                                                                               : DType::Unknown;
         info.bigEndian = false;

@@ -404,12 +404,14 @@ Result<std::optional<QStringList>> File::stringList(const QString &object,
     return any ? std::optional<QStringList>(joined) : std::nullopt;
 }
 
-std::optional<QString> File::string(const QString &object, const QString &name) const
+Result<std::optional<QString>> File::string(const QString &object, const QString &name) const
 {
     auto a = attribute(object, name);
-    if (!a || !*a || !(*a)->isString || (*a)->strings.size() != 1)
-        return std::nullopt;
-    return (*a)->strings.front();
+    if (!a)
+        return a.error();
+    if (!*a || !(*a)->isString || (*a)->strings.size() != 1)
+        return std::optional<QString>();
+    return std::optional<QString>((*a)->strings.front());
 }
 
 } // namespace wl::h5

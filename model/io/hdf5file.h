@@ -102,8 +102,9 @@ public:
     Result<std::optional<Attribute>> attribute(const QString &object, const QString &name) const;
     // A string (or empty float64) array attribute; NAME, else NAME0..NAMEk joined.
     Result<std::optional<QStringList>> stringList(const QString &object, const QString &name) const;
-    // A scalar or one-element string attribute.
-    std::optional<QString> string(const QString &object, const QString &name) const;
+    // A scalar or one-element string attribute: empty when absent or of another kind, an
+    // error when there but unreadable.
+    Result<std::optional<QString>> string(const QString &object, const QString &name) const;
 
     Result<DatasetInfo> dataset(const QString &path) const;
     // Streams a dataset's stored bytes (little-endian, C order) through H5Dread, one
