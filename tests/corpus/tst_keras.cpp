@@ -284,6 +284,59 @@ private slots:
                  QStringLiteral("global_average_pooling2d"));
     }
 
+    // A data layout message (version 3) holds its class, then for a contiguous dataset its
+    // address and size, for a compact one a 2-byte size and the bytes. HDF5 1.10 copies as many
+    // compact bytes as the dataspace holds whatever that size says. Here a contiguous layout of
+    // the corpus flownet archive (weights member stored, so its bytes lie in the archive) is
+    // turned compact with 16 bytes, as a mutation of this file did: reading must be refused.
+    void damagedCompactDataset()
+    {
+        WL_REQUIRE_CORPUS();
+        const QString path = test::corpus("keras3/flownet-keras-zip/25-06/model.keras");
+        QFile in(path);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QByteArray archive = in.readAll();
+        auto cp = kt::openOne(path);
+        QVERIFY(cp);
+        int tensor = -1;
+        qsizetype layout = -1;
+        for (int i = 0; i < cp->index().tensors.size() && tensor < 0; ++i) {
+            const auto &loc = cp->index().tensors[i].location;
+            if (loc.storage != TensorLocation::Storage::Raw || loc.size < 32 || loc.size > 0xFFFF)
+                continue;
+            QByteArray size(8, '\0');
+            qToLittleEndian<quint64>(quint64(loc.size), size.data());
+            for (auto at = archive.indexOf(size); at >= 0 && tensor < 0;
+                 at = archive.indexOf(size, at + 1)) {
+                if (at < 10 || archive.mid(at - 10, 2) != QByteArray::fromHex("0301"))
+                    continue;
+                const auto address = qFromLittleEndian<quint64>(archive.constData() + at - 8);
+                const auto member = loc.offset - qint64(address);
+                if (member >= 0 && archive.mid(member, 4) == QByteArray("\x89HDF")) {
+                    tensor = i;
+                    layout = at - 10;
+                }
+            }
+        }
+        QVERIFY2(tensor >= 0, "no contiguous layout message found in the archive");
+        const auto expected = cp->index().tensors[tensor].location.size;
+        archive[layout + 1] = 0; // compact
+        qToLittleEndian<quint16>(16, archive.data() + layout + 2);
+        QTemporaryDir dir;
+        const QString bad = dir.filePath("short.keras");
+        QFile out(bad);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(archive);
+        out.close();
+        auto damaged = kt::openOne(bad);
+        QVERIFY(damaged);
+        auto r = damaged->readTensor(tensor);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message().contains(
+                     QStringLiteral("compact data of %1 bytes, found 16").arg(expected)),
+                 qPrintable(r.error().message()));
+    }
+
     // HDF5 1.10 decodes a global heap collection (variable-length strings) unchecked: a
     // free-space object of size zero made it loop forever, an object size past the collection
     // made it copy out of bounds. Each collection of a corpus file is damaged both ways; every
