@@ -119,15 +119,52 @@ template <int K> HWY_INLINE void Load2(const std::uint8_t *p, std::size_t i, VF 
     }
 }
 
-// Double accumulators: s1, and s2 split between the pair's two vectors so each chain of FMAs
-// is two long. More of them run AVX2 out of registers, and spilled sums make the loop
-// latency-bound. The sum of squares is not accumulated: with shift c, Σv² = s2 + 2c·s1 + n·c²,
-// which saves the loop a register and six operations per pair; when c lies far from the
-// values and those terms cancel, Chunk() sums the squares in a pass of their own
-// (SumSquares).
-struct MomentLanes {
+// The four double vectors of a pair: v0's lower and upper half, then v1's.
+HWY_INLINE void Widen(VF v0, VF v1, VD &a0, VD &b0, VD &a1, VD &b1)
+{
+    const DFH dfh;
+    const DD dd;
+    a0 = hn::PromoteTo(dd, hn::LowerHalf(dfh, v0));
+    b0 = hn::PromoteTo(dd, hn::UpperHalf(dfh, v0));
+    a1 = hn::PromoteTo(dd, hn::LowerHalf(dfh, v1));
+    b1 = hn::PromoteTo(dd, hn::UpperHalf(dfh, v1));
+}
+
+// The same for the pair loaded from element i. float32 halves are converted straight from
+// memory: the conversion and vextractf128 compete for one pipe, which bounds the loop otherwise.
+template <int K>
+HWY_INLINE void Widen(const std::uint8_t *p, std::size_t i, VF v0, VF v1, VD &a0, VD &b0, VD &a1,
+                      VD &b1)
+{
+    if constexpr (K == int(Kind::Float32)) {
+        const DFH dfh;
+        const DD dd;
+        const float *f = reinterpret_cast<const float *>(p) + i;
+        const std::size_t H = hn::Lanes(dfh);
+        a0 = hn::PromoteTo(dd, hn::LoadU(dfh, f));
+        b0 = hn::PromoteTo(dd, hn::LoadU(dfh, f + H));
+        a1 = hn::PromoteTo(dd, hn::LoadU(dfh, f + 2 * H));
+        b1 = hn::PromoteTo(dd, hn::LoadU(dfh, f + 3 * H));
+    } else {
+        Widen(v0, v1, a0, b0, a1, b1);
+    }
+}
+
+// Double accumulators s1 and s2 for the values shifted by c. Σv² is not accumulated:
+// Σv² = s2 + 2c·s1 + n·c², which saves the loop a register and six operations per pair; when c
+// lies far from the values and those terms cancel, Chunk() sums the squares in a pass of their
+// own (SumSquares).
+//
+// Zen 3 runs FP additions, comparisons, min/max and conversions on two of its four FP pipes and
+// multiplications on the other two, and the loop is bound by the busier pair or by the latency
+// of its chains. With kSpread (the float32 moments loop, where FMA is native), the subtractions and
+// some additions are FMAs with a factor of 1 (rounded the same), and a pair's squares are summed
+// among themselves before they join s2, so each chain is one operation per pair. Without (loops
+// that also decode 16-bit floats or bin a histogram, which load the addition pipes more), s2 is
+// split in two FMA chains, two long per pair, and the rest stays on the addition pipes.
+template <bool kSpread> struct MomentLanes {
     VF min, max, shift32;
-    VD shift, s1, s2, s2odd;
+    VD negShift, one, s1, s2, s2odd;
     VI zeroLanes; // minus the zeros seen in each lane
     std::int64_t nan = 0, nonFinite = 0;
 
@@ -136,25 +173,39 @@ struct MomentLanes {
         const DF df;
         const DD dd;
         min = max = shift32 = hn::Set(df, float(s));
-        shift = hn::Set(dd, s);
+        negShift = hn::Set(dd, -s);
+        one = hn::Set(dd, 1.0);
         s1 = s2 = s2odd = hn::Zero(dd);
         zeroLanes = hn::Zero(DI());
     }
 
-    // s1 += d, s2 += d² for the shifted values d = v - shift.
+    HWY_INLINE VD add(VD a, VD b) const { return kSpread ? hn::MulAdd(a, one, b) : hn::Add(a, b); }
+
+    // s1 += d, s2 += d² for d = v - c.
+    HWY_INLINE void sums(VD a0, VD b0, VD a1, VD b1)
+    {
+        a0 = add(a0, negShift);
+        b0 = add(b0, negShift);
+        a1 = add(a1, negShift);
+        b1 = add(b1, negShift);
+        s1 = hn::Add(s1, add(add(a0, b0), add(a1, b1)));
+        if constexpr (kSpread) {
+            const VD q0 = hn::MulAdd(a0, a0, hn::Mul(b0, b0));
+            const VD q1 = hn::MulAdd(a1, a1, hn::Mul(b1, b1));
+            s2 = hn::Add(s2, hn::Add(q0, q1));
+        } else {
+            s2 = hn::MulAdd(a0, a0, s2);
+            s2odd = hn::MulAdd(a1, a1, s2odd);
+            s2 = hn::MulAdd(b0, b0, s2);
+            s2odd = hn::MulAdd(b1, b1, s2odd);
+        }
+    }
+
     HWY_INLINE void sums(VF v0, VF v1)
     {
-        const DFH dfh;
-        const DD dd;
-        const VD a0 = hn::Sub(hn::PromoteTo(dd, hn::LowerHalf(dfh, v0)), shift);
-        const VD b0 = hn::Sub(hn::PromoteTo(dd, hn::UpperHalf(dfh, v0)), shift);
-        const VD a1 = hn::Sub(hn::PromoteTo(dd, hn::LowerHalf(dfh, v1)), shift);
-        const VD b1 = hn::Sub(hn::PromoteTo(dd, hn::UpperHalf(dfh, v1)), shift);
-        s1 = hn::Add(s1, hn::Add(hn::Add(a0, b0), hn::Add(a1, b1)));
-        s2 = hn::MulAdd(a0, a0, s2);
-        s2odd = hn::MulAdd(a1, a1, s2odd);
-        s2 = hn::MulAdd(b0, b0, s2);
-        s2odd = hn::MulAdd(b1, b1, s2odd);
+        VD a0, b0, a1, b1;
+        Widen(v0, v1, a0, b0, a1, b1);
+        sums(a0, b0, a1, b1);
     }
 
     // Each lane adds its compare masks (all ones, -1): four operations per pair, where
@@ -179,12 +230,14 @@ struct MomentLanes {
         return sum;
     }
 
-    HWY_INLINE void finite(VF v0, VF v1)
+    template <int K> HWY_INLINE void finite(const std::uint8_t *p, std::size_t i, VF v0, VF v1)
     {
         min = hn::Min(min, hn::Min(v0, v1));
         max = hn::Max(max, hn::Max(v0, v1));
         countZeros(v0, v1);
-        sums(v0, v1);
+        VD a0, b0, a1, b1;
+        Widen<K>(p, i, v0, v1, a0, b0, a1, b1);
+        sums(a0, b0, a1, b1);
     }
 
     // Non-finite lanes count apart; they stand in as the shift (d = 0).
@@ -322,7 +375,7 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
             ++(std::isnan(v) ? part.nan : part.inf);
         }
     }
-    MomentLanes ml(shift);
+    MomentLanes<K == int(Kind::Float32) && !kHist && HWY_NATIVE_FMA> ml(shift);
 
     constexpr std::size_t kBlockPairs = 64;
     std::vector<std::uint32_t> sub;
@@ -355,7 +408,7 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
             Load2<K>(p, i + k * 2 * N, v0, v1);
             hwy::Prefetch(p + (i + k * 2 * N) * kItem + kPrefetchDistance);
             if constexpr (kMoments)
-                ml.finite(v0, v1);
+                ml.template finite<K>(p, i + k * 2 * N, v0, v1);
             if constexpr (kHist) {
                 hl.index(v0, idx[cur] + k * 2 * N);
                 hl.index(v1, idx[cur] + k * 2 * N + N);
@@ -370,7 +423,7 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
     // non-finite, and then the block's moments are redone with per-lane masks.
     while (i + 2 * N <= n) {
         const std::size_t pairs = std::min(kBlockPairs, (n - i) / (2 * N));
-        const MomentLanes saved = ml;
+        const auto saved = ml;
         if (kHist && pending > 0)
             block(pairs, std::true_type());
         else
