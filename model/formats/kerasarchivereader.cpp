@@ -184,8 +184,7 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
         if (o.value("date_saved").isString())
             index.metadata << qMakePair(QStringLiteral("Saved"), o.value("date_saved").toString());
     } else {
-        problems << Problem{Problem::Severity::Warning, path, QStringLiteral("metadata.json"),
-                            meta.error().message()};
+        problems << problemFrom(meta.error(), path);
     }
     auto cfg = readMember(zip, path, QStringLiteral("config.json"), std::int64_t(256) << 20);
     if (!cfg)
@@ -195,8 +194,7 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
         config = *parsed;
         compile = QJsonDocument::fromJson(*cfg).object().value("compile_config").toObject();
     } else {
-        problems << Problem{Problem::Severity::Warning, path, QStringLiteral("config.json"),
-                            parsed.error().message()};
+        problems << problemFrom(parsed.error(), path);
     }
 
     std::shared_ptr<h5::File> file;

@@ -153,7 +153,7 @@ Result<H5Contents> readHdf5(const h5::File &file, const std::optional<ModelConfi
                 config = *parsed;
             else
                 b.problem(QStringLiteral("/ attribute model_config"),
-                          parsed.error().message() +
+                          parsed.error().reason() +
                               QStringLiteral("; layer classes and shapes are unknown"));
         }
         auto tc = file.attribute({}, QStringLiteral("training_config"));

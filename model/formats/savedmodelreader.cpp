@@ -123,10 +123,8 @@ Result<OpenResult> SavedModelReader::open(const Source &source, const JobContext
             r.problems << problem(
                 prefix, QStringLiteral("no TensorFlow checkpoint reader to read the variables"));
         } else if (auto vars = bundle->open(Source::fromPath(prefix), job); !vars) {
-            r.problems << problem(
-                vars.error().file,
-                QStringLiteral("variables unreadable: %1").arg(vars.error().message()),
-                Problem::Severity::Error);
+            r.problems << problemFrom(vars.error(), prefix, Problem::Severity::Error,
+                                      QStringLiteral("variables unreadable"));
         } else {
             r.problems << vars->problems;
             r.consumedFiles << vars->consumedFiles;
@@ -170,7 +168,7 @@ Result<OpenResult> SavedModelReader::open(const Source &source, const JobContext
         text << doc->text;
     } else {
         text << QStringLiteral("SavedModel: saved_model.pb is not valid (%1)")
-                    .arg(docError.message());
+                    .arg(docError.reason());
     }
     text << QStringLiteral("variables: %1").arg(variableCount);
     if (!variablesJson.isEmpty())
@@ -183,8 +181,8 @@ Result<OpenResult> SavedModelReader::open(const Source &source, const JobContext
             text << QStringLiteral("fingerprint: checksum %1")
                         .arg((*fp)[QStringLiteral("saved_model_checksum")].toString());
         } else {
-            r.problems << problem(
-                fpPath, QStringLiteral("fingerprint unreadable: %1").arg(fp.error().message()));
+            r.problems << problemFrom(fp.error(), fpPath, Problem::Severity::Warning,
+                                      QStringLiteral("fingerprint unreadable"));
         }
     }
     const QString kmPath = d.filePath(QStringLiteral("keras_metadata.pb"));
@@ -201,8 +199,8 @@ Result<OpenResult> SavedModelReader::open(const Source &source, const JobContext
                                  o[QStringLiteral("identifier")].toString());
             }
         } else {
-            r.problems << problem(
-                kmPath, QStringLiteral("Keras metadata unreadable: %1").arg(km.error().message()));
+            r.problems << problemFrom(km.error(), kmPath, Problem::Severity::Warning,
+                                      QStringLiteral("Keras metadata unreadable"));
         }
     }
     for (const QString &sub : {QStringLiteral("assets"), QStringLiteral("assets.extra")}) {

@@ -328,11 +328,9 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
             if (g.ok())
                 graph = std::move(g).value();
             else
-                problems << problem(tensors[ogIndex].location.file, kObjectGraphKey,
-                                    g.error().message());
+                problems << problemFrom(g.error(), tensors[ogIndex].location.file);
         } else if (ogReadable) {
-            problems << problem(tensors[ogIndex].location.file, kObjectGraphKey,
-                                bytes.error().message());
+            problems << problemFrom(bytes.error(), tensors[ogIndex].location.file);
         }
         index.subtype = QStringLiteral("object-based");
         nameObjectBasedTensors(tensors, graph ? &*graph : nullptr);

@@ -508,6 +508,27 @@ private slots:
         QVERIFY(!cp->index().problems.isEmpty());
         QVERIFY(cp->index().problems.front().where.contains("npz"));
 
+        // Members that cannot be used are named in the problem's place, the archive in its
+        // file, and neither again in the text.
+        const QString odd = dir.filePath("odd.keras");
+        QVERIFY(kt::writeZip(
+            odd, {{"config.json", QByteArray("[1]")}, {"model.weights.npz", QByteArray("PK")}}));
+        auto oddCp = kt::openOne(odd);
+        QVERIFY(oddCp);
+        QStringList places;
+        for (const Problem &p : oddCp->index().problems) {
+            QCOMPARE(p.file, odd);
+            QVERIFY2(!p.text.contains(dir.path()), qPrintable(p.toString()));
+            places << p.where;
+            if (p.where == QLatin1String("config.json"))
+                QVERIFY2(p.text.startsWith("corrupt: expected a JSON object"), qPrintable(p.text));
+            if (p.where == QLatin1String("metadata.json"))
+                QVERIFY2(p.text.startsWith("corrupt: expected a member, found none"),
+                         qPrintable(p.text));
+        }
+        QVERIFY2(places.contains("metadata.json") && places.contains("config.json"),
+                 qPrintable(places.join(", ")));
+
         const QString notKeras = dir.filePath("other.zip");
         QVERIFY(kt::writeZip(notKeras, {{"readme.txt", QByteArray("hello")}}));
         QCOMPARE(KerasArchiveReader().probe(Source::fromPath(notKeras)).score, 0);

@@ -394,16 +394,28 @@ private slots:
         const QString pb = tmp.filePath("saved_model.pb");
         writeFile(pb, QByteArray("\x0d\x0a", 2)); // line-ending damage
         writeFile(tmp.filePath("fingerprint.pb"), QByteArray("\x0d\x0a", 2));
+        writeFile(tmp.filePath("keras_metadata.pb"), QByteArray("\x0a\x7f", 2));
         auto r = openDir(tmp.path());
         QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message()));
-        bool reported = false, fingerprint = false;
+        bool reported = false, fingerprint = false, kerasMetadata = false;
         for (const Problem &p : r->problems) {
+            // The file stands in its own field, not again in the text.
+            QVERIFY2(!p.text.contains(tmp.path()), qPrintable(p.toString()));
             reported = reported || (p.file == pb &&
                                     p.text.startsWith(QStringLiteral("not a valid SavedModel")));
-            fingerprint = fingerprint || p.file == tmp.filePath("fingerprint.pb");
+            fingerprint =
+                fingerprint || (p.file == tmp.filePath("fingerprint.pb") &&
+                                p.text.startsWith(QStringLiteral(
+                                    "fingerprint unreadable: corrupt: expected a FingerprintDef")));
+            kerasMetadata =
+                kerasMetadata ||
+                (p.file == tmp.filePath("keras_metadata.pb") &&
+                 p.text.startsWith(QStringLiteral(
+                     "Keras metadata unreadable: corrupt: expected Keras SavedMetadata")));
         }
         QVERIFY(reported);
         QVERIFY(fingerprint);
+        QVERIFY(kerasMetadata);
         QCOMPARE(r->checkpoints.size(), std::size_t(1));
         QCOMPARE(scalar(*r->checkpoints.front(), "b/.ATTRIBUTES/VARIABLE_VALUE"), 2.0f);
         QCOMPARE(r->summary[QStringLiteral("variables")].toInt(), 3);

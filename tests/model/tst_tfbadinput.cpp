@@ -261,6 +261,41 @@ private slots:
         QCOMPARE(state[QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH")], ChecksumState::Mismatch);
     }
 
+    // An object graph that does not parse leaves the variables under their keys, with a
+    // warning that names the data file once and the graph as the place.
+    void damagedObjectGraphIsWarning()
+    {
+        QTemporaryDir dir;
+        const QString prefix = copyBundle(dir, kHalf, QStringLiteral("variables"));
+        const QString data = prefix + QStringLiteral(".data-00000-of-00001");
+        TensorLocation graph;
+        {
+            auto r = ReaderRegistry::builtin().open(prefix);
+            QVERIFY(r.ok());
+            const auto &index = r->checkpoints.front()->index();
+            const int og = index.indexOfKey(QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH"));
+            QVERIFY(og >= 0);
+            graph = index.tensors[og].location;
+        }
+        // Past the string's varint length and CRC, the serialized graph turns into 0xFF.
+        QByteArray bytes = readAll(data);
+        QVERIFY(graph.offset + graph.size <= bytes.size() && graph.size > 16);
+        for (qint64 i = graph.offset + 8; i < graph.offset + graph.size; ++i)
+            bytes[i] = char(0xFF);
+        QVERIFY(writeAll(data, bytes));
+        auto r = ReaderRegistry::builtin().open(prefix);
+        QVERIFY2(r.ok(), qPrintable(errorOf(r)));
+        const auto &cp = *r->checkpoints.front();
+        bool warned = false;
+        for (const Problem &p : cp.index().problems) {
+            QVERIFY2(!p.text.contains(dir.path()), qPrintable(p.toString()));
+            warned = warned || (p.file == data && p.where == "_CHECKPOINTABLE_OBJECT_GRAPH" &&
+                                p.text.startsWith("corrupt: expected a serialized"));
+        }
+        QVERIFY(warned);
+        QVERIFY(cp.index().indexOfKey(QStringLiteral("a/.ATTRIBUTES/VARIABLE_VALUE")) >= 0);
+    }
+
     void headerMustComeFirst()
     {
         QTemporaryDir dir;
