@@ -2,15 +2,21 @@
 
 #include "kernels_simd.h"
 
+#include "io/crc32c.h"
+
 namespace wl::kernels
 {
-void accumulate(DType dtype, const void *data, std::size_t n, StatsAccumulator::Moments &m)
+void accumulate(DType dtype, const void *data, std::size_t n, StatsAccumulator::Moments &m,
+                std::uint32_t *crc)
 {
     simd::Kind kind;
-    if (simd::kindOf(dtype, kind))
-        simd::run(kind, data, n, &m, nullptr);
-    else
-        accumulateScalar(dtype, data, n, m);
+    if (simd::kindOf(dtype, kind)) {
+        simd::run(kind, data, n, &m, nullptr, crc);
+        return;
+    }
+    accumulateScalar(dtype, data, n, m);
+    if (crc)
+        *crc = crc32cExtend(*crc, data, n * std::size_t(dtypeSize(dtype)));
 }
 
 void histogram(DType dtype, const void *data, std::size_t n, double lo, double hi,

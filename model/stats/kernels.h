@@ -9,8 +9,6 @@ namespace wl::kernels
 {
 
 // The SIMD kernels prefetch this far ahead of what they read, one cache line per line read.
-// Streaming callers hand them pieces of this size, so while one piece is reduced the next
-// comes into L2, where the checksum pass over it finds it.
 constexpr std::size_t kPrefetchDistance = std::size_t(64) << 10;
 
 // Where a histogram of `bins` equal-width bins over [lo, hi] counts a value. Whether a value
@@ -49,8 +47,11 @@ struct Binning {
 };
 
 // Adds n elements of `dtype` at `data` to the moments. float32, bfloat16 and float16 run SIMD
-// kernels that match the scalar reference (kernels_scalar.cpp) to within double rounding.
-void accumulate(DType dtype, const void *data, std::size_t n, StatsAccumulator::Moments &m);
+// kernels that match the scalar reference (kernels_scalar.cpp) to within double rounding. With
+// crc, also extends that CRC-32C over the elements' bytes: the SIMD kernels checksum each block
+// right after reducing it, while it is in L1.
+void accumulate(DType dtype, const void *data, std::size_t n, StatsAccumulator::Moments &m,
+                std::uint32_t *crc = nullptr);
 
 // Counts n elements into bins over [lo, hi]; v == hi goes into the last bin. Values outside,
 // non-finite values, and everything when the range is not finite, are not counted.

@@ -28,9 +28,9 @@ struct HistParams {
 };
 
 // Moments (when m is set) and/or a histogram (when h is set and h->simd()) in one pass over
-// n elements.
+// n elements; with crc, extends that CRC-32C over their bytes as they are read.
 void run(Kind kind, const void *data, std::size_t n, StatsAccumulator::Moments *m,
-         const HistParams *h);
+         const HistParams *h, std::uint32_t *crc = nullptr);
 
 // Name of the instruction set the dispatcher currently picks.
 const char *targetName();

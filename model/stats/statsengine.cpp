@@ -39,8 +39,8 @@ struct TensorWork {
     std::atomic<int> remaining{0};
 };
 
-// A multiple of every element size, small enough to stay in L2 between the two passes; the
-// kernels prefetch the next piece while reducing this one.
+// A multiple of every element size, small enough to stay in L2 for a digest after the
+// statistics; the kernels prefetch the next piece while reducing this one.
 constexpr std::size_t kCachePiece = kernels::kPrefetchDistance;
 
 bool isRawNumeric(const TensorInfo &t)
@@ -150,22 +150,23 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
         };
         if (work[std::size_t(p.slot)].rawNumeric) {
             const std::size_t item = std::size_t(dtypeSize(t.dtype));
-            auto st =
-                streamFileRange(t.location.file, t.location.offset + p.begin, p.end - p.begin,
-                                request.window, item, [&](const std::uint8_t *d, std::size_t n) {
-                                    // CRC and statistics take the window in pieces
-                                    // that stay in cache, so memory is read once.
-                                    const bool crc =
-                                        t.location.maskedCrc32c && request.verifyChecksum;
-                                    for (std::size_t o = 0; o < n; o += kCachePiece) {
-                                        const auto k = std::min(kCachePiece, n - o);
-                                        if (crc)
-                                            res.crc = crc32cExtend(res.crc, d + o, k);
-                                        if (!sink(d + o, k))
-                                            return false;
-                                    }
-                                    return true;
-                                });
+            const bool crc = t.location.maskedCrc32c && request.verifyChecksum;
+            auto st = streamFileRange(
+                t.location.file, t.location.offset + p.begin, p.end - p.begin, request.window, item,
+                [&](const std::uint8_t *d, std::size_t n) {
+                    // The statistics checksum what they read as they go, so
+                    // memory is read once; a digest reads the piece from cache.
+                    for (std::size_t o = 0; o < n; o += kCachePiece) {
+                        const auto k = std::min(kCachePiece, n - o);
+                        res.stats.add(d + o, k, crc ? &res.crc : nullptr);
+                        if (request.hash)
+                            sha.addData(QByteArrayView(reinterpret_cast<const char *>(d + o),
+                                                       qsizetype(k)));
+                        if (job.cancelled())
+                            return false;
+                    }
+                    return true;
+                });
             if (!st.ok())
                 res.error = st.error().message();
             else if (p.whole && t.location.maskedCrc32c && request.verifyChecksum)

@@ -1,5 +1,6 @@
 #include "tensorstats.h"
 
+#include "io/crc32c.h"
 #include "kernels.h"
 
 #include <algorithm>
@@ -34,12 +35,15 @@ void StatsAccumulator::Moments::merge(const Moments &o)
 
 StatsAccumulator::StatsAccumulator(DType dtype) : m_dtype(dtype) {}
 
-void StatsAccumulator::add(const void *data, std::size_t bytes)
+void StatsAccumulator::add(const void *data, std::size_t bytes, std::uint32_t *crc)
 {
     const int item = dtypeSize(m_dtype);
-    if (item <= 0 || !dtypeIsNumeric(m_dtype))
+    if (item <= 0 || !dtypeIsNumeric(m_dtype)) {
+        if (crc)
+            *crc = crc32cExtend(*crc, data, bytes);
         return;
-    kernels::accumulate(m_dtype, data, bytes / std::size_t(item), m_moments);
+    }
+    kernels::accumulate(m_dtype, data, bytes / std::size_t(item), m_moments, crc);
 }
 
 void StatsAccumulator::merge(const StatsAccumulator &other)

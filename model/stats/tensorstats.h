@@ -44,7 +44,8 @@ class StatsAccumulator
 public:
     explicit StatsAccumulator(DType dtype);
 
-    void add(const void *data, std::size_t bytes);
+    // With crc, also extends that CRC-32C over the bytes, in the same pass.
+    void add(const void *data, std::size_t bytes, std::uint32_t *crc = nullptr);
     void merge(const StatsAccumulator &other);
     TensorStats result() const;
     DType dtype() const { return m_dtype; }

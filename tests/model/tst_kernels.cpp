@@ -1,4 +1,5 @@
 #include "core/dtype.h"
+#include "io/crc32c.h"
 #include "stats/kernels.h"
 #include "stats/tensorstats.h"
 #include "testutil.h"
@@ -376,6 +377,23 @@ private slots:
         });
     }
 
+    // Types without a SIMD kernel, and bytes the statistics do not read, are checksummed too.
+    void checksumWithoutSimdKernel()
+    {
+        std::vector<std::uint8_t> bytes(3000);
+        std::mt19937 rng(7);
+        for (auto &b : bytes)
+            b = std::uint8_t(rng());
+        for (DType t : {DType::Int32, DType::Float64, DType::UInt8, DType::String}) {
+            const std::size_t item = std::size_t(std::max(1, dtypeSize(t)));
+            const std::size_t size = bytes.size() / item * item;
+            std::uint32_t crc = 0;
+            StatsAccumulator acc(t);
+            acc.add(bytes.data(), size, &crc);
+            QCOMPARE(crc, crc32c(bytes.data(), size));
+        }
+    }
+
     void matchesScalarReference()
     {
         std::mt19937 rng(12345);
@@ -414,6 +432,17 @@ private:
         kernels::accumulateScalar(t, ptr, n, ref);
         kernels::accumulate(t, ptr, n, simd);
         compareMoments(simd, ref);
+        if (QTest::currentTestFailed())
+            return;
+
+        // The checksum taken block by block as the kernel reads extends the one it is given
+        // over every byte, once and in order; the moments are those of a pass without it.
+        const std::uint32_t seed = crc32c("seed", 4);
+        std::uint32_t crc = seed;
+        Moments checked;
+        kernels::accumulate(t, ptr, n, checked, &crc);
+        QCOMPARE(crc, crc32cExtend(seed, ptr, n * item));
+        compareMoments(checked, ref);
         if (QTest::currentTestFailed())
             return;
 
