@@ -139,24 +139,18 @@ HWY_INLINE void Widen(VF v0, VF v1, VD &a0, VD &b0, VD &a1, VD &b1)
     b1 = hn::PromoteTo(dd, hn::UpperHalf(dfh, v1));
 }
 
-// The same for the pair loaded from element i. float32 halves are converted straight from
-// memory: the conversion and vextractf128 compete for one pipe, which bounds the loop otherwise.
-template <int K>
-HWY_INLINE void Widen(const std::uint8_t *p, std::size_t i, VF v0, VF v1, VD &a0, VD &b0, VD &a1,
-                      VD &b1)
+// The same for the float32 pair at element i, converted straight from memory: the conversion
+// and vextractf128 compete for one pipe, which bounds the moments loop otherwise. (A histogram
+// loop, busy on the load ports, is faster with the register form.)
+HWY_INLINE void Widen(const float *f, std::size_t i, VD &a0, VD &b0, VD &a1, VD &b1)
 {
-    if constexpr (K == int(Kind::Float32)) {
-        const DFH dfh;
-        const DD dd;
-        const float *f = reinterpret_cast<const float *>(p) + i;
-        const std::size_t H = hn::Lanes(dfh);
-        a0 = hn::PromoteTo(dd, hn::LoadU(dfh, f));
-        b0 = hn::PromoteTo(dd, hn::LoadU(dfh, f + H));
-        a1 = hn::PromoteTo(dd, hn::LoadU(dfh, f + 2 * H));
-        b1 = hn::PromoteTo(dd, hn::LoadU(dfh, f + 3 * H));
-    } else {
-        Widen(v0, v1, a0, b0, a1, b1);
-    }
+    const DFH dfh;
+    const DD dd;
+    const std::size_t H = hn::Lanes(dfh);
+    a0 = hn::PromoteTo(dd, hn::LoadU(dfh, f + i));
+    b0 = hn::PromoteTo(dd, hn::LoadU(dfh, f + i + H));
+    a1 = hn::PromoteTo(dd, hn::LoadU(dfh, f + i + 2 * H));
+    b1 = hn::PromoteTo(dd, hn::LoadU(dfh, f + i + 3 * H));
 }
 
 // Double accumulators s1 and s2 for the values shifted by c. Σv² is not accumulated:
@@ -173,7 +167,7 @@ HWY_INLINE void Widen(const std::uint8_t *p, std::size_t i, VF v0, VF v1, VD &a0
 // split in two FMA chains, two long per pair, and the rest stays on the addition pipes.
 template <bool kSpread> struct MomentLanes {
     VF min, max, shift32;
-    VD negShift, one, s1, s2, s2odd;
+    VD shift, s1, s2, s2odd;
     VI zeroLanes; // minus the zeros seen in each lane
     std::int64_t nan = 0, nonFinite = 0;
 
@@ -182,21 +176,28 @@ template <bool kSpread> struct MomentLanes {
         const DF df;
         const DD dd;
         min = max = shift32 = hn::Set(df, float(s));
-        negShift = hn::Set(dd, -s);
-        one = hn::Set(dd, 1.0);
+        shift = hn::Set(dd, s);
         s1 = s2 = s2odd = hn::Zero(dd);
         zeroLanes = hn::Zero(DI());
     }
 
-    HWY_INLINE VD add(VD a, VD b) const { return kSpread ? hn::MulAdd(a, one, b) : hn::Add(a, b); }
+    static HWY_INLINE VD add(VD a, VD b)
+    {
+        return kSpread ? hn::MulAdd(a, hn::Set(DD(), 1.0), b) : hn::Add(a, b);
+    }
+
+    HWY_INLINE VD shifted(VD a) const
+    {
+        return kSpread ? hn::MulAdd(a, hn::Set(DD(), 1.0), hn::Neg(shift)) : hn::Sub(a, shift);
+    }
 
     // s1 += d, s2 += d² for d = v - c.
     HWY_INLINE void sums(VD a0, VD b0, VD a1, VD b1)
     {
-        a0 = add(a0, negShift);
-        b0 = add(b0, negShift);
-        a1 = add(a1, negShift);
-        b1 = add(b1, negShift);
+        a0 = shifted(a0);
+        b0 = shifted(b0);
+        a1 = shifted(a1);
+        b1 = shifted(b1);
         s1 = hn::Add(s1, add(add(a0, b0), add(a1, b1)));
         if constexpr (kSpread) {
             const VD q0 = hn::MulAdd(a0, a0, hn::Mul(b0, b0));
@@ -239,13 +240,18 @@ template <bool kSpread> struct MomentLanes {
         return sum;
     }
 
-    template <int K> HWY_INLINE void finite(const std::uint8_t *p, std::size_t i, VF v0, VF v1)
+    // kReload: v0 and v1 are float32 elements i.. of p, to be widened from memory.
+    template <bool kReload>
+    HWY_INLINE void finite(const std::uint8_t *p, std::size_t i, VF v0, VF v1)
     {
         min = hn::Min(min, hn::Min(v0, v1));
         max = hn::Max(max, hn::Max(v0, v1));
         countZeros(v0, v1);
         VD a0, b0, a1, b1;
-        Widen<K>(p, i, v0, v1, a0, b0, a1, b1);
+        if constexpr (kReload)
+            Widen(reinterpret_cast<const float *>(p), i, a0, b0, a1, b1);
+        else
+            Widen(v0, v1, a0, b0, a1, b1);
         sums(a0, b0, a1, b1);
     }
 
@@ -421,7 +427,7 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
             Load2<K>(p, i + k * 2 * N, v0, v1);
             hwy::Prefetch(p + (i + k * 2 * N) * kItem + kPrefetchDistance);
             if constexpr (kMoments)
-                ml.template finite<K>(p, i + k * 2 * N, v0, v1);
+                ml.template finite<K == int(Kind::Float32) && !kHist>(p, i + k * 2 * N, v0, v1);
             if constexpr (kHist) {
                 hl.index(v0, idx[cur] + k * 2 * N);
                 hl.index(v1, idx[cur] + k * 2 * N + N);
@@ -461,13 +467,13 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
         i += pairs * 2 * N;
         // The block just reduced is still in L1; checksumming it here keeps the prefetches
         // going between the blocks and reads memory once.
-        if (crc) {
+        if (!kHist && crc) {
             *crc = crc32cExtend(*crc, p + crcDone, i * kItem - crcDone);
             crcDone = i * kItem;
         }
     }
     const std::size_t vecEnd = i;
-    if (crc && crcDone < n * kItem)
+    if (!kHist && crc && crcDone < n * kItem)
         *crc = crc32cExtend(*crc, p + crcDone, n * kItem - crcDone);
     if constexpr (kHist)
         CountIndexes(idx[cur ^ 1], pending, sub0, sub1);
@@ -544,14 +550,15 @@ void RunKind(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams 
 {
     if (h && h->binning.lo32 > h->binning.hi32)
         h = nullptr; // no float value lies in [lo, hi]: nothing to count
+    // Histogram loops are busy enough on their own: they leave the checksum to a pass before.
+    if (crc && (h || !m))
+        *crc = crc32cExtend(*crc, p, n * detail::itemSize(K));
     if (m && h)
-        Chunk<K, true, true>(p, n, m, h, crc);
+        Chunk<K, true, true>(p, n, m, h, nullptr);
     else if (m)
         Chunk<K, true, false>(p, n, m, h, crc);
     else if (h)
-        Chunk<K, false, true>(p, n, m, h, crc);
-    else if (crc)
-        *crc = crc32cExtend(*crc, p, n * detail::itemSize(K));
+        Chunk<K, false, true>(p, n, m, h, nullptr);
 }
 
 void RunChunk(int kind, const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h,
