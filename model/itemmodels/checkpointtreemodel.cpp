@@ -503,9 +503,16 @@ QString CheckpointTreeModel::problemsText(const QModelIndex &index) const
     if (!n)
         return {};
     QStringList lines;
+    // Files inside the opened folder are named from it: the page's header gives the folder.
+    const QFileInfo opened(n->src->opened.path);
+    const QDir base(opened.isDir() ? opened.absoluteFilePath() : opened.absolutePath());
     auto addAll = [&](const Problems &ps) {
-        for (const auto &p : ps)
+        for (Problem p : ps) {
+            const QString rel = base.relativeFilePath(p.file);
+            if (!p.file.isEmpty() && !rel.startsWith(QLatin1String("..")))
+                p.file = rel;
             lines << p.toString();
+        }
     };
     switch (n->kind) {
     case NodeKind::Source:

@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace wl;
@@ -548,6 +549,45 @@ private slots:
         QCOMPARE(m.data(Role::RawKeyRole).toString(),
                  QStringLiteral("actor/hidden1/kernel/.OPTIMIZER_SLOT/actor_optimizer/m/"
                                 ".ATTRIBUTES/VARIABLE_VALUE"));
+    }
+
+    // The overview's problem lines name files inside the opened folder from it, and files
+    // elsewhere in full. A copy of a corpus SavedModel with a damaged fingerprint.
+    void problemLinesNameFilesFromTheFolder()
+    {
+        WL_REQUIRE_CORPUS();
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const QString src = test::corpus(QStringLiteral("savedmodel/tfs-half-plus-two-tf2"));
+        const QString dir = tmp.filePath(QStringLiteral("served"));
+        QVERIFY(QDir().mkpath(dir + QStringLiteral("/variables")));
+        for (const char *f : {"saved_model.pb", "variables/variables.index",
+                              "variables/variables.data-00000-of-00001"})
+            QVERIFY(QFile::copy(src + QLatin1Char('/') + QLatin1String(f),
+                                dir + QLatin1Char('/') + QLatin1String(f)));
+        QFile fp(dir + QStringLiteral("/fingerprint.pb"));
+        QVERIFY(fp.open(QIODevice::WriteOnly) && fp.write("\x0d\x0a", 2) == 2);
+        fp.close();
+        auto opened = ReaderRegistry::builtin().open(dir);
+        QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().message()));
+        Problem outside{Problem::Severity::Warning,
+                        QStringLiteral("/elsewhere/other.index"),
+                        {},
+                        QStringLiteral("text")};
+        opened->problems << outside;
+
+        CheckpointTreeModel model;
+        model.addSource(*opened);
+        const QStringList lines =
+            model.problemsText(model.index(0, 0)).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QVERIFY2(lines.contains(QStringLiteral("fingerprint.pb: fingerprint unreadable: corrupt: "
+                                               "expected a FingerprintDef, found 2 bytes that do "
+                                               "not parse (offset 0: field 1 should be varint, "
+                                               "found fixed32)")),
+                 qPrintable(lines.join(QLatin1Char('\n'))));
+        QVERIFY(lines.contains(outside.toString()));
+        for (const QString &l : lines)
+            QVERIFY2(!l.contains(dir), qPrintable(l));
     }
 };
 
