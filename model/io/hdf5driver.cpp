@@ -328,15 +328,19 @@ void *__wrap_H5HG_read(H5F_t *f, WlHeapId *hobj, void *object, std::size_t *size
     if (f && hobj && H5F_get_driver_id(f) == driverId() &&
         H5F_get_vfd_handle(f, H5P_DEFAULT, &handle) >= 0 && handle) {
         auto *file = static_cast<DriverFile *>(handle);
-        std::uint8_t head[16];
         QString problem;
-        if (hobj->addr >= file->eof || !copyOut(file, hobj->addr, sizeof head, head) ||
-            std::memcmp(head, "GCOL", 4) != 0)
-            problem = QStringLiteral("no global heap at %1").arg(hobj->addr);
-        else
-            problem = checkHeap(file, hobj->addr, head, sizeof head);
+        // A collection already checked is not read again: every string of an attribute comes
+        // through here.
+        if (!file->soundHeaps.count(hobj->addr)) {
+            std::uint8_t head[16];
+            if (hobj->addr >= file->eof || !copyOut(file, hobj->addr, sizeof head, head) ||
+                std::memcmp(head, "GCOL", 4) != 0)
+                problem = QStringLiteral("no global heap at %1").arg(hobj->addr);
+            else
+                problem = checkHeap(file, hobj->addr, head, sizeof head);
+        }
         if (problem.isEmpty() &&
-            (hobj->idx > 0xFFFF || !file->soundHeaps[hobj->addr].count(unsigned(hobj->idx))))
+            (hobj->idx > 0xFFFF || !file->soundHeaps.at(hobj->addr).count(unsigned(hobj->idx))))
             problem = QStringLiteral("no object %1 in the global heap at %2")
                           .arg(hobj->idx)
                           .arg(hobj->addr);

@@ -75,7 +75,6 @@ struct Node {
 // A read-only HDF5 file (on disk or a memory image), read through the checking driver of
 // hdf5driver.cpp. Every failing call becomes a LoadError naming the file and the object path;
 // the library's own error printing is switched off.
-
 class File
 {
 public:
