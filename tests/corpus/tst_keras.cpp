@@ -529,6 +529,33 @@ private slots:
         QVERIFY2(places.contains("metadata.json") && places.contains("config.json"),
                  qPrintable(places.join(", ")));
 
+        // The same on a real archive: the corpus flownet model with its metadata.json renamed
+        // (in the local header and the central directory; names are outside the CRC) opens with
+        // every tensor and a warning for the member.
+        {
+            const QString real = test::corpus("keras3/flownet-keras-zip/25-06/model.keras");
+            QFile f(real);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QByteArray bytes = f.readAll();
+            QCOMPARE(bytes.count("metadata.json"), 2);
+            bytes.replace("metadata.json", "metadata.jsoX");
+            const QString renamed = dir.filePath("renamed.keras");
+            QFile out(renamed);
+            QVERIFY(out.open(QIODevice::WriteOnly) && out.write(bytes) == bytes.size());
+            out.close();
+            auto whole = kt::openOne(real);
+            auto cut = kt::openOne(renamed);
+            QVERIFY(whole && cut);
+            QCOMPARE(cut->index().tensors.size(), whole->index().tensors.size());
+            bool warned = false;
+            for (const Problem &p : cut->index().problems) {
+                QVERIFY2(!p.text.contains(dir.path()), qPrintable(p.toString()));
+                warned = warned || (p.file == renamed && p.where == "metadata.json" &&
+                                    p.text.startsWith("corrupt: expected a member, found none"));
+            }
+            QVERIFY(warned);
+        }
+
         const QString notKeras = dir.filePath("other.zip");
         QVERIFY(kt::writeZip(notKeras, {{"readme.txt", QByteArray("hello")}}));
         QCOMPARE(KerasArchiveReader().probe(Source::fromPath(notKeras)).score, 0);
