@@ -140,10 +140,9 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
         const auto &t = index.tensors[work[std::size_t(p.slot)].index];
         res.stats = StatsAccumulator(t.dtype);
         QCryptographicHash sha(QCryptographicHash::Sha256);
-        const bool numeric = dtypeIsNumeric(t.dtype) && dtypeSize(t.dtype) > 0;
-        auto sink = [&](const std::uint8_t *d, std::size_t n) {
-            if (numeric)
-                res.stats.add(d, n);
+        // With crc, the statistics checksum what they read as they go, so memory is read once.
+        auto sink = [&](const std::uint8_t *d, std::size_t n, std::uint32_t *crc = nullptr) {
+            res.stats.add(d, n, crc);
             if (request.hash)
                 sha.addData(QByteArrayView(reinterpret_cast<const char *>(d), qsizetype(n)));
             return !job.cancelled();
@@ -154,17 +153,10 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
             auto st = streamFileRange(
                 t.location.file, t.location.offset + p.begin, p.end - p.begin, request.window, item,
                 [&](const std::uint8_t *d, std::size_t n) {
-                    // The statistics checksum what they read as they go, so
-                    // memory is read once; a digest reads the piece from cache.
-                    for (std::size_t o = 0; o < n; o += kCachePiece) {
-                        const auto k = std::min(kCachePiece, n - o);
-                        res.stats.add(d + o, k, crc ? &res.crc : nullptr);
-                        if (request.hash)
-                            sha.addData(QByteArrayView(reinterpret_cast<const char *>(d + o),
-                                                       qsizetype(k)));
-                        if (job.cancelled())
+                    // In pieces, so that a digest finds each in cache after the statistics.
+                    for (std::size_t o = 0; o < n; o += kCachePiece)
+                        if (!sink(d + o, std::min(kCachePiece, n - o), crc ? &res.crc : nullptr))
                             return false;
-                    }
                     return true;
                 });
             if (!st.ok())
