@@ -3,7 +3,6 @@
 // same kernels over one piece (kernels::kPrefetchDistance bytes) kept in cache, and moments
 // with the CRC-32C taken block by block as the statistics engine runs them.
 #include "core/dtype.h"
-#include "io/crc32c.h"
 #include "stats/kernels.h"
 #include "stats/tensorstats.h"
 
