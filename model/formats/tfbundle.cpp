@@ -2,11 +2,13 @@
 
 #include "io/crc32c.h"
 
+#include <QtEndian>
 #include <leveldb/env.h>
 #include <leveldb/iterator.h>
 #include <leveldb/options.h>
 #include <leveldb/table.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -359,6 +361,67 @@ std::uint32_t stringLengthsCrc(const std::vector<std::uint64_t> &lengths)
         }
     }
     return c;
+}
+
+// ---- DT_VARIANT layout (formats-tensorflow.md 1.4) ----
+
+void VariantChecker::add(const std::uint8_t *p, std::size_t n)
+{
+    while (n > 0 && m_sound) {
+        switch (m_part) {
+        case Part::Length: {
+            if (m_left == 0 || m_shift > 63) { // bytes after the last element, or a runaway varint
+                m_sound = false;
+                break;
+            }
+            const std::uint8_t b = *p++;
+            --n;
+            m_length |= std::uint64_t(b & 0x7f) << m_shift;
+            m_shift += 7;
+            if (b & 0x80)
+                break;
+            const std::uint64_t length = qToLittleEndian(m_length);
+            m_crc = crc32cExtend(m_crc, &length, 8);
+            m_bytesLeft = m_length;
+            m_length = 0;
+            m_shift = 0;
+            m_part = m_bytesLeft > 0 ? Part::Bytes : Part::Checksum;
+            break;
+        }
+        case Part::Bytes: {
+            const std::size_t take = std::size_t(std::min<std::uint64_t>(n, m_bytesLeft));
+            m_crc = crc32cExtend(m_crc, p, take);
+            p += take;
+            n -= take;
+            m_bytesLeft -= take;
+            if (m_bytesLeft == 0)
+                m_part = Part::Checksum;
+            break;
+        }
+        case Part::Checksum: {
+            const int take = std::min(int(n), 4 - m_storedHave);
+            std::memcpy(m_stored + m_storedHave, p, std::size_t(take));
+            p += take;
+            n -= std::size_t(take);
+            m_storedHave += take;
+            if (m_storedHave < 4)
+                break;
+            if (qFromLittleEndian<std::uint32_t>(m_stored) != crc32cMask(m_crc))
+                m_sound = false;
+            m_crc = crc32cExtend(m_crc, m_stored, 4);
+            m_storedHave = 0;
+            --m_left;
+            m_part = Part::Length;
+            break;
+        }
+        }
+    }
+}
+
+bool VariantChecker::matches(std::uint32_t maskedCrc) const
+{
+    return m_sound && m_left == 0 && m_part == Part::Length && m_shift == 0 &&
+           crc32cMask(m_crc) == maskedCrc;
 }
 
 } // namespace wl::tfbundle

@@ -78,4 +78,29 @@ std::optional<StringLayout> parseStringLayout(QByteArrayView stored, std::int64_
 // The CRC-32C state after the lengths, as TensorFlow computes it (lengths as LE integers).
 std::uint32_t stringLengthsCrc(const std::vector<std::uint64_t> &lengths);
 
+// Checks a DT_VARIANT tensor's stored bytes as they stream past (formats-tensorflow.md 1.4):
+// per element a varint64 length, the serialized VariantTensorDataProto and a masked running
+// CRC-32C over the lengths as LE uint64, the element bytes and the earlier stored checksums.
+class VariantChecker
+{
+public:
+    explicit VariantChecker(std::int64_t elements) : m_left(elements), m_sound(elements >= 0) {}
+    void add(const std::uint8_t *p, std::size_t n);
+    // Every element complete with its checksum right, nothing after the last, and the entry's
+    // masked CRC-32C equal to `maskedCrc`.
+    bool matches(std::uint32_t maskedCrc) const;
+
+private:
+    enum class Part { Length, Bytes, Checksum };
+    Part m_part = Part::Length;
+    std::int64_t m_left;
+    bool m_sound;
+    std::uint64_t m_length = 0;
+    int m_shift = 0;
+    std::uint64_t m_bytesLeft = 0;
+    std::uint8_t m_stored[4] = {};
+    int m_storedHave = 0;
+    std::uint32_t m_crc = 0;
+};
+
 } // namespace wl::tfbundle

@@ -197,6 +197,8 @@ Result<ChecksumState> TfCheckpoint::streamTensor(int i, const ChunkSink &sink,
         return streamAssembled(i, sink, options);
     if (t.dtype == DType::String && t.location.storage == TensorLocation::Storage::Raw)
         return streamString(t, sink, options);
+    if (t.dtype == DType::Variant && t.location.storage == TensorLocation::Storage::Raw)
+        return streamVariant(t, sink, options);
     return Checkpoint::streamTensor(i, sink, options);
 }
 
@@ -246,6 +248,28 @@ Result<ChecksumState> TfCheckpoint::streamString(const TensorInfo &t, const Chun
         crc32cMask(tfbundle::stringLengthsCrc(layout->lengths)) != layout->maskedLengthCrc)
         return ChecksumState::Mismatch;
     return crc32cMask(crc) == *loc.maskedCrc32c ? ChecksumState::Ok : ChecksumState::Mismatch;
+}
+
+// DT_VARIANT: the stored bytes go out unchanged; each element carries its own checksum.
+Result<ChecksumState> TfCheckpoint::streamVariant(const TensorInfo &t, const ChunkSink &sink,
+                                                  const StreamOptions &options) const
+{
+    const auto &loc = t.location;
+    if (loc.size == 0)
+        return ChecksumState::None;
+    const bool check = options.verifyChecksum && loc.maskedCrc32c;
+    tfbundle::VariantChecker checker(t.numElements());
+    auto st = streamFileRange(loc.file, loc.offset, loc.size, options.window, 1,
+                              [&](const std::uint8_t *p, std::size_t n) {
+                                  if (check)
+                                      checker.add(p, n);
+                                  return sink(p, n);
+                              });
+    if (!st.ok())
+        return st.error();
+    if (!check)
+        return ChecksumState::None;
+    return checker.matches(*loc.maskedCrc32c) ? ChecksumState::Ok : ChecksumState::Mismatch;
 }
 
 Result<ChecksumState> TfCheckpoint::streamAssembled(int i, const ChunkSink &sink,

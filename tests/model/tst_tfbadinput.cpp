@@ -3,6 +3,7 @@
 
 #include "bundlewriter.h"
 #include "formats/readerregistry.h"
+#include "formats/tfbundle.h"
 #include "stats/statsengine.h"
 #include "testutil.h"
 
@@ -386,6 +387,86 @@ private slots:
         QCOMPARE(reports[0].sha256, QCryptographicHash::hash(le, QCryptographicHash::Sha256));
         QCOMPARE(*reports[1].stats.min, -2.0);
         QCOMPARE(*reports[1].stats.max, 300.0);
+    }
+
+    // DT_VARIANT elements carry their own running checksums (formats-tensorflow.md 1.4). The
+    // bytes and the entry CRC were computed outside this project, with a bitwise CRC-32C, for
+    // the elements {0a 08 "Iterator"}, {} and {0a 03 "abc" 12 02 01 02}.
+    void variantChecksums_data()
+    {
+        QTest::addColumn<int>("flip");        // byte to change, -1 for none
+        QTest::addColumn<QByteArray>("tail"); // appended after the stored bytes
+        QTest::addColumn<qint64>("elements");
+        QTest::addColumn<int>("expected");
+        const auto ok = int(ChecksumState::Ok), bad = int(ChecksumState::Mismatch);
+        QTest::newRow("as written") << -1 << QByteArray() << qint64(3) << ok;
+        QTest::newRow("element byte") << 5 << QByteArray() << qint64(3) << bad;
+        QTest::newRow("stored checksum") << 13 << QByteArray() << qint64(3) << bad;
+        QTest::newRow("length") << 0 << QByteArray() << qint64(3) << bad;
+        QTest::newRow("byte after the last") << -1 << QByteArray(1, '\0') << qint64(3) << bad;
+        QTest::newRow("fewer than the shape") << -1 << QByteArray() << qint64(4) << bad;
+        QTest::newRow("more than the shape") << -1 << QByteArray() << qint64(2) << bad;
+    }
+    void variantChecksums()
+    {
+        QFETCH(int, flip);
+        QFETCH(QByteArray, tail);
+        QFETCH(qint64, elements);
+        QFETCH(int, expected);
+        QByteArray stored = QByteArray::fromHex(
+            "0a0a084974657261746f7206558d8500647acff1090a036162631202010267b3789c");
+        QCOMPARE(stored.size(), 34);
+        if (flip >= 0)
+            stored[flip] = char(stored[flip] ^ 0x01);
+        stored += tail;
+        QTemporaryDir dir;
+        const QString prefix = dir.filePath(QStringLiteral("variant"));
+        test::BundleWriter w(prefix);
+        constexpr int kDtVariant = 21;
+        w.add("iterator/.ATTRIBUTES/ITERATOR_STATE", kDtVariant, {elements}, stored, 0,
+              0xadc5d33cu);
+        QVERIFY(w.finish());
+        auto r = ReaderRegistry::builtin().open(prefix);
+        QVERIFY2(r.ok(), qPrintable(errorOf(r)));
+        const auto &cp = *r->checkpoints.front();
+        const auto &t = cp.tensor(0);
+        QCOMPARE(t.dtypeText(), QStringLiteral("variant"));
+        StatsRequest req;
+        req.hash = true;
+        const auto reports = computeStats(cp, {0}, req);
+        QCOMPARE(int(reports[0].checksum), expected);
+        QVERIFY(reports[0].error.isEmpty());
+        QVERIFY(!reports[0].reduced);
+        QCOMPARE(reports[0].stats.count, elements);
+        QCOMPARE(reports[0].sha256, QCryptographicHash::hash(stored, QCryptographicHash::Sha256));
+        if (flip < 0 && tail.isEmpty())
+            QCOMPARE(
+                reports[0].sha256.toHex(),
+                QByteArray("4945503e3e3c7d8e5cd01a43d59ea795c1043cbebc9636fc01a2cf91c0b76388"));
+    }
+
+    // The checker sees the stored bytes in whatever pieces the mapping windows make.
+    void variantCheckerAcrossPieces()
+    {
+        const QByteArray stored = QByteArray::fromHex(
+            "0a0a084974657261746f7206558d8500647acff1090a036162631202010267b3789c");
+        const auto *p = reinterpret_cast<const std::uint8_t *>(stored.constData());
+        for (qsizetype cut = 0; cut <= stored.size(); ++cut) {
+            tfbundle::VariantChecker c(3);
+            c.add(p, std::size_t(cut));
+            c.add(p + cut, std::size_t(stored.size() - cut));
+            QVERIFY2(c.matches(0xadc5d33cu), qPrintable(QString::number(cut)));
+        }
+        tfbundle::VariantChecker bytewise(3);
+        for (qsizetype i = 0; i < stored.size(); ++i)
+            bytewise.add(p + i, 1);
+        QVERIFY(bytewise.matches(0xadc5d33cu));
+        QVERIFY(!bytewise.matches(0xadc5d33du));
+
+        const QByteArray runaway(11, char(0xff)); // a varint longer than 64 bits
+        tfbundle::VariantChecker bad(1);
+        bad.add(reinterpret_cast<const std::uint8_t *>(runaway.constData()), 11);
+        QVERIFY(!bad.matches(0));
     }
 };
 
