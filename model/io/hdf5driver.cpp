@@ -87,6 +87,7 @@ struct DriverFile {
     haddr_t eof = 0;
     haddr_t eoa = 0;
     int lengthSize = 8;
+    haddr_t base = 0; // where the superblock starts; addresses in the file count from here
     std::map<haddr_t, std::set<unsigned>> soundHeaps; // object indexes of checked collections
     void *map = MAP_FAILED; // of an opened file, made for checking a large collection
 };
@@ -165,6 +166,7 @@ H5FD_t *driverOpen(const char *name, unsigned flags, hid_t fapl, haddr_t)
             const int width = sb[8] < 2 ? sb[14] : sb[10];
             if (width == 2 || width == 4 || width == 8)
                 f->lengthSize = width;
+            f->base = haddr_t(sig);
         }
     }
     return &f->pub;
@@ -328,22 +330,23 @@ void *__wrap_H5HG_read(H5F_t *f, WlHeapId *hobj, void *object, std::size_t *size
     if (f && hobj && H5F_get_driver_id(f) == driverId() &&
         H5F_get_vfd_handle(f, H5P_DEFAULT, &handle) >= 0 && handle) {
         auto *file = static_cast<DriverFile *>(handle);
+        // The value stores an address from the superblock on; the driver reads file offsets.
+        const haddr_t at = file->base + hobj->addr;
         QString problem;
         // A collection already checked is not read again: every string of an attribute comes
         // through here.
-        if (!file->soundHeaps.count(hobj->addr)) {
+        if (!file->soundHeaps.count(at)) {
             std::uint8_t head[16];
-            if (hobj->addr >= file->eof || !copyOut(file, hobj->addr, sizeof head, head) ||
+            if (at >= file->eof || !copyOut(file, at, sizeof head, head) ||
                 std::memcmp(head, "GCOL", 4) != 0)
-                problem = QStringLiteral("no global heap at %1").arg(hobj->addr);
+                problem = QStringLiteral("no global heap at %1").arg(at);
             else
-                problem = checkHeap(file, hobj->addr, head, sizeof head);
+                problem = checkHeap(file, at, head, sizeof head);
         }
         if (problem.isEmpty() &&
-            (hobj->idx > 0xFFFF || !file->soundHeaps.at(hobj->addr).count(unsigned(hobj->idx))))
-            problem = QStringLiteral("no object %1 in the global heap at %2")
-                          .arg(hobj->idx)
-                          .arg(hobj->addr);
+            (hobj->idx > 0xFFFF || !file->soundHeaps.at(at).count(unsigned(hobj->idx))))
+            problem =
+                QStringLiteral("no object %1 in the global heap at %2").arg(hobj->idx).arg(at);
         if (!problem.isEmpty()) {
             fail("H5HG_read", H5E_BADVALUE, problem);
             return nullptr;

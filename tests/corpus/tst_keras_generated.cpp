@@ -357,7 +357,9 @@ private slots:
         QCOMPARE(*r[0].stats.min, -12.0);
     }
 
-    // With a user block, dataset offsets must still point at the data.
+    // With a user block, dataset offsets must still point at the data, and addresses stored in
+    // the file (variable-length strings in a global heap, header continuations) count from the
+    // superblock.
     void userBlock()
     {
         QTemporaryDir dir;
@@ -373,6 +375,30 @@ private slots:
         const auto r = computeStats(*cp, allTensors(cp->index()), StatsRequest{});
         QCOMPARE(r[0].stats.sum, 5.5);
         QCOMPARE(*r[0].stats.min, -1.5);
+
+        // A legacy model file as h5py writes it (variable-length string attributes).
+        const QString legacy = dir.filePath("ub.h5");
+        f = kt::createFile(legacy, 1024);
+        kt::vlenStrings(f, "keras_version", {"2.7.0"}, false, true);
+        hid_t g = kt::group(f, "model_weights");
+        kt::vlenStrings(g, "layer_names", {"d"}, false, false);
+        hid_t l = kt::group(g, "d");
+        kt::vlenStrings(l, "weight_names", {"d/kernel:0"}, false, false);
+        kt::floats(l, "d/kernel:0", {3}, {1, 2, 3});
+        H5Gclose(l);
+        H5Gclose(g);
+        H5Fclose(f);
+        QString error;
+        auto model = kt::openOne(legacy, &error);
+        QVERIFY2(model, qPrintable(error));
+        QCOMPARE(model->index().tensors.size(), 1);
+        QVERIFY(model->index().tensors[0].key.endsWith(QStringLiteral("d/kernel:0")));
+        QStringList problems;
+        for (const auto &pr : model->index().problems)
+            problems << pr.toString();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join('\n')));
+        const auto mr = computeStats(*model, allTensors(model->index()), StatsRequest{});
+        QCOMPARE(mr[0].stats.sum, 6.0);
     }
 
     void badModelConfig()
