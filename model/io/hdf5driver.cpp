@@ -18,7 +18,9 @@
 #include <cstring>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <set>
+#include <vector>
 
 namespace wl::h5::detail
 {
@@ -87,13 +89,18 @@ struct DriverFile {
     haddr_t eof = 0;
     haddr_t eoa = 0;
     int lengthSize = 8;
+    int offsetSize = 8;
     haddr_t base = 0; // where the superblock starts; addresses in the file count from here
     std::map<haddr_t, std::set<unsigned>> soundHeaps; // object indexes of checked collections
+    std::set<haddr_t> soundHeaders;                   // object headers checked
     void *map = MAP_FAILED; // of an opened file, made for checking a large collection
+    // Header checks run outside the library's lock; this guards what they share.
+    std::mutex checks;
 };
 
 const std::uint8_t *mapWhole(DriverFile *f)
 {
+    std::lock_guard lock(f->checks);
     if (f->map == MAP_FAILED)
         f->map = ::mmap(nullptr, std::size_t(f->eof), PROT_READ, MAP_PRIVATE, f->fd, 0);
     return f->map == MAP_FAILED ? nullptr : static_cast<const std::uint8_t *>(f->map);
@@ -166,10 +173,69 @@ H5FD_t *driverOpen(const char *name, unsigned flags, hid_t fapl, haddr_t)
             const int width = sb[8] < 2 ? sb[14] : sb[10];
             if (width == 2 || width == 4 || width == 8)
                 f->lengthSize = width;
+            const int offsets = sb[8] < 2 ? sb[13] : sb[9];
+            if (offsets == 2 || offsets == 4 || offsets == 8)
+                f->offsetSize = offsets;
             f->base = haddr_t(sig);
         }
     }
     return &f->pub;
+}
+
+// What HDF5 1.10 leaves unchecked in a version 1 object header (HDF5 file format, "Version 1
+// Object Headers", "Attribute Message"): that each message lies inside its chunk, and that an
+// attribute message's name, datatype and dataspace lie inside the message. The library decodes
+// them with the sizes the file gives, so a damaged size reads past the message. Version 2
+// headers carry a checksum the library verifies. Empty when sound.
+QString headerProblem(const std::uint8_t *file, haddr_t eof, haddr_t base, haddr_t addr,
+                      int offsetSize, int lengthSize)
+{
+    constexpr std::size_t kPrefix = 16; // version, reserved, count, references, size, padding
+    if (addr >= eof || eof - addr < kPrefix || file[addr] != 1)
+        return {}; // not version 1: the library's own checks apply
+    std::vector<std::pair<haddr_t, std::uint64_t>> chunks{
+        {addr + kPrefix, readLittle(file + addr + 8, 4)}};
+    std::set<haddr_t> seen;
+    for (std::size_t c = 0; c < chunks.size(); ++c) {
+        const auto [start, length] = chunks[c];
+        if (!seen.insert(start).second || chunks.size() > 4096)
+            return QStringLiteral("object header chunks at %1 form a loop").arg(start);
+        if (start > eof || length > eof - start)
+            return QStringLiteral("object header chunk at %1 of %2 bytes runs past the end of "
+                                  "the file")
+                .arg(start)
+                .arg(length);
+        const std::uint8_t *chunk = file + start;
+        for (std::uint64_t at = 0; at + 8 <= length;) {
+            const unsigned type = unsigned(readLittle(chunk + at, 2));
+            const std::uint64_t size = readLittle(chunk + at + 2, 2);
+            const unsigned flags = chunk[at + 4];
+            const std::uint8_t *m = chunk + at + 8;
+            const haddr_t where = start + at;
+            if (size > length - at - 8)
+                return QStringLiteral("object header message at %1 of %2 bytes runs past its "
+                                      "chunk")
+                    .arg(where)
+                    .arg(size);
+            if (type == 0x10 && size >= std::uint64_t(offsetSize + lengthSize)) // continuation
+                chunks.emplace_back(base + readLittle(m, offsetSize),
+                                    readLittle(m + offsetSize, lengthSize));
+            if (type == 0x0C && !(flags & 0x02) && size >= 8 && m[0] >= 1 && m[0] <= 3) {
+                // Version 1 pads the name, datatype and dataspace to 8 bytes; 3 adds an encoding.
+                const auto pad = [&](std::uint64_t n) { return m[0] == 1 ? (n + 7) & ~7ull : n; };
+                const std::uint64_t need = (m[0] == 3 ? 9 : 8) + pad(readLittle(m + 2, 2)) +
+                                           pad(readLittle(m + 4, 2)) + pad(readLittle(m + 6, 2));
+                if (need > size)
+                    return QStringLiteral("attribute message at %1 declares %2 bytes of name, "
+                                          "datatype and dataspace in %3")
+                        .arg(where)
+                        .arg(need)
+                        .arg(size);
+            }
+            at += 8 + size;
+        }
+    }
+    return {};
 }
 
 herr_t driverClose(H5FD_t *file)
@@ -298,6 +364,35 @@ hid_t driverId()
 }
 
 } // namespace
+
+QString objectHeaderProblem(hid_t object)
+{
+    H5O_info_t info{};
+    if (H5Oget_info2(object, &info, H5O_INFO_BASIC) < 0)
+        return {};
+    Handle file = make(H5Iget_file_id(object));
+    Handle fapl = make(H5Fget_access_plist(hid_t(file.get())));
+    void *handle = nullptr;
+    if (!fapl.valid() || H5Pget_driver(hid_t(fapl.get())) != driverId() ||
+        H5Fget_vfd_handle(hid_t(file.get()), hid_t(fapl.get()), &handle) < 0 || !handle)
+        return {};
+    auto *f = static_cast<DriverFile *>(handle);
+    const haddr_t addr = f->base + info.addr;
+    {
+        std::lock_guard lock(f->checks);
+        if (f->soundHeaders.count(addr))
+            return {};
+    }
+    const std::uint8_t *bytes = f->data ? f->data : mapWhole(f);
+    if (!bytes)
+        return QStringLiteral("cannot map the file to check the object header at %1").arg(addr);
+    QString problem = headerProblem(bytes, f->eof, f->base, addr, f->offsetSize, f->lengthSize);
+    if (problem.isEmpty()) {
+        std::lock_guard lock(f->checks);
+        f->soundHeaders.insert(addr);
+    }
+    return problem;
+}
 
 bool setReadOnlyDriver(hid_t fapl, const std::uint8_t *data, std::size_t size)
 {

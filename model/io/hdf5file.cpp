@@ -312,6 +312,8 @@ Result<QStringList> File::attributeNames(const QString &object) const
     Handle o = openObject(hid_t(m_file.get()), object);
     if (!o.valid())
         return error(objectText(object), QStringLiteral("an object"));
+    if (const QString bad = objectHeaderProblem(hid_t(o.get())); !bad.isEmpty())
+        return error(objectText(object), QStringLiteral("a sound object header"), bad);
     QStringList names;
     hsize_t idx = 0;
     if (H5Aiterate2(hid_t(o.get()), H5_INDEX_NAME, H5_ITER_INC, &idx, collectAttr, &names) < 0)
@@ -325,6 +327,8 @@ Result<std::optional<Attribute>> File::attribute(const QString &object, const QS
     Handle o = openObject(hid_t(m_file.get()), object);
     if (!o.valid())
         return std::optional<Attribute>();
+    if (const QString bad = objectHeaderProblem(hid_t(o.get())); !bad.isEmpty())
+        return error(objectText(object), QStringLiteral("a sound object header"), bad);
     const QByteArray an = name.toUtf8();
     if (H5Aexists(hid_t(o.get()), an.constData()) <= 0)
         return std::optional<Attribute>();

@@ -21,5 +21,8 @@ Handle openObject(hid_t file, const QString &path);
 // Sets the read-only file driver of hdf5driver.cpp on a file-access property list: it reads the
 // file named at open, or the caller's buffer when data is set (the buffer outlives the file).
 bool setReadOnlyDriver(hid_t fapl, const std::uint8_t *data, std::size_t size);
+// Why HDF5 1.10 could read past an attribute message of the object's header (see
+// hdf5driver.cpp); empty when it cannot, or when the file is not read through that driver.
+QString objectHeaderProblem(hid_t object);
 
 } // namespace wl::h5::detail
