@@ -112,6 +112,19 @@ inline void floats(hid_t loc, const QString &path, const std::vector<hsize_t> &d
 }
 
 // A zip with the given members, stored or deflated.
+// A legacy model_weights group with layer "d" and its kernel [1, 2, 3], names as h5py writes
+// them (variable-length strings).
+inline void oneDenseWeight(hid_t file)
+{
+    hid_t g = group(file, "model_weights");
+    vlenStrings(g, "layer_names", {"d"}, false, false);
+    hid_t l = group(g, "d");
+    vlenStrings(l, "weight_names", {"d/kernel:0"}, false, false);
+    floats(l, "d/kernel:0", {3}, {1, 2, 3});
+    H5Gclose(l);
+    H5Gclose(g);
+}
+
 inline bool writeZip(const QString &path, const QList<QPair<QString, QByteArray>> &members,
                      bool deflate = false)
 {

@@ -45,6 +45,27 @@ QList<CorpusFile> corpusFiles()
                       QStringLiteral("tfevents/churn-fit-run"), QStringLiteral("model.h5")};
     return out;
 }
+// Writes `bytes` to `path` and opens it with the HDF5 wrapper; `objects` gets the root ("")
+// and every group and dataset. Null when it cannot be written, opened or walked.
+std::shared_ptr<h5::File> writeAndOpen(const QString &path, const QByteArray &bytes,
+                                       QStringList &objects)
+{
+    QFile out(path);
+    if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size())
+        return {};
+    out.close();
+    auto file = h5::File::open(path);
+    if (!file.ok())
+        return {};
+    auto nodes = (*file)->walk();
+    if (!nodes.ok())
+        return {};
+    objects = QStringList{QString()};
+    for (const auto &n : *nodes)
+        objects << n.path;
+    return *file;
+}
+
 } // namespace
 
 class TestKeras : public QObject
@@ -383,23 +404,15 @@ private slots:
             for (const auto &[name, bytes] : {std::pair{QStringLiteral("past"), past},
                                               std::pair{QStringLiteral("loop"), loop}}) {
                 const QString p = dir.filePath(QStringLiteral("%1-%2.h5").arg(name).arg(heap));
-                QFile out(p);
-                QVERIFY(out.open(QIODevice::WriteOnly));
-                out.write(bytes);
-                out.close();
-                auto file = h5::File::open(p);
-                QVERIFY2(file.ok(), qPrintable(p));
-                auto nodes = (*file)->walk();
-                QVERIFY(nodes.ok());
-                QStringList objects{QString()};
-                for (const auto &n : *nodes)
-                    objects << n.path;
+                QStringList objects;
+                const auto file = writeAndOpen(p, bytes, objects);
+                QVERIFY2(file, qPrintable(p));
                 int failed = 0;
                 for (const auto &o : objects) {
-                    const auto names = (*file)->attributeNames(o);
+                    const auto names = file->attributeNames(o);
                     QVERIFY(names.ok());
                     for (const auto &a : *names)
-                        if (auto r = (*file)->attribute(o, a); !r.ok()) {
+                        if (auto r = file->attribute(o, a); !r.ok()) {
                             QVERIFY2(r.error().message().contains("corrupt global heap") &&
                                          r.error().file == p,
                                      qPrintable(r.error().message()));
@@ -436,17 +449,14 @@ private slots:
         QByteArray badIndex = whole;
         qToLittleEndian<quint32>(65537, badIndex.data() + ref + 12);
         const QString indexPath = dir.filePath(QStringLiteral("index.h5"));
-        QFile indexFile(indexPath);
-        QVERIFY(indexFile.open(QIODevice::WriteOnly));
-        indexFile.write(badIndex);
-        indexFile.close();
-        auto file = h5::File::open(indexPath);
-        QVERIFY(file.ok());
-        const auto rootNames = (*file)->attributeNames({});
+        QStringList objects;
+        const auto file = writeAndOpen(indexPath, badIndex, objects);
+        QVERIFY(file);
+        const auto rootNames = file->attributeNames({});
         QVERIFY(rootNames.ok());
         QString reported;
         for (const auto &a : *rootNames)
-            if (auto r = (*file)->attribute({}, a); !r.ok())
+            if (auto r = file->attribute({}, a); !r.ok())
                 reported += r.error().message();
         QVERIFY2(reported.contains(
                      QStringLiteral("no object 65537 in the global heap at %1").arg(heaps[0])),
@@ -494,24 +504,16 @@ private slots:
                     QByteArray bad = whole;
                     qToLittleEndian<quint16>(quint16(size + 1), bad.data() + header + 14);
                     const QString p = dir.filePath(QStringLiteral("attr-%1.h5").arg(++damaged));
-                    QFile out(p);
-                    QVERIFY(out.open(QIODevice::WriteOnly));
-                    out.write(bad);
-                    out.close();
-                    auto file = h5::File::open(p);
-                    QVERIFY2(file.ok(), qPrintable(p));
-                    auto nodes = (*file)->walk();
-                    QVERIFY(nodes.ok());
-                    QStringList objects{QString()};
-                    for (const auto &n : *nodes)
-                        objects << n.path;
+                    QStringList objects;
+                    const auto file = writeAndOpen(p, bad, objects);
+                    QVERIFY2(file, qPrintable(p));
                     const QString expected =
                         QStringLiteral("attribute message at %1 declares").arg(header);
                     QString reported;
                     for (const auto &o : objects) {
-                        if (auto names = (*file)->attributeNames(o); !names.ok())
+                        if (auto names = file->attributeNames(o); !names.ok())
                             reported += names.error().message() + '\n';
-                        if (auto a = (*file)->attribute(o, QString::fromLatin1(attr)); !a.ok())
+                        if (auto a = file->attribute(o, QString::fromLatin1(attr)); !a.ok())
                             reported += a.error().message() + '\n';
                     }
                     QVERIFY2(reported.contains(expected) && reported.contains(p),

@@ -380,13 +380,7 @@ private slots:
         const QString legacy = dir.filePath("ub.h5");
         f = kt::createFile(legacy, 1024);
         kt::vlenStrings(f, "keras_version", {"2.7.0"}, false, true);
-        hid_t g = kt::group(f, "model_weights");
-        kt::vlenStrings(g, "layer_names", {"d"}, false, false);
-        hid_t l = kt::group(g, "d");
-        kt::vlenStrings(l, "weight_names", {"d/kernel:0"}, false, false);
-        kt::floats(l, "d/kernel:0", {3}, {1, 2, 3});
-        H5Gclose(l);
-        H5Gclose(g);
+        kt::oneDenseWeight(f);
         H5Fclose(f);
         QString error;
         auto model = kt::openOne(legacy, &error);
@@ -407,13 +401,7 @@ private slots:
         const QString withWeights = dir.filePath("broken.h5");
         hid_t f = kt::createFile(withWeights);
         kt::vlenStrings(f, "model_config", {"{\"class_name\": \"Sequential\", oops"}, false, true);
-        hid_t g = kt::group(f, "model_weights");
-        kt::vlenStrings(g, "layer_names", {"d"}, false, false);
-        hid_t l = kt::group(g, "d");
-        kt::vlenStrings(l, "weight_names", {"d/kernel:0"}, false, false);
-        kt::floats(l, "d/kernel:0", {3}, {1, 2, 3});
-        H5Gclose(l);
-        H5Gclose(g);
+        kt::oneDenseWeight(f);
         H5Fclose(f);
         // Weights still listed, the broken config is a warning.
         auto cp = kt::openOne(withWeights);
