@@ -363,64 +363,144 @@ std::uint32_t stringLengthsCrc(const std::vector<std::uint64_t> &lengths)
     return c;
 }
 
-// ---- DT_VARIANT layout (formats-tensorflow.md 1.4) ----
+// ---- DT_STRING and DT_VARIANT checksums, streamed (formats-tensorflow.md 1.4) ----
 
-void VariantChecker::add(const std::uint8_t *p, std::size_t n)
+bool StreamedVarint::add(std::uint8_t b, bool &bad)
 {
-    while (n > 0 && m_sound) {
+    if (shift > 63) {
+        bad = true;
+        return false;
+    }
+    value |= std::uint64_t(b & 0x7f) << shift;
+    shift += 7;
+    return !(b & 0x80);
+}
+
+bool StreamedChecksum::take(const std::uint8_t *&p, std::size_t &n)
+{
+    const int k = int(std::min<std::size_t>(n, std::size_t(4 - have)));
+    std::memcpy(bytes + have, p, std::size_t(k));
+    p += k;
+    n -= std::size_t(k);
+    have += k;
+    return have == 4;
+}
+
+std::uint32_t StreamedChecksum::value() const
+{
+    return qFromLittleEndian<std::uint32_t>(bytes);
+}
+
+namespace
+{
+
+// Extends crc over as much of [p, p + n) as `left` still expects.
+void takeBytes(std::uint32_t &crc, std::uint64_t &left, const std::uint8_t *&p, std::size_t &n)
+{
+    const std::size_t k = std::size_t(std::min<std::uint64_t>(n, left));
+    crc = crc32cExtend(crc, p, k);
+    p += k;
+    n -= k;
+    left -= k;
+}
+
+// Checks a stored checksum against the CRC so far, then extends the CRC over it.
+bool checkStored(std::uint32_t &crc, const StreamedChecksum &stored)
+{
+    const bool ok = stored.value() == crc32cMask(crc);
+    crc = crc32cExtend(crc, stored.bytes, 4);
+    return ok;
+}
+
+} // namespace
+
+void StringChecker::add(const std::uint8_t *p, std::size_t n)
+{
+    bool bad = false;
+    while (n > 0 && m_sound && !bad) {
         switch (m_part) {
-        case Part::Length: {
-            if (m_left == 0 || m_shift > 63) { // bytes after the last element, or a runaway varint
+        case Part::Lengths: {
+            --n;
+            if (!m_length.add(*p++, bad))
+                break;
+            const std::uint64_t len = m_length.value;
+            if (len > 0xffffffffu) {
+                const std::uint64_t le = qToLittleEndian(len);
+                m_crc = crc32cExtend(m_crc, &le, 8);
+            } else {
+                const std::uint32_t le = qToLittleEndian(std::uint32_t(len));
+                m_crc = crc32cExtend(m_crc, &le, 4);
+            }
+            m_bytesLeft += len;
+            m_length = {};
+            if (--m_left == 0)
+                m_part = Part::LengthCrc;
+            break;
+        }
+        case Part::LengthCrc:
+            if (m_stored.take(p, n)) {
+                m_sound = checkStored(m_crc, m_stored);
+                m_part = Part::Bytes;
+            }
+            break;
+        case Part::Bytes:
+            if (m_bytesLeft == 0) { // bytes after the last string
                 m_sound = false;
                 break;
             }
-            const std::uint8_t b = *p++;
-            --n;
-            m_length |= std::uint64_t(b & 0x7f) << m_shift;
-            m_shift += 7;
-            if (b & 0x80)
+            takeBytes(m_crc, m_bytesLeft, p, n);
+            break;
+        }
+    }
+    m_sound = m_sound && !bad;
+}
+
+bool StringChecker::matches(std::uint32_t maskedCrc) const
+{
+    return m_sound && m_part == Part::Bytes && m_bytesLeft == 0 && crc32cMask(m_crc) == maskedCrc;
+}
+
+void VariantChecker::add(const std::uint8_t *p, std::size_t n)
+{
+    bool bad = false;
+    while (n > 0 && m_sound && !bad) {
+        switch (m_part) {
+        case Part::Length: {
+            if (m_left == 0) { // bytes after the last element
+                m_sound = false;
                 break;
-            const std::uint64_t length = qToLittleEndian(m_length);
-            m_crc = crc32cExtend(m_crc, &length, 8);
-            m_bytesLeft = m_length;
-            m_length = 0;
-            m_shift = 0;
+            }
+            --n;
+            if (!m_length.add(*p++, bad))
+                break;
+            const std::uint64_t le = qToLittleEndian(m_length.value);
+            m_crc = crc32cExtend(m_crc, &le, 8);
+            m_bytesLeft = m_length.value;
+            m_length = {};
             m_part = m_bytesLeft > 0 ? Part::Bytes : Part::Checksum;
             break;
         }
-        case Part::Bytes: {
-            const std::size_t take = std::size_t(std::min<std::uint64_t>(n, m_bytesLeft));
-            m_crc = crc32cExtend(m_crc, p, take);
-            p += take;
-            n -= take;
-            m_bytesLeft -= take;
+        case Part::Bytes:
+            takeBytes(m_crc, m_bytesLeft, p, n);
             if (m_bytesLeft == 0)
                 m_part = Part::Checksum;
             break;
-        }
-        case Part::Checksum: {
-            const int take = std::min(int(n), 4 - m_storedHave);
-            std::memcpy(m_stored + m_storedHave, p, std::size_t(take));
-            p += take;
-            n -= std::size_t(take);
-            m_storedHave += take;
-            if (m_storedHave < 4)
-                break;
-            if (qFromLittleEndian<std::uint32_t>(m_stored) != crc32cMask(m_crc))
-                m_sound = false;
-            m_crc = crc32cExtend(m_crc, m_stored, 4);
-            m_storedHave = 0;
-            --m_left;
-            m_part = Part::Length;
+        case Part::Checksum:
+            if (m_stored.take(p, n)) {
+                m_sound = checkStored(m_crc, m_stored);
+                m_stored = {};
+                --m_left;
+                m_part = Part::Length;
+            }
             break;
         }
-        }
     }
+    m_sound = m_sound && !bad;
 }
 
 bool VariantChecker::matches(std::uint32_t maskedCrc) const
 {
-    return m_sound && m_left == 0 && m_part == Part::Length && m_shift == 0 &&
+    return m_sound && m_left == 0 && m_part == Part::Length && m_length.shift == 0 &&
            crc32cMask(m_crc) == maskedCrc;
 }
 

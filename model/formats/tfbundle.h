@@ -78,16 +78,55 @@ std::optional<StringLayout> parseStringLayout(QByteArrayView stored, std::int64_
 // The CRC-32C state after the lengths, as TensorFlow computes it (lengths as LE integers).
 std::uint32_t stringLengthsCrc(const std::vector<std::uint64_t> &lengths);
 
-// Checks a DT_VARIANT tensor's stored bytes as they stream past (formats-tensorflow.md 1.4):
-// per element a varint64 length, the serialized VariantTensorDataProto and a masked running
-// CRC-32C over the lengths as LE uint64, the element bytes and the earlier stored checksums.
+// Reads a varint64 and a stored 4-byte checksum a byte at a time, for the checkers below.
+struct StreamedVarint {
+    std::uint64_t value = 0;
+    int shift = 0;
+    // True when b completes the value; `bad` is set by a varint longer than 64 bits.
+    bool add(std::uint8_t b, bool &bad);
+};
+struct StreamedChecksum {
+    std::uint8_t bytes[4] = {};
+    int have = 0;
+    // Takes what it still needs from [p, p + n); true when the four bytes are in.
+    bool take(const std::uint8_t *&p, std::size_t &n);
+    std::uint32_t value() const;
+};
+
+// Check a DT_STRING or DT_VARIANT tensor's stored bytes as they stream past
+// (formats-tensorflow.md 1.4); matches() is true when every part is complete and sound, nothing
+// follows, and the entry's masked CRC-32C equals `maskedCrc`.
+// DT_STRING: the varint64 lengths, a masked CRC of the lengths as LE uint32 (uint64 past 2^32),
+// then the string bytes; the entry CRC runs over the lengths, the stored CRC and the bytes.
+class StringChecker
+{
+public:
+    explicit StringChecker(std::int64_t elements)
+        : m_left(elements), m_sound(elements >= 0),
+          m_part(elements > 0 ? Part::Lengths : Part::LengthCrc)
+    {
+    }
+    void add(const std::uint8_t *p, std::size_t n);
+    bool matches(std::uint32_t maskedCrc) const;
+
+private:
+    enum class Part { Lengths, LengthCrc, Bytes };
+    std::int64_t m_left;
+    bool m_sound;
+    Part m_part;
+    StreamedVarint m_length;
+    StreamedChecksum m_stored;
+    std::uint64_t m_bytesLeft = 0;
+    std::uint32_t m_crc = 0;
+};
+
+// DT_VARIANT: per element a varint64 length, the serialized VariantTensorDataProto and a masked
+// running CRC over the lengths as LE uint64, the element bytes and the earlier stored checksums.
 class VariantChecker
 {
 public:
     explicit VariantChecker(std::int64_t elements) : m_left(elements), m_sound(elements >= 0) {}
     void add(const std::uint8_t *p, std::size_t n);
-    // Every element complete with its checksum right, nothing after the last, and the entry's
-    // masked CRC-32C equal to `maskedCrc`.
     bool matches(std::uint32_t maskedCrc) const;
 
 private:
@@ -95,11 +134,9 @@ private:
     Part m_part = Part::Length;
     std::int64_t m_left;
     bool m_sound;
-    std::uint64_t m_length = 0;
-    int m_shift = 0;
+    StreamedVarint m_length;
+    StreamedChecksum m_stored;
     std::uint64_t m_bytesLeft = 0;
-    std::uint8_t m_stored[4] = {};
-    int m_storedHave = 0;
     std::uint32_t m_crc = 0;
 };
 

@@ -181,6 +181,35 @@ Result<QByteArray> decodeTensorProtoValues(const tf::TensorProto &p, DType dtype
     return out;
 }
 
+namespace
+{
+
+// DT_STRING and DT_VARIANT: the stored bytes go out unchanged; the checksum, which is not
+// one over those bytes, is checked as they stream past.
+template <class Checker>
+Result<ChecksumState> streamChecked(const TensorInfo &t, const ChunkSink &sink,
+                                    const StreamOptions &options)
+{
+    const auto &loc = t.location;
+    if (loc.size == 0)
+        return ChecksumState::None;
+    const bool check = options.verifyChecksum && loc.maskedCrc32c;
+    Checker checker(t.numElements());
+    auto st = streamFileRange(loc.file, loc.offset, loc.size, options.window, 1,
+                              [&](const std::uint8_t *p, std::size_t n) {
+                                  if (check)
+                                      checker.add(p, n);
+                                  return sink(p, n);
+                              });
+    if (!st.ok())
+        return st.error();
+    if (!check)
+        return ChecksumState::None;
+    return checker.matches(*loc.maskedCrc32c) ? ChecksumState::Ok : ChecksumState::Mismatch;
+}
+
+} // namespace
+
 TfCheckpoint::TfCheckpoint(CheckpointIndex index, std::vector<std::vector<TfSlicePart>> parts,
                            std::shared_ptr<const tfbundle::SsTable> v1Table)
     : Checkpoint(std::move(index)), m_parts(std::move(parts)), m_v1Table(std::move(v1Table))
@@ -196,80 +225,10 @@ Result<ChecksumState> TfCheckpoint::streamTensor(int i, const ChunkSink &sink,
     if (t.location.storage == TensorLocation::Storage::ReaderDecoded)
         return streamAssembled(i, sink, options);
     if (t.dtype == DType::String && t.location.storage == TensorLocation::Storage::Raw)
-        return streamString(t, sink, options);
+        return streamChecked<tfbundle::StringChecker>(t, sink, options);
     if (t.dtype == DType::Variant && t.location.storage == TensorLocation::Storage::Raw)
-        return streamVariant(t, sink, options);
+        return streamChecked<tfbundle::VariantChecker>(t, sink, options);
     return Checkpoint::streamTensor(i, sink, options);
-}
-
-// DT_STRING: the stored bytes go out unchanged; the checksum follows formats-tensorflow.md
-// 1.4 (lengths as LE integers, then the stored length CRC, then the string bytes).
-Result<ChecksumState> TfCheckpoint::streamString(const TensorInfo &t, const ChunkSink &sink,
-                                                 const StreamOptions &options) const
-{
-    const auto &loc = t.location;
-    if (loc.size == 0)
-        return ChecksumState::None;
-    const std::int64_t elements = t.numElements();
-    std::optional<tfbundle::StringLayout> layout;
-    if (options.verifyChecksum && loc.maskedCrc32c) {
-        auto head = readFileBytes(loc.file, loc.offset,
-                                  std::min<std::int64_t>(loc.size, elements * 10 + 4));
-        if (!head.ok())
-            return head.error();
-        layout = tfbundle::parseStringLayout(head.value(), elements);
-    }
-    std::uint32_t crc = 0;
-    std::int64_t pos = 0;
-    std::uint64_t expectedSize = 0;
-    if (layout) {
-        crc = tfbundle::stringLengthsCrc(layout->lengths);
-        expectedSize = layout->dataStart;
-        for (auto len : layout->lengths)
-            expectedSize += len;
-    }
-    const std::int64_t crcFrom = layout ? std::int64_t(layout->dataStart) - 4 : 0;
-    auto st = streamFileRange(loc.file, loc.offset, loc.size, options.window, 1,
-                              [&](const std::uint8_t *p, std::size_t n) {
-                                  const std::int64_t end = pos + std::int64_t(n);
-                                  if (layout && end > crcFrom) {
-                                      const std::int64_t skip =
-                                          std::max<std::int64_t>(0, crcFrom - pos);
-                                      crc = crc32cExtend(crc, p + skip, n - std::size_t(skip));
-                                  }
-                                  pos = end;
-                                  return sink(p, n);
-                              });
-    if (!st.ok())
-        return st.error();
-    if (!options.verifyChecksum || !loc.maskedCrc32c)
-        return ChecksumState::None;
-    if (!layout || expectedSize != std::uint64_t(loc.size) ||
-        crc32cMask(tfbundle::stringLengthsCrc(layout->lengths)) != layout->maskedLengthCrc)
-        return ChecksumState::Mismatch;
-    return crc32cMask(crc) == *loc.maskedCrc32c ? ChecksumState::Ok : ChecksumState::Mismatch;
-}
-
-// DT_VARIANT: the stored bytes go out unchanged; each element carries its own checksum.
-Result<ChecksumState> TfCheckpoint::streamVariant(const TensorInfo &t, const ChunkSink &sink,
-                                                  const StreamOptions &options) const
-{
-    const auto &loc = t.location;
-    if (loc.size == 0)
-        return ChecksumState::None;
-    const bool check = options.verifyChecksum && loc.maskedCrc32c;
-    tfbundle::VariantChecker checker(t.numElements());
-    auto st = streamFileRange(loc.file, loc.offset, loc.size, options.window, 1,
-                              [&](const std::uint8_t *p, std::size_t n) {
-                                  if (check)
-                                      checker.add(p, n);
-                                  return sink(p, n);
-                              });
-    if (!st.ok())
-        return st.error();
-    if (!check)
-        return ChecksumState::None;
-    return checker.matches(*loc.maskedCrc32c) ? ChecksumState::Ok : ChecksumState::Mismatch;
 }
 
 Result<ChecksumState> TfCheckpoint::streamAssembled(int i, const ChunkSink &sink,

@@ -37,10 +37,6 @@ public:
                                        const StreamOptions &options = {}) const override;
 
 private:
-    Result<ChecksumState> streamVariant(const TensorInfo &t, const ChunkSink &sink,
-                                        const StreamOptions &options) const;
-    Result<ChecksumState> streamString(const TensorInfo &t, const ChunkSink &sink,
-                                       const StreamOptions &options) const;
     Result<ChecksumState> streamAssembled(int i, const ChunkSink &sink,
                                           const StreamOptions &options) const;
 

@@ -445,6 +445,39 @@ private slots:
                 QByteArray("4945503e3e3c7d8e5cd01a43d59ea795c1043cbebc9636fc01a2cf91c0b76388"));
     }
 
+    // The same for a string: the corpus object graph of the spec's worked example (offset 12,
+    // size 619: varint 613, the stored length CRC b1 a6 5e 36, then the graph).
+    void stringCheckerAcrossPieces()
+    {
+        auto r = ReaderRegistry::builtin().open(test::corpus(kHalf));
+        QVERIFY2(r.ok(), qPrintable(errorOf(r)));
+        const auto &cp = *r->checkpoints.front();
+        const auto &t =
+            cp.tensor(cp.index().indexOfKey(QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH")));
+        QCOMPARE(t.location.offset, 12);
+        QCOMPARE(t.location.size, 619);
+        QVERIFY(t.location.maskedCrc32c);
+        const QByteArray stored = readAll(t.location.file).mid(12, 619);
+        QCOMPARE(stored.mid(2, 4), QByteArray::fromHex("b1a65e36"));
+        const auto *p = reinterpret_cast<const std::uint8_t *>(stored.constData());
+        for (qsizetype cut = 0; cut <= stored.size(); cut += 7) {
+            tfbundle::StringChecker c(1);
+            c.add(p, std::size_t(cut));
+            c.add(p + cut, std::size_t(stored.size() - cut));
+            QVERIFY2(c.matches(*t.location.maskedCrc32c), qPrintable(QString::number(cut)));
+        }
+        for (qsizetype at : {0, 3, 300, 618}) { // length, stored length CRC, graph bytes
+            QByteArray bad = stored;
+            bad[at] = char(bad[at] ^ 0x01);
+            tfbundle::StringChecker c(1);
+            c.add(reinterpret_cast<const std::uint8_t *>(bad.constData()), std::size_t(bad.size()));
+            QVERIFY2(!c.matches(*t.location.maskedCrc32c), qPrintable(QString::number(at)));
+        }
+        tfbundle::StringChecker two(2); // the shape promising more strings than stored
+        two.add(p, std::size_t(stored.size()));
+        QVERIFY(!two.matches(*t.location.maskedCrc32c));
+    }
+
     // The checker sees the stored bytes in whatever pieces the mapping windows make.
     void variantCheckerAcrossPieces()
     {
