@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace wl::h5
 {
@@ -54,6 +55,14 @@ DType intType(std::size_t size, bool isSigned)
     }
 }
 
+QString dimsText(const std::vector<hsize_t> &dims)
+{
+    QStringList parts;
+    for (auto d : dims)
+        parts << QString::number(d);
+    return QLatin1Char('[') + parts.join(QLatin1String(", ")) + QLatin1Char(']');
+}
+
 } // namespace
 
 Result<DatasetInfo> File::dataset(const QString &path) const
@@ -73,6 +82,11 @@ Result<DatasetInfo> File::dataset(const QString &path) const
     const hid_t t = hid_t(type.get());
     const auto cls = H5Tget_class(t);
     const std::size_t size = H5Tget_size(t);
+    if (size == 0 || size > std::size_t(std::numeric_limits<int>::max()))
+        return makeError(
+            LoadError::Code::Corrupt, m_label, where,
+            QStringLiteral("a datatype of 1 to %1 bytes").arg(std::numeric_limits<int>::max()),
+            QStringLiteral("%1 bytes").arg(size));
     info.h5Class = int(cls);
     info.elementSize = int(size);
     info.bigEndian = H5Tget_order(t) == H5T_ORDER_BE;
@@ -124,8 +138,18 @@ Result<DatasetInfo> File::dataset(const QString &path) const
             return error(where, QStringLiteral("a dataspace of rank 0..32"));
         std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
         H5Sget_simple_extent_dims(s, dims.data(), nullptr);
-        for (auto v : dims)
+        // Sizes are 64-bit signed from here on, so a damaged extent stops here.
+        std::int64_t bytes = std::int64_t(size);
+        for (auto v : dims) {
             info.shape.dims.push_back(std::int64_t(v));
+            if (v > hsize_t(std::numeric_limits<std::int64_t>::max()) ||
+                __builtin_mul_overflow(bytes, std::int64_t(v), &bytes))
+                return makeError(LoadError::Code::Corrupt, m_label, where,
+                                 QStringLiteral("at most 2^63 - 1 bytes of data"),
+                                 QStringLiteral("dimensions %1 of %2-byte elements")
+                                     .arg(dimsText(dims))
+                                     .arg(size));
+        }
     } else if (stype == H5S_NULL) {
         info.shape.dims = {0};
     }

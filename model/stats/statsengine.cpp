@@ -113,16 +113,17 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
     std::vector<PieceResult> results(pieces.size());
     std::vector<QByteArray> digests(std::size_t(tensors.size()));
     std::vector<ChecksumState> checks(std::size_t(tensors.size()), ChecksumState::NotChecked);
-    std::atomic<std::int64_t> bytesDone{0};
-    std::int64_t bytesTotal = 0;
+    // In doubles: a damaged file can declare sizes whose sum overflows 64 bits.
+    double bytesDone = 0;
+    double bytesTotal = 0;
     for (const auto &p : pieces)
-        bytesTotal += p.end - p.begin;
+        bytesTotal += double(p.end - p.begin);
     bytesTotal *= request.bins > 0 ? 2 : 1;
     std::mutex progressMutex;
     auto reportProgress = [&](std::int64_t add, const QString &phase) {
-        const auto done = bytesDone += add;
         std::lock_guard lock(progressMutex);
-        job.progress(bytesTotal > 0 ? double(done) / double(bytesTotal) : 1.0, phase);
+        bytesDone += double(add);
+        job.progress(bytesTotal > 0 ? bytesDone / bytesTotal : 1.0, phase);
     };
 
     StreamOptions stream;

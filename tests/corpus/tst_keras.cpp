@@ -66,6 +66,16 @@ std::shared_ptr<h5::File> writeAndOpen(const QString &path, const QByteArray &by
     return *file;
 }
 
+quint64 u64(const QByteArray &b, qsizetype at)
+{
+    return qFromLittleEndian<quint64>(b.constData() + at);
+}
+
+void setU64(QByteArray &b, qsizetype at, quint64 v)
+{
+    qToLittleEndian<quint64>(v, b.data() + at);
+}
+
 } // namespace
 
 class TestKeras : public QObject
@@ -371,12 +381,6 @@ private slots:
         // A collection: "GCOL", version 1, 3 reserved bytes, its size (8 bytes here); then
         // objects of index (2), reference count (2), 4 reserved, size (8), data padded to 8.
         // Index 0 is the free space, which runs to the end of the collection.
-        auto u64 = [](const QByteArray &b, qsizetype at) {
-            return qFromLittleEndian<quint64>(b.constData() + at);
-        };
-        auto setU64 = [](QByteArray &b, qsizetype at, quint64 v) {
-            qToLittleEndian<quint64>(v, b.data() + at);
-        };
         QList<qsizetype> heaps;
         for (auto at = whole.indexOf("GCOL"); at >= 0; at = whole.indexOf("GCOL", at + 1))
             heaps << at;
@@ -537,6 +541,89 @@ private slots:
         }
         QVERIFY2(damaged >= 5, qPrintable(QString::number(damaged)));
         QVERIFY2(readerReported >= 3, qPrintable(QString::number(readerReported)));
+    }
+
+    // A dataspace's extent is taken as the file gives it. The kernel-shaped ([12, 64]) datasets
+    // of a corpus file: the first one's extent damaged so that its bytes overflow 64 bits (a
+    // signed overflow under UBSan before, from a mutation of this file) must be an error that
+    // names the dataset and the extent; damaged to 2^62 bytes, which fits, the reader opens
+    // it, and its statistics fail alone (the progress sums overflowed before).
+    void damagedDataspaceExtent()
+    {
+        WL_REQUIRE_CORPUS();
+        const QString source = test::corpus("keras2-h5-full/churn-ann-ankit/model.h5");
+        QFile src(source);
+        QVERIFY(src.open(QIODevice::ReadOnly));
+        const QByteArray whole = src.readAll();
+        QStringList kernels;
+        {
+            auto file = h5::File::open(source);
+            QVERIFY(file.ok());
+            auto nodes = (*file)->walk();
+            QVERIFY(nodes.ok());
+            for (const auto &n : *nodes)
+                if (auto d = (*file)->dataset(n.path);
+                    !n.isGroup && d.ok() && d->shape.dims == std::vector<std::int64_t>{12, 64})
+                    kernels << n.path;
+        }
+        QCOMPARE(kernels.size(), 3);
+        // Version 1 dataspace: version, rank 2, flags (maximum dimensions present), 5 reserved;
+        // then the dimensions and their maximums, 8 bytes each.
+        QByteArray extent("\x01\x02\x01\0\0\0\0\0", 8);
+        for (quint64 d : {12, 64, 12, 64}) {
+            extent += QByteArray(8, '\0');
+            setU64(extent, extent.size() - 8, d);
+        }
+        const auto at = whole.indexOf(extent) + 8;
+        QVERIFY(at > 8);
+        QTemporaryDir dir;
+
+        QByteArray overflow = whole;
+        setU64(overflow, at, quint64(1) << 62); // 2^62 · 64 elements of 4 bytes
+        const QString p = dir.filePath(QStringLiteral("overflow.h5"));
+        QStringList objects;
+        const auto file = writeAndOpen(p, overflow, objects);
+        QVERIFY(file);
+        const QString cause = QStringLiteral("expected at most 2^63 - 1 bytes of data, found "
+                                             "dimensions [4611686018427387904, 64] of 4-byte");
+        QStringList failed;
+        for (const auto &o : objects)
+            if (auto d = file->dataset(o); !d.ok() && d.error().message().contains(cause)) {
+                QVERIFY2(d.error().file == p, qPrintable(d.error().message()));
+                failed << o;
+            }
+        QCOMPARE(failed.size(), 1);
+        QVERIFY(kernels.contains(failed.front()));
+        QString error;
+        auto cp = kt::openOne(p, &error);
+        QVERIFY2(cp, qPrintable(error));
+        QStringList warned;
+        for (const auto &pr : cp->index().problems)
+            warned << pr.toString();
+        QVERIFY2(warned.join('\n').contains(cause), qPrintable(warned.join('\n')));
+
+        QByteArray large = whole;
+        for (qsizetype field : {at, at + 16}) {
+            setU64(large, field, quint64(1) << 40);
+            setU64(large, field + 8, quint64(1) << 20);
+        }
+        const QString q = dir.filePath(QStringLiteral("large.h5"));
+        QVERIFY(writeAndOpen(q, large, objects));
+        cp = kt::openOne(q, &error);
+        QVERIFY2(cp, qPrintable(error));
+        const auto &idx = cp->index();
+        const int big = idx.indexOfKey(failed.front());
+        QVERIFY2(big >= 0, qPrintable(failed.front()));
+        QCOMPARE(idx.tensors[big].shape.dims,
+                 (std::vector<std::int64_t>{std::int64_t(1) << 40, std::int64_t(1) << 20}));
+        StatsRequest request;
+        request.bins = 8;
+        const auto reports = computeStats(*cp, allTensors(idx), request);
+        QCOMPARE(reports.size(), idx.tensors.size());
+        for (const auto &r : reports) {
+            QVERIFY2((r.tensor == big) == !r.error.isEmpty(), qPrintable(r.error));
+            QVERIFY(r.tensor == big || r.reduced);
+        }
     }
 
     // A nested Sequential in a legacy full model, and Keras 2.13's alias group with names
