@@ -23,7 +23,7 @@ public:
     const h5::File &m_file;
     const JobContext &m_job;
     H5Contents out;
-    QSet<QString> seen;
+    QSet<QString> seen; // dataset paths taken up, read or not
     std::vector<h5::Node> nodes;
     QHash<QString, QString> varByPath; // stripped and underscored weight paths -> name
 
@@ -73,12 +73,12 @@ public:
     {
         if (m_job.cancelled())
             return makeError(LoadError::Code::Cancelled, m_file.label(), path, {});
+        seen.insert(path); // an unreadable one too: it is reported once
         auto d = m_file.dataset(path);
         if (!d) {
             problem(d.error());
             return std::int64_t(-1);
         }
-        seen.insert(path);
         TensorInfo t;
         t.key = path;
         t.name = name;
