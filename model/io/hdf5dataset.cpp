@@ -191,9 +191,9 @@ Status File::read(const DatasetInfo &info, std::size_t maxBytes, const ChunkSink
         return error(where, QStringLiteral("a dataset creation property list"));
     if (H5Pget_layout(hid_t(dcpl.get())) == H5D_COMPACT) {
         const auto stored = std::int64_t(H5Dget_storage_size(hid_t(d.get())));
-        if (stored != total * std::int64_t(item))
+        if (stored != info.logicalBytes())
             return error(where, QStringLiteral("compact data of %1 bytes, found %2")
-                                    .arg(total * std::int64_t(item))
+                                    .arg(info.logicalBytes())
                                     .arg(stored));
     }
     // Reading with the stored type copies the bytes unconverted; swapping is done here.

@@ -61,6 +61,7 @@ struct DatasetInfo {
     std::int64_t storageSize = 0;
     QString typeText;
 
+    // Cannot overflow: File::dataset() refuses extents whose bytes do not fit.
     std::int64_t logicalBytes() const
     {
         return shape.numElements().value_or(0) * std::int64_t(elementSize);
