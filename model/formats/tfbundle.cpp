@@ -344,23 +344,8 @@ std::optional<StringLayout> parseStringLayout(QByteArrayView stored, std::int64_
     }
     if (end - p < 4)
         return std::nullopt;
-    std::memcpy(&out.maskedLengthCrc, p, 4); // little-endian host
     out.dataStart = std::size_t(p - reinterpret_cast<const std::uint8_t *>(stored.data())) + 4;
     return out;
-}
-
-std::uint32_t stringLengthsCrc(const std::vector<std::uint64_t> &lengths)
-{
-    std::uint32_t c = 0;
-    for (std::uint64_t len : lengths) {
-        if (len > 0xffffffffu) {
-            c = crc32cExtend(c, &len, 8);
-        } else {
-            const std::uint32_t l32 = std::uint32_t(len);
-            c = crc32cExtend(c, &l32, 4);
-        }
-    }
-    return c;
 }
 
 // ---- DT_STRING and DT_VARIANT checksums, streamed (formats-tensorflow.md 1.4) ----

@@ -69,14 +69,11 @@ QString printableKey(QByteArrayView key);
 // Element lengths of a DT_STRING tensor's stored bytes and where the string bytes start.
 struct StringLayout {
     std::vector<std::uint64_t> lengths;
-    std::uint32_t maskedLengthCrc = 0;
-    std::size_t dataStart = 0;
+    std::size_t dataStart = 0; // after the lengths and their 4-byte checksum
 };
-// Parses the varint lengths and the masked length CRC from the first bytes of a stored
-// DT_STRING tensor; nullopt when they are incomplete or malformed.
+// Parses the varint lengths from the first bytes of a stored DT_STRING tensor and skips the
+// length checksum (StringChecker checks it); nullopt when they are incomplete or malformed.
 std::optional<StringLayout> parseStringLayout(QByteArrayView stored, std::int64_t elements);
-// The CRC-32C state after the lengths, as TensorFlow computes it (lengths as LE integers).
-std::uint32_t stringLengthsCrc(const std::vector<std::uint64_t> &lengths);
 
 // Reads a varint64 and a stored 4-byte checksum a byte at a time, for the checkers below.
 struct StreamedVarint {
