@@ -36,6 +36,20 @@ inline QString corpus(const QString &relative)
     return QDir::cleanPath(corpusDir() + QLatin1Char('/') + relative);
 }
 
+// A whole file; empty when it cannot be read.
+inline QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// Writes (replaces) a file; false when not all of it was written.
+inline bool writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
+}
+
 inline QJsonObject loadJson(const QString &path)
 {
     QFile f(path);

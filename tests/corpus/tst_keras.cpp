@@ -50,10 +50,8 @@ QList<CorpusFile> corpusFiles()
 std::shared_ptr<h5::File> writeAndOpen(const QString &path, const QByteArray &bytes,
                                        QStringList &objects)
 {
-    QFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size())
+    if (!test::writeFile(path, bytes))
         return {};
-    out.close();
     auto file = h5::File::open(path);
     if (!file.ok())
         return {};
@@ -324,9 +322,8 @@ private slots:
     {
         WL_REQUIRE_CORPUS();
         const QString path = test::corpus("keras3/flownet-keras-zip/25-06/model.keras");
-        QFile in(path);
-        QVERIFY(in.open(QIODevice::ReadOnly));
-        QByteArray archive = in.readAll();
+        QByteArray archive = test::readFile(path);
+        QVERIFY(!archive.isEmpty());
         auto cp = kt::openOne(path);
         QVERIFY(cp);
         int tensor = -1;
@@ -355,10 +352,7 @@ private slots:
         qToLittleEndian<quint16>(16, archive.data() + layout + 2);
         QTemporaryDir dir;
         const QString bad = dir.filePath("short.keras");
-        QFile out(bad);
-        QVERIFY(out.open(QIODevice::WriteOnly));
-        out.write(archive);
-        out.close();
+        QVERIFY(test::writeFile(bad, archive));
         auto damaged = kt::openOne(bad);
         QVERIFY(damaged);
         auto r = damaged->readTensor(tensor);
@@ -375,9 +369,9 @@ private slots:
     void damagedGlobalHeap()
     {
         WL_REQUIRE_CORPUS();
-        QFile src(test::corpus("keras2-h5-full/churn-ann-ankit/model.h5"));
-        QVERIFY(src.open(QIODevice::ReadOnly));
-        const QByteArray whole = src.readAll();
+        const QByteArray whole =
+            test::readFile(test::corpus("keras2-h5-full/churn-ann-ankit/model.h5"));
+        QVERIFY(!whole.isEmpty());
         // A collection: "GCOL", version 1, 3 reserved bytes, its size (8 bytes here); then
         // objects of index (2), reference count (2), 4 reserved, size (8), data padded to 8.
         // Index 0 is the free space, which runs to the end of the collection.
@@ -490,9 +484,8 @@ private slots:
         int damaged = 0, readerReported = 0;
         for (const char *rel : {"keras2-h5-full/churn-ann-ankit/model.h5",
                                 "keras3/diabetes-weights-h5/model.weights.h5"}) {
-            QFile src(test::corpus(QString::fromLatin1(rel)));
-            QVERIFY(src.open(QIODevice::ReadOnly));
-            const QByteArray whole = src.readAll();
+            const QByteArray whole = test::readFile(test::corpus(QString::fromLatin1(rel)));
+            QVERIFY(!whole.isEmpty());
             // Message header: type 0x000C, size, flags, 3 reserved; then version 1, reserved,
             // name size (with its NUL), datatype size, dataspace size, the name padded to 8.
             for (const char *attr :
@@ -552,9 +545,8 @@ private slots:
     {
         WL_REQUIRE_CORPUS();
         const QString source = test::corpus("keras2-h5-full/churn-ann-ankit/model.h5");
-        QFile src(source);
-        QVERIFY(src.open(QIODevice::ReadOnly));
-        const QByteArray whole = src.readAll();
+        const QByteArray whole = test::readFile(source);
+        QVERIFY(!whole.isEmpty());
         QStringList kernels;
         {
             auto file = h5::File::open(source);
@@ -632,16 +624,13 @@ private slots:
     {
         WL_REQUIRE_CORPUS();
         QTemporaryDir dir;
-        QFile src(test::corpus("keras2-h5-full/churn-ann-ankit/model.h5"));
-        QVERIFY(src.open(QIODevice::ReadOnly));
-        const QByteArray whole = src.readAll();
+        const QByteArray whole =
+            test::readFile(test::corpus("keras2-h5-full/churn-ann-ankit/model.h5"));
+        QVERIFY(!whole.isEmpty());
         for (qsizetype cut : {qsizetype(0), qsizetype(8), qsizetype(100), qsizetype(1024),
                               whole.size() / 2, whole.size() - 100}) {
             const QString p = dir.filePath(QStringLiteral("cut%1.h5").arg(cut));
-            QFile out(p);
-            QVERIFY(out.open(QIODevice::WriteOnly));
-            out.write(whole.left(cut));
-            out.close();
+            QVERIFY(test::writeFile(p, whole.left(cut)));
             QString error;
             QVERIFY2(!kt::openOne(p, &error), qPrintable(p));
             QVERIFY2(error.contains(p), qPrintable(error));
@@ -696,15 +685,11 @@ private slots:
         // every tensor and a warning for the member.
         {
             const QString real = test::corpus("keras3/flownet-keras-zip/25-06/model.keras");
-            QFile f(real);
-            QVERIFY(f.open(QIODevice::ReadOnly));
-            QByteArray bytes = f.readAll();
+            QByteArray bytes = test::readFile(real);
             QCOMPARE(bytes.count("metadata.json"), 2);
             bytes.replace("metadata.json", "metadata.jsoX");
             const QString renamed = dir.filePath("renamed.keras");
-            QFile out(renamed);
-            QVERIFY(out.open(QIODevice::WriteOnly) && out.write(bytes) == bytes.size());
-            out.close();
+            QVERIFY(test::writeFile(renamed, bytes));
             auto whole = kt::openOne(real);
             auto cut = kt::openOne(renamed);
             QVERIFY(whole && cut);
@@ -726,14 +711,11 @@ private slots:
         QVERIFY(!direct.ok());
         QVERIFY(direct.error().message().contains("config.json"));
 
-        QFile arch(test::corpus("keras3/flownet-keras-zip/25-06/model.keras"));
-        QVERIFY(arch.open(QIODevice::ReadOnly));
-        const QByteArray a = arch.readAll();
+        const QByteArray a =
+            test::readFile(test::corpus("keras3/flownet-keras-zip/25-06/model.keras"));
+        QVERIFY(!a.isEmpty());
         const QString cutArchive = dir.filePath("cut.keras");
-        QFile out(cutArchive);
-        QVERIFY(out.open(QIODevice::WriteOnly));
-        out.write(a.left(a.size() / 2));
-        out.close();
+        QVERIFY(test::writeFile(cutArchive, a.left(a.size() / 2)));
         QVERIFY(!kt::openOne(cutArchive, &error));
         QVERIFY(!KerasArchiveReader().open(Source::fromPath(cutArchive), JobContext::none()).ok());
 
@@ -741,14 +723,11 @@ private slots:
         const QByteArray marker = "\"name\": \"s\"";
         const QString flipped = dir.filePath("flipped.keras");
         QVERIFY(kt::writeZip(flipped, {{"metadata.json", meta}, {"config.json", config}}));
-        QFile f(flipped);
-        QVERIFY(f.open(QIODevice::ReadWrite));
-        QByteArray bytes = f.readAll();
+        QByteArray bytes = test::readFile(flipped);
         const qsizetype at = bytes.indexOf(marker);
         QVERIFY(at > 0);
         bytes[at + marker.size() - 2] = 't'; // still valid JSON: only the CRC can tell
-        QVERIFY(f.seek(0) && f.write(bytes) == bytes.size());
-        f.close();
+        QVERIFY(test::writeFile(flipped, bytes));
         auto bad = KerasArchiveReader().open(Source::fromPath(flipped), JobContext::none());
         QVERIFY(!bad.ok());
         QVERIFY2(bad.error().message().contains("config.json") &&
@@ -760,15 +739,12 @@ private slots:
         QByteArray big = config;
         big.insert(big.size() - 1, QByteArray(", \"pad\": \"") + QByteArray(4000, 'x') + "\"");
         QVERIFY(kt::writeZip(deflated, {{"metadata.json", meta}, {"config.json", big}}, true));
-        QFile d(deflated);
-        QVERIFY(d.open(QIODevice::ReadWrite));
-        QByteArray zipped = d.readAll();
+        QByteArray zipped = test::readFile(deflated);
         const qsizetype member = zipped.indexOf("config.json");
         QVERIFY(member > 0);
         for (qsizetype i = member + 40; i < member + 60; ++i)
             zipped[i] = char(zipped[i] ^ 0x5A);
-        QVERIFY(d.seek(0) && d.write(zipped) == zipped.size());
-        d.close();
+        QVERIFY(test::writeFile(deflated, zipped));
         auto damaged = KerasArchiveReader().open(Source::fromPath(deflated), JobContext::none());
         QVERIFY(!damaged.ok());
         QCOMPARE(damaged.error().code, LoadError::Code::Corrupt);

@@ -96,13 +96,6 @@ void copyTree(const QString &from, const QString &to)
     }
 }
 
-void writeFile(const QString &path, const QByteArray &bytes)
-{
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    f.write(bytes);
-}
-
 } // namespace
 
 class TestSavedModel : public QObject
@@ -392,9 +385,9 @@ private slots:
         const QString src = test::corpus("savedmodel/tfs-half-plus-two-tf2");
         copyTree(src, tmp.path());
         const QString pb = tmp.filePath("saved_model.pb");
-        writeFile(pb, QByteArray("\x0d\x0a", 2)); // line-ending damage
-        writeFile(tmp.filePath("fingerprint.pb"), QByteArray("\x0d\x0a", 2));
-        writeFile(tmp.filePath("keras_metadata.pb"), QByteArray("\x0a\x7f", 2));
+        QVERIFY(test::writeFile(pb, QByteArray("\x0d\x0a", 2))); // line-ending damage
+        QVERIFY(test::writeFile(tmp.filePath("fingerprint.pb"), QByteArray("\x0d\x0a", 2)));
+        QVERIFY(test::writeFile(tmp.filePath("keras_metadata.pb"), QByteArray("\x0a\x7f", 2)));
         auto r = openDir(tmp.path());
         QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message()));
         bool reported = false, fingerprint = false, kerasMetadata = false;
@@ -426,11 +419,11 @@ private slots:
     {
         QTemporaryDir tmp;
         QVERIFY(tmp.isValid());
-        QFile src(test::corpus("savedmodel/tfs-half-plus-two-tf2/saved_model.pb"));
-        QVERIFY(src.open(QIODevice::ReadOnly));
-        const QByteArray whole = src.readAll();
+        const QByteArray whole =
+            test::readFile(test::corpus("savedmodel/tfs-half-plus-two-tf2/saved_model.pb"));
+        QVERIFY(!whole.isEmpty());
         const QString pb = tmp.filePath("saved_model.pb");
-        writeFile(pb, whole.left(whole.size() / 3));
+        QVERIFY(test::writeFile(pb, whole.left(whole.size() / 3)));
         auto r = openDir(tmp.path()); // nothing else there: a clear error
         QVERIFY(!r.ok());
         QCOMPARE(r.error().file, pb);
@@ -451,18 +444,18 @@ private slots:
     {
         QTemporaryDir tmp;
         QVERIFY(tmp.isValid());
-        writeFile(tmp.filePath("saved_model.pb"), QByteArray("\x0d\x0a", 2));
+        QVERIFY(test::writeFile(tmp.filePath("saved_model.pb"), QByteArray("\x0d\x0a", 2)));
         auto r = openDir(tmp.path());
         QVERIFY(!r.ok());
         QCOMPARE(r.error().file, tmp.filePath("saved_model.pb"));
         QVERIFY(r.error().message().contains(QStringLiteral("not a valid SavedModel")));
         QVERIFY(r.error().message().contains(QStringLiteral("field 1")));
         // An empty file and garbage text format fail the same way.
-        writeFile(tmp.filePath("saved_model.pb"), QByteArray());
+        QVERIFY(test::writeFile(tmp.filePath("saved_model.pb"), QByteArray()));
         QVERIFY(!openDir(tmp.path()).ok());
         QFile::remove(tmp.filePath("saved_model.pb"));
-        writeFile(tmp.filePath("saved_model.pbtxt"),
-                  "meta_graphs { meta_info_def { tags: \"serve\" }\n");
+        QVERIFY(test::writeFile(tmp.filePath("saved_model.pbtxt"),
+                                "meta_graphs { meta_info_def { tags: \"serve\" }\n"));
         auto txt = openDir(tmp.path());
         QVERIFY(!txt.ok());
         QVERIFY(txt.error().message().contains(QStringLiteral("line")));
@@ -473,7 +466,7 @@ private slots:
         QTemporaryDir tmp;
         QVERIFY(tmp.isValid());
         // As TensorFlow writes it: enum names, nested OpDefs, and ints for dtypes too.
-        writeFile(
+        QVERIFY(test::writeFile(
             tmp.filePath("saved_model.pbtxt"),
             "saved_model_schema_version: 1\n"
             "meta_graphs {\n"
@@ -493,7 +486,7 @@ private slots:
             "      tensor_shape { unknown_rank: true } } }\n"
             "    outputs { key: \"z\" value { name: \"z:0\" dtype: 99 } }\n"
             "    method_name: \"tensorflow/serving/predict\" } }\n"
-            "}\n");
+            "}\n"));
         copyTree(test::corpus("savedmodel/tfs-half-plus-two-tf2/variables"),
                  tmp.filePath("variables"));
         auto r = openDir(tmp.path());

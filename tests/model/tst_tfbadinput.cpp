@@ -21,17 +21,11 @@ namespace
 const QString kA2c = QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts/ckpt-9");
 const QString kHalf = QStringLiteral("savedmodel/tfs-half-plus-two-tf2/variables/variables");
 
-QByteArray readAll(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-bool writeAll(const QString &path, const QByteArray &bytes)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
-}
+// A DT_VARIANT tensor's stored bytes and entry CRC, computed outside this project with a bitwise
+// CRC-32C, for the elements {0a 08 "Iterator"}, {} and {0a 03 "abc" 12 02 01 02}.
+const QByteArray kVariantStored =
+    QByteArray::fromHex("0a0a084974657261746f7206558d8500647acff1090a036162631202010267b3789c");
+constexpr std::uint32_t kVariantCrc = 0xadc5d33cu;
 
 // Copies a corpus bundle into dir under `name`, with its index replaced by `index` when given.
 QString copyBundle(const QTemporaryDir &dir, const QString &corpusPrefix, const QString &name,
@@ -39,11 +33,11 @@ QString copyBundle(const QTemporaryDir &dir, const QString &corpusPrefix, const 
 {
     const QString src = test::corpus(corpusPrefix);
     const QString dst = dir.filePath(name);
-    writeAll(dst + QStringLiteral(".index"),
-             index ? *index : readAll(src + QStringLiteral(".index")));
+    test::writeFile(dst + QStringLiteral(".index"),
+                    index ? *index : test::readFile(src + QStringLiteral(".index")));
     if (withData)
-        writeAll(dst + QStringLiteral(".data-00000-of-00001"),
-                 readAll(src + QStringLiteral(".data-00000-of-00001")));
+        test::writeFile(dst + QStringLiteral(".data-00000-of-00001"),
+                        test::readFile(src + QStringLiteral(".data-00000-of-00001")));
     return dst;
 }
 
@@ -86,7 +80,7 @@ private slots:
         QFETCH(int, keep);
         QFETCH(QString, expect);
         QTemporaryDir dir;
-        const QByteArray index = readAll(test::corpus(bundle + QStringLiteral(".index")));
+        const QByteArray index = test::readFile(test::corpus(bundle + QStringLiteral(".index")));
         QVERIFY(!index.isEmpty());
         const QByteArray cut = index.left(keep);
         const QString prefix = copyBundle(dir, bundle, QStringLiteral("ckpt-1"), &cut);
@@ -122,7 +116,7 @@ private slots:
         QFETCH(int, offset);
         QFETCH(bool, mustFail);
         QTemporaryDir dir;
-        QByteArray index = readAll(test::corpus(bundle + QStringLiteral(".index")));
+        QByteArray index = test::readFile(test::corpus(bundle + QStringLiteral(".index")));
         const int at = offset < 0 ? int(index.size()) + offset : offset;
         for (char mask : {'\x01', '\x80', '\xff'}) {
             QByteArray bad = index;
@@ -145,13 +139,13 @@ private slots:
 
     void damagedLegacyV1()
     {
-        const QByteArray v1 = readAll(test::corpus(
+        const QByteArray v1 = test::readFile(test::corpus(
             QStringLiteral("tf1-checkpoint/tfserving-session-bundle-v1/export-00000-of-00001")));
         QVERIFY(!v1.isEmpty());
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("export-00000-of-00001"));
         for (int keep : {48, int(v1.size() / 2), int(v1.size() - 1)}) {
-            QVERIFY(writeAll(path, v1.left(keep)));
+            QVERIFY(test::writeFile(path, v1.left(keep)));
             auto r = ReaderRegistry::builtin().open(path);
             QVERIFY(!r.ok());
             QVERIFY2(errorOf(r).contains(QStringLiteral("export-00000-of-00001")),
@@ -160,7 +154,7 @@ private slots:
         for (int at = 0; at < v1.size(); ++at) {
             QByteArray bad = v1;
             bad[at] = char(bad[at] ^ 0x5a);
-            QVERIFY(writeAll(path, bad));
+            QVERIFY(test::writeFile(path, bad));
             auto r = ReaderRegistry::builtin().open(path);
             if (!r.ok())
                 continue; // unrecognised or a clear error; either is fine
@@ -173,14 +167,15 @@ private slots:
     void emptyAndForeignFiles()
     {
         QTemporaryDir dir;
-        QVERIFY(writeAll(dir.filePath(QStringLiteral("e.index")), {}));
+        QVERIFY(test::writeFile(dir.filePath(QStringLiteral("e.index")), {}));
         auto r = ReaderRegistry::builtin().open(dir.filePath(QStringLiteral("e.index")));
         QVERIFY(!r.ok());
         QVERIFY2(errorOf(r).contains(QStringLiteral("e.index")), qPrintable(errorOf(r)));
         QCOMPARE(r.error().code, LoadError::Code::Empty);
 
-        QVERIFY(writeAll(dir.filePath(QStringLiteral("x.index")),
-                         QByteArray("this is a text file, not a checkpoint index\n").repeated(3)));
+        QVERIFY(test::writeFile(
+            dir.filePath(QStringLiteral("x.index")),
+            QByteArray("this is a text file, not a checkpoint index\n").repeated(3)));
         r = ReaderRegistry::builtin().open(dir.filePath(QStringLiteral("x.index")));
         QVERIFY(!r.ok());
         QVERIFY2(errorOf(r).contains(QStringLiteral("x.index")), qPrintable(errorOf(r)));
@@ -226,7 +221,7 @@ private slots:
         QTemporaryDir dir;
         const QString prefix = copyBundle(dir, kA2c, QStringLiteral("ckpt-9"));
         const QString data = prefix + QStringLiteral(".data-00000-of-00001");
-        QVERIFY(writeAll(data, readAll(data).left(100)));
+        QVERIFY(test::writeFile(data, test::readFile(data).left(100)));
         auto r = ReaderRegistry::builtin().open(prefix);
         QVERIFY(r.ok());
         const auto &cp = *r->checkpoints.front();
@@ -243,10 +238,10 @@ private slots:
         QTemporaryDir dir;
         const QString prefix = copyBundle(dir, kHalf, QStringLiteral("variables"));
         const QString data = prefix + QStringLiteral(".data-00000-of-00001");
-        QByteArray bytes = readAll(data);
+        QByteArray bytes = test::readFile(data);
         bytes[5] = char(bytes[5] ^ 0x10);     // inside b (offset 4, size 4)
         bytes[200] = char(bytes[200] ^ 0x01); // inside the object-graph string
-        QVERIFY(writeAll(data, bytes));
+        QVERIFY(test::writeFile(data, bytes));
         auto r = ReaderRegistry::builtin().open(prefix);
         QVERIFY2(r.ok(), qPrintable(errorOf(r)));
         const auto &cp = *r->checkpoints.front();
@@ -279,11 +274,11 @@ private slots:
             graph = index.tensors[og].location;
         }
         // Past the string's varint length and CRC, the serialized graph turns into 0xFF.
-        QByteArray bytes = readAll(data);
+        QByteArray bytes = test::readFile(data);
         QVERIFY(graph.offset + graph.size <= bytes.size() && graph.size > 16);
         for (qint64 i = graph.offset + 8; i < graph.offset + graph.size; ++i)
             bytes[i] = char(0xFF);
-        QVERIFY(writeAll(data, bytes));
+        QVERIFY(test::writeFile(data, bytes));
         auto r = ReaderRegistry::builtin().open(prefix);
         QVERIFY2(r.ok(), qPrintable(errorOf(r)));
         const auto &cp = *r->checkpoints.front();
@@ -389,9 +384,8 @@ private slots:
         QCOMPARE(*reports[1].stats.max, 300.0);
     }
 
-    // DT_VARIANT elements carry their own running checksums (formats-tensorflow.md 1.4). The
-    // bytes and the entry CRC were computed outside this project, with a bitwise CRC-32C, for
-    // the elements {0a 08 "Iterator"}, {} and {0a 03 "abc" 12 02 01 02}.
+    // DT_VARIANT elements carry their own running checksums (formats-tensorflow.md 1.4):
+    // kVariantStored as written, then damaged.
     void variantChecksums_data()
     {
         QTest::addColumn<int>("flip");        // byte to change, -1 for none
@@ -413,8 +407,7 @@ private slots:
         QFETCH(QByteArray, tail);
         QFETCH(qint64, elements);
         QFETCH(int, expected);
-        QByteArray stored = QByteArray::fromHex(
-            "0a0a084974657261746f7206558d8500647acff1090a036162631202010267b3789c");
+        QByteArray stored = kVariantStored;
         QCOMPARE(stored.size(), 34);
         if (flip >= 0)
             stored[flip] = char(stored[flip] ^ 0x01);
@@ -424,7 +417,7 @@ private slots:
         test::BundleWriter w(prefix);
         constexpr int kDtVariant = 21;
         w.add("iterator/.ATTRIBUTES/ITERATOR_STATE", kDtVariant, {elements}, stored, 0,
-              0xadc5d33cu);
+              kVariantCrc);
         QVERIFY(w.finish());
         auto r = ReaderRegistry::builtin().open(prefix);
         QVERIFY2(r.ok(), qPrintable(errorOf(r)));
@@ -457,7 +450,7 @@ private slots:
         QCOMPARE(t.location.offset, 12);
         QCOMPARE(t.location.size, 619);
         QVERIFY(t.location.maskedCrc32c);
-        const QByteArray stored = readAll(t.location.file).mid(12, 619);
+        const QByteArray stored = test::readFile(t.location.file).mid(12, 619);
         QCOMPARE(stored.mid(2, 4), QByteArray::fromHex("b1a65e36"));
         const auto *p = reinterpret_cast<const std::uint8_t *>(stored.constData());
         for (qsizetype cut = 0; cut <= stored.size(); cut += 7) {
@@ -481,20 +474,19 @@ private slots:
     // The checker sees the stored bytes in whatever pieces the mapping windows make.
     void variantCheckerAcrossPieces()
     {
-        const QByteArray stored = QByteArray::fromHex(
-            "0a0a084974657261746f7206558d8500647acff1090a036162631202010267b3789c");
+        const QByteArray stored = kVariantStored;
         const auto *p = reinterpret_cast<const std::uint8_t *>(stored.constData());
         for (qsizetype cut = 0; cut <= stored.size(); ++cut) {
             tfbundle::VariantChecker c(3);
             c.add(p, std::size_t(cut));
             c.add(p + cut, std::size_t(stored.size() - cut));
-            QVERIFY2(c.matches(0xadc5d33cu), qPrintable(QString::number(cut)));
+            QVERIFY2(c.matches(kVariantCrc), qPrintable(QString::number(cut)));
         }
         tfbundle::VariantChecker bytewise(3);
         for (qsizetype i = 0; i < stored.size(); ++i)
             bytewise.add(p + i, 1);
-        QVERIFY(bytewise.matches(0xadc5d33cu));
-        QVERIFY(!bytewise.matches(0xadc5d33du));
+        QVERIFY(bytewise.matches(kVariantCrc));
+        QVERIFY(!bytewise.matches(kVariantCrc ^ 1));
 
         const QByteArray runaway(11, char(0xff)); // a varint longer than 64 bits
         tfbundle::VariantChecker bad(1);

@@ -35,12 +35,6 @@ public:
     QByteArray m_bytes;
 };
 
-QByteArray readAll(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
 // Reads varint fields 4 (offset), 5 (size) and fixed32 field 6 (crc) of a BundleEntryProto by
 // hand, so the check does not rely on the writer's own protobuf classes.
 struct EntryFields {
@@ -89,7 +83,7 @@ EntryFields decodeEntry(const std::string &v)
 std::map<std::string, std::string> tableEntries(const QString &indexPath)
 {
     std::map<std::string, std::string> out;
-    const QByteArray bytes = readAll(indexPath);
+    const QByteArray bytes = test::readFile(indexPath);
     FileSource src(bytes);
     leveldb::Table *table = nullptr;
     if (!leveldb::Table::Open(leveldb::Options(), &src, std::uint64_t(bytes.size()), &table).ok())
@@ -128,7 +122,7 @@ private slots:
         const auto entries = tableEntries(prefix + QStringLiteral(".index"));
         QCOMPARE(entries.size(), std::size_t(3));
         QCOMPARE(entries.begin()->first, std::string()); // header first
-        const QByteArray data = readAll(prefix + QStringLiteral(".data-00000-of-00001"));
+        const QByteArray data = test::readFile(prefix + QStringLiteral(".data-00000-of-00001"));
         QCOMPARE(data.size(), qsizetype(sizeof a + 8));
         const auto k = decodeEntry(entries.at("z/kernel"));
         QCOMPARE(k.dtype, 1);
@@ -147,7 +141,8 @@ private slots:
         WL_REQUIRE_CORPUS();
         const QString corpusPrefix =
             test::corpus(QStringLiteral("savedmodel/tfs-half-plus-two-tf2/variables/variables"));
-        const QByteArray tfData = readAll(corpusPrefix + QStringLiteral(".data-00000-of-00001"));
+        const QByteArray tfData =
+            test::readFile(corpusPrefix + QStringLiteral(".data-00000-of-00001"));
         QVERIFY(tfData.size() >= 12 + 619);
         const QByteArray stored = tfData.mid(12, 619);
         const QByteArray graph = stored.mid(6, 613);
@@ -158,7 +153,7 @@ private slots:
         QVERIFY(
             w.addStrings(QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH"), Shape{}, {graph}).ok());
         QVERIFY(w.finish().ok());
-        QCOMPARE(readAll(prefix + QStringLiteral(".data-00000-of-00001")), stored);
+        QCOMPARE(test::readFile(prefix + QStringLiteral(".data-00000-of-00001")), stored);
 
         const auto ours = decodeEntry(
             tableEntries(prefix + QStringLiteral(".index")).at("_CHECKPOINTABLE_OBJECT_GRAPH"));
@@ -181,7 +176,7 @@ private slots:
         const auto st = w.finish();
         QVERIFY(!st.ok());
         QVERIFY(st.error().message().contains(QLatin1String("existing file")));
-        QCOMPARE(readAll(prefix + QStringLiteral(".index")), QByteArray("keep"));
+        QCOMPARE(test::readFile(prefix + QStringLiteral(".index")), QByteArray("keep"));
     }
 };
 
