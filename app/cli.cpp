@@ -230,7 +230,7 @@ int lsOrStats(const QStringList &args, bool stats)
             for (const auto &r : reports) {
                 const auto &t = idx.tensors[r.tensor];
                 if (!r.error.isEmpty()) {
-                    err() << "weightlens: " << idx.path << ": " << t.key << ": " << r.error << "\n";
+                    err() << "weightlens: " << r.error << "\n";
                     status = 1;
                 }
                 if (r.checksum == ChecksumState::Mismatch)

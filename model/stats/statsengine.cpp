@@ -49,6 +49,19 @@ bool isRawNumeric(const TensorInfo &t)
            dtypeSize(t.dtype) > 0 && !t.location.bigEndian;
 }
 
+// A tensor's error names its file and the tensor once each, whichever of them the reader's
+// error already gives (an HDF5 error is at the dataset, a bundle's at a shard offset).
+QString tensorError(LoadError e, const CheckpointIndex &index, const TensorInfo &t)
+{
+    if (e.file.isEmpty())
+        e.file = t.location.file.isEmpty() ? index.path : t.location.file;
+    if (!e.where.contains(t.key)) {
+        const QString tensor = QStringLiteral("tensor \"%1\"").arg(t.key);
+        e.where = e.where.isEmpty() ? tensor : tensor + QLatin1String(", ") + e.where;
+    }
+    return e.message();
+}
+
 void runParallel(int threads, std::size_t n, const std::function<void(std::size_t)> &fn)
 {
     std::atomic<std::size_t> next{0};
@@ -161,7 +174,7 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
                     return true;
                 });
             if (!st.ok())
-                res.error = st.error().message();
+                res.error = tensorError(st.error(), index, t);
             else if (p.whole && t.location.maskedCrc32c && request.verifyChecksum)
                 checks[std::size_t(p.slot)] = crc32cMask(res.crc) == *t.location.maskedCrc32c
                                                   ? ChecksumState::Ok
@@ -171,7 +184,7 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
         } else {
             auto r = checkpoint.streamTensor(work[std::size_t(p.slot)].index, sink, stream);
             if (!r.ok())
-                res.error = r.error().message();
+                res.error = tensorError(r.error(), index, t);
             else
                 checks[std::size_t(p.slot)] = r.value();
         }

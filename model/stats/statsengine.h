@@ -25,7 +25,7 @@ struct TensorReport {
     TensorStats stats;
     QByteArray sha256; // raw digest, empty unless requested
     ChecksumState checksum = ChecksumState::NotChecked;
-    QString error; // reading failed; stats are absent
+    QString error; // reading failed (names the file and the tensor); stats are absent
 };
 
 // Indexes of every tensor of a checkpoint, in order.

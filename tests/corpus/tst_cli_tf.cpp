@@ -5,7 +5,9 @@
 
 #include <QJsonArray>
 #include <QMap>
+#include <QRegularExpression>
 #include <QSet>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace wl;
@@ -176,6 +178,57 @@ private slots:
         QVERIFY2(run.out.contains("0 tensors") && !run.out.contains(" min "), run.out.constData());
         run = test::runWeightLens({"stats", "--json", "--filter", "no_such_tensor", dir});
         QVERIFY2(run.exitCode == 0 && jsonLines(run.out).isEmpty(), run.out.constData());
+    }
+
+    // A shard cut short: each tensor whose bytes run past the cut fails on a line of its own
+    // that names the shard and the tensor once each; the others are still reduced.
+    void statsTruncatedShard()
+    {
+        const QString item = QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts/");
+        const QString shardName = QStringLiteral("ckpt-9.data-00000-of-00001");
+        const auto tensors = test::loadJson(test::corpus(item + "GROUND_TRUTH_TF.json"))
+                                 .value(QStringLiteral("bundles"))
+                                 .toObject()
+                                 .value(QStringLiteral("ckpt-9"))
+                                 .toObject()
+                                 .value(QStringLiteral("tensors"))
+                                 .toArray();
+        QTemporaryDir dir;
+        const qint64 cut = 900;
+        QVERIFY(test::writeFile(dir.filePath(QStringLiteral("ckpt-9.index")),
+                                test::readFile(test::corpus(item + "ckpt-9.index"))));
+        const QByteArray shard = test::readFile(test::corpus(item + shardName));
+        QVERIFY(shard.size() > cut);
+        QVERIFY(test::writeFile(dir.filePath(shardName), shard.left(cut)));
+        QSet<QString> past;
+        for (const auto &v : tensors) {
+            const auto o = v.toObject();
+            if (o[QStringLiteral("offset")].toInteger() + o[QStringLiteral("size")].toInteger() >
+                cut)
+                past << o[QStringLiteral("key")].toString();
+        }
+        QVERIFY(!past.isEmpty() && past.size() < tensors.size());
+
+        const auto run = test::runWeightLens({"stats", dir.filePath(QStringLiteral("ckpt-9"))});
+        QCOMPARE(run.exitCode, 1);
+        static const QRegularExpression tensor(QStringLiteral("tensor \"([^\"]+)\""));
+        QSet<QString> failed;
+        for (const QByteArray &line : run.err.split('\n')) {
+            if (!line.startsWith("weightlens: ") || line.startsWith("weightlens: warning: "))
+                continue;
+            const QString text = QString::fromUtf8(line);
+            QVERIFY2(text.count(shardName) == 1, line.constData());
+            const auto m = tensor.globalMatch(text);
+            QVERIFY2(m.hasNext(), line.constData());
+            const QString key = m.peekNext().captured(1);
+            QVERIFY2(text.count(key) == 1, line.constData());
+            failed << key;
+        }
+        QCOMPARE(failed, past);
+        int reduced = 0;
+        for (const QByteArray &line : run.out.split('\n'))
+            reduced += line.contains(" mean ") ? 1 : 0;
+        QVERIFY(reduced > 0);
     }
 
     // A run folder whose state file names only a deleted checkpoint says which one.

@@ -615,6 +615,10 @@ private slots:
         for (const auto &r : reports) {
             QVERIFY2((r.tensor == big) == !r.error.isEmpty(), qPrintable(r.error));
             QVERIFY(r.tensor == big || r.reduced);
+            // The error names the file and the dataset once each.
+            QVERIFY2(r.error.isEmpty() ||
+                         (r.error.count(q) == 1 && r.error.count(idx.tensors[big].key) == 1),
+                     qPrintable(r.error));
         }
     }
 
