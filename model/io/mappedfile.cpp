@@ -73,8 +73,47 @@ MappedFile::~MappedFile()
         ::munmap(m_map, m_size);
 }
 
-Status streamFileRange(const QString &path, std::int64_t offset, std::int64_t size,
-                       std::size_t window, std::size_t align, const ChunkSink &sink)
+RangeStreamer::~RangeStreamer()
+{
+    unmap();
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+void RangeStreamer::unmap()
+{
+    if (m_map)
+        ::munmap(m_map, std::size_t(m_mapLen));
+    m_map = nullptr;
+    m_mapLen = 0;
+}
+
+Status RangeStreamer::openFile(const QString &path)
+{
+    if (m_fd >= 0 && path == m_path)
+        return Ok{};
+    unmap();
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_path.clear();
+    m_fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (m_fd < 0)
+        return openError(path);
+    struct stat st {
+    };
+    if (::fstat(m_fd, &st) != 0) {
+        const auto e = openError(path);
+        ::close(m_fd);
+        m_fd = -1;
+        return e;
+    }
+    m_path = path;
+    m_fileSize = st.st_size;
+    return Ok{};
+}
+
+Status RangeStreamer::stream(const QString &path, std::int64_t offset, std::int64_t size,
+                             std::size_t window, std::size_t align, const ChunkSink &sink)
 {
     if (offset < 0 || size < 0)
         return makeError(LoadError::Code::Corrupt, path, QStringLiteral("offset %1").arg(offset),
@@ -82,18 +121,12 @@ Status streamFileRange(const QString &path, std::int64_t offset, std::int64_t si
                          QStringLiteral("size %1").arg(size));
     if (size == 0)
         return Ok{};
-    Fd f;
-    f.fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
-    if (f.fd < 0)
-        return openError(path);
-    struct stat st {
-    };
-    if (::fstat(f.fd, &st) != 0)
-        return openError(path);
-    if (offset > st.st_size || size > st.st_size - offset)
+    if (auto st = openFile(path); !st.ok())
+        return st;
+    if (offset > m_fileSize || size > m_fileSize - offset)
         return makeError(LoadError::Code::Truncated, path, QStringLiteral("offset %1").arg(offset),
                          QStringLiteral("%1 bytes").arg(size),
-                         QStringLiteral("file ends at %1").arg(qint64(st.st_size)));
+                         QStringLiteral("file ends at %1").arg(m_fileSize));
     if (align == 0)
         align = 1;
     const std::size_t page = pageSize();
@@ -105,28 +138,47 @@ Status streamFileRange(const QString &path, std::int64_t offset, std::int64_t si
     std::int64_t done = 0;
     while (done < size) {
         const std::int64_t pos = offset + done;
-        const std::int64_t mapStart = pos - pos % std::int64_t(page);
-        const std::size_t lead = std::size_t(pos - mapStart);
-        std::size_t len = std::size_t(std::min<std::int64_t>(size - done, std::int64_t(window)));
-        if (std::int64_t(len) < size - done)
-            len -= len % align;
-        // No MAP_POPULATE: faults map whole page-cache folios at once, populating walks
-        // page by page and took three times as long on a warm 1 GiB file.
-        void *p = ::mmap(nullptr, lead + len, PROT_READ, MAP_PRIVATE, f.fd, off_t(mapStart));
-        if (p == MAP_FAILED)
-            return openError(path);
-        ::madvise(p, lead + len, MADV_SEQUENTIAL);
-        // Page-cache folios read through this mapping are then 2 MiB, whatever the device's
-        // readahead: a warm file is later mapped with one fault per 2 MiB instead of per
-        // 64 KiB (1 GiB: about 500 faults instead of 16 000).
-        ::madvise(p, lead + len, MADV_HUGEPAGE);
-        const bool more = sink(static_cast<const std::uint8_t *>(p) + lead, len);
-        ::munmap(p, lead + len);
-        if (!more)
+        const std::int64_t rest = size - done;
+        // The mapped window serves if it holds as much of the range as a fresh one would.
+        const std::int64_t want = std::min(rest, std::int64_t(window - page));
+        if (!m_map || pos < m_mapStart || pos + want > m_mapStart + m_mapLen) {
+            unmap();
+            const std::int64_t start = pos - pos % std::int64_t(page);
+            const std::int64_t len =
+                std::min(std::int64_t(pos - start) + std::int64_t(window), m_fileSize - start);
+            // No MAP_POPULATE: faults map whole page-cache folios at once, populating walks
+            // page by page and took three times as long on a warm 1 GiB file.
+            void *p = ::mmap(nullptr, std::size_t(len), PROT_READ, MAP_PRIVATE, m_fd, off_t(start));
+            if (p == MAP_FAILED)
+                return openError(path);
+            ::madvise(p, std::size_t(len), MADV_SEQUENTIAL);
+            // Page-cache folios read through this mapping are then 2 MiB, whatever the device's
+            // readahead: a warm file is later mapped with one fault per 2 MiB instead of per
+            // 64 KiB (1 GiB: about 500 faults instead of 16 000).
+            ::madvise(p, std::size_t(len), MADV_HUGEPAGE);
+            m_map = p;
+            m_mapStart = start;
+            m_mapLen = len;
+        }
+        std::int64_t n = std::min(rest, m_mapStart + m_mapLen - pos);
+        if (n < rest)
+            n -= n % std::int64_t(align);
+        if (n == 0) { // the window ends inside an element: start the next one here
+            unmap();
+            continue;
+        }
+        if (!sink(static_cast<const std::uint8_t *>(m_map) + (pos - m_mapStart), std::size_t(n)))
             break;
-        done += std::int64_t(len);
+        done += n;
     }
     return Ok{};
+}
+
+Status streamFileRange(const QString &path, std::int64_t offset, std::int64_t size,
+                       std::size_t window, std::size_t align, const ChunkSink &sink)
+{
+    RangeStreamer streamer;
+    return streamer.stream(path, offset, size, window, align, sink);
 }
 
 Result<QByteArray> readFileBytes(const QString &path, std::int64_t offset, std::int64_t n)

@@ -38,9 +38,36 @@ private:
 // Receives consecutive pieces of a byte range; return false to stop early.
 using ChunkSink = std::function<bool(const std::uint8_t *data, std::size_t size)>;
 
-// Streams [offset, offset+size) of a file through page-aligned mmap windows of at most
-// `window` bytes, each unmapped after use, so resident memory stays bounded. Pieces end on
-// multiples of `align` bytes (the element size). Fails if the file is shorter than the range.
+// Streams byte ranges of files through one page-aligned mmap window of about `window` bytes at a
+// time, so resident memory stays bounded. The last file stays open and its window mapped, so a
+// range that the window already holds (the next small tensor) costs no system call: mapping
+// and unmapping per tensor serialises threads on the process's memory map and interrupts the
+// other cores to flush their TLBs. Pieces end on multiples of `align` bytes (the element size).
+// Fails if the file is shorter than the range. One per thread.
+class RangeStreamer
+{
+public:
+    RangeStreamer() = default;
+    ~RangeStreamer();
+    RangeStreamer(const RangeStreamer &) = delete;
+    RangeStreamer &operator=(const RangeStreamer &) = delete;
+
+    Status stream(const QString &path, std::int64_t offset, std::int64_t size, std::size_t window,
+                  std::size_t align, const ChunkSink &sink);
+
+private:
+    Status openFile(const QString &path);
+    void unmap();
+
+    QString m_path;
+    int m_fd = -1;
+    std::int64_t m_fileSize = 0;
+    void *m_map = nullptr;
+    std::int64_t m_mapStart = 0; // file offset of m_map
+    std::int64_t m_mapLen = 0;
+};
+
+// One range through a RangeStreamer of its own.
 Status streamFileRange(const QString &path, std::int64_t offset, std::int64_t size,
                        std::size_t window, std::size_t align, const ChunkSink &sink);
 

@@ -62,19 +62,21 @@ QString tensorError(LoadError e, const CheckpointIndex &index, const TensorInfo 
     return e.message();
 }
 
-void runParallel(int threads, std::size_t n, const std::function<void(std::size_t)> &fn)
+// fn(item, worker): worker numbers the calling thread, below `threads`.
+void runParallel(int threads, std::size_t n,
+                 const std::function<void(std::size_t, std::size_t)> &fn)
 {
     std::atomic<std::size_t> next{0};
-    auto worker = [&] {
+    auto worker = [&](std::size_t w) {
         for (std::size_t i = next++; i < n; i = next++)
-            fn(i);
+            fn(i, w);
     };
     const int extra = std::max(0, std::min<int>(threads, int(n)) - 1);
     std::vector<std::thread> pool;
     pool.reserve(std::size_t(extra));
     for (int i = 0; i < extra; ++i)
-        pool.emplace_back(worker);
-    worker();
+        pool.emplace_back(worker, std::size_t(i) + 1);
+    worker(0);
     for (auto &t : pool)
         t.join();
 }
@@ -142,9 +144,10 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
     StreamOptions stream;
     stream.window = request.window;
     stream.verifyChecksum = request.verifyChecksum;
+    std::vector<RangeStreamer> streamers(std::size_t(std::max(1, threads)));
 
     // Pass 1: moments, checksums, digests.
-    runParallel(threads, pieces.size(), [&](std::size_t pi) {
+    runParallel(threads, pieces.size(), [&](std::size_t pi, std::size_t worker) {
         const Piece &p = pieces[pi];
         auto &res = results[pi];
         if (job.cancelled()) {
@@ -164,7 +167,7 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
         if (work[std::size_t(p.slot)].rawNumeric) {
             const std::size_t item = std::size_t(dtypeSize(t.dtype));
             const bool crc = t.location.maskedCrc32c && request.verifyChecksum;
-            auto st = streamFileRange(
+            auto st = streamers[worker].stream(
                 t.location.file, t.location.offset + p.begin, p.end - p.begin, request.window, item,
                 [&](const std::uint8_t *d, std::size_t n) {
                     // In pieces, so that a digest finds each in cache after the statistics.
@@ -225,7 +228,7 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
 
     // Pass 2: histograms over each tensor's [min, max].
     if (request.bins > 0) {
-        runParallel(threads, pieces.size(), [&](std::size_t pi) {
+        runParallel(threads, pieces.size(), [&](std::size_t pi, std::size_t worker) {
             const Piece &p = pieces[pi];
             const auto &rep = reports[p.slot];
             if (!rep.reduced || job.cancelled())
@@ -240,8 +243,9 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
             StreamOptions noCrc = stream;
             noCrc.verifyChecksum = false;
             if (work[std::size_t(p.slot)].rawNumeric)
-                (void)streamFileRange(t.location.file, t.location.offset + p.begin, p.end - p.begin,
-                                      request.window, std::size_t(dtypeSize(t.dtype)), sink);
+                (void)streamers[worker].stream(t.location.file, t.location.offset + p.begin,
+                                               p.end - p.begin, request.window,
+                                               std::size_t(dtypeSize(t.dtype)), sink);
             else
                 (void)checkpoint.streamTensor(rep.tensor, sink, noCrc);
             reportProgress(p.end - p.begin, QStringLiteral("histograms"));

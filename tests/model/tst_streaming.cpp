@@ -77,6 +77,84 @@ private slots:
         }
     }
 
+    // One streamer across many ranges and two files: every range comes out right, whole or in
+    // element-aligned pieces, and a range inside the mapped window is served from it.
+    void streamerReusesItsWindow()
+    {
+        QTemporaryDir dir;
+        QByteArray a(3 << 20, Qt::Uninitialized), b(1 << 20, Qt::Uninitialized);
+        for (int i = 0; i < a.size(); ++i)
+            a[i] = char(i * 13 + 5);
+        for (int i = 0; i < b.size(); ++i)
+            b[i] = char(i * 3 + 1);
+        const QString pa = writeFile(dir, QStringLiteral("a"), a);
+        const QString pb = writeFile(dir, QStringLiteral("b"), b);
+        const std::size_t window = 1 << 20;
+        RangeStreamer streamer;
+        auto read = [&](const QString &path, std::int64_t offset, std::int64_t size,
+                        std::size_t align, const std::uint8_t **first = nullptr) {
+            QByteArray got;
+            bool aligned = true;
+            auto st = streamer.stream(
+                path, offset, size, window, align, [&](const std::uint8_t *p, std::size_t n) {
+                    if (first && got.isEmpty())
+                        *first = p;
+                    got.append(reinterpret_cast<const char *>(p), qsizetype(n));
+                    aligned = aligned && (n % align == 0 || got.size() == size);
+                    return true;
+                });
+            return st.ok() && aligned ? got : QByteArray("failed");
+        };
+        // Neighbouring small ranges, one straddling the window's end, one behind it, one
+        // larger than the window, then the other file and back.
+        const struct {
+            bool inA;
+            std::int64_t offset, size;
+            std::size_t align;
+        } ranges[] = {{true, 100, 256, 4},    {true, 356, 1024, 4},
+                      {true, 5000, 64, 8},    {true, (1 << 20) - 30, 64, 2},
+                      {true, 40, 16, 4},      {true, 12, (2 << 20) + 36, 12},
+                      {false, 4096, 4096, 4}, {true, (3 << 20) - 8, 8, 8},
+                      {false, 0, 1 << 20, 16}};
+        for (const auto &r : ranges) {
+            const QByteArray &bytes = r.inA ? a : b;
+            QCOMPARE(read(r.inA ? pa : pb, r.offset, r.size, r.align), bytes.mid(r.offset, r.size));
+        }
+        const std::uint8_t *p1 = nullptr, *p2 = nullptr;
+        QCOMPARE(read(pa, 8192, 100, 4, &p1), a.mid(8192, 100));
+        QCOMPARE(read(pa, 9000, 100, 4, &p2), a.mid(9000, 100));
+        QCOMPARE(p2, p1 + (9000 - 8192));
+    }
+
+    // A failure leaves the streamer usable: a missing file, then a range past the end, then
+    // a good range again.
+    void streamerRecoversFromErrors()
+    {
+        QTemporaryDir dir;
+        const QByteArray bytes(8192, 'q');
+        const QString path = writeFile(dir, QStringLiteral("data"), bytes);
+        RangeStreamer streamer;
+        auto ok = [](const std::uint8_t *, std::size_t) { return true; };
+        QVERIFY(streamer.stream(path, 0, 100, 1 << 20, 1, ok).ok());
+        const QString missing = dir.filePath(QStringLiteral("missing"));
+        auto st = streamer.stream(missing, 0, 4, 1 << 20, 1, ok);
+        QVERIFY(!st.ok());
+        QCOMPARE(st.error().code, LoadError::Code::NotFound);
+        QCOMPARE(st.error().file, missing);
+        st = streamer.stream(path, 8000, 200, 1 << 20, 1, ok);
+        QVERIFY(!st.ok());
+        QCOMPARE(st.error().code, LoadError::Code::Truncated);
+        QByteArray got;
+        QVERIFY(streamer
+                    .stream(path, 4000, 192, 1 << 20, 1,
+                            [&](const std::uint8_t *p, std::size_t n) {
+                                got.append(reinterpret_cast<const char *>(p), qsizetype(n));
+                                return true;
+                            })
+                    .ok());
+        QCOMPARE(got, bytes.mid(4000, 192));
+    }
+
     void rangeBeyondEndIsTruncation()
     {
         QTemporaryDir dir;
