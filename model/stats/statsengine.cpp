@@ -11,6 +11,7 @@
 #include <mutex>
 #include <numeric>
 #include <thread>
+#include <tuple>
 
 namespace wl
 {
@@ -113,17 +114,24 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
         // Hashing is sequential, so a hashed tensor stays whole.
         const bool split = raw && !request.hash && size > std::int64_t(request.splitBytes);
         if (!split) {
-            work[std::size_t(s)].pieces.push_back(int(pieces.size()));
             pieces.push_back({s, 0, size, true});
             continue;
         }
         std::int64_t step = std::int64_t(request.splitBytes);
         step -= step % item;
-        for (std::int64_t b = 0; b < size; b += step) {
-            work[std::size_t(s)].pieces.push_back(int(pieces.size()));
+        for (std::int64_t b = 0; b < size; b += step)
             pieces.push_back({s, b, std::min(size, b + step), false});
-        }
     }
+    // In file order, so that each thread's window moves forward through a shard: writers lay
+    // tensors out in their own order, not in key order.
+    auto at = [&](const Piece &p) {
+        const auto &loc = index.tensors[work[std::size_t(p.slot)].index].location;
+        return std::tie(loc.file, loc.offset, p.begin);
+    };
+    std::stable_sort(pieces.begin(), pieces.end(),
+                     [&](const Piece &a, const Piece &b) { return at(a) < at(b); });
+    for (std::size_t pi = 0; pi < pieces.size(); ++pi)
+        work[std::size_t(pieces[pi].slot)].pieces.push_back(int(pi));
 
     std::vector<PieceResult> results(pieces.size());
     std::vector<QByteArray> digests(std::size_t(tensors.size()));
