@@ -12,6 +12,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QSpinBox>
+#include <QTextLayout>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <cmath>
@@ -27,6 +28,26 @@ constexpr double kLogBase = 0.8; // log-scale bars start just below one count
 QString number(double v)
 {
     return QString::number(v, 'g', 6);
+}
+
+// Lines of at most `width` pixels: broken at spaces where it can be, inside a long tensor key
+// or path where it cannot.
+QString wrapped(const QString &text, const QFont &font, qreal width)
+{
+    QStringList lines;
+    QTextOption option;
+    option.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    for (const QString &paragraph : text.split(QLatin1Char('\n'))) {
+        QTextLayout layout(paragraph, font);
+        layout.setTextOption(option);
+        layout.beginLayout();
+        for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+            line.setLineWidth(width);
+            lines << paragraph.mid(line.textStart(), line.textLength()).trimmed();
+        }
+        layout.endLayout();
+    }
+    return lines.join(QLatin1Char('\n'));
 }
 
 } // namespace
@@ -102,6 +123,7 @@ HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
     QFont titleFont = f;
     titleFont.setBold(true);
     m_title = new QCPTextElement(m_plot, QString(), titleFont);
+    m_plot->installEventFilter(this);
     m_plot->plotLayout()->addElement(0, 0, m_title);
     m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
 
@@ -187,6 +209,7 @@ void HistogramPlot::rebuild()
 {
     m_plot->clearPlottables();
     m_plot->clearItems();
+    m_note = nullptr;
     m_bars.clear();
     const bool log = logScale();
     m_plot->yAxis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
@@ -236,17 +259,37 @@ void HistogramPlot::rebuild()
     zero->setVisible(!m_bars.isEmpty());
 
     if (!m_message.isEmpty() || m_bars.isEmpty()) {
-        auto *note = new QCPItemText(m_plot);
-        note->position->setType(QCPItemPosition::ptAxisRectRatio);
-        note->position->setCoords(0.5, 0.5);
-        note->setText(m_message.isEmpty() ? tr("Select a numeric tensor or a layer") : m_message);
+        m_note = new QCPItemText(m_plot);
+        m_note->position->setType(QCPItemPosition::ptAxisRectRatio);
+        m_note->position->setCoords(0.5, 0.5);
+        m_note->setTextAlignment(Qt::AlignHCenter);
         QFont f = font();
         f.setPointSizeF(f.pointSizeF() * 1.15);
-        note->setFont(f);
-        note->setColor(QColor(120, 120, 120));
+        m_note->setFont(f);
+        m_note->setColor(QColor(120, 120, 120));
+        m_note->setBrush(QBrush(Qt::white)); // the grid stays behind the text
+        m_note->setPadding(QMargins(8, 6, 8, 6));
+        wrapNote();
     }
     updateNonFinite();
     resetZoom();
+}
+
+void HistogramPlot::wrapNote()
+{
+    if (!m_note)
+        return;
+    m_note->setText(
+        wrapped(m_message.isEmpty() ? tr("Select a numeric tensor or a layer") : m_message,
+                m_note->font(), std::max(120, m_plot->width() - 140)));
+}
+
+bool HistogramPlot::eventFilter(QObject *watched, QEvent *event)
+{
+    // The plot replots itself after a resize; the note only needs its lines for the new width.
+    if (watched == m_plot && event->type() == QEvent::Resize)
+        wrapNote();
+    return QWidget::eventFilter(watched, event);
 }
 
 void HistogramPlot::resetZoom()

@@ -10,6 +10,7 @@
 
 class QCustomPlot;
 class QCPBars;
+class QCPItemText;
 class QCPTextElement;
 class QCheckBox;
 class QLabel;
@@ -67,12 +68,16 @@ public:
 
     static QColor seriesColor(int i);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 signals:
     void binsChanged(int bins);
     void logScaleChanged(bool on);
 
 private:
     void rebuild();
+    void wrapNote();
     void updateReadout(QMouseEvent *event);
     void updateNonFinite();
     void exportTo(const QString &format);
@@ -87,6 +92,7 @@ private:
     QLabel *m_readout = nullptr;
     QLabel *m_nonFinite = nullptr;
     QString m_message;
+    QCPItemText *m_note = nullptr; // the message, when one is shown
     QCPTextElement *m_title = nullptr;
 };
 

@@ -92,6 +92,10 @@ void TensorInspector::updatePlot()
         if (title.isEmpty())
             title = m_tensors.size() == 1 ? m_tensors.first().info().name
                                           : tr("%1 tensors").arg(m_tensors.size());
+        // Tensors that could not be read are counted, not silently left out of the overlay;
+        // selecting one shows its error.
+        if (!errors.isEmpty())
+            title += tr(" (%n unreadable)", nullptr, int(errors.size()));
         m_histogram->setTitle(title);
     } else if (!errors.isEmpty())
         m_histogram->setMessage(errors.join(QLatin1Char('\n')));

@@ -224,6 +224,8 @@ void Workbench::onSelectionChanged()
     for (const auto &t : tensors)
         if (dtypeIsNumeric(t.info().dtype) && plotted.size() < kMaxOverlay)
             plotted << t;
+    // Statistics are cached per bin count: a lookup asks for what the request below asks.
+    auto bins = [&] { return plotted.isEmpty() ? 0 : histogramBins(plotted); };
 
     if (rows.isEmpty()) {
         m_inspector->setOverviewHtml(overview::emptyPage());
@@ -257,8 +259,8 @@ void Workbench::onSelectionChanged()
         }
         case CheckpointTreeModel::NodeKind::Tensor:
             m_single = m_model->tensorAt(i);
-            m_inspector->setOverviewHtml(overview::tensorPage(
-                m_single, m_runner->cachedStats(m_single, histogramBins({m_single})), problems));
+            m_inspector->setOverviewHtml(
+                overview::tensorPage(m_single, m_runner->cachedStats(m_single, bins()), problems));
             break;
         }
         m_inspector->setHistogramTensors(
@@ -274,8 +276,12 @@ void Workbench::onSelectionChanged()
             plotted, tr("No numeric tensors selected"),
             tr("%1 of %2 selected tensors").arg(plotted.size()).arg(tensors.size()));
     }
-    // A new request supersedes the last: stale results are not delivered.
-    m_runner->requestStats(plotted, plotted.isEmpty() ? 0 : histogramBins(plotted));
+    // A new request supersedes the last: stale results are not delivered. A single tensor that
+    // is not plotted (strings) is still read, for its overview: checksum, or the read error.
+    QList<TensorRef> requested = plotted;
+    if (m_single.isValid() && !plotted.contains(m_single))
+        requested << m_single;
+    m_runner->requestStats(requested, bins());
     requestValuesIfVisible();
     updateSummary();
 }

@@ -13,6 +13,8 @@
 #include "workbench.h"
 
 #include <QComboBox>
+#include <QFontMetricsF>
+#include <QJsonArray>
 #include <QLineEdit>
 #include <QMimeData>
 #include <QSignalSpy>
@@ -512,6 +514,124 @@ private slots:
         opened = bench.openSourcePaths();
         opened.sort();
         QCOMPARE(opened, expected);
+    }
+
+    // A string tensor is read for its overview though it has no histogram: the checksum is
+    // verified, and a read failure shows there, naming the shard and the tensor. A layer whose
+    // tensors partly fail to read counts them in the plot's title.
+    void overviewSettlesForStringsAndReadErrors()
+    {
+        WL_REQUIRE_CORPUS();
+        const QString item = QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts/");
+        const QString shardName = QStringLiteral("ckpt-9.data-00000-of-00001");
+        const QString graph = QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH");
+        const auto tensors = wl::test::loadJson(wl::test::corpus(item + "GROUND_TRUTH_TF.json"))
+                                 .value(QStringLiteral("bundles"))
+                                 .toObject()
+                                 .value(QStringLiteral("ckpt-9"))
+                                 .toObject()
+                                 .value(QStringLiteral("tensors"))
+                                 .toArray();
+        QJsonObject graphTruth;
+        for (const auto &v : tensors)
+            if (v[QStringLiteral("key")].toString() == graph)
+                graphTruth = v.toObject();
+        QCOMPARE(graphTruth[QStringLiteral("dtype")].toString(), QStringLiteral("DT_STRING"));
+        QVERIFY(graphTruth[QStringLiteral("crc_ok")].toBool());
+        const QByteArray shard = wl::test::readFile(wl::test::corpus(item + shardName));
+        const QByteArray index = wl::test::readFile(wl::test::corpus(item + "ckpt-9.index"));
+        QVERIFY(!shard.isEmpty() && !index.isEmpty());
+
+        auto open = [&](const QString &dir, qint64 cut, Workbench &bench) {
+            const bool written =
+                wl::test::writeFile(dir + QStringLiteral("/ckpt-9.index"), index) &&
+                wl::test::writeFile(dir + QLatin1Char('/') + shardName, shard.left(cut));
+            bench.openPaths({dir + QStringLiteral("/ckpt-9")});
+            return written;
+        };
+        auto overviewText = [](Workbench &bench) {
+            return bench.inspector()->overview()->toPlainText();
+        };
+
+        QTemporaryDir whole, cut;
+        QWidget host;
+        Workbench intact(&host);
+        QVERIFY(open(whole.path(), shard.size(), intact));
+        QTRY_COMPARE_WITH_TIMEOUT(intact.model()->rowCount(), 1, 30000);
+        QVERIFY(intact.selectTensor(graph));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            overviewText(intact).contains(QStringLiteral("No numeric statistics for string")),
+            20000);
+        QVERIFY2(overviewText(intact).contains(QStringLiteral("Checksum\nverified")) &&
+                     !overviewText(intact).contains(QStringLiteral("Computing")),
+                 qPrintable(overviewText(intact)));
+
+        const qint64 at = 900;
+        QVERIFY(graphTruth[QStringLiteral("offset")].toInteger() > at);
+        Workbench damaged(&host);
+        QVERIFY(open(cut.path(), at, damaged));
+        QTRY_COMPARE_WITH_TIMEOUT(damaged.model()->rowCount(), 1, 30000);
+        QVERIFY(damaged.selectTensor(graph));
+        QTRY_VERIFY_WITH_TIMEOUT(overviewText(damaged).contains(QStringLiteral("truncated")),
+                                 20000);
+        const QString text = overviewText(damaged);
+        QVERIFY2(text.count(shardName) == 2 && text.count(graph) >= 2, qPrintable(text));
+
+        // A layer: the plot's title counts the tensors past the cut (by the ground truth).
+        QVERIFY(damaged.selectTensor(QStringLiteral("critic_optimizer")));
+        auto *inspector = damaged.inspector();
+        QTRY_VERIFY_WITH_TIMEOUT(inspector->allReportsArrived(), 20000);
+        int past = 0;
+        for (const auto &t : inspector->histogramTensors())
+            for (const auto &v : tensors)
+                if (v[QStringLiteral("key")].toString() == t.info().key)
+                    past += v[QStringLiteral("offset")].toInteger() +
+                                        v[QStringLiteral("size")].toInteger() >
+                                    at
+                                ? 1
+                                : 0;
+        QVERIFY(past > 0 && past < inspector->histogramTensors().size());
+        auto *title = qobject_cast<QCPTextElement *>(
+            inspector->histogram()->plot()->plotLayout()->element(0, 0));
+        QVERIFY(title);
+        QVERIFY2(title->text().endsWith(QStringLiteral("(%1 unreadable)").arg(past)),
+                 qPrintable(title->text()));
+    }
+
+    // A long message (a read error naming a long key) is broken into lines that fit the plot,
+    // at spaces where it can be and inside the key where it cannot, and again on a resize.
+    void longMessageWrapsToThePlot()
+    {
+        HistogramPlot plot;
+        plot.resize(700, 360);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        const QString message = QStringLiteral(
+            "shard.data-00000-of-00001: truncated at tensor "
+            "\"critic/hidden1/bias/.OPTIMIZER_SLOT/critic_optimizer/m/.ATTRIBUTES/"
+            "VARIABLE_VALUE\", offset 888: expected 20 bytes, found file ends at 900");
+        plot.setMessage(message);
+        auto check = [&] {
+            QCPItemText *note = nullptr;
+            for (int i = 0; i < plot.plot()->itemCount(); ++i)
+                if (auto *t = qobject_cast<QCPItemText *>(plot.plot()->item(i)))
+                    note = t;
+            QVERIFY(note);
+            const QStringList lines = note->text().split(QLatin1Char('\n'));
+            QVERIFY2(lines.size() > 1, qPrintable(note->text()));
+            const QFontMetricsF metrics(note->font());
+            for (const auto &line : lines)
+                QVERIFY2(metrics.horizontalAdvance(line) <= plot.plot()->width(), qPrintable(line));
+            QString joined = note->text(), original = message;
+            joined.remove(QLatin1Char('\n')).remove(QLatin1Char(' '));
+            original.remove(QLatin1Char(' '));
+            QCOMPARE(joined, original);
+        };
+        check();
+        const int wide = plot.plot()->width();
+        plot.resize(520, 360);
+        QTRY_VERIFY(plot.plot()->width() < wide);
+        check();
     }
 
     void unknownFileGivesMessageNamingIt()
