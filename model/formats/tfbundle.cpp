@@ -3,6 +3,7 @@
 #include "io/crc32c.h"
 
 #include <QtEndian>
+#include <google/protobuf/io/coded_stream.h>
 #include <leveldb/env.h>
 #include <leveldb/iterator.h>
 #include <leveldb/options.h>
@@ -48,16 +49,15 @@ private:
     std::shared_ptr<const MappedFile> m_file;
 };
 
+// Over bytes at hand, protobuf's decoder; StreamedVarint below is for bytes arriving in pieces,
+// across which the library cannot resume.
 bool readVarint(const std::uint8_t *&p, const std::uint8_t *end, std::uint64_t &v)
 {
-    v = 0;
-    for (int shift = 0; shift < 64 && p < end; shift += 7) {
-        const std::uint8_t b = *p++;
-        v |= std::uint64_t(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return true;
-    }
-    return false;
+    google::protobuf::io::CodedInputStream in(p, int(std::min<std::ptrdiff_t>(end - p, 10)));
+    if (!in.ReadVarint64(&v))
+        return false;
+    p += in.CurrentPosition();
+    return true;
 }
 
 // LevelDB allocates a buffer of a block handle's size before it reads; the footer is not

@@ -1,32 +1,15 @@
 #include "tfprotoscan.h"
 
+#include <google/protobuf/io/coded_stream.h>
+
+#include <algorithm>
 #include <cstdint>
-#include <optional>
+#include <limits>
 
 namespace wl
 {
 namespace
 {
-
-struct Cursor {
-    const std::uint8_t *p;
-    std::size_t size;
-    std::size_t pos = 0;
-
-    std::optional<std::uint64_t> varint()
-    {
-        std::uint64_t v = 0;
-        for (int i = 0; i < 10; ++i) {
-            if (pos >= size)
-                return std::nullopt;
-            const std::uint8_t b = p[pos++];
-            v |= std::uint64_t(b & 0x7f) << (7 * i);
-            if (!(b & 0x80))
-                return v;
-        }
-        return std::nullopt; // more than 10 bytes: not a varint
-    }
-};
 
 QString wireName(int t)
 {
@@ -52,16 +35,20 @@ QString wireName(int t)
 
 QString describeProtoDamage(QByteArrayView bytes, const std::map<int, int> &expectedWireTypes)
 {
-    Cursor c{reinterpret_cast<const std::uint8_t *>(bytes.data()), std::size_t(bytes.size())};
-    while (c.pos < c.size) {
-        const std::size_t at = c.pos;
-        const auto key = c.varint();
-        if (!key)
+    // A CodedInputStream takes at most 2 GiB; damage is looked for in those.
+    const int size = int(std::min<qsizetype>(bytes.size(), std::numeric_limits<int>::max()));
+    google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t *>(bytes.data()),
+                                              size);
+    auto left = [&] { return size - in.CurrentPosition(); };
+    while (left() > 0) {
+        const int at = in.CurrentPosition();
+        std::uint64_t key = 0;
+        if (!in.ReadVarint64(&key))
             return QStringLiteral("offset %1: field key is not a valid varint (truncated or "
                                   "over-long)")
                 .arg(at);
-        const int field = int(*key >> 3);
-        const int wire = int(*key & 7);
+        const int field = int(key >> 3);
+        const int wire = int(key & 7);
         if (field == 0)
             return QStringLiteral("offset %1: field number 0 is not allowed").arg(at);
         const auto it = expectedWireTypes.find(field);
@@ -70,41 +57,40 @@ QString describeProtoDamage(QByteArrayView bytes, const std::map<int, int> &expe
                 .arg(at)
                 .arg(field)
                 .arg(wireName(it->second), wireName(wire));
+        std::uint64_t value = 0;
         switch (wire) {
         case 0:
-            if (!c.varint())
+            if (!in.ReadVarint64(&value))
                 return QStringLiteral("offset %1: field %2 varint is truncated or over-long")
                     .arg(at)
                     .arg(field);
             break;
         case 1:
         case 5: {
-            const std::size_t n = wire == 1 ? 8 : 4;
-            if (c.size - c.pos < n)
+            const int n = wire == 1 ? 8 : 4;
+            if (left() < n)
                 return QStringLiteral("offset %1: field %2 needs %3 bytes, only %4 left")
                     .arg(at)
                     .arg(field)
                     .arg(n)
-                    .arg(c.size - c.pos);
-            c.pos += n;
+                    .arg(left());
+            in.Skip(n);
             break;
         }
-        case 2: {
-            const auto len = c.varint();
-            if (!len)
+        case 2:
+            if (!in.ReadVarint64(&value))
                 return QStringLiteral("offset %1: field %2 length is truncated or over-long")
                     .arg(at)
                     .arg(field);
-            if (*len > c.size - c.pos)
+            if (value > std::uint64_t(left()))
                 return QStringLiteral("offset %1: field %2 is %3 bytes long but only %4 bytes "
                                       "remain (truncated)")
                     .arg(at)
                     .arg(field)
-                    .arg(*len)
-                    .arg(c.size - c.pos);
-            c.pos += std::size_t(*len);
+                    .arg(value)
+                    .arg(left());
+            in.Skip(int(value));
             break;
-        }
         default:
             return QStringLiteral("offset %1: field %2 has %3")
                 .arg(at)
