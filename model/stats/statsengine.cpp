@@ -51,12 +51,15 @@ bool isRawNumeric(const TensorInfo &t)
 }
 
 // A tensor's error names its file and the tensor once each, whichever of them the reader's
-// error already gives (an HDF5 error is at the dataset, a bundle's at a shard offset).
+// error already gives (an HDF5 error is at the dataset's path, a bundle's at a shard offset).
 QString tensorError(LoadError e, const CheckpointIndex &index, const TensorInfo &t)
 {
     if (e.file.isEmpty())
         e.file = t.location.file.isEmpty() ? index.path : t.location.file;
-    if (!e.where.contains(t.key)) {
+    QStringView where = e.where;
+    if (where.startsWith(QLatin1Char('/')))
+        where = where.mid(1);
+    if (where != t.key) {
         const QString tensor = QStringLiteral("tensor \"%1\"").arg(t.key);
         e.where = e.where.isEmpty() ? tensor : tensor + QLatin1String(", ") + e.where;
     }
