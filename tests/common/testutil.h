@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -56,6 +57,14 @@ inline QJsonObject loadJson(const QString &path)
     if (!f.open(QIODevice::ReadOnly))
         return {};
     return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+// The tensors GROUND_TRUTH_TF.json lists for one bundle of a corpus item.
+inline QJsonArray groundTruthTensors(const QString &item, const QString &bundle)
+{
+    return loadJson(corpus(item + QStringLiteral("/GROUND_TRUTH_TF.json")))[QStringLiteral(
+        "bundles")][bundle][QStringLiteral("tensors")]
+        .toArray();
 }
 
 // Skips the calling test when the shared corpus is not beside the checkout.

@@ -107,11 +107,10 @@ private slots:
         const QString dir = test::corpus(QStringLiteral("tf1-checkpoint/mnist-estimator-run"));
         const auto run = test::runWeightLens({"ls", "--json", dir});
         QCOMPARE(run.exitCode, 0);
-        const auto gt = test::loadJson(dir + QStringLiteral("/GROUND_TRUTH_TF.json"));
         QMap<QString, QString> dtypes;
-        for (const auto &t : gt[QStringLiteral("bundles")][QStringLiteral("model.ckpt-20000")]
-                               [QStringLiteral("tensors")]
-                                   .toArray())
+        for (const auto &t :
+             test::groundTruthTensors(QStringLiteral("tf1-checkpoint/mnist-estimator-run"),
+                                      QStringLiteral("model.ckpt-20000")))
             dtypes[t[QStringLiteral("key")].toString()] =
                 numpyName(t[QStringLiteral("dtype")].toString());
         QMap<QString, QString> listed;
@@ -186,13 +185,7 @@ private slots:
     {
         const QString item = QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts/");
         const QString shardName = QStringLiteral("ckpt-9.data-00000-of-00001");
-        const auto tensors = test::loadJson(test::corpus(item + "GROUND_TRUTH_TF.json"))
-                                 .value(QStringLiteral("bundles"))
-                                 .toObject()
-                                 .value(QStringLiteral("ckpt-9"))
-                                 .toObject()
-                                 .value(QStringLiteral("tensors"))
-                                 .toArray();
+        const auto tensors = test::groundTruthTensors(item, QStringLiteral("ckpt-9"));
         QTemporaryDir dir;
         const qint64 cut = 900;
         QVERIFY(test::writeFile(dir.filePath(QStringLiteral("ckpt-9.index")),

@@ -525,13 +525,7 @@ private slots:
         const QString item = QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts/");
         const QString shardName = QStringLiteral("ckpt-9.data-00000-of-00001");
         const QString graph = QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH");
-        const auto tensors = wl::test::loadJson(wl::test::corpus(item + "GROUND_TRUTH_TF.json"))
-                                 .value(QStringLiteral("bundles"))
-                                 .toObject()
-                                 .value(QStringLiteral("ckpt-9"))
-                                 .toObject()
-                                 .value(QStringLiteral("tensors"))
-                                 .toArray();
+        const auto tensors = wl::test::groundTruthTensors(item, QStringLiteral("ckpt-9"));
         QJsonObject graphTruth;
         for (const auto &v : tensors)
             if (v[QStringLiteral("key")].toString() == graph)
