@@ -130,6 +130,8 @@ QJsonObject tensorJson(const QString &label, const TensorInfo &t)
     o[QLatin1String("dtype")] = t.dtypeText();
     o[QLatin1String("shape")] = shapeJson(t.shape);
     o[QLatin1String("role")] = roleName(t.role);
+    if (t.trainable)
+        o[QLatin1String("trainable")] = *t.trainable;
     if (!t.slotName.isEmpty()) {
         o[QLatin1String("slot")] = t.slotName;
         o[QLatin1String("slot_of")] = t.slotOf;

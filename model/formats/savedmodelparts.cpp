@@ -283,10 +283,9 @@ QJsonObject metaGraphJson(const tf::MetaGraphDef &mg, Document &doc, QStringList
                     .arg(og[QStringLiteral("variables")].toArray().size());
     }
     out.insert(QStringLiteral("graph_variables"), info.summary[QStringLiteral("variables")]);
-    for (const auto &v : info.variables) {
-        doc.pathByKey.insert(v.key, v.key);
-        doc.trainableByKey.insert(v.key, v.trainable);
-    }
+    for (const auto &v : info.variables)
+        doc.pathByKey.insert(v.checkpointKey, v.checkpointKey);
+    doc.trainableByKey.insert(trainableByCheckpointKey(info));
 
     std::map<std::string, int> ops;
     for (const auto &n : mg.graph_def().node())

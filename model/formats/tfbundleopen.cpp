@@ -349,9 +349,7 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
             consumed << QFileInfo(metaPath).absoluteFilePath();
             auto meta = readMetaGraphFile(metaPath);
             if (meta.ok()) {
-                trainable.emplace();
-                for (const auto &v : meta->variables)
-                    trainable->insert(v.key, v.trainable);
+                trainable = trainableByCheckpointKey(*meta);
                 if (!meta->tensorflowVersion.isEmpty())
                     index.metadata
                         << qMakePair(QStringLiteral("TensorFlow version"), meta->tensorflowVersion);

@@ -108,6 +108,8 @@ MetaGraphInfo summarizeMetaGraph(const tf::MetaGraphDef &mg)
             if (seen.contains(v.key))
                 continue;
             seen.insert(v.key);
+            const QString whole = str(d.save_slice_info_def().full_name());
+            v.checkpointKey = whole.isEmpty() ? v.key : whole;
             v.trainable = trainableKeys.contains(v.key) || d.trainable();
             fillFromNode(v, variableNodes.value(v.key));
             info.variables.append(v);
@@ -119,19 +121,23 @@ MetaGraphInfo summarizeMetaGraph(const tf::MetaGraphDef &mg)
                 continue;
             MetaGraphVariable v;
             v.key = str(n.name());
+            v.checkpointKey = v.key;
             fillFromNode(v, &n);
             info.variables.append(v);
         }
     }
 
     QJsonArray vars;
-    for (const auto &v : info.variables)
-        vars.append(
-            QJsonObject{{QStringLiteral("key"), v.key},
-                        {QStringLiteral("dtype"),
-                         v.sourceDType >= 0 ? tensorFlowDTypeName(v.sourceDType) : QString()},
-                        {QStringLiteral("shape"), v.shape.toString()},
-                        {QStringLiteral("trainable"), v.trainable}});
+    for (const auto &v : info.variables) {
+        QJsonObject o{{QStringLiteral("key"), v.key},
+                      {QStringLiteral("dtype"),
+                       v.sourceDType >= 0 ? tensorFlowDTypeName(v.sourceDType) : QString()},
+                      {QStringLiteral("shape"), v.shape.toString()},
+                      {QStringLiteral("trainable"), v.trainable}};
+        if (v.checkpointKey != v.key)
+            o.insert(QStringLiteral("part_of"), v.checkpointKey);
+        vars.append(o);
+    }
     info.summary = QJsonObject{
         {QStringLiteral("tensorflow_version"), info.tensorflowVersion},
         {QStringLiteral("tags"), QJsonArray::fromStringList(info.tags)},
@@ -145,6 +151,16 @@ MetaGraphInfo summarizeMetaGraph(const tf::MetaGraphDef &mg)
     if (undecodable)
         info.summary.insert(QStringLiteral("undecodable_variable_defs"), undecodable);
     return info;
+}
+
+QHash<QString, bool> trainableByCheckpointKey(const MetaGraphInfo &info)
+{
+    QHash<QString, bool> out;
+    for (const auto &v : info.variables) {
+        bool &t = out[v.checkpointKey];
+        t = t || v.trainable;
+    }
+    return out;
 }
 
 Result<MetaGraphInfo> readMetaGraphFile(const QString &path)

@@ -4,6 +4,7 @@
 #include "core/result.h"
 #include "core/shape.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -19,7 +20,10 @@ class TensorShapeProto;
 
 // A variable named by a MetaGraph's collections (TF1) or its VarHandleOp nodes (TF2).
 struct MetaGraphVariable {
-    QString key; // checkpoint key: the variable name without ":0"
+    QString key; // the variable name without ":0"
+    // The key the Saver stores it under: for a part of a partitioned variable
+    // ("kernel/part_0") the whole variable's name, else `key`.
+    QString checkpointKey;
     bool trainable = false;
     DType dtype = DType::Invalid;
     int sourceDType = -1; // TensorFlow DataType code, -1 when no node carries it
@@ -35,6 +39,9 @@ struct MetaGraphInfo {
     QList<MetaGraphVariable> variables;
     QJsonObject summary;
 };
+
+// Trainable flags by checkpoint key; a partitioned variable is trainable when a part is.
+QHash<QString, bool> trainableByCheckpointKey(const MetaGraphInfo &info);
 
 // Reads a binary `.meta` file (MetaGraphDef).
 Result<MetaGraphInfo> readMetaGraphFile(const QString &path);

@@ -111,9 +111,7 @@ Result<Opened> openV1(const QString &path, const JobContext &job)
             index.problems << problemFrom(meta.error(), m);
             continue;
         }
-        trainable.emplace();
-        for (const auto &v : meta->variables)
-            trainable->insert(v.key, v.trainable);
+        trainable = trainableByCheckpointKey(*meta);
         if (!meta->tensorflowVersion.isEmpty())
             index.metadata << qMakePair(QStringLiteral("TensorFlow version"),
                                         meta->tensorflowVersion);

@@ -5,9 +5,12 @@
 #include "formats/readerregistry.h"
 #include "formats/tfbundle.h"
 #include "stats/statsengine.h"
+#include "testutil.h"
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -23,6 +26,7 @@ QByteArray floats(std::initializer_list<float> v)
 
 constexpr int kDtFloat = 1;
 constexpr int kDtInt32 = 3;
+constexpr int kDtInt64 = 9;
 
 } // namespace
 
@@ -128,6 +132,54 @@ private slots:
         QCOMPARE(reports[0].sha256, QCryptographicHash::hash(floats({0, 1, 2, 3, 4, 5, 6, 7}),
                                                              QCryptographicHash::Sha256));
         QCOMPARE(cp.index().step, std::optional<std::int64_t>(5)); // from the -5 suffix
+    }
+
+    void partitionedVariableIsTrainable()
+    {
+        // An Estimator-style checkpoint: the .meta lists the parts of a partitioned kernel,
+        // the bundle holds it under the whole variable's name.
+        QTemporaryDir dir;
+        const QString prefix = dir.filePath(QStringLiteral("model.ckpt-7"));
+        test::BundleWriter w(prefix);
+        w.addPartitioned(
+            "dnn/hiddenlayer_0/kernel", kDtFloat, {4, 2},
+            {{{0, 0}, {2, -1}, floats({0, 1, 2, 3})}, {{2, 0}, {2, -1}, floats({4, 5, 6, 7})}});
+        w.add("dnn/hiddenlayer_0/bias", kDtFloat, {2}, floats({1, 2}));
+        const qint64 step = 7;
+        w.add("global_step", kDtInt64, {}, QByteArray(reinterpret_cast<const char *>(&step), 8));
+        QVERIFY(w.finish());
+        QVERIFY(test::BundleWriter::writeMetaGraph(
+            prefix + QStringLiteral(".meta"),
+            {{"dnn/hiddenlayer_0/kernel/part_0", "dnn/hiddenlayer_0/kernel", true},
+             {"dnn/hiddenlayer_0/kernel/part_1", "dnn/hiddenlayer_0/kernel", true},
+             {"dnn/hiddenlayer_0/bias", {}, true},
+             {"global_step", {}, false}}));
+
+        const QHash<QString, bool> expected{{QStringLiteral("dnn/hiddenlayer_0/kernel"), true},
+                                            {QStringLiteral("dnn/hiddenlayer_0/bias"), true},
+                                            {QStringLiteral("global_step"), false}};
+        auto r = ReaderRegistry::builtin().open(prefix);
+        QVERIFY(r.ok());
+        const auto &cp = *r->checkpoints.front();
+        QCOMPARE(cp.index().tensors.size(), expected.size());
+        for (const auto &t : cp.index().tensors)
+            QCOMPARE(t.trainable, std::optional<bool>(expected.value(t.key)));
+
+        // The command line reads the same flag from the model: one line per tensor.
+        for (const char *command : {"ls", "stats"}) {
+            const auto run = test::runWeightLens({QLatin1String(command), prefix, "--json"});
+            QCOMPARE(run.exitCode, 0);
+            QHash<QString, bool> seen;
+            for (const auto &line : run.out.split('\n')) {
+                const auto o = QJsonDocument::fromJson(line).object();
+                if (o.contains(QLatin1String("key")) && o.contains(QLatin1String("dtype"))) {
+                    QVERIFY2(o.value(QLatin1String("trainable")).isBool(), line.constData());
+                    seen.insert(o.value(QLatin1String("key")).toString(),
+                                o.value(QLatin1String("trainable")).toBool());
+                }
+            }
+            QCOMPARE(seen, expected);
+        }
     }
 
     void corruptSliceIsMismatch()
