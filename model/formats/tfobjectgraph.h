@@ -17,11 +17,15 @@ struct ObjectGraphEntry {
     QString path; // readable path ("actor/hidden1/kernel"); the key itself for metadata
     TensorRole role = TensorRole::Variable;
     QString slotName, optimizerPath, slotOf; // optimizer slots only
+    // Linked by the optimizer's variable lists (Keras >= 2.11 and Keras 3 optimizers keep
+    // `_variables`, `_momentums`, ... instead of slot_variables).
+    bool linkedByOrder = false;
 };
 
 struct ObjectGraphInfo {
     int nodeCount = 0;
-    int slotLinks = 0;
+    int slotLinks = 0;    // all links, of both kinds below
+    int orderedLinks = 0; // of which through an optimizer's variable lists
     QHash<QString, ObjectGraphEntry> byKey;
     QJsonObject summary; // counts, optimizer paths, key/path mismatches
 };
