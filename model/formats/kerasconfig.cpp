@@ -1,5 +1,7 @@
 #include "kerasconfig.h"
 
+#include "kerasshapes.h"
+
 #include <QJsonDocument>
 #include <QRegularExpression>
 
@@ -19,54 +21,8 @@ std::optional<QJsonArray> shapeOf(const QJsonValue &v)
     return a;
 }
 
-bool sameShapeClass(const QString &c)
-{
-    static const QStringList same = {"Dropout",
-                                     "Activation",
-                                     "ReLU",
-                                     "LeakyReLU",
-                                     "ELU",
-                                     "PReLU",
-                                     "Softmax",
-                                     "BatchNormalization",
-                                     "LayerNormalization",
-                                     "GaussianNoise",
-                                     "GaussianDropout",
-                                     "SpatialDropout1D",
-                                     "SpatialDropout2D",
-                                     "AlphaDropout",
-                                     "ActivityRegularization",
-                                     "Normalization",
-                                     "UnitNormalization",
-                                     "Rescaling"};
-    return same.contains(c);
-}
-
-std::optional<QJsonArray> deriveOutput(const ConfigLayer &l)
-{
-    if (!l.input)
-        return std::nullopt;
-    const QJsonArray in = *l.input;
-    if (l.className == QLatin1String("InputLayer") || sameShapeClass(l.className))
-        return in;
-    if (l.className == QLatin1String("Dense") && !in.isEmpty() && l.config.contains("units")) {
-        QJsonArray out = in;
-        out.replace(out.size() - 1, l.config.value("units"));
-        return out;
-    }
-    if (l.className == QLatin1String("Flatten") && !in.isEmpty()) {
-        qint64 n = 1;
-        for (int i = 1; i < in.size(); ++i) {
-            if (!in[i].isDouble())
-                return QJsonArray{in[0], QJsonValue()};
-            n *= qint64(in[i].toDouble());
-        }
-        return QJsonArray{in[0], double(n)};
-    }
-    return std::nullopt;
-}
-
-// The first inbound layer: Keras 2 [[["name", 0, 0, {}]]], Keras 3 [{"args": [tensor]}].
+// Inbound layers: Keras 2 [[["name", 0, 0, {}], ...]], Keras 3 [{"args": [tensor or
+// [tensors]]}] where each tensor names its layer in keras_history and carries its shape.
 void readInbound(const QJsonObject &entry, ConfigLayer &l)
 {
     const auto nodes = entry.value("inbound_nodes").toArray();
@@ -74,21 +30,28 @@ void readInbound(const QJsonObject &entry, ConfigLayer &l)
         return;
     const auto first = nodes.first();
     if (first.isArray()) {
-        const auto inner = first.toArray();
-        if (!inner.isEmpty() && inner.first().isArray())
-            l.inbound = inner.first().toArray().first().toString();
-        return;
+        for (const auto &in : first.toArray())
+            if (in.isArray()) {
+                l.inbounds << in.toArray().first().toString();
+                l.inboundShapes << std::nullopt;
+            }
+    } else {
+        const auto args = first.toObject().value("args").toArray();
+        if (args.isEmpty())
+            return;
+        const auto arg = args.first();
+        const QJsonArray tensors = arg.isArray() ? arg.toArray() : QJsonArray{arg};
+        for (const auto &t : tensors) {
+            const auto cfg = t.toObject().value("config").toObject();
+            l.inbounds << cfg.value("keras_history").toArray().first().toString();
+            l.inboundShapes << shapeOf(cfg.value("shape"));
+        }
     }
-    const auto args = first.toObject().value("args").toArray();
-    if (args.isEmpty())
+    if (l.inbounds.isEmpty())
         return;
-    auto tensor = args.first();
-    if (tensor.isArray() && !tensor.toArray().isEmpty())
-        tensor = tensor.toArray().first();
-    const auto cfg = tensor.toObject().value("config").toObject();
-    l.inbound = cfg.value("keras_history").toArray().first().toString();
+    l.inbound = l.inbounds.first();
     if (!l.input)
-        l.input = shapeOf(cfg.value("shape"));
+        l.input = l.inboundShapes.first();
 }
 
 } // namespace
@@ -117,7 +80,9 @@ Result<ModelConfig> parseModelConfig(const QByteArray &json, const QString &file
                          QStringLiteral("a model config with class_name and config"),
                          QStringLiteral("other JSON"));
     const bool sequential = m.className == QLatin1String("Sequential");
-    std::optional<QJsonArray> previous;
+    // A Sequential built with model.build() keeps its input shape beside the layers.
+    std::optional<QJsonArray> previous =
+        sequential ? shapeOf(cfgValue.toObject().value("build_input_shape")) : std::nullopt;
     QHash<QString, std::optional<QJsonArray>> outputs;
     for (const auto &v : layers) {
         const auto entry = v.toObject();
@@ -136,7 +101,15 @@ Result<ModelConfig> parseModelConfig(const QByteArray &json, const QString &file
             l.input = previous;
         if (!l.input && !l.inbound.isEmpty())
             l.input = outputs.value(l.inbound);
-        l.output = deriveOutput(l);
+        QList<std::optional<QJsonArray>> inputs{l.input};
+        if (l.inbounds.size() > 1) {
+            inputs.clear();
+            for (int i = 0; i < l.inbounds.size(); ++i) {
+                const auto known = outputs.value(l.inbounds[i]);
+                inputs << (known ? known : l.inboundShapes[i]);
+            }
+        }
+        l.output = inferOutputShape(l.className, l.config, inputs);
         previous = l.output;
         outputs.insert(l.name, l.output);
         m.layers << l;
@@ -209,7 +182,7 @@ bool knownNonTrainable(const QString &className, int index)
 QString shapeText(const std::optional<QJsonArray> &shape)
 {
     if (!shape)
-        return QStringLiteral("—");
+        return QStringLiteral("?");
     QStringList parts;
     for (const auto &v : *shape)
         parts << (v.isDouble() ? QString::number(qint64(v.toDouble())) : QStringLiteral("None"));

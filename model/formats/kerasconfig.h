@@ -17,9 +17,12 @@ struct ConfigLayer {
     QString className;
     bool trainable = true;
     QJsonObject config;
-    QString inbound;                  // first inbound layer (Functional), when stated
-    std::optional<QJsonArray> input;  // input shape, null entries = None
-    std::optional<QJsonArray> output; // output shape, when derivable
+    QString inbound;                                // first inbound layer (Functional), when stated
+    QStringList inbounds;                           // every inbound layer, in call order
+    QList<std::optional<QJsonArray>> inboundShapes; // their shapes where the config says
+                                                    // them (Keras 3), parallel to inbounds
+    std::optional<QJsonArray> input;                // input shape, null entries = None
+    std::optional<QJsonArray> output;               // output shape, when derivable
 };
 
 struct ModelConfig {
@@ -48,7 +51,7 @@ QString knownVariableName(const QString &className, int index);
 // Whether variable i of a built-in class is non-trainable (BatchNormalization moving stats).
 bool knownNonTrainable(const QString &className, int index);
 
-// "(None, 128)", or "—" when unknown.
+// "(None, 128)", or "?" when the config does not determine it.
 QString shapeText(const std::optional<QJsonArray> &shape);
 
 } // namespace wl::keras

@@ -64,8 +64,10 @@ void describe(CheckpointIndex &index, const ModelFacts &facts)
         s.insert("model_name", facts.modelName);
     QJsonArray layers;
     for (const auto &l : facts.layers)
-        layers.append(
-            QJsonObject{{"name", l.name}, {"class", l.className}, {"params", double(l.params)}});
+        layers.append(QJsonObject{{"name", l.name},
+                                  {"class", l.className},
+                                  {"output_shape", l.outputShape},
+                                  {"params", double(l.params)}});
     s.insert("layers", layers);
     s.insert("total_params", double(total));
     s.insert("trainable_params", double(total - nonTrainable));

@@ -224,6 +224,41 @@ private slots:
             << qint64(10786) << 18;
     }
 
+    // Every layer of a file with a model config gets an output shape; a Dense layer's last
+    // dimension is its kernel's.
+    void layerOutputShapes_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::newRow("churn-ann-ankit") << "keras2-h5-full/churn-ann-ankit/model.h5";
+        QTest::newRow("mnist-mlp-h5") << "keras2-h5-full/mnist-mlp-h5/model_mnist_MLP_1.h5";
+        QTest::newRow("digit-cnn") << "csvlog/digit-cnn-run/models/model.h5";
+        QTest::newRow("flownet") << "keras3/flownet-keras-zip/25-06/model.keras";
+    }
+    void layerOutputShapes()
+    {
+        WL_REQUIRE_CORPUS();
+        QFETCH(QString, file);
+        auto cp = kt::openOne(test::corpus(file));
+        QVERIFY(cp);
+        int dense = 0;
+        for (const auto &l : cp->index().summary.value("layers").toArray()) {
+            const QString name = l[QStringLiteral("name")].toString();
+            const QString shape = l[QStringLiteral("output_shape")].toString();
+            QVERIFY2(shape.startsWith(QLatin1String("(None, ")), qPrintable(name + shape));
+            if (l[QStringLiteral("class")].toString() != QLatin1String("Dense"))
+                continue;
+            bool found = false;
+            for (const auto &t : cp->index().tensors)
+                if (t.role == TensorRole::Variable && t.name == name + QLatin1String("/kernel")) {
+                    QCOMPARE(shape, QStringLiteral("(None, %1)").arg(t.shape.dims.at(1)));
+                    found = true;
+                }
+            QVERIFY2(found, qPrintable(name));
+            ++dense;
+        }
+        QVERIFY(dense >= 2);
+    }
+
     void layerTotals()
     {
         WL_REQUIRE_CORPUS();
