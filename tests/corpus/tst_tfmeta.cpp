@@ -261,6 +261,16 @@ private slots:
             QCOMPARE(shapeOfPath.value(e.path), shapeOfPath.value(e.slotOf));
             slotsOf[e.slotOf].append(e.slotName + QLatin1Char('=') + e.path);
         }
+        // A velocity (a mean of squared gradients) is never negative; here every momentum is.
+        int negativeMomentums = 0;
+        for (const auto &t : test::groundTruthTensors(item, bundle)) {
+            const auto e = info->byKey.value(t[QStringLiteral("key")].toString());
+            const double min = t[QStringLiteral("min")].toDouble();
+            if (e.slotName == QLatin1String("velocity"))
+                QVERIFY2(min >= 0, qPrintable(e.path));
+            negativeMomentums += e.slotName == QLatin1String("momentum") && min < 0;
+        }
+        QCOMPARE(negativeMomentums, 6);
         QCOMPARE(info->slotLinks, 12);
         QCOMPARE(info->orderedLinks, 12);
         QCOMPARE(info->summary[QStringLiteral("slot_links")].toInt(), 12);
