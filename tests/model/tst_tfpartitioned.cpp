@@ -28,6 +28,14 @@ constexpr int kDtFloat = 1;
 constexpr int kDtInt32 = 3;
 constexpr int kDtInt64 = 9;
 
+// [[0,1],[2,3],[4,5],[6,7]] as float32, saved as rows 0-1 and rows 2-3.
+void addRowHalves(test::BundleWriter &w, const QByteArray &name)
+{
+    w.addPartitioned(
+        name, kDtFloat, {4, 2},
+        {{{0, 0}, {2, -1}, floats({0, 1, 2, 3})}, {{2, 0}, {2, -1}, floats({4, 5, 6, 7})}});
+}
+
 } // namespace
 
 class TstTfPartitioned : public QObject
@@ -84,10 +92,7 @@ private slots:
         QTemporaryDir dir;
         const QString prefix = dir.filePath(QStringLiteral("model.ckpt-5"));
         test::BundleWriter w(prefix);
-        // part = [[0,1],[2,3],[4,5],[6,7]] saved as rows 0-1 and rows 2-3.
-        w.addPartitioned(
-            "part", kDtFloat, {4, 2},
-            {{{0, 0}, {2, -1}, floats({0, 1, 2, 3})}, {{2, 0}, {2, -1}, floats({4, 5, 6, 7})}});
+        addRowHalves(w, "part");
         // cols = 2x3 int32 saved as column 0 and columns 1-2: scattered, not contiguous.
         const std::int32_t c0[] = {10, 40}, c12[] = {20, 30, 50, 60};
         w.addPartitioned("cols", kDtInt32, {2, 3},
@@ -141,9 +146,7 @@ private slots:
         QTemporaryDir dir;
         const QString prefix = dir.filePath(QStringLiteral("model.ckpt-7"));
         test::BundleWriter w(prefix);
-        w.addPartitioned(
-            "dnn/hiddenlayer_0/kernel", kDtFloat, {4, 2},
-            {{{0, 0}, {2, -1}, floats({0, 1, 2, 3})}, {{2, 0}, {2, -1}, floats({4, 5, 6, 7})}});
+        addRowHalves(w, "dnn/hiddenlayer_0/kernel");
         w.add("dnn/hiddenlayer_0/bias", kDtFloat, {2}, floats({1, 2}));
         const qint64 step = 7;
         w.add("global_step", kDtInt64, {}, QByteArray(reinterpret_cast<const char *>(&step), 8));
@@ -187,9 +190,7 @@ private slots:
         QTemporaryDir dir;
         const QString prefix = dir.filePath(QStringLiteral("p"));
         test::BundleWriter w(prefix);
-        w.addPartitioned(
-            "part", kDtFloat, {4, 2},
-            {{{0, 0}, {2, -1}, floats({0, 1, 2, 3})}, {{2, 0}, {2, -1}, floats({4, 5, 6, 7})}});
+        addRowHalves(w, "part");
         QVERIFY(w.finish());
         QFile data(prefix + QStringLiteral(".data-00000-of-00001"));
         QVERIFY(data.open(QIODevice::ReadWrite));
