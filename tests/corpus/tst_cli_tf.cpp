@@ -158,7 +158,8 @@ private slots:
         QVERIFY(run.err.contains("--frobnicate"));
     }
 
-    // --filter matches whole names or keys; a pattern that matches nothing reduces nothing.
+    // --filter matches whole names or keys; a pattern that matches nothing reduces nothing and
+    // says so with exit status 1.
     void statsFilter()
     {
         const QString dir = test::corpus(QStringLiteral("tf1-checkpoint/mnist-estimator-run"));
@@ -173,10 +174,109 @@ private slots:
                  (QMap<QString, double>{{"model.ckpt-1", 1.0}, {"model.ckpt-20000", 20000.0}}));
 
         run = test::runWeightLens({"stats", "--filter", "no_such_tensor", dir});
-        QVERIFY2(run.exitCode == 0, run.err.constData());
-        QVERIFY2(run.out.contains("0 tensors") && !run.out.contains(" min "), run.out.constData());
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.out.contains("0 of 21 tensors") && !run.out.contains(" min "),
+                 run.out.constData());
+        QVERIFY2(run.err.contains(dir.toUtf8() + ": no tensor name or key matches --filter "
+                                                 "'no_such_tensor'"),
+                 run.err.constData());
         run = test::runWeightLens({"stats", "--json", "--filter", "no_such_tensor", dir});
-        QVERIFY2(run.exitCode == 0 && jsonLines(run.out).isEmpty(), run.out.constData());
+        QVERIFY2(run.exitCode == 1 && jsonLines(run.out).isEmpty(), run.out.constData());
+        QVERIFY2(run.err.contains("no_such_tensor"), run.err.constData());
+    }
+
+    // Globs are Python's fnmatch: '*' crosses '/', and a tensor matches when its readable name
+    // or its stored key does. Expected sets come from GROUND_TRUTH_TF.json's keys.
+    void statsFilterLikeFnmatch_data()
+    {
+        QTest::addColumn<QString>("glob");
+        // What the glob must select, said independently: a regex on readable names or on keys.
+        QTest::addColumn<QString>("nameRegex");
+        QTest::addColumn<QString>("keyRegex");
+        QTest::addColumn<QString>("mustContain"); // a ground-truth key of ckpt-9 it selects
+        QTest::newRow("nested kernels")
+            << "*kernel*"
+            << "kernel" << QString() << "actor/hidden1/kernel/.ATTRIBUTES/VARIABLE_VALUE";
+        QTest::newRow("names only") << "actor/*/kernel"
+                                    << "^actor/.+/kernel$" << QString()
+                                    << "actor/mu_layer/kernel/.ATTRIBUTES/VARIABLE_VALUE";
+        QTest::newRow("keys only")
+            << "*/.OPTIMIZER_SLOT/critic_optimizer/[!m]/.ATTRIBUTES/VARIABLE_VALUE" << QString()
+            << "/\\.OPTIMIZER_SLOT/critic_optimizer/[^m]/\\.ATTRIBUTES/VARIABLE_VALUE$"
+            << "critic/hidden1/bias/.OPTIMIZER_SLOT/critic_optimizer/v/.ATTRIBUTES/VARIABLE_VALUE";
+        QTest::newRow("case counts") << "*KERNEL*" << QString() << QString() << QString();
+    }
+    void statsFilterLikeFnmatch()
+    {
+        QFETCH(QString, glob);
+        QFETCH(QString, nameRegex);
+        QFETCH(QString, keyRegex);
+        QFETCH(QString, mustContain);
+        const QString item = QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts");
+        // The readable name of an object-graph key is the key without its attribute suffix.
+        const QString suffix = QStringLiteral("/.ATTRIBUTES/VARIABLE_VALUE");
+        const QRegularExpression byName(nameRegex), byKey(keyRegex);
+        QSet<QString> expected;
+        for (const char *bundle : {"ckpt-7", "ckpt-8", "ckpt-9"})
+            for (const auto &t : test::groundTruthTensors(item, QString::fromLatin1(bundle))) {
+                const QString key = t[QStringLiteral("key")].toString();
+                const QString name = key.endsWith(suffix) ? key.chopped(suffix.size()) : key;
+                if ((!nameRegex.isEmpty() && byName.match(name).hasMatch()) ||
+                    (!keyRegex.isEmpty() && byKey.match(key).hasMatch()))
+                    expected << QString::fromLatin1(bundle) + QLatin1Char(' ') + key;
+            }
+        QVERIFY(mustContain.isEmpty() ||
+                expected.contains(QStringLiteral("ckpt-9 ") + mustContain));
+
+        const auto run =
+            test::runWeightLens({"stats", "--json", "--filter", glob, test::corpus(item)});
+        QSet<QString> listed;
+        for (const auto &o : jsonLines(run.out))
+            listed << o[QStringLiteral("checkpoint")].toString() + QLatin1Char(' ') +
+                          o[QStringLiteral("key")].toString();
+        QCOMPARE(listed, expected);
+        QCOMPARE(run.exitCode, expected.isEmpty() ? 1 : 0);
+        QCOMPARE(run.err.contains("no tensor name or key matches"), expected.isEmpty());
+    }
+
+    // Every command explains itself with --help (and `help COMMAND`) on stdout, exit status 0.
+    void helpForEveryCommand_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("usage");
+        QTest::addColumn<QStringList>("options");
+        QTest::newRow("ls") << QStringList{"ls", "--help"} << "Usage: weightlens ls [options] PATH"
+                            << QStringList{"--json"};
+        QTest::newRow("stats") << QStringList{"stats", "--help"}
+                               << "Usage: weightlens stats [options] PATH"
+                               << QStringList{"--json", "--hash", "--filter <GLOB>", "--bins <N>"};
+        QTest::newRow("stats -h") << QStringList{"stats", "-h"}
+                                  << "Usage: weightlens stats [options] PATH"
+                                  << QStringList{"--filter <GLOB>"};
+        QTest::newRow("help stats")
+            << QStringList{"help", "stats"} << "Usage: weightlens stats [options] PATH"
+            << QStringList{"--filter <GLOB>"};
+        QTest::newRow("report") << QStringList{"report", "--help"}
+                                << "Usage: weightlens report [options] PATH..."
+                                << QStringList{"-o, --output <FILE>"};
+        QTest::newRow("demo") << QStringList{"demo", "--help"}
+                              << "Usage: weightlens demo [options] DIR" << QStringList{};
+        QTest::newRow("overview") << QStringList{"--help"} << "usage:"
+                                  << QStringList{"weightlens ls", "weightlens stats",
+                                                 "weightlens report", "weightlens demo"};
+    }
+    void helpForEveryCommand()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, usage);
+        QFETCH(QStringList, options);
+        const auto run = test::runWeightLens(args);
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.err.isEmpty(), run.err.constData());
+        const QString out = QString::fromUtf8(run.out);
+        QVERIFY2(out.startsWith(usage + QLatin1Char('\n')), qPrintable(out));
+        for (const auto &o : options)
+            QVERIFY2(out.contains(o), qPrintable(o));
     }
 
     // A shard cut short: each tensor whose bytes run past the cut fails on a line of its own
