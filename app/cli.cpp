@@ -412,16 +412,26 @@ int report(const QStringList &args)
     const QString outFile = cl.parser().value(output);
     if (paths.isEmpty() || outFile.isEmpty())
         return cl.fail(QStringLiteral("needs at least one PATH and -o FILE"));
-    QStringList failures;
-    auto st = writeReport(paths, outFile, &failures);
-    for (const auto &f : failures)
-        err() << "weightlens: " << f << "\n";
+    QList<UnreadInput> unread;
+    auto st = writeReport(paths, outFile, &unread);
+    for (const auto &u : unread)
+        err() << "weightlens: " << u.error.message() << "\n";
     if (!st.ok()) {
         err() << "weightlens: " << st.error().message() << "\n";
         return st.error().code == LoadError::Code::BadArgument ? 2 : 1;
     }
-    out() << "weightlens: wrote " << outFile << "\n";
-    return failures.isEmpty() ? 0 : 1;
+    if (unread.isEmpty()) {
+        out() << "weightlens: wrote " << outFile << "\n";
+        return 0;
+    }
+    // Here unread < paths means at least two paths, so "inputs" is always plural.
+    if (unread.size() == paths.size())
+        err() << "weightlens: wrote " << outFile
+              << ", but no input could be read; the report lists why\n";
+    else
+        err() << "weightlens: wrote " << outFile << " without " << unread.size() << " of "
+              << paths.size() << " inputs, which could not be read; the report lists why\n";
+    return 1;
 }
 
 int demo(const QStringList &args)

@@ -10,6 +10,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
+
 using namespace wl;
 
 namespace
@@ -277,6 +279,105 @@ private slots:
         QVERIFY2(out.startsWith(usage + QLatin1Char('\n')), qPrintable(out));
         for (const auto &o : options)
             QVERIFY2(out.contains(o), qPrintable(o));
+    }
+
+    // A report over a good checkpoint, a missing path and a damaged index lists both bad inputs
+    // with their reasons beside the good one's tensors, and the command says so with status 1.
+    void reportListsUnreadInputs_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::newRow("md") << "report.md";
+        QTest::newRow("json") << "report.json";
+    }
+    void reportListsUnreadInputs()
+    {
+        QFETCH(QString, file);
+        const QString item = QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts");
+        const QString good = test::corpus(item + QStringLiteral("/ckpt-9"));
+        QTemporaryDir dir;
+        const QString missing = dir.filePath(QStringLiteral("ckpt-99"));
+        const QString damaged = dir.filePath(QStringLiteral("ckpt-9.index"));
+        QVERIFY(test::writeFile(damaged,
+                                test::readFile(test::corpus(item + "/ckpt-9.index")).left(40)));
+        const QString report = dir.filePath(file);
+
+        const auto run = test::runWeightLens({"report", good, missing, damaged, "-o", report});
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.err.contains("wrote " + report.toUtf8() +
+                                  " without 2 of 3 inputs, which could not be read"),
+                 run.err.constData());
+        QVERIFY2(run.err.contains(missing.toUtf8() + ": not found") &&
+                     run.err.contains(damaged.toUtf8() + ": truncated"),
+                 run.err.constData());
+
+        const QByteArray body = test::readFile(report);
+        QMap<QString, double> means; // the good checkpoint's float tensors: name → mean
+        const QString suffix = QStringLiteral("/.ATTRIBUTES/VARIABLE_VALUE");
+        for (const auto &v : test::groundTruthTensors(item, QStringLiteral("ckpt-9"))) {
+            const auto t = v.toObject();
+            if (t[QStringLiteral("dtype")].toString() == QLatin1String("DT_FLOAT")) {
+                const QString key = t[QStringLiteral("key")].toString();
+                means[key.endsWith(suffix) ? key.chopped(suffix.size()) : key] =
+                    t[QStringLiteral("mean")].toDouble();
+            }
+        }
+        QVERIFY(means.size() > 60);
+        if (file.endsWith(QLatin1String(".md"))) {
+            const QString md = QString::fromUtf8(body);
+            const qsizetype notRead = md.indexOf(QLatin1String("## Not read"));
+            QVERIFY2(notRead > 0, qPrintable(md));
+            QVERIFY2(md.contains(QStringLiteral("- %1: %1: not found").arg(missing)),
+                     qPrintable(md));
+            QVERIFY2(md.contains(QStringLiteral("- %1: %1: truncated").arg(damaged)),
+                     qPrintable(md));
+            QVERIFY(md.contains(QLatin1String("### ckpt-9")));
+            for (auto it = means.begin(); it != means.end(); ++it)
+                QVERIFY2(md.contains(QStringLiteral("| %1 | ").arg(it.key())),
+                         qPrintable(it.key()));
+            return;
+        }
+        const QJsonArray inputs = QJsonDocument::fromJson(body).array();
+        QCOMPARE(inputs.size(), 3);
+        QMap<QString, QString> errors; // path → error
+        QMap<QString, double> reported;
+        for (const auto &v : inputs) {
+            const auto o = v.toObject();
+            if (o.contains(QStringLiteral("error")))
+                errors[o[QStringLiteral("path")].toString()] =
+                    o[QStringLiteral("error")].toString();
+            for (const auto &cp : o[QStringLiteral("checkpoints")].toArray())
+                for (const auto &t : cp.toObject()[QStringLiteral("tensors")].toArray())
+                    if (t.toObject()[QStringLiteral("dtype")].toString() ==
+                        QLatin1String("float32"))
+                        reported[t.toObject()[QStringLiteral("name")].toString()] =
+                            t.toObject()[QStringLiteral("mean")].toDouble();
+        }
+        QCOMPARE(errors.keys(), (QStringList{damaged, missing}));
+        QVERIFY2(errors[missing].startsWith(missing + QStringLiteral(": not found")),
+                 qPrintable(errors[missing]));
+        QVERIFY2(errors[damaged].startsWith(damaged + QStringLiteral(": truncated")),
+                 qPrintable(errors[damaged]));
+        QCOMPARE(reported.keys(), means.keys());
+        for (auto it = means.begin(); it != means.end(); ++it)
+            QVERIFY2(std::abs(reported[it.key()] - it.value()) <= 1e-6 * (1 + std::abs(it.value())),
+                     qPrintable(it.key()));
+    }
+
+    // Only unreadable inputs: the report still lists them, and the command does not claim
+    // success.
+    void reportOfNothingReadable()
+    {
+        QTemporaryDir dir;
+        const QString missing = dir.filePath(QStringLiteral("nothing-here"));
+        const QString report = dir.filePath(QStringLiteral("report.md"));
+        const auto run = test::runWeightLens({"report", missing, "-o", report});
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.err.contains("but no input could be read"), run.err.constData());
+        QVERIFY2(run.out.isEmpty(), run.out.constData());
+        const QString md = QString::fromUtf8(test::readFile(report));
+        QVERIFY2(md.contains(QStringLiteral("## Not read")) &&
+                     md.contains(QStringLiteral("- %1: %1: not found").arg(missing)),
+                 qPrintable(md));
     }
 
     // A shard cut short: each tensor whose bytes run past the cut fails on a line of its own
