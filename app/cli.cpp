@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "core/glob.h"
+#include "core/plural.h"
 #include "formats/readerregistry.h"
 #include "report/report.h"
 #include "stats/statsengine.h"
@@ -296,7 +297,7 @@ int lsOrStats(const QStringList &args, bool stats)
                       << ", "
                       << (o.filters.isEmpty() ? QString()
                                               : QStringLiteral("%1 of ").arg(selected.size()))
-                      << idx.tensors.size() << " tensors)\n";
+                      << counted(idx.tensors.size(), "tensor") << ")\n";
                 for (const auto &[k, v] : idx.metadata)
                     out() << "  " << k << ": " << v << "\n";
                 if (!idx.summaryText.isEmpty())
@@ -378,8 +379,8 @@ int lsOrStats(const QStringList &args, bool stats)
         if (!o.filters.isEmpty() && matched == 0) {
             // Said on stderr so a script sees why it got no lines; an empty selection is a failure.
             err() << "weightlens: " << input << ": no tensor name or key matches --filter '"
-                  << o.filters.join(QLatin1String("' or '")) << "' (of " << total
-                  << " tensors; '*' matches '/' too, case counts)\n";
+                  << o.filters.join(QLatin1String("' or '")) << "' (of " << counted(total, "tensor")
+                  << "; '*' matches '/' too, case counts)\n";
             status = 1;
         }
     }

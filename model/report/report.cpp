@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include "core/plural.h"
 #include "formats/readerregistry.h"
 #include "stats/statsengine.h"
 #include "write/atomicfile.h"
@@ -55,12 +56,12 @@ QString markdownReport(const QList<OpenResult> &sources, const QList<UnreadInput
             md += QStringLiteral("- warning: %1\n").arg(p.toString());
         for (const auto &cp : src.checkpoints) {
             const auto &idx = cp->index();
-            md += QStringLiteral("\n### %1%2\n\n%3%4, %5 tensors\n\n")
+            md += QStringLiteral("\n### %1%2\n\n%3%4, %5\n\n")
                       .arg(idx.displayName,
                            idx.displayName == src.latest ? QStringLiteral(" (latest)") : QString(),
                            idx.formatName,
                            idx.subtype.isEmpty() ? QString() : QLatin1String(", ") + idx.subtype)
-                      .arg(idx.tensors.size());
+                      .arg(counted(idx.tensors.size(), "tensor"));
             for (const auto &[k, v] : idx.metadata)
                 md += QStringLiteral("- %1: %2\n").arg(k, v);
             for (const auto &p : idx.problems)
@@ -80,8 +81,9 @@ QString markdownReport(const QList<OpenResult> &sources, const QList<UnreadInput
                           .arg(r.reduced ? QString::number(s.inf) : QStringLiteral("–"));
             }
             if (idx.tensors.size() > options.maxTensorsPerCheckpoint)
-                md += QStringLiteral("\n(%1 more tensors not shown)\n")
-                          .arg(idx.tensors.size() - options.maxTensorsPerCheckpoint);
+                md += QStringLiteral("\n(%1 not shown)\n")
+                          .arg(counted(idx.tensors.size() - options.maxTensorsPerCheckpoint,
+                                       "more tensor"));
         }
     }
     return md;

@@ -2,6 +2,7 @@
 // against GROUND_TRUTH_TF.json, and the exit codes.
 
 #include "testutil.h"
+#include "write/tfbundlewriter.h"
 
 #include <QJsonArray>
 #include <QMap>
@@ -378,6 +379,31 @@ private slots:
         QVERIFY2(md.contains(QStringLiteral("## Not read")) &&
                      md.contains(QStringLiteral("- %1: %1: not found").arg(missing)),
                  qPrintable(md));
+    }
+
+    // A checkpoint of one tensor is "1 tensor" in ls and in a report, not "1 tensors".
+    void oneTensorInTheSingular()
+    {
+        QTemporaryDir dir;
+        const QString prefix = dir.filePath(QStringLiteral("one"));
+        TfBundleWriter w(prefix);
+        const float value = 2.5f;
+        QVERIFY(w.add(QStringLiteral("w"), DType::Float32, Shape{},
+                      QByteArrayView(reinterpret_cast<const char *>(&value), sizeof value))
+                    .ok());
+        QVERIFY(w.finish().ok());
+        auto run = test::runWeightLens({"ls", prefix});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QVERIFY2(run.out.contains(", 1 tensor)\n"), run.out.constData());
+        run = test::runWeightLens({"stats", "--filter", "w", prefix});
+        QVERIFY2(run.out.contains(", 1 of 1 tensor)\n"), run.out.constData());
+        const QString report = dir.filePath(QStringLiteral("r.md"));
+        run = test::runWeightLens({"report", prefix, "-o", report});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const QByteArray md = test::readFile(report);
+        QVERIFY2(md.contains(", 1 tensor\n") &&
+                     md.contains("| w | variable | float32 | [] | 2.5 |"),
+                 md.constData());
     }
 
     // A shard cut short: each tensor whose bytes run past the cut fails on a line of its own

@@ -1,5 +1,6 @@
 #include "core/dtype.h"
 #include "core/glob.h"
+#include "core/plural.h"
 #include "core/result.h"
 #include "core/shape.h"
 #include "io/crc32c.h"
@@ -83,6 +84,17 @@ private slots:
         QFETCH(QString, text);
         QFETCH(bool, match);
         QCOMPARE(globMatch(pattern, text), match);
+    }
+
+    void countsWithTheirNouns()
+    {
+        QCOMPARE(counted(1, "tensor"), QStringLiteral("1 tensor"));
+        QCOMPARE(counted(0, "tensor"), QStringLiteral("0 tensors"));
+        QCOMPARE(counted(67, "tensor"), QStringLiteral("67 tensors"));
+        QCOMPARE(counted(1, "entry", "entries"), QStringLiteral("1 entry"));
+        QCOMPARE(counted(2, "entry", "entries"), QStringLiteral("2 entries"));
+        QCOMPARE(nounFor(1, "value"), QStringLiteral("value"));
+        QCOMPARE(nounFor(1234567, "value"), QStringLiteral("values"));
     }
 
     // One error, two shapes: a whole message for a dialog, and a Problems row whose file and
