@@ -1,22 +1,25 @@
 #include "cli.h"
 
+#include "core/glob.h"
+#include "core/plural.h"
 #include "formats/readerregistry.h"
 #include "report/report.h"
 #include "stats/statsengine.h"
 #include "write/demo.h"
 
+#include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTextStream>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 namespace wl::cli
 {
@@ -35,71 +38,105 @@ QTextStream &err()
     return s;
 }
 
+const QStringList &commands()
+{
+    static const QStringList names{QStringLiteral("ls"), QStringLiteral("stats"),
+                                   QStringLiteral("report"), QStringLiteral("demo")};
+    return names;
+}
+
+const char *const overview =
+    "usage:\n"
+    "  weightlens [PATH...]                 open the GUI\n"
+    "  weightlens ls PATH [--json]\n"
+    "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N]\n"
+    "  weightlens report PATH... -o FILE.{md,json}\n"
+    "  weightlens demo DIR                  write the built-in demo run into DIR\n"
+    "Run 'weightlens COMMAND --help' for a command's options.\n";
+
 int usage(const QString &problem = {})
 {
     if (!problem.isEmpty())
         err() << "weightlens: " << problem << "\n";
-    err() << "usage:\n"
-             "  weightlens [PATH...]                 open the GUI\n"
-             "  weightlens ls PATH [--json]\n"
-             "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N]\n"
-             "  weightlens report PATH... -o FILE.{md,json}\n"
-             "  weightlens demo DIR                  write the built-in demo run into DIR\n";
+    err() << overview;
     err().flush();
     return 2;
 }
+
+// One parser per command: --help, its options and its positional arguments.
+class CommandLine
+{
+public:
+    CommandLine(const QString &command, const QString &description, const QString &positional,
+                const QString &positionalHelp)
+        : m_help({QStringLiteral("h"), QStringLiteral("help")},
+                 QStringLiteral("Show this help and exit.")),
+          m_command(command), m_positional(positional)
+    {
+        // Not addHelpOption(): its --help-all lists Qt's GUI options, which a command has none of.
+        m_parser.addOption(m_help);
+        m_parser.setApplicationDescription(description);
+        m_parser.addPositionalArgument(positional, positionalHelp, positional);
+    }
+    QCommandLineParser &parser() { return m_parser; }
+
+    // Parses a command's arguments. Returns an exit status when the command stops here: 0 after
+    // printing --help, 2 after naming a usage problem.
+    std::optional<int> parse(const QStringList &args)
+    {
+        if (!m_parser.parse(QStringList{m_command} + args)) {
+            const QStringList unknown = m_parser.unknownOptionNames();
+            if (!unknown.isEmpty()) {
+                const QString &o = unknown.first();
+                return fail(QStringLiteral("unknown option %1%2")
+                                .arg(o.size() == 1 ? QLatin1String("-") : QLatin1String("--"), o));
+            }
+            return fail(m_parser.errorText());
+        }
+        if (m_parser.isSet(m_help)) {
+            // Qt's first line names the executable as started; name the command instead.
+            QString text = m_parser.helpText();
+            text.replace(
+                0, text.indexOf(QLatin1Char('\n')),
+                QStringLiteral("Usage: weightlens %1 [options] %2").arg(m_command, m_positional));
+            out() << text;
+            out().flush();
+            return 0;
+        }
+        return std::nullopt;
+    }
+
+    // A usage problem found after parsing: the problem, then where to find help.
+    int fail(const QString &problem)
+    {
+        err() << "weightlens: " << m_command << ": " << problem << "\n"
+              << "Run 'weightlens " << m_command << " --help' for its options.\n";
+        err().flush();
+        return 2;
+    }
+
+private:
+    QCommandLineParser m_parser;
+    QCommandLineOption m_help;
+    QString m_command;
+    QString m_positional;
+};
 
 struct Options {
     QStringList paths;
     bool json = false;
     bool hash = false;
     int bins = 0;
-    QList<QRegularExpression> filters;
+    QStringList filters;
 };
-
-// Parses PATH arguments and flags; returns an error text for bad usage.
-QString parse(const QStringList &args, Options &o, bool statsFlags)
-{
-    for (int i = 0; i < args.size(); ++i) {
-        const QString &a = args[i];
-        if (a == QLatin1String("--json")) {
-            o.json = true;
-        } else if (statsFlags && a == QLatin1String("--hash")) {
-            o.hash = true;
-        } else if (statsFlags && a == QLatin1String("--bins")) {
-            bool ok = false;
-            o.bins = i + 1 < args.size() ? args[++i].toInt(&ok) : 0;
-            if (!ok || o.bins < 1 || o.bins > 1000000)
-                return QStringLiteral("--bins takes a whole number from 1 to 1000000");
-        } else if (statsFlags && a == QLatin1String("--filter")) {
-            if (i + 1 >= args.size())
-                return QStringLiteral("--filter takes a glob pattern");
-            o.filters << QRegularExpression(QRegularExpression::wildcardToRegularExpression(
-                args[++i], QRegularExpression::UnanchoredWildcardConversion));
-        } else if (a.startsWith(QLatin1String("--"))) {
-            return QStringLiteral("unknown option %1").arg(a);
-        } else {
-            o.paths << a;
-        }
-    }
-    if (o.paths.isEmpty())
-        return QStringLiteral("a PATH is required");
-    return {};
-}
 
 bool matches(const Options &o, const TensorInfo &t)
 {
     if (o.filters.isEmpty())
         return true;
-    for (const auto &re : o.filters) {
-        const auto whole = [&](const QString &s) {
-            auto m = re.match(s);
-            return m.hasMatch() && m.capturedStart() == 0 && m.capturedLength() == s.size();
-        };
-        if (whole(t.name) || whole(t.key))
-            return true;
-    }
-    return false;
+    return std::any_of(o.filters.begin(), o.filters.end(), [&](const QString &glob) {
+        return globMatch(glob, t.name) || globMatch(glob, t.key);
+    });
 }
 
 QString checkpointLabel(const QString &input, const Checkpoint &cp)
@@ -165,11 +202,61 @@ void printProblems(const QString &input, const Problems &problems)
               << "\n";
 }
 
+// Reads the options of ls (stats adds its own); returns an exit status when the command stops.
+std::optional<int> parseLsOrStats(const QStringList &args, bool stats, Options &o)
+{
+    CommandLine cl(stats ? QStringLiteral("stats") : QStringLiteral("ls"),
+                   stats ? QStringLiteral("Statistics of every tensor of every checkpoint found "
+                                          "at PATH:\ncount, min, max, mean, std, nan, inf, "
+                                          "zeros, l2.")
+                         : QStringLiteral("Tensors of every checkpoint found at PATH: name, "
+                                          "dtype, shape and role."),
+                   QStringLiteral("PATH"),
+                   QStringLiteral("A checkpoint prefix, its .index or a .data-* shard, a "
+                                  "SavedModel, a Keras file, or a folder (every checkpoint in "
+                                  "it)."));
+    auto &p = cl.parser();
+    const QCommandLineOption json(QStringLiteral("json"),
+                                  QStringLiteral("Print one JSON object per tensor."));
+    const QCommandLineOption hash(QStringLiteral("hash"),
+                                  QStringLiteral("Add the sha256 of each tensor's stored bytes."));
+    const QCommandLineOption filter(
+        QStringLiteral("filter"),
+        QStringLiteral("Only tensors whose readable name or stored key matches GLOB, as Python's "
+                       "fnmatch does: '*' any characters, '/' included; '?' one; [seq], [!seq]; "
+                       "case-sensitive; the whole name. Repeat to take tensors matching any."),
+        QStringLiteral("GLOB"));
+    const QCommandLineOption bins(
+        QStringLiteral("bins"),
+        QStringLiteral("Add a histogram of N equal-width bins over each tensor's [min, max]."),
+        QStringLiteral("N"));
+    p.addOption(json);
+    if (stats)
+        p.addOptions({hash, filter, bins});
+    if (auto stop = cl.parse(args))
+        return stop;
+    o.paths = p.positionalArguments();
+    o.json = p.isSet(json);
+    if (stats) {
+        o.hash = p.isSet(hash);
+        o.filters = p.values(filter);
+        if (p.isSet(bins)) {
+            bool ok = false;
+            o.bins = p.value(bins).toInt(&ok);
+            if (!ok || o.bins < 1 || o.bins > 1000000)
+                return cl.fail(QStringLiteral("--bins takes a whole number from 1 to 1000000"));
+        }
+    }
+    if (o.paths.isEmpty())
+        return cl.fail(QStringLiteral("a PATH is required"));
+    return std::nullopt;
+}
+
 int lsOrStats(const QStringList &args, bool stats)
 {
     Options o;
-    if (auto e = parse(args, o, stats); !e.isEmpty())
-        return usage(e);
+    if (auto stop = parseLsOrStats(args, stats, o))
+        return *stop;
     int status = 0;
     const auto &registry = ReaderRegistry::builtin();
     for (const auto &input : o.paths) {
@@ -180,6 +267,7 @@ int lsOrStats(const QStringList &args, bool stats)
             continue;
         }
         printProblems(input, opened->problems);
+        qsizetype matched = 0, total = 0;
         if (o.json && !opened->summary.isEmpty() && !stats)
             printJson(opened->summary);
         if (!o.json && !opened->summaryText.isEmpty())
@@ -199,6 +287,8 @@ int lsOrStats(const QStringList &args, bool stats)
                     shapeWidth = std::max<int>(shapeWidth, idx.tensors[i].shape.toString().size());
                 }
             nameWidth = std::min(nameWidth, 96);
+            matched += selected.size();
+            total += idx.tensors.size();
             if (!o.json) {
                 out() << label
                       << (idx.displayName == opened->latest && opened->checkpoints.size() > 1
@@ -206,7 +296,10 @@ int lsOrStats(const QStringList &args, bool stats)
                               : "")
                       << "  (" << idx.formatName
                       << (idx.subtype.isEmpty() ? QString() : QLatin1String(", ") + idx.subtype)
-                      << ", " << selected.size() << " tensors)\n";
+                      << ", "
+                      << (o.filters.isEmpty() ? QString()
+                                              : QStringLiteral("%1 of ").arg(selected.size()))
+                      << counted(idx.tensors.size(), "tensor") << ")\n";
                 for (const auto &[k, v] : idx.metadata)
                     out() << "  " << k << ": " << v << "\n";
                 if (!idx.summaryText.isEmpty())
@@ -285,6 +378,13 @@ int lsOrStats(const QStringList &args, bool stats)
                 }
             }
         }
+        if (!o.filters.isEmpty() && matched == 0) {
+            // Said on stderr so a script sees why it got no lines; an empty selection is a failure.
+            err() << "weightlens: " << input << ": no tensor name or key matches --filter '"
+                  << o.filters.join(QLatin1String("' or '")) << "' (of " << counted(total, "tensor")
+                  << "; '*' matches '/' too, case counts)\n";
+            status = 1;
+        }
     }
     out().flush();
     err().flush();
@@ -300,38 +400,55 @@ int flushed(int status)
 
 int report(const QStringList &args)
 {
-    QStringList paths;
-    QString outFile;
-    for (int i = 0; i < args.size(); ++i) {
-        if (args[i] == QLatin1String("-o") || args[i] == QLatin1String("--output")) {
-            if (i + 1 >= args.size())
-                return usage(QStringLiteral("-o takes a file name"));
-            outFile = args[++i];
-        } else if (args[i].startsWith(QLatin1Char('-'))) {
-            return usage(QStringLiteral("unknown option %1").arg(args[i]));
-        } else {
-            paths << args[i];
-        }
-    }
+    CommandLine cl(QStringLiteral("report"),
+                   QStringLiteral("A report of every checkpoint found at the PATHs: format, "
+                                  "metadata\nand a table of tensors with statistics."),
+                   QStringLiteral("PATH..."), QStringLiteral("Checkpoints, files or folders."));
+    const QCommandLineOption output(
+        {QStringLiteral("o"), QStringLiteral("output")},
+        QStringLiteral("The report to write: Markdown (.md) or JSON (.json)."),
+        QStringLiteral("FILE"));
+    cl.parser().addOption(output);
+    if (auto stop = cl.parse(args))
+        return *stop;
+    const QStringList paths = cl.parser().positionalArguments();
+    const QString outFile = cl.parser().value(output);
     if (paths.isEmpty() || outFile.isEmpty())
-        return usage(QStringLiteral("report needs at least one PATH and -o FILE"));
-    QStringList failures;
-    auto st = writeReport(paths, outFile, &failures);
-    for (const auto &f : failures)
-        err() << "weightlens: " << f << "\n";
+        return cl.fail(QStringLiteral("needs at least one PATH and -o FILE"));
+    QList<UnreadInput> unread;
+    auto st = writeReport(paths, outFile, &unread);
+    for (const auto &u : unread)
+        err() << "weightlens: " << u.error.message() << "\n";
     if (!st.ok()) {
         err() << "weightlens: " << st.error().message() << "\n";
         return st.error().code == LoadError::Code::BadArgument ? 2 : 1;
     }
-    out() << "weightlens: wrote " << outFile << "\n";
-    return failures.isEmpty() ? 0 : 1;
+    if (unread.isEmpty()) {
+        out() << "weightlens: wrote " << outFile << "\n";
+        return 0;
+    }
+    // Here unread < paths means at least two paths, so "inputs" is always plural.
+    if (unread.size() == paths.size())
+        err() << "weightlens: wrote " << outFile
+              << ", but no input could be read; the report lists why\n";
+    else
+        err() << "weightlens: wrote " << outFile << " without " << unread.size() << " of "
+              << paths.size() << " inputs, which could not be read; the report lists why\n";
+    return 1;
 }
 
 int demo(const QStringList &args)
 {
-    if (args.size() != 1)
-        return usage(QStringLiteral("demo takes one folder"));
-    auto r = writeDemo(args.first());
+    CommandLine cl(QStringLiteral("demo"),
+                   QStringLiteral("Writes the built-in demo run (a small MNIST MLP and its "
+                                  "checkpoints)\ninto DIR."),
+                   QStringLiteral("DIR"), QStringLiteral("The folder to write into."));
+    if (auto stop = cl.parse(args))
+        return *stop;
+    const QStringList dirs = cl.parser().positionalArguments();
+    if (dirs.size() != 1)
+        return cl.fail(QStringLiteral("takes one folder"));
+    auto r = writeDemo(dirs.first());
     if (!r.ok()) {
         err() << "weightlens: " << r.error().message() << "\n";
         return 1;
@@ -344,10 +461,8 @@ int demo(const QStringList &args)
 
 bool isCommand(const QString &word)
 {
-    static const QStringList commands{QStringLiteral("ls"),     QStringLiteral("stats"),
-                                      QStringLiteral("report"), QStringLiteral("demo"),
-                                      QStringLiteral("help"),   QStringLiteral("--help")};
-    return commands.contains(word);
+    return commands().contains(word) || word == QLatin1String("help") ||
+           word == QLatin1String("--help") || word == QLatin1String("-h");
 }
 
 int run(const QStringList &args)
@@ -362,8 +477,14 @@ int run(const QStringList &args)
         return flushed(report(rest));
     if (cmd == QLatin1String("demo"))
         return flushed(demo(rest));
-    usage();
-    return cmd == QLatin1String("help") || cmd == QLatin1String("--help") ? 0 : 2;
+    if (cmd == QLatin1String("help") || cmd == QLatin1String("--help") ||
+        cmd == QLatin1String("-h")) {
+        if (!rest.isEmpty() && commands().contains(rest.first()))
+            return run({rest.first(), QStringLiteral("--help")}); // "help stats"
+        out() << overview;
+        return flushed(0);
+    }
+    return usage(QStringLiteral("unknown command %1").arg(cmd));
 }
 
 QString demoRun()

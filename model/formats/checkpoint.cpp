@@ -1,5 +1,6 @@
 #include "checkpoint.h"
 
+#include "core/plural.h"
 #include "io/crc32c.h"
 
 #include <algorithm>
@@ -61,7 +62,7 @@ Result<QByteArray> Checkpoint::readTensor(int i, std::int64_t maxBytes) const
     if (t.location.size > maxBytes)
         return makeError(LoadError::Code::Unsupported, m_index.path, t.key,
                          QStringLiteral("at most %1 bytes").arg(maxBytes),
-                         QStringLiteral("%1 bytes").arg(t.location.size));
+                         counted(t.location.size, "byte"));
     QByteArray out;
     out.reserve(qsizetype(std::max<std::int64_t>(t.location.size, 0)));
     auto r = streamTensor(i, [&](const std::uint8_t *p, std::size_t n) {

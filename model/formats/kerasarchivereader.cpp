@@ -1,5 +1,6 @@
 #include "kerasarchivereader.h"
 
+#include "core/plural.h"
 #include "io/hdf5file.h"
 #include "io/mappedfile.h"
 #include "kerasmodel.h"
@@ -80,7 +81,7 @@ Result<QByteArray> readMember(QuaZip &z, const QString &archive, const QString &
     if (info->uncompressedSize > quint64(maxBytes))
         return makeError(LoadError::Code::Unsupported, archive, name,
                          QStringLiteral("at most %1 bytes").arg(maxBytes),
-                         QStringLiteral("%1 bytes").arg(info->uncompressedSize));
+                         counted(info->uncompressedSize, "byte"));
     QuaZipFile f(&z);
     if (!f.open(QIODevice::ReadOnly))
         return makeError(LoadError::Code::Corrupt, archive, name,
@@ -91,7 +92,7 @@ Result<QByteArray> readMember(QuaZip &z, const QString &archive, const QString &
     } catch (const std::bad_alloc &) {
         return makeError(LoadError::Code::Unsupported, archive, name,
                          QStringLiteral("a member that fits in memory"),
-                         QStringLiteral("%1 bytes").arg(info->uncompressedSize));
+                         counted(info->uncompressedSize, "byte"));
     }
     qint64 done = 0;
     while (done < out.size()) {
@@ -105,10 +106,9 @@ Result<QByteArray> readMember(QuaZip &z, const QString &archive, const QString &
     const int closeError = f.getZipError();
     if (done != out.size()) {
         const int why = readError != UNZ_OK ? readError : closeError;
-        return makeError(why == Z_DATA_ERROR ? LoadError::Code::Corrupt
-                                             : LoadError::Code::Truncated,
-                         archive, name, QStringLiteral("%1 bytes").arg(out.size()),
-                         QStringLiteral("%1 bytes").arg(done), zipErrorText(why));
+        return makeError(
+            why == Z_DATA_ERROR ? LoadError::Code::Corrupt : LoadError::Code::Truncated, archive,
+            name, counted(out.size(), "byte"), counted(done, "byte"), zipErrorText(why));
     }
     if (closeError != UNZ_OK)
         return makeError(LoadError::Code::Corrupt, archive, name,

@@ -1,3 +1,4 @@
+#include "core/plural.h"
 #include "kerasmodel.h"
 
 #include <algorithm>
@@ -50,9 +51,9 @@ void describe(CheckpointIndex &index, const ModelFacts &facts)
         s.insert("groups", facts.groups);
         s.insert("datasets", int(index.tensors.size()));
         index.summary = s;
-        index.summaryText = QStringLiteral("HDF5 file (not a Keras layout): %1 groups, %2 datasets")
-                                .arg(facts.groups)
-                                .arg(index.tensors.size());
+        index.summaryText =
+            QStringLiteral("HDF5 file (not a Keras layout): %1, %2")
+                .arg(counted(facts.groups, "group"), counted(index.tensors.size(), "dataset"));
         return;
     }
     s.insert("kind", "keras");
@@ -111,9 +112,9 @@ void describe(CheckpointIndex &index, const ModelFacts &facts)
     out << QStringLiteral("Trainable params: %1").arg(grouped(total - nonTrainable));
     out << QStringLiteral("Non-trainable params: %1").arg(grouped(nonTrainable));
     if (facts.optimizerTensors > 0)
-        out << QStringLiteral("Optimizer weights (not counted): %1 tensors, %2 values%3")
-                   .arg(facts.optimizerTensors)
-                   .arg(grouped(facts.optimizerValues))
+        out << QStringLiteral("Optimizer weights (not counted): %1, %2 %3%4")
+                   .arg(counted(facts.optimizerTensors, "tensor"), grouped(facts.optimizerValues),
+                        nounFor(facts.optimizerValues, "value"))
                    .arg(facts.training.optimizer.isEmpty()
                             ? QString()
                             : QStringLiteral(" (%1)").arg(facts.training.optimizer));

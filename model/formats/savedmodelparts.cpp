@@ -1,6 +1,7 @@
 #include "savedmodelparts.h"
 
 #include "core/dtype.h"
+#include "core/plural.h"
 #include "io/mappedfile.h"
 #include "proto/meta_graph.pb.h"
 #include "tfmetagraph.h"
@@ -56,15 +57,17 @@ Status parseBinary(const QString &path, Message &msg, const std::map<int, int> &
     const auto &f = **mapped;
     if (f.size() > std::size_t(INT32_MAX))
         return makeError(LoadError::Code::Unsupported, path, {},
-                         what + QStringLiteral(" under 2 GiB"),
-                         QStringLiteral("%1 bytes").arg(f.size()));
+                         what + QStringLiteral(" under 2 GiB"), counted(f.size(), "byte"));
     const QByteArrayView bytes(reinterpret_cast<const char *>(f.data()), qsizetype(f.size()));
     QString why = describeProtoDamage(bytes, wireTypes);
     if (why.isEmpty() && !msg.ParseFromArray(f.data(), int(f.size())))
         why = QStringLiteral("a nested message is malformed");
     if (!why.isEmpty())
         return makeError(LoadError::Code::Corrupt, path, {}, what,
-                         QStringLiteral("%1 bytes that do not parse").arg(f.size()), why);
+                         counted(f.size(), "byte") + QLatin1String(f.size() == 1
+                                                                       ? " that does not parse"
+                                                                       : " that do not parse"),
+                         why);
     return Ok{};
 }
 
@@ -278,9 +281,9 @@ QJsonObject metaGraphJson(const tf::MetaGraphDef &mg, Document &doc, QStringList
     if (mg.has_object_graph_def()) {
         const QJsonObject og = objectGraphJson(mg.object_graph_def(), doc);
         out.insert(QStringLiteral("object_graph"), og);
-        text << QStringLiteral("object graph: %1 nodes, %2 variables")
-                    .arg(og[QStringLiteral("nodes")].toInt())
-                    .arg(og[QStringLiteral("variables")].toArray().size());
+        text << QStringLiteral("object graph: %1, %2")
+                    .arg(counted(og[QStringLiteral("nodes")].toInt(), "node"),
+                         counted(og[QStringLiteral("variables")].toArray().size(), "variable"));
     }
     out.insert(QStringLiteral("graph_variables"), info.summary[QStringLiteral("variables")]);
     for (const auto &v : info.variables)
@@ -297,8 +300,8 @@ QJsonObject metaGraphJson(const tf::MetaGraphDef &mg, Document &doc, QStringList
     for (const auto &[op, c] : ops)
         opCounts.insert(str(op), c);
     out.insert(QStringLiteral("op_counts"), opCounts);
-    text << QStringLiteral("graph: %1 nodes, %2 in library functions")
-                .arg(info.graphNodes)
+    text << QStringLiteral("graph: %1, %2 in library functions")
+                .arg(counted(info.graphNodes, "node"))
                 .arg(info.libraryFunctionNodes);
     return out;
 }
@@ -316,7 +319,7 @@ Result<Document> readDocument(const QString &path)
         if (f.size() > kMaxTextBytes)
             return makeError(LoadError::Code::Unsupported, path, {},
                              QStringLiteral("a text SavedModel under 512 MiB"),
-                             QStringLiteral("%1 bytes").arg(f.size()));
+                             counted(f.size(), "byte"));
         FirstError errors;
         google::protobuf::TextFormat::Parser parser;
         parser.AllowUnknownField(true);

@@ -1,5 +1,6 @@
 #include "tfbundle.h"
 
+#include "core/plural.h"
 #include "io/crc32c.h"
 
 #include <QtEndian>
@@ -106,7 +107,7 @@ Result<std::shared_ptr<const SsTable>> SsTable::open(const QString &path)
     if (file->size() < kFooterSize)
         return makeError(LoadError::Code::Truncated, path, {},
                          QStringLiteral("at least a 48-byte SSTable footer"),
-                         QStringLiteral("%1 bytes").arg(file->size()));
+                         counted(file->size(), "byte"));
     if (!hasTableMagic(
             QByteArrayView(reinterpret_cast<const char *>(file->data()), qsizetype(file->size()))))
         return makeError(

@@ -1,5 +1,6 @@
 #include "tfbundleopen.h"
 
+#include "core/plural.h"
 #include "proto/tensor_bundle.pb.h"
 #include "tfbundle.h"
 #include "tfcheckpoint.h"
@@ -76,15 +77,15 @@ Result<QByteArray> readObjectGraphString(const TensorInfo &t)
     if (stored->size() != t.location.size)
         return makeError(LoadError::Code::Truncated, t.location.file,
                          QStringLiteral("offset %1").arg(t.location.offset),
-                         QStringLiteral("%1 bytes").arg(t.location.size),
-                         QStringLiteral("%1 bytes").arg(stored->size()));
+                         counted(t.location.size, "byte"), counted(stored->size(), "byte"));
     auto layout = tfbundle::parseStringLayout(stored.value(), 1);
     if (!layout || layout->lengths.size() != 1 ||
         layout->dataStart + layout->lengths[0] > std::uint64_t(stored->size()))
-        return makeError(
-            LoadError::Code::Corrupt, t.location.file, t.key,
-            QStringLiteral("a DT_STRING scalar (varint length, 4-byte CRC, bytes)"),
-            QStringLiteral("%1 bytes that do not fit that layout").arg(t.location.size));
+        return makeError(LoadError::Code::Corrupt, t.location.file, t.key,
+                         QStringLiteral("a DT_STRING scalar (varint length, 4-byte CRC, bytes)"),
+                         counted(t.location.size, "byte") +
+                             QLatin1String(t.location.size == 1 ? " that does not fit that layout"
+                                                                : " that do not fit that layout"));
     return stored->mid(qsizetype(layout->dataStart), qsizetype(layout->lengths[0]));
 }
 
@@ -147,14 +148,14 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
             if (!header.ParseFromArray(value.data(), int(value.size())))
                 return makeError(LoadError::Code::Corrupt, indexPath, QStringLiteral("key \"\""),
                                  QStringLiteral("a BundleHeaderProto"),
-                                 QStringLiteral("%1 unparsable bytes").arg(value.size()));
+                                 counted(value.size(), "unparsable byte"));
             return Ok{};
         }
         tf::BundleEntryProto e;
         if (!e.ParseFromArray(value.data(), int(value.size())))
             return makeError(LoadError::Code::Corrupt, indexPath, tfbundle::printableKey(key),
                              QStringLiteral("a BundleEntryProto"),
-                             QStringLiteral("%1 unparsable bytes").arg(value.size()));
+                             counted(value.size(), "unparsable byte"));
         if (tfbundle::isSliceKey(key)) {
             auto sk = tfbundle::decodeSliceKey(key);
             if (!sk)
@@ -227,8 +228,8 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
             auto found = slices.find(t.key.toUtf8());
             if (found == slices.end() || int(found->second.size()) != e.slices_size())
                 problems << problem(indexPath, where,
-                                    QStringLiteral("partitioned into %1 slices, %2 stored")
-                                        .arg(e.slices_size())
+                                    QStringLiteral("partitioned into %1, %2 stored")
+                                        .arg(counted(e.slices_size(), "slice"))
                                         .arg(found == slices.end() ? 0 : found->second.size()));
             if (found == slices.end())
                 continue;
@@ -264,15 +265,15 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
         const auto n = t.shape.numElements();
         if (item > 0 && n && e.size() != tfByteSize(*n, item))
             problems << problem(indexPath, where,
-                                QStringLiteral("size is %1 bytes; %2 elements of %3 need %4")
-                                    .arg(e.size())
-                                    .arg(*n)
-                                    .arg(t.dtypeText())
-                                    .arg(tfByteSize(*n, item)));
+                                QStringLiteral("size is %1; %2 needed for %3 of %4")
+                                    .arg(counted(e.size(), "byte"),
+                                         counted(tfByteSize(*n, item), "byte"),
+                                         counted(*n, "element"), t.dtypeText()));
         else if (t.dtype == DType::String && n && e.size() != 0 && e.size() < *n + 4)
-            problems << problem(
-                indexPath, where,
-                QStringLiteral("size %1 is too small for %2 strings").arg(e.size()).arg(*n));
+            problems << problem(indexPath, where,
+                                QStringLiteral("size %1 is too small for %2")
+                                    .arg(e.size())
+                                    .arg(counted(*n, "string")));
         const auto fileSize = shardSize[std::size_t(e.shard_id())];
         if (fileSize >= 0 && (e.offset() < 0 || e.size() < 0 || e.offset() > fileSize ||
                               e.size() > fileSize - e.offset()))
@@ -289,7 +290,7 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
         if (!owned)
             problems << problem(
                 indexPath, QStringLiteral("slices of \"%1\"").arg(QString::fromUtf8(name)),
-                QStringLiteral("%1 slices without a full-tensor entry").arg(list.size()));
+                counted(list.size(), "slice") + QLatin1String(" without a full-tensor entry"));
     }
 
     CheckpointIndex index;

@@ -1,5 +1,6 @@
 #include "tfcheckpoint.h"
 
+#include "core/plural.h"
 #include "io/crc32c.h"
 #include "proto/tensor_bundle.pb.h"
 
@@ -63,8 +64,8 @@ Status scatter(QByteArray &full, const Shape &shape, int item, const TfSlicePart
     }
     if (bytes.size() != count * item)
         return makeError(LoadError::Code::Corrupt, file, key,
-                         QStringLiteral("%1 bytes for the slice").arg(count * item),
-                         QStringLiteral("%1 bytes").arg(bytes.size()));
+                         counted(count * item, "byte") + QLatin1String(" for the slice"),
+                         counted(bytes.size(), "byte"));
     if (count == 0)
         return Ok{};
     if (rank == 0) {
@@ -120,8 +121,8 @@ Result<QByteArray> decodeTensorProtoValues(const tf::TensorProto &p, DType dtype
     if (!p.tensor_content().empty()) {
         if (std::int64_t(p.tensor_content().size()) != elements * item)
             return makeError(LoadError::Code::Corrupt, file, where,
-                             QStringLiteral("%1 bytes of tensor_content").arg(elements * item),
-                             QStringLiteral("%1 bytes").arg(p.tensor_content().size()));
+                             counted(elements * item, "byte") + QLatin1String(" of tensor_content"),
+                             counted(p.tensor_content().size(), "byte"));
         return QByteArray(p.tensor_content().data(), qsizetype(p.tensor_content().size()));
     }
     QByteArray out;
@@ -267,7 +268,7 @@ Result<ChecksumState> TfCheckpoint::streamAssembled(int i, const ChunkSink &sink
                 !slices.has_data())
                 return makeError(LoadError::Code::Corrupt, file, where,
                                  QStringLiteral("a SavedTensorSlices with data"),
-                                 QStringLiteral("%1 unparsable bytes").arg(value->size()));
+                                 counted(value->size(), "unparsable byte"));
             std::int64_t count = 1;
             for (std::size_t d = 0; d < part.length.size() && d < t.shape.dims.size(); ++d) {
                 const auto n = part.length[d] < 0 ? t.shape.dims[d] : part.length[d];

@@ -1,5 +1,6 @@
 #include "tfmetagraph.h"
 
+#include "core/plural.h"
 #include "io/mappedfile.h"
 #include "proto/meta_graph.pb.h"
 #include "tfprotoscan.h"
@@ -175,7 +176,7 @@ Result<MetaGraphInfo> readMetaGraphFile(const QString &path)
     if (file.size() > std::size_t(INT32_MAX))
         return makeError(LoadError::Code::Unsupported, path, {},
                          QStringLiteral("a MetaGraphDef under 2 GiB"),
-                         QStringLiteral("%1 bytes").arg(file.size()));
+                         counted(file.size(), "byte"));
     // The parser would keep a field with the wrong wire type as unknown; reject it instead.
     const QByteArrayView bytes(reinterpret_cast<const char *>(file.data()), qsizetype(file.size()));
     QString why =

@@ -1,5 +1,7 @@
 #include "tfprotoscan.h"
 
+#include "core/plural.h"
+
 #include <google/protobuf/io/coded_stream.h>
 
 #include <algorithm>
@@ -83,12 +85,11 @@ QString describeProtoDamage(QByteArrayView bytes, const std::map<int, int> &expe
                     .arg(at)
                     .arg(field);
             if (value > std::uint64_t(left()))
-                return QStringLiteral("offset %1: field %2 is %3 bytes long but only %4 bytes "
-                                      "remain (truncated)")
+                return QStringLiteral("offset %1: field %2 is %3 long but only %4 %5 (truncated)")
                     .arg(at)
                     .arg(field)
-                    .arg(value)
-                    .arg(left());
+                    .arg(counted(qint64(value), "byte"), counted(left(), "byte"),
+                         QLatin1String(left() == 1 ? "remains" : "remain"));
             in.Skip(int(value));
             break;
         default:

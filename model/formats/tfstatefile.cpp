@@ -1,5 +1,6 @@
 #include "tfstatefile.h"
 
+#include "core/plural.h"
 #include "proto/tensor_bundle.pb.h"
 
 #include <QDir>
@@ -88,8 +89,7 @@ Result<CheckpointStateInfo> readCheckpointState(const QString &stateFilePath)
                          QStringLiteral("a checkpoint state file"), QStringLiteral("nothing"));
     if (f.size() > kMaxStateFileBytes)
         return makeError(LoadError::Code::Corrupt, stateFilePath, {},
-                         QStringLiteral("a small text file"),
-                         QStringLiteral("%1 bytes").arg(f.size()));
+                         QStringLiteral("a small text file"), counted(f.size(), "byte"));
     if (!f.open(QIODevice::ReadOnly))
         return makeError(LoadError::Code::Unreadable, stateFilePath, {},
                          QStringLiteral("a readable file"), f.errorString());
@@ -147,9 +147,9 @@ Result<CheckpointStateInfo> readCheckpointState(const QString &stateFilePath)
         info.problems.append({Problem::Severity::Info,
                               stateFilePath,
                               {},
-                              QStringLiteral("%1 timestamps for %2 checkpoints")
-                                  .arg(info.timestamps.size())
-                                  .arg(info.all.size())});
+                              QStringLiteral("%1 for %2")
+                                  .arg(counted(info.timestamps.size(), "timestamp"),
+                                       counted(info.all.size(), "checkpoint"))});
     if (state.last_preserved_timestamp() != 0.0)
         info.lastPreserved = state.last_preserved_timestamp();
     return info;

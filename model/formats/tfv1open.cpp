@@ -1,6 +1,7 @@
 // Legacy V1 checkpoints (formats-tensorflow.md 4.2): one SSTable whose "" entry lists the
 // tensors and whose OrderedCode slice keys hold TensorProto values.
 
+#include "core/plural.h"
 #include "proto/tensor_bundle.pb.h"
 #include "tfbundle.h"
 #include "tfbundleopen.h"
@@ -36,7 +37,9 @@ Result<Opened> openV1(const QString &path, const JobContext &job)
             if (!head.ParseFromArray(value.data(), int(value.size())) || !head.has_meta())
                 return makeError(LoadError::Code::UnknownFormat, path, QStringLiteral("key \"\""),
                                  QStringLiteral("a SavedTensorSlices with meta"),
-                                 QStringLiteral("%1 bytes that are not one").arg(value.size()));
+                                 counted(value.size(), "byte") +
+                                     QLatin1String(value.size() == 1 ? " that is not one"
+                                                                     : " that are not one"));
             return Ok{};
         }
         auto sk = tfbundle::decodeSliceKey(key);
@@ -80,9 +83,11 @@ Result<Opened> openV1(const QString &path, const JobContext &job)
             std::max<std::int64_t>(0, tfByteSize(t.numElements(), dtypeSize(t.dtype)));
         auto list = stored.take(QByteArray::fromStdString(m.name()));
         if (int(list.size()) != m.slice_size())
-            index.problems << Problem{
-                Problem::Severity::Warning, path, QStringLiteral("tensor \"%1\"").arg(t.key),
-                QStringLiteral("%1 slices listed, %2 stored").arg(m.slice_size()).arg(list.size())};
+            index.problems << Problem{Problem::Severity::Warning, path,
+                                      QStringLiteral("tensor \"%1\"").arg(t.key),
+                                      QStringLiteral("%1 listed, %2 stored")
+                                          .arg(counted(m.slice_size(), "slice"))
+                                          .arg(list.size())};
         if (dtypeSize(t.dtype) <= 0)
             index.problems << Problem{Problem::Severity::Warning, path,
                                       QStringLiteral("tensor \"%1\"").arg(t.key),

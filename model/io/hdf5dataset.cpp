@@ -1,3 +1,4 @@
+#include "core/plural.h"
 #include "hdf5file.h"
 #include "hdf5internal.h"
 
@@ -86,7 +87,7 @@ Result<DatasetInfo> File::dataset(const QString &path) const
         return makeError(
             LoadError::Code::Corrupt, m_label, where,
             QStringLiteral("a datatype of 1 to %1 bytes").arg(std::numeric_limits<int>::max()),
-            QStringLiteral("%1 bytes").arg(size));
+            counted(size, "byte"));
     info.h5Class = int(cls);
     info.elementSize = int(size);
     info.bigEndian = H5Tget_order(t) == H5T_ORDER_BE;
@@ -126,7 +127,8 @@ Result<DatasetInfo> File::dataset(const QString &path) const
         break;
     }
     if (info.dtype == DType::Unknown || info.dtype == DType::String)
-        info.typeText = QStringLiteral("HDF5 class %1, %2 bytes").arg(int(cls)).arg(size);
+        info.typeText =
+            QStringLiteral("HDF5 class %1, %2").arg(int(cls)).arg(counted(qint64(size), "byte"));
     if (dtypeSize(info.dtype) == 1)
         info.bigEndian = false;
 
@@ -192,8 +194,8 @@ Status File::read(const DatasetInfo &info, std::size_t maxBytes, const ChunkSink
     if (H5Pget_layout(hid_t(dcpl.get())) == H5D_COMPACT) {
         const auto stored = std::int64_t(H5Dget_storage_size(hid_t(d.get())));
         if (stored != info.logicalBytes())
-            return error(where, QStringLiteral("compact data of %1 bytes, found %2")
-                                    .arg(info.logicalBytes())
+            return error(where, QStringLiteral("compact data of %1, found %2")
+                                    .arg(counted(info.logicalBytes(), "byte"))
                                     .arg(stored));
     }
     // Reading with the stored type copies the bytes unconverted; swapping is done here.

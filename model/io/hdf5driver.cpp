@@ -3,6 +3,7 @@
 // object of size zero makes it loop forever, an object size past the collection makes it copy
 // out of bounds. This driver checks each collection it hands to the library and fails the
 // read instead, so a damaged file gives an error rather than a hang or a crash.
+#include "core/plural.h"
 #include "hdf5internal.h"
 
 #include <hdf5.h>
@@ -57,17 +58,17 @@ QString globalHeapProblem(const std::uint8_t *p, std::size_t n, int lengthSize,
         const std::uint64_t objectSize = readLittle(p + at + 8, lengthSize);
         if (index == 0) {
             if (objectSize == 0 || objectSize > left)
-                return QStringLiteral("free space of %1 bytes at collection offset %2, %3 left")
-                    .arg(objectSize)
+                return QStringLiteral("free space of %1 at collection offset %2, %3 left")
+                    .arg(counted(qint64(objectSize), "byte"))
                     .arg(at)
                     .arg(left);
             at += objectSize;
             continue;
         }
         if (objectSize > left - header)
-            return QStringLiteral("object %1 of %2 bytes at collection offset %3, %4 left")
+            return QStringLiteral("object %1 of %2 at collection offset %3, %4 left")
                 .arg(index)
-                .arg(objectSize)
+                .arg(counted(qint64(objectSize), "byte"))
                 .arg(at)
                 .arg(left - header);
         if (indexes)
@@ -201,10 +202,9 @@ QString headerProblem(const std::uint8_t *file, haddr_t eof, haddr_t base, haddr
         if (!seen.insert(start).second || chunks.size() > 4096)
             return QStringLiteral("object header chunks at %1 form a loop").arg(start);
         if (start > eof || length > eof - start)
-            return QStringLiteral("object header chunk at %1 of %2 bytes runs past the end of "
-                                  "the file")
+            return QStringLiteral("object header chunk at %1 of %2 runs past the end of the file")
                 .arg(start)
-                .arg(length);
+                .arg(counted(qint64(length), "byte"));
         const std::uint8_t *chunk = file + start;
         for (std::uint64_t at = 0; at + 8 <= length;) {
             const unsigned type = unsigned(readLittle(chunk + at, 2));
@@ -213,10 +213,9 @@ QString headerProblem(const std::uint8_t *file, haddr_t eof, haddr_t base, haddr
             const std::uint8_t *m = chunk + at + 8;
             const haddr_t where = start + at;
             if (size > length - at - 8)
-                return QStringLiteral("object header message at %1 of %2 bytes runs past its "
-                                      "chunk")
+                return QStringLiteral("object header message at %1 of %2 runs past its chunk")
                     .arg(where)
-                    .arg(size);
+                    .arg(counted(qint64(size), "byte"));
             if (type == 0x10 && size >= std::uint64_t(offsetSize + lengthSize)) // continuation
                 chunks.emplace_back(base + readLittle(m, offsetSize),
                                     readLittle(m + offsetSize, lengthSize));

@@ -1,4 +1,5 @@
 #include "hdf5file.h"
+#include "core/plural.h"
 #include "hdf5internal.h"
 
 #include <hdf5.h>
@@ -354,7 +355,7 @@ Result<std::optional<Attribute>> File::attribute(const QString &object, const QS
             QString why;
             out.strings = readStrings(hid_t(a.get()), t, hsize_t(n), why);
             if (out.strings.size() != n)
-                return error(where, QStringLiteral("%1 strings").arg(n), why);
+                return error(where, counted(qint64(n), "string"), why);
         }
     } else if (cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_ENUM) {
         out.typeText = QStringLiteral("%1%2[%3]")

@@ -1,5 +1,7 @@
 #include "mappedfile.h"
 
+#include "core/plural.h"
+
 #include <QFile>
 #include <QFileInfo>
 
@@ -125,8 +127,7 @@ Status RangeStreamer::stream(const QString &path, std::int64_t offset, std::int6
         return st;
     if (offset > m_fileSize || size > m_fileSize - offset)
         return makeError(LoadError::Code::Truncated, path, QStringLiteral("offset %1").arg(offset),
-                         QStringLiteral("%1 bytes").arg(size),
-                         QStringLiteral("file ends at %1").arg(m_fileSize));
+                         counted(size, "byte"), QStringLiteral("file ends at %1").arg(m_fileSize));
     if (align == 0)
         align = 1;
     const std::size_t page = pageSize();

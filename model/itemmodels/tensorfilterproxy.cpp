@@ -1,45 +1,10 @@
 #include "tensorfilterproxy.h"
 
 #include "checkpointtreemodel.h"
+#include "core/glob.h"
 
 namespace wl
 {
-
-namespace
-{
-
-// Glob to an anchored regular expression; '*' and '?' also match '/', so "*kernel" finds
-// kernels at any depth.
-QString globToRegex(const QString &glob)
-{
-    QString rx;
-    rx.reserve(glob.size() * 2);
-    for (qsizetype i = 0; i < glob.size(); ++i) {
-        const QChar c = glob[i];
-        if (c == QLatin1Char('*')) {
-            rx += QLatin1String(".*");
-        } else if (c == QLatin1Char('?')) {
-            rx += QLatin1Char('.');
-        } else if (c == QLatin1Char('[')) {
-            const qsizetype close = glob.indexOf(QLatin1Char(']'), i + 2);
-            if (close < 0) {
-                rx += QLatin1String("\\[");
-                continue;
-            }
-            QString set = glob.mid(i + 1, close - i - 1);
-            if (set.startsWith(QLatin1Char('!')))
-                set[0] = QLatin1Char('^');
-            set.replace(QLatin1Char('\\'), QLatin1String("\\\\"));
-            rx += QLatin1Char('[') + set + QLatin1Char(']');
-            i = close;
-        } else {
-            rx += QRegularExpression::escape(QString(c));
-        }
-    }
-    return QRegularExpression::anchoredPattern(rx);
-}
-
-} // namespace
 
 TensorFilterProxy::TensorFilterProxy(QObject *parent) : QSortFilterProxyModel(parent)
 {
@@ -78,9 +43,8 @@ void TensorFilterProxy::setPattern(const QString &pattern, PatternSyntax syntax)
     m_valid = true;
     m_error.clear();
     m_regex = QRegularExpression();
-    if (syntax != PatternSyntax::Substring && !pattern.isEmpty()) {
-        m_regex = QRegularExpression(syntax == PatternSyntax::Glob ? globToRegex(pattern) : pattern,
-                                     QRegularExpression::CaseInsensitiveOption);
+    if (syntax == PatternSyntax::Regex && !pattern.isEmpty()) {
+        m_regex = QRegularExpression(pattern, QRegularExpression::CaseInsensitiveOption);
         m_valid = m_regex.isValid();
         if (!m_valid)
             m_error = m_regex.errorString();
@@ -142,8 +106,10 @@ bool TensorFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourc
         return false;
     if (m_pattern.isEmpty())
         return true;
-    if (m_syntax == PatternSyntax::Substring) {
+    if (m_syntax != PatternSyntax::Regex) {
         const Lowered &l = lowered(ref.checkpoint.get(), ref.index);
+        if (m_syntax == PatternSyntax::Glob) // the command line's globs, on lowered text
+            return globMatch(m_lowerPattern, l.name) || globMatch(m_lowerPattern, l.key);
         return l.name.contains(m_lowerPattern) || l.key.contains(m_lowerPattern);
     }
     return m_regex.match(t.name).hasMatch() || m_regex.match(t.key).hasMatch();

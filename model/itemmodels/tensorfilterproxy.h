@@ -27,8 +27,8 @@ public:
 
     void setSourceModel(QAbstractItemModel *model) override;
 
-    // Case-insensitive. Substring and Regex match anywhere; Glob ('*', '?', [set]) must match
-    // the whole readable name or raw key. An invalid regex matches nothing.
+    // Case-insensitive. Substring and Regex match anywhere; Glob is the command line's globMatch
+    // ('*' crosses '/') on the whole readable name or raw key. An invalid regex matches nothing.
     void setPattern(const QString &pattern, PatternSyntax syntax = PatternSyntax::Substring);
     QString pattern() const { return m_pattern; }
     PatternSyntax patternSyntax() const { return m_syntax; }

@@ -1,5 +1,6 @@
 #include "jobrunner.h"
 
+#include "core/plural.h"
 #include "formats/readerregistry.h"
 #include "stats/kernels.h"
 
@@ -335,7 +336,7 @@ void JobRunner::requestValues(const TensorRef &t, qint64 maxElements)
         if (!data.ok())
             error = data.error().message();
         else if (data->size() != bytes)
-            error = tr("expected %1 bytes, read %2").arg(bytes).arg(data->size());
+            error = tr("expected %1, read %2").arg(counted(bytes, "byte")).arg(data->size());
         else {
             values.resize(qsizetype(count));
             kernels::toDouble(info.dtype, data->constData(), std::size_t(count), values.data());

@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include "core/plural.h"
 #include "formats/readerregistry.h"
 #include "stats/statsengine.h"
 #include "write/atomicfile.h"
@@ -36,12 +37,17 @@ QVector<int> reportedTensors(const CheckpointIndex &idx, const ReportOptions &op
 
 } // namespace
 
-QString markdownReport(const QList<OpenResult> &sources, const ReportOptions &options,
-                       const JobContext &job)
+QString markdownReport(const QList<OpenResult> &sources, const QList<UnreadInput> &unread,
+                       const ReportOptions &options, const JobContext &job)
 {
     QString md;
     md += QStringLiteral("# WeightLens report\n\nWritten %1.\n")
               .arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
+    if (!unread.isEmpty()) {
+        md += QLatin1String("\n## Not read\n\nThese inputs could not be read:\n\n");
+        for (const auto &u : unread)
+            md += QStringLiteral("- %1: %2\n").arg(u.path, u.error.message());
+    }
     for (const auto &src : sources) {
         md += QStringLiteral("\n## %1\n\n").arg(src.path);
         if (!src.summaryText.isEmpty())
@@ -50,12 +56,12 @@ QString markdownReport(const QList<OpenResult> &sources, const ReportOptions &op
             md += QStringLiteral("- warning: %1\n").arg(p.toString());
         for (const auto &cp : src.checkpoints) {
             const auto &idx = cp->index();
-            md += QStringLiteral("\n### %1%2\n\n%3%4, %5 tensors\n\n")
+            md += QStringLiteral("\n### %1%2\n\n%3%4, %5\n\n")
                       .arg(idx.displayName,
                            idx.displayName == src.latest ? QStringLiteral(" (latest)") : QString(),
                            idx.formatName,
                            idx.subtype.isEmpty() ? QString() : QLatin1String(", ") + idx.subtype)
-                      .arg(idx.tensors.size());
+                      .arg(counted(idx.tensors.size(), "tensor"));
             for (const auto &[k, v] : idx.metadata)
                 md += QStringLiteral("- %1: %2\n").arg(k, v);
             for (const auto &p : idx.problems)
@@ -75,17 +81,22 @@ QString markdownReport(const QList<OpenResult> &sources, const ReportOptions &op
                           .arg(r.reduced ? QString::number(s.inf) : QStringLiteral("–"));
             }
             if (idx.tensors.size() > options.maxTensorsPerCheckpoint)
-                md += QStringLiteral("\n(%1 more tensors not shown)\n")
-                          .arg(idx.tensors.size() - options.maxTensorsPerCheckpoint);
+                md += QStringLiteral("\n(%1 not shown)\n")
+                          .arg(counted(idx.tensors.size() - options.maxTensorsPerCheckpoint,
+                                       "more tensor"));
         }
     }
     return md;
 }
 
-QByteArray jsonReport(const QList<OpenResult> &sources, const ReportOptions &options,
-                      const JobContext &job)
+QByteArray jsonReport(const QList<OpenResult> &sources, const QList<UnreadInput> &unread,
+                      const ReportOptions &options, const JobContext &job)
 {
     QJsonArray out;
+    for (const auto &u : unread)
+        out.append(QJsonObject{{QStringLiteral("path"), u.path},
+                               {QStringLiteral("error"), u.error.message()},
+                               {QStringLiteral("checkpoints"), QJsonArray()}});
     for (const auto &src : sources) {
         QJsonObject so{{QStringLiteral("path"), src.path}, {QStringLiteral("kind"), src.kind}};
         QJsonArray cps;
@@ -117,7 +128,7 @@ QByteArray jsonReport(const QList<OpenResult> &sources, const ReportOptions &opt
     return QJsonDocument(out).toJson();
 }
 
-Status writeReport(const QStringList &paths, const QString &outFile, QStringList *failures,
+Status writeReport(const QStringList &paths, const QString &outFile, QList<UnreadInput> *unread,
                    const ReportOptions &options, const JobContext &job)
 {
     const bool json = outFile.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
@@ -125,20 +136,23 @@ Status writeReport(const QStringList &paths, const QString &outFile, QStringList
         return makeError(LoadError::Code::BadArgument, outFile, {},
                          QStringLiteral("a .md or .json file name"), QFileInfo(outFile).suffix());
     QList<OpenResult> sources;
+    QList<UnreadInput> failed;
     for (const auto &p : paths) {
         auto r = ReaderRegistry::builtin().open(p, job);
         if (r.ok())
             sources << std::move(r).value();
-        else if (failures)
-            *failures << r.error().message();
+        else
+            failed << UnreadInput{p, r.error()};
     }
+    if (unread)
+        *unread = failed;
     const QString target = QFileInfo(outFile).absoluteFilePath();
     for (const auto &src : sources)
         if (src.consumedFiles.contains(target) || src.path == target)
             return makeError(LoadError::Code::BadArgument, outFile, {},
                              QStringLiteral("an output file that is not one of the inputs"));
-    const QByteArray body =
-        json ? jsonReport(sources, options, job) : markdownReport(sources, options, job).toUtf8();
+    const QByteArray body = json ? jsonReport(sources, failed, options, job)
+                                 : markdownReport(sources, failed, options, job).toUtf8();
     return writeFileAtomically(
         outFile,
         [&](QFileDevice &f) -> Status {

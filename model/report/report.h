@@ -14,14 +14,24 @@ struct ReportOptions {
     int maxTensorsPerCheckpoint = 500;
 };
 
-QString markdownReport(const QList<OpenResult> &sources, const ReportOptions &options = {},
+// An input that could not be opened: the path as given and why.
+struct UnreadInput {
+    QString path;
+    LoadError error;
+};
+
+// Unread inputs are listed first, each with its reason, so a report never leaves one out.
+QString markdownReport(const QList<OpenResult> &sources, const QList<UnreadInput> &unread = {},
+                       const ReportOptions &options = {},
                        const JobContext &job = JobContext::none());
-QByteArray jsonReport(const QList<OpenResult> &sources, const ReportOptions &options = {},
+// One object per input; an unread one has "error" (the message) and no checkpoints.
+QByteArray jsonReport(const QList<OpenResult> &sources, const QList<UnreadInput> &unread = {},
+                      const ReportOptions &options = {},
                       const JobContext &job = JobContext::none());
 
 // Opens each path, builds the report chosen by the file's suffix (.md or .json) and writes it
-// atomically. Paths that fail to open are listed in the report and returned in `failures`.
-Status writeReport(const QStringList &paths, const QString &outFile, QStringList *failures,
+// atomically. Paths that fail to open are listed in the report and returned in `unread`.
+Status writeReport(const QStringList &paths, const QString &outFile, QList<UnreadInput> *unread,
                    const ReportOptions &options = {}, const JobContext &job = JobContext::none());
 
 } // namespace wl

@@ -1,6 +1,7 @@
 #include "tfbundlewriter.h"
 
 #include "atomicfile.h"
+#include "core/plural.h"
 #include "io/crc32c.h"
 #include "io/mappedfile.h"
 #include "proto/tensor_bundle.pb.h"
@@ -125,10 +126,10 @@ Status TfBundleWriter::add(const QString &key, DType dtype, const Shape &shape,
     const int item = dtypeSize(dtype);
     const auto n = shape.numElements();
     if (item <= 0 || dtypeToTensorFlow(dtype) <= 0 || !n || *n * item != bytes.size())
-        return writeError(m_prefix, QStringLiteral("tensor %1: %2 bytes do not hold %3 %4")
-                                        .arg(key)
-                                        .arg(bytes.size())
-                                        .arg(shape.toString(), dtypeName(dtype)));
+        return writeError(m_prefix, QStringLiteral("tensor %1: %2 %3 not hold %4 %5")
+                                        .arg(key, counted(bytes.size(), "byte"),
+                                             QLatin1String(bytes.size() == 1 ? "does" : "do"),
+                                             shape.toString(), dtypeName(dtype)));
     return appendData(key.toUtf8(), dtypeToTensorFlow(dtype), shape, bytes,
                       crc32c(bytes.data(), std::size_t(bytes.size())));
 }
@@ -137,10 +138,9 @@ Status TfBundleWriter::addStrings(const QString &key, const Shape &shape,
                                   const QList<QByteArray> &elements)
 {
     if (shape.numElements().value_or(-1) != elements.size())
-        return writeError(m_prefix, QStringLiteral("tensor %1: %2 strings for shape %3")
-                                        .arg(key)
-                                        .arg(elements.size())
-                                        .arg(shape.toString()));
+        return writeError(m_prefix,
+                          QStringLiteral("tensor %1: %2 for shape %3")
+                              .arg(key, counted(elements.size(), "string"), shape.toString()));
     // Layout and checksum of TensorFlow string tensors: varint lengths, masked CRC of the
     // lengths (as uint32 LE), then the bytes; the entry CRC also covers the stored length CRC.
     QByteArray out;
@@ -233,9 +233,10 @@ Status TfBundleWriter::finish()
         ++seen;
     }
     if (!it->status().ok() || seen != m_entries.size())
-        return writeError(
-            indexPath,
-            QStringLiteral("read-back: %1 of %2 entries").arg(seen).arg(m_entries.size()));
+        return writeError(indexPath,
+                          QStringLiteral("read-back: %1 of %2")
+                              .arg(seen)
+                              .arg(counted(qint64(m_entries.size()), "entry", "entries")));
     return Ok{};
 }
 

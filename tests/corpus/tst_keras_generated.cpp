@@ -422,6 +422,32 @@ private slots:
         QVERIFY(!kt::openOne(bare, &error));
         QVERIFY2(error.contains("model_config") && error.contains(bare), qPrintable(error));
     }
+    // A Keras 3 weights file with one optimizer scalar: the summary counts in the singular.
+    void optimizerCountsInTheSingular()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("one.weights.h5");
+        hid_t f = kt::createFile(path);
+        kt::floats(f, "layers/dense/vars/0", {3}, {1, 2, 3});
+        kt::floats(f, "optimizer/vars/0", {}, {7});
+        H5Fclose(f);
+        QString error;
+        auto cp = kt::openOne(path, &error);
+        QVERIFY2(cp, qPrintable(error));
+        const QString text = cp->index().summaryText;
+        QVERIFY2(text.contains("Optimizer weights (not counted): 1 tensor, 1 value\n"),
+                 qPrintable(text));
+        f = kt::createFile(path);
+        kt::floats(f, "layers/dense/vars/0", {3}, {1, 2, 3});
+        kt::floats(f, "optimizer/vars/0", {2}, {7, 8});
+        kt::floats(f, "optimizer/vars/1", {}, {9});
+        H5Fclose(f);
+        cp = kt::openOne(path, &error);
+        QVERIFY2(cp, qPrintable(error));
+        QVERIFY2(cp->index().summaryText.contains(
+                     "Optimizer weights (not counted): 2 tensors, 3 values\n"),
+                 qPrintable(cp->index().summaryText));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestKerasGenerated)

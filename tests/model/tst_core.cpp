@@ -1,4 +1,6 @@
 #include "core/dtype.h"
+#include "core/glob.h"
+#include "core/plural.h"
 #include "core/result.h"
 #include "core/shape.h"
 #include "io/crc32c.h"
@@ -36,6 +38,63 @@ private slots:
             const auto b = crc32c(data.constData() + cut, std::size_t(data.size() - cut));
             QCOMPARE(crc32cCombine(a, b, std::uint64_t(data.size() - cut)), whole);
         }
+    }
+
+    // Globs follow Python's fnmatch.fnmatchcase; each expected value is what Python 3.11 gives.
+    void globLikeFnmatch_data()
+    {
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("match");
+        const auto row = [](const char *p, const char *t, bool m) {
+            QTest::addRow("%s ~ %s", p, t) << QString::fromUtf8(p) << QString::fromUtf8(t) << m;
+        };
+        row("*kernel*", "compensator/fc2/kernel", true); // '*' crosses '/'
+        row("a*b?c", "a/x/b/c", true);
+        row("actor/*", "actor/hidden1/kernel", true);
+        row("*kernel", "actor/hidden1/kernel/.ATTRIBUTES/VARIABLE_VALUE", false); // whole text
+        row("dense", "dense_1/kernel", false);
+        row("*/kernel", "kernel", false);
+        row("dense_?/kernel", "dense_1/kernel", true);
+        row("dense_?/kernel", "dense_10/kernel", false);
+        row("dense_[0-9]/*", "dense_3/bias", true);
+        row("dense_[!0-2]/*", "dense_3/bias", true);
+        row("dense_[!0-2]/*", "dense_1/bias", false);
+        row("[]]x", "]x", true);
+        row("[!]]x", "]x", false);
+        row("[a-]", "-", true);
+        row("[z-a]", "m", false); // a reversed range is empty
+        row("[!z-a]", "m", true);
+        row("[z-ab]", "b", true);
+        row("a[", "a[", true); // an unclosed '[' is itself
+        row("a[b", "a[b", true);
+        row("[*]", "*", true);
+        row("[*]", "x", false);
+        row("a\\b", "a\\b", true); // no escape character
+        row("[^a]x", "^x", true);
+        row("[^a]x", "bx", false);
+        row("*", "", true);
+        row("?", "", false);
+        row("Kernel", "kernel", false);
+        row("*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false);
+    }
+    void globLikeFnmatch()
+    {
+        QFETCH(QString, pattern);
+        QFETCH(QString, text);
+        QFETCH(bool, match);
+        QCOMPARE(globMatch(pattern, text), match);
+    }
+
+    void countsWithTheirNouns()
+    {
+        QCOMPARE(counted(1, "tensor"), QStringLiteral("1 tensor"));
+        QCOMPARE(counted(0, "tensor"), QStringLiteral("0 tensors"));
+        QCOMPARE(counted(67, "tensor"), QStringLiteral("67 tensors"));
+        QCOMPARE(counted(1, "entry", "entries"), QStringLiteral("1 entry"));
+        QCOMPARE(counted(2, "entry", "entries"), QStringLiteral("2 entries"));
+        QCOMPARE(nounFor(1, "value"), QStringLiteral("value"));
+        QCOMPARE(nounFor(1234567, "value"), QStringLiteral("values"));
     }
 
     // One error, two shapes: a whole message for a dialog, and a Problems row whose file and

@@ -361,6 +361,13 @@ private slots:
         QCOMPARE(visibleTensors(proxy).size(), 2);
         proxy.setPattern(QStringLiteral("dense"), TensorFilterProxy::PatternSyntax::Glob);
         QCOMPARE(visibleTensors(proxy).size(), 0); // a glob matches whole names
+        // fnmatch's globs, case-insensitive here: '^' in a set is itself, '!' negates.
+        proxy.setPattern(QStringLiteral("ACTOR/DENSE_[^1]*"),
+                         TensorFilterProxy::PatternSyntax::Glob);
+        QCOMPARE(visibleTensors(proxy), (QStringList{QStringLiteral("actor/dense_10/kernel")}));
+        proxy.setPattern(QStringLiteral("actor/dense_[!1]*"),
+                         TensorFilterProxy::PatternSyntax::Glob);
+        QCOMPARE(visibleTensors(proxy), (QStringList{QStringLiteral("actor/dense_2/kernel")}));
         proxy.setPattern(QStringLiteral("dense_\\d{2}/"), TensorFilterProxy::PatternSyntax::Regex);
         QVERIFY(proxy.isPatternValid());
         QCOMPARE(visibleTensors(proxy), (QStringList{QStringLiteral("actor/dense_10/kernel")}));
