@@ -198,10 +198,7 @@ int lsOrStats(const QStringList &args, bool stats)
                 }
             nameWidth = std::min(nameWidth, 96);
             if (!o.json) {
-                out() << label
-                      << (idx.displayName == opened->latest && opened->checkpoints.size() > 1
-                              ? " (latest)"
-                              : "")
+                out() << label << (idx.latest && opened->checkpoints.size() > 1 ? " (latest)" : "")
                       << "  (" << idx.formatName
                       << (idx.subtype.isEmpty() ? QString() : QLatin1String(", ") + idx.subtype)
                       << ", " << selected.size() << " tensors)\n";
@@ -213,9 +210,12 @@ int lsOrStats(const QStringList &args, bool stats)
             if (!stats) {
                 for (int i : selected) {
                     const auto &t = idx.tensors[i];
-                    if (o.json)
-                        printJson(tensorJson(label, t));
-                    else
+                    if (o.json) {
+                        QJsonObject j = tensorJson(label, t);
+                        if (idx.savedAt) // as the state file stores it: seconds since the epoch
+                            j[QLatin1String("saved_at")] = *idx.savedAt;
+                        printJson(j);
+                    } else
                         out() << "  " << t.name.leftJustified(nameWidth) << "  "
                               << t.dtypeText().leftJustified(9) << ' '
                               << t.shape.toString().leftJustified(shapeWidth) << "  "
