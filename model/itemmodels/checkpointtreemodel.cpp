@@ -221,6 +221,14 @@ void CheckpointTreeModel::buildSource(SourceData &src, Node *srcNode)
         srcNode->name = opened.path;
     srcNode->problems = int(opened.problems.size());
     srcNode->params = srcNode->bytes = 0;
+    srcNode->cp = nullptr;
+    // One node per thing opened: a file, prefix or SavedModel holds its tensors itself; only a
+    // run folder lists checkpoints.
+    if (src.checkpoints.size() == 1 && opened.kind != QLatin1String("run")) {
+        srcNode->cp = src.checkpoints.front().get();
+        buildCheckpoint(*srcNode->cp, srcNode);
+        return;
+    }
     QHash<QString, Node *> runs;
     for (const auto &cp : src.checkpoints) {
         Node *parent = srcNode;

@@ -707,6 +707,66 @@ private slots:
                                 ".ATTRIBUTES/VARIABLE_VALUE"));
     }
 
+    // One node per thing opened: a SavedModel and a `.keras` archive hold their tensors
+    // directly, and a folder of SavedModels lists one node per SavedModel.
+    void openedThingIsOneNode()
+    {
+        WL_REQUIRE_CORPUS();
+        auto isWeightNode = [](const QModelIndex &i) {
+            const int kind = i.data(Role::NodeKindRole).toInt();
+            return kind == int(Kind::Group) || kind == int(Kind::Tensor);
+        };
+        const QString tetris = QStringLiteral("savedmodel/tetris-dqn-keras-savedmodel");
+        const QString archive = QStringLiteral("keras3/flownet-keras-zip/25-06/model.keras");
+        const auto kerasTruth = test::loadJson(
+            test::corpus(QStringLiteral("keras3/flownet-keras-zip/GROUND_TRUTH.json")));
+        const qsizetype kerasTensors =
+            kerasTruth[QStringLiteral("files")][QStringLiteral("25-06/model.keras")]
+                      [QStringLiteral("inner:model.weights.h5")][QStringLiteral("datasets")]
+                          .toObject()
+                          .size();
+        const qsizetype tetrisTensors =
+            test::groundTruthTensors(tetris, QStringLiteral("variables/variables")).size();
+        QVERIFY(kerasTensors > 0 && tetrisTensors > 0);
+        for (const auto &[item, count] :
+             {qMakePair(tetris, tetrisTensors), qMakePair(archive, kerasTensors)}) {
+            OpenedTree tree(test::corpus(item));
+            QVERIFY2(tree.error.isEmpty(), qPrintable(tree.error));
+            const auto &model = tree.model;
+            const QModelIndex src = tree.source();
+            QCOMPARE(src.data().toString(), QFileInfo(item).fileName());
+            QVERIFY(model.rowCount(src) > 0);
+            for (int r = 0; r < model.rowCount(src); ++r)
+                QVERIFY2(isWeightNode(model.index(r, 0, src)),
+                         qPrintable(model.index(r, 0, src).data().toString()));
+            QCOMPARE(model.tensorsUnder(src).size(), count);
+            // The top rows are the tensors' own first name segments: no `variables` level.
+            QSet<QString> tops;
+            for (const auto &t : model.tensorsUnder(src))
+                tops.insert(
+                    t.info().name.section(QLatin1Char('/'), 0, 0, QString::SectionSkipEmpty));
+            const QStringList names = childNames(model, src);
+            QCOMPARE(QSet<QString>(names.begin(), names.end()), tops);
+            QVERIFY(model.checkpointAt(src));
+            QCOMPARE(model.indexOfCheckpoint(model.checkpointAt(src).get()), src);
+        }
+
+        OpenedTree folder(test::corpus(QStringLiteral("savedmodel")));
+        QVERIFY2(folder.error.isEmpty(), qPrintable(folder.error));
+        const auto &model = folder.model;
+        const QModelIndex src = folder.source();
+        QCOMPARE(childNames(model, src),
+                 (QStringList{QStringLiteral("lstm-test-sharded-savedmodel"),
+                              QStringLiteral("tetris-dqn-keras-savedmodel"),
+                              QStringLiteral("tfs-half-plus-two-tf1"),
+                              QStringLiteral("tfs-half-plus-two-tf2")}));
+        const QModelIndex cp = child(model, src, QStringLiteral("tetris-dqn-keras-savedmodel"));
+        QCOMPARE(cp.data(Role::NodeKindRole).toInt(), int(Kind::Checkpoint));
+        QCOMPARE(model.tensorsUnder(cp).size(), tetrisTensors);
+        for (int r = 0; r < model.rowCount(cp); ++r)
+            QVERIFY(isWeightNode(model.index(r, 0, cp)));
+    }
+
     // The overview's problem lines name files inside the opened folder from it, and files
     // elsewhere in full. A copy of a corpus SavedModel with a damaged fingerprint.
     void problemLinesNameFilesFromTheFolder()
