@@ -662,6 +662,9 @@ QVariant CheckpointTreeModel::data(const QModelIndex &index, int role) const
         if (column == NameColumn) {
             if (role != SortRole)
                 return n->name;
+            // Checkpoints keep the source's order (oldest first) when names are sorted.
+            if (n->kind == NodeKind::Checkpoint)
+                return QStringLiteral("%1").arg(n->row, 10, 10, QLatin1Char('0'));
             if (n->sortKey.isNull())
                 n->sortKey = naturalSortKey(n->name);
             return n->sortKey;

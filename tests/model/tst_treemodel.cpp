@@ -365,6 +365,14 @@ private slots:
                     .toString()
                     .contains(QStringLiteral("Saved: ") + firstSaved));
 
+        // Sorting the tree by name leaves checkpoints in that order.
+        TensorFilterProxy proxy;
+        proxy.setSourceModel(&tree.model);
+        proxy.sort(CheckpointTreeModel::NameColumn, Qt::AscendingOrder);
+        QCOMPARE(childNames(proxy, proxy.index(0, 0)),
+                 (QStringList{QStringLiteral("ckpt-9"), QStringLiteral("ckpt-10"),
+                              QStringLiteral("ckpt-1 (latest)")}));
+
         QByteArray lsOut;
         QCOMPARE(lsCheckpoints(dir, &lsOut),
                  (QStringList{QStringLiteral("ckpt-9"), QStringLiteral("ckpt-10"),
