@@ -138,6 +138,16 @@ QJsonObject tensorJson(const QString &label, const TensorInfo &t)
     return o;
 }
 
+// A tensor's line with what its checkpoint adds: the save time, as the state file stores it
+// (seconds since the epoch).
+QJsonObject tensorJson(const QString &label, const CheckpointIndex &idx, const TensorInfo &t)
+{
+    QJsonObject o = tensorJson(label, t);
+    if (idx.savedAt)
+        o[QLatin1String("saved_at")] = *idx.savedAt;
+    return o;
+}
+
 QJsonValue number(const std::optional<double> &v)
 {
     if (!v || !std::isfinite(*v))
@@ -210,12 +220,9 @@ int lsOrStats(const QStringList &args, bool stats)
             if (!stats) {
                 for (int i : selected) {
                     const auto &t = idx.tensors[i];
-                    if (o.json) {
-                        QJsonObject j = tensorJson(label, t);
-                        if (idx.savedAt) // as the state file stores it: seconds since the epoch
-                            j[QLatin1String("saved_at")] = *idx.savedAt;
-                        printJson(j);
-                    } else
+                    if (o.json)
+                        printJson(tensorJson(label, idx, t));
+                    else
                         out() << "  " << t.name.leftJustified(nameWidth) << "  "
                               << t.dtypeText().leftJustified(9) << ' '
                               << t.shape.toString().leftJustified(shapeWidth) << "  "
@@ -238,7 +245,7 @@ int lsOrStats(const QStringList &args, bool stats)
                           << ": checksum mismatch (stored CRC-32C does not match the data)\n";
                 const auto &s = r.stats;
                 if (o.json) {
-                    QJsonObject j = tensorJson(label, t);
+                    QJsonObject j = tensorJson(label, idx, t);
                     j[QLatin1String("count")] = qint64(s.count);
                     if (r.reduced) {
                         j[QLatin1String("min")] = number(s.min);

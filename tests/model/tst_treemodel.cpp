@@ -379,20 +379,22 @@ private slots:
                               QStringLiteral("ckpt-1 (latest)")}));
         QVERIFY(lsOut.contains(("  Saved: " + firstSaved).toUtf8()));
 
-        const auto json =
-            test::runWeightLens({QStringLiteral("ls"), QStringLiteral("--json"), dir});
-        QCOMPARE(json.exitCode, 0);
-        QStringList seen;
-        for (const QByteArray &line : json.out.split('\n')) {
-            const QJsonObject o = QJsonDocument::fromJson(line).object();
-            if (!o.contains(QStringLiteral("key")))
-                continue;
-            const QString cp = o[QStringLiteral("checkpoint")].toString();
-            if (!seen.contains(cp))
-                seen << cp;
-            QCOMPARE(o[QStringLiteral("saved_at")].toDouble(), times[order.indexOf(cp)]);
+        for (const char *command : {"ls", "stats"}) {
+            const auto json =
+                test::runWeightLens({QLatin1String(command), QStringLiteral("--json"), dir});
+            QCOMPARE(json.exitCode, 0);
+            QStringList seen;
+            for (const QByteArray &line : json.out.split('\n')) {
+                const QJsonObject o = QJsonDocument::fromJson(line).object();
+                if (!o.contains(QStringLiteral("key")))
+                    continue;
+                const QString cp = o[QStringLiteral("checkpoint")].toString();
+                if (!seen.contains(cp))
+                    seen << cp;
+                QCOMPARE(o[QStringLiteral("saved_at")].toDouble(), times[order.indexOf(cp)]);
+            }
+            QCOMPARE(seen, order);
         }
-        QCOMPARE(seen, order);
     }
 
     void rawKeys()
