@@ -177,6 +177,16 @@ QJsonObject tensorJson(const QString &label, const TensorInfo &t)
     return o;
 }
 
+// A tensor's line with what its checkpoint adds: the save time, as the state file stores it
+// (seconds since the epoch).
+QJsonObject tensorJson(const QString &label, const CheckpointIndex &idx, const TensorInfo &t)
+{
+    QJsonObject o = tensorJson(label, t);
+    if (idx.savedAt)
+        o[QLatin1String("saved_at")] = *idx.savedAt;
+    return o;
+}
+
 QJsonValue number(const std::optional<double> &v)
 {
     if (!v || !std::isfinite(*v))
@@ -290,10 +300,7 @@ int lsOrStats(const QStringList &args, bool stats)
             matched += selected.size();
             total += idx.tensors.size();
             if (!o.json) {
-                out() << label
-                      << (idx.displayName == opened->latest && opened->checkpoints.size() > 1
-                              ? " (latest)"
-                              : "")
+                out() << label << (idx.latest && opened->checkpoints.size() > 1 ? " (latest)" : "")
                       << "  (" << idx.formatName
                       << (idx.subtype.isEmpty() ? QString() : QLatin1String(", ") + idx.subtype)
                       << ", "
@@ -309,7 +316,7 @@ int lsOrStats(const QStringList &args, bool stats)
                 for (int i : selected) {
                     const auto &t = idx.tensors[i];
                     if (o.json)
-                        printJson(tensorJson(label, t));
+                        printJson(tensorJson(label, idx, t));
                     else
                         out() << "  " << t.name.leftJustified(nameWidth) << "  "
                               << t.dtypeText().leftJustified(9) << ' '
@@ -333,7 +340,7 @@ int lsOrStats(const QStringList &args, bool stats)
                           << ": checksum mismatch (stored CRC-32C does not match the data)\n";
                 const auto &s = r.stats;
                 if (o.json) {
-                    QJsonObject j = tensorJson(label, t);
+                    QJsonObject j = tensorJson(label, idx, t);
                     j[QLatin1String("count")] = qint64(s.count);
                     if (r.reduced) {
                         j[QLatin1String("min")] = number(s.min);

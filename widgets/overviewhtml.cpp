@@ -130,15 +130,18 @@ QString sourcePage(const OpenResult &source, const QString &problems)
         if (!idx.summaryText.isEmpty())
             html += QStringLiteral("<pre>%1</pre>").arg(esc(idx.summaryText));
     } else if (source.checkpoints.size() > 1) {
+        // In the source's order, the tree's and `ls`'s.
         html += QStringLiteral("<h3>Checkpoints</h3><table><tr><th>Name</th><th>Step</th>"
-                               "<th>Tensors</th><th>Size</th></tr>");
+                               "<th>Saved</th><th>Tensors</th><th>Size</th></tr>");
         for (const auto &cp : source.checkpoints) {
             const auto &idx = cp->index();
-            html += QStringLiteral("<tr><td>%1</td><td class='n'>%2</td><td class='n'>%3</td>"
-                                   "<td class='n'>%4</td></tr>")
-                        .arg(esc(idx.displayName),
-                             idx.step ? formatCount(*idx.step) : QStringLiteral("—"),
-                             formatCount(idx.tensors.size()), formatBytes(idx.totalBytes()));
+            html +=
+                QStringLiteral("<tr><td>%1</td><td class='n'>%2</td><td>%3</td>"
+                               "<td class='n'>%4</td><td class='n'>%5</td></tr>")
+                    .arg(esc(idx.displayName) + (idx.latest ? QObject::tr(" (latest)") : QString()),
+                         idx.step ? formatCount(*idx.step) : QStringLiteral("—"),
+                         idx.savedAt ? idx.savedAtText() : QStringLiteral("—"),
+                         formatCount(idx.tensors.size()), formatBytes(idx.totalBytes()));
         }
         html += QStringLiteral("</table>");
     }

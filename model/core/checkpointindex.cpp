@@ -1,5 +1,7 @@
 #include "checkpointindex.h"
 
+#include <QDateTime>
+
 namespace wl
 {
 
@@ -17,6 +19,15 @@ std::int64_t CheckpointIndex::totalBytes() const
     for (const auto &t : tensors)
         n += t.location.size;
     return n;
+}
+
+QString CheckpointIndex::savedAtText() const
+{
+    if (!savedAt)
+        return {};
+    return QDateTime::fromMSecsSinceEpoch(qint64(*savedAt * 1000.0))
+        .toLocalTime()
+        .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
 } // namespace wl

@@ -25,9 +25,15 @@ struct CheckpointIndex {
     QString summaryText; // the same for people: printed by `ls`, shown in the Overview
     Problems problems;
     std::optional<std::int64_t> step; // training step or save counter when known
+    // From the `checkpoint` state file of its own folder: the newest it names, and when it was
+    // saved (seconds since the epoch).
+    bool latest = false;
+    std::optional<double> savedAt;
 
     int indexOfKey(const QString &key) const;
     std::int64_t totalBytes() const;
+    // savedAt in local time ("2025-06-10 12:37:52"); empty when unknown.
+    QString savedAtText() const;
 };
 
 } // namespace wl

@@ -74,4 +74,13 @@ Result<QByteArray> Checkpoint::readTensor(int i, std::int64_t maxBytes) const
     return out;
 }
 
+void Checkpoint::setStateFileFacts(bool latest, std::optional<double> savedAt)
+{
+    const bool hadTime = m_index.savedAt.has_value();
+    m_index.latest = latest;
+    m_index.savedAt = savedAt;
+    if (savedAt && !hadTime)
+        m_index.metadata.append({QStringLiteral("Saved"), m_index.savedAtText()});
+}
+
 } // namespace wl

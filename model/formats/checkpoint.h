@@ -33,6 +33,10 @@ public:
     virtual Result<ChecksumState> streamTensor(int i, const ChunkSink &sink,
                                                const StreamOptions &options = {}) const;
 
+    // What the state file of its folder says of it; set while the folder is opened, before the
+    // checkpoint is shared. The save time also becomes a metadata row.
+    void setStateFileFacts(bool latest, std::optional<double> savedAt);
+
     // Whole tensor in memory; refuses tensors larger than maxBytes.
     Result<QByteArray> readTensor(int i, std::int64_t maxBytes = std::int64_t(1) << 31) const;
 

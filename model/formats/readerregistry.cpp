@@ -1,5 +1,7 @@
 #include "readerregistry.h"
 
+#include "core/naturalorder.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QSet>
@@ -146,6 +148,9 @@ void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int d
         const QString full = source.path() + QLatin1Char('/') + e;
         (QFileInfo(full).isDir() ? dirs : files) << full;
     }
+    // The order every view shows: sub-runs and files as people number them.
+    std::stable_sort(dirs.begin(), dirs.end(), naturalLess);
+    std::stable_sort(files.begin(), files.end(), naturalLess);
     auto absorb = [&](OpenResult &&sub) {
         for (auto &cp : sub.checkpoints) {
             if (consumed.contains(cp->index().path))

@@ -243,7 +243,9 @@ QJsonObject metaGraphJson(const tf::MetaGraphDef &mg, Document &doc, QStringList
 
     QJsonObject signatures;
     const auto sigKeys = sortedKeys(mg.signature_def());
-    text << QStringLiteral("signatures (%1):").arg(sigKeys.size());
+    // Init ops run on load and are not called by users: the JSON keeps them (marked internal),
+    // the list people read names them once at its end.
+    QStringList lines, internals;
     for (const auto &k : sigKeys) {
         const auto &s = mg.signature_def().at(k);
         const QString name = str(k);
@@ -261,15 +263,21 @@ QJsonObject metaGraphJson(const tf::MetaGraphDef &mg, Document &doc, QStringList
         if (internal)
             sig.insert(QStringLiteral("internal"), true);
         signatures.insert(name, sig);
+        if (internal) {
+            internals << name;
+            continue;
+        }
         QString line =
             QStringLiteral("  %1(%2) -> %3")
                 .arg(name, in.join(QStringLiteral(", ")), outs.join(QStringLiteral(", ")));
-        if (internal)
-            line += QStringLiteral("  [internal init op]");
-        else if (!s.method_name().empty())
+        if (!s.method_name().empty())
             line += QStringLiteral("  [%1]").arg(str(s.method_name()));
-        text << line;
+        lines << line;
     }
+    text << QStringLiteral("signatures (%1):").arg(lines.size()) << lines;
+    if (!internals.isEmpty())
+        text << QStringLiteral("  (internal init op not listed: %1; `ls --json` shows it)")
+                    .arg(internals.join(QStringLiteral(", ")));
     out.insert(QStringLiteral("signatures"), signatures);
 
     QJsonArray assets;

@@ -36,10 +36,13 @@ private:
 };
 
 std::shared_ptr<Checkpoint> adopt(const std::shared_ptr<Checkpoint> &inner,
-                                  const savedmodel::Document *doc, const QString &dirName)
+                                  const savedmodel::Document *doc, const QString &dir)
 {
+    // The bundle is the SavedModel's own: it is named and placed as the folder, so views show
+    // one node for it rather than the folder, then `variables`, then the bundle.
     CheckpointIndex index = inner->index();
-    index.displayName = dirName + QStringLiteral("/variables");
+    index.path = QFileInfo(dir).absoluteFilePath();
+    index.displayName = QFileInfo(dir).fileName();
     if (doc)
         for (TensorInfo &t : index.tensors) {
             const auto path = doc->pathByKey.constFind(t.key);
@@ -129,11 +132,11 @@ Result<OpenResult> SavedModelReader::open(const Source &source, const JobContext
             r.problems << vars->problems;
             r.consumedFiles << vars->consumedFiles;
             for (const auto &c : vars->checkpoints) {
-                auto adopted = adopt(c, doc ? &doc.value() : nullptr, QFileInfo(dir).fileName());
+                auto adopted = adopt(c, doc ? &doc.value() : nullptr, dir);
                 for (const TensorInfo &t : adopted->index().tensors)
                     variableCount += t.key != kObjectGraphKey;
                 variablesJson = adopted->index().summary;
-                r.consumedFiles << adopted->index().path; // the prefix names it in folder scans
+                r.consumedFiles << c->index().path; // the prefix names it in folder scans
                 r.checkpoints.push_back(std::move(adopted));
             }
         }

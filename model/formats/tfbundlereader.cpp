@@ -11,6 +11,7 @@
 #include <QJsonArray>
 #include <QRegularExpression>
 #include <QSet>
+#include <algorithm>
 
 namespace wl
 {
@@ -103,7 +104,9 @@ Result<OpenResult> openFile(const Source &s, const JobContext &job)
     return single(path, std::move(v2).value());
 }
 
-// Every checkpoint in a folder, in name order with numbers compared as numbers.
+// A folder's checkpoints in one order for every view: the state file's (writers append as they
+// save, so it is chronological even when numbering restarted), with the checkpoints it does not
+// list fitted in by step, or by name with numbers compared as numbers.
 Result<OpenResult> openFolder(const Source &s, const JobContext &job)
 {
     const QString dir = s.path();
@@ -115,8 +118,9 @@ Result<OpenResult> openFolder(const Source &s, const JobContext &job)
     struct Candidate {
         QString path; // prefix (V2) or file (V1)
         bool v1 = false;
+        std::optional<double> savedAt; // from the state file's timestamps
     };
-    QList<Candidate> order;
+    QList<Candidate> listed;
     QSet<QString> seen;
     QString latestPath;
     const QString statePath = dir + QLatin1Char('/') + kStateFile;
@@ -128,14 +132,19 @@ Result<OpenResult> openFolder(const Source &s, const JobContext &job)
             r.problems << problemFrom(state.error(), statePath);
         } else {
             r.problems << state->problems;
-            QJsonArray listed;
-            for (const auto &e : state->all) {
-                listed.append(e.written);
+            // Timestamps pair with paths only when the writer kept both lists whole.
+            const bool timed = state->timestamps.size() == state->all.size();
+            QJsonArray names;
+            for (qsizetype i = 0; i < state->all.size(); ++i) {
+                const auto &e = state->all[i];
+                names.append(e.written);
                 const QString resolved = QDir::cleanPath(e.resolved);
                 if (seen.contains(resolved))
                     continue;
                 if (e.indexExists || e.v1Exists) {
-                    order.push_back({resolved, !e.indexExists});
+                    listed.push_back(
+                        {resolved, !e.indexExists,
+                         timed ? std::optional<double>(state->timestamps[i]) : std::nullopt});
                     seen.insert(resolved);
                 } else {
                     r.problems << Problem{
@@ -146,7 +155,7 @@ Result<OpenResult> openFolder(const Source &s, const JobContext &job)
             if (state->latest.indexExists || state->latest.v1Exists)
                 latestPath = QDir::cleanPath(state->latest.resolved);
             summary[QStringLiteral("state_file")] = QJsonObject{
-                {QStringLiteral("latest"), state->latest.written}, {QStringLiteral("all"), listed}};
+                {QStringLiteral("latest"), state->latest.written}, {QStringLiteral("all"), names}};
         }
     }
     QStringList rest;
@@ -175,21 +184,12 @@ Result<OpenResult> openFolder(const Source &s, const JobContext &job)
             rest << name;
         }
     }
-    // One list by name with numbers compared as numbers; the state file's entries keep their
-    // own order within the slots they occupy.
-    QList<Candidate> all = order;
+    QList<Candidate> order = listed;
     for (const QString &name : rest)
-        all.push_back({dir + QLatin1Char('/') + name, !withIndex.contains(name)});
-    std::stable_sort(all.begin(), all.end(), [](const Candidate &a, const Candidate &b) {
-        return naturalLess(QFileInfo(a.path).fileName(), QFileInfo(b.path).fileName());
-    });
-    int nextListed = 0;
-    for (auto &c : all)
-        if (seen.contains(c.path))
-            c = order[nextListed++];
-    order = all;
+        order.push_back({dir + QLatin1Char('/') + name, !withIndex.contains(name), std::nullopt});
 
     std::optional<LoadError> firstError;
+    std::vector<std::shared_ptr<Checkpoint>> unlisted;
     for (const auto &c : order) {
         if (job.cancelled())
             return makeError(LoadError::Code::Cancelled, dir, {}, {});
@@ -201,10 +201,35 @@ Result<OpenResult> openFolder(const Source &s, const JobContext &job)
             continue;
         }
         r.consumedFiles << opened->consumed;
-        if (c.path == latestPath)
-            r.latest = opened->checkpoint->index().displayName;
-        r.checkpoints.push_back(std::move(opened->checkpoint));
+        opened->checkpoint->setStateFileFacts(c.path == latestPath, c.savedAt);
+        (seen.contains(c.path) ? r.checkpoints : unlisted).push_back(opened->checkpoint);
     }
+    // Steps are known once opened. Unlisted checkpoints go by step (else by name), each before
+    // the first listed one it precedes that way: Keras lists only its newest, a manager drops
+    // old ones from the list.
+    std::stable_sort(unlisted.begin(), unlisted.end(), [](const auto &a, const auto &b) {
+        const auto &ia = a->index();
+        const auto &ib = b->index();
+        if (ia.step.has_value() != ib.step.has_value())
+            return ia.step.has_value();
+        if (ia.step && *ia.step != *ib.step)
+            return *ia.step < *ib.step;
+        return naturalLess(ia.displayName, ib.displayName);
+    });
+    auto before = [](const CheckpointIndex &u, const CheckpointIndex &listed) {
+        if (u.step && listed.step)
+            return *u.step < *listed.step;
+        return !u.step && !listed.step && naturalLess(u.displayName, listed.displayName);
+    };
+    std::vector<std::shared_ptr<Checkpoint>> merged;
+    auto next = unlisted.begin();
+    for (auto &c : r.checkpoints) {
+        while (next != unlisted.end() && before((*next)->index(), c->index()))
+            merged.push_back(*next++);
+        merged.push_back(std::move(c));
+    }
+    merged.insert(merged.end(), next, unlisted.end());
+    r.checkpoints = std::move(merged);
     if (r.checkpoints.empty()) {
         if (firstError)
             return *firstError;
@@ -215,8 +240,14 @@ Result<OpenResult> openFolder(const Source &s, const JobContext &job)
                          QStringLiteral("a TensorFlow checkpoint in this folder"),
                          QStringLiteral("none"), why.join(QLatin1String("; ")));
     }
-    if (r.latest.isEmpty())
-        r.latest = r.checkpoints.back()->index().displayName;
+    // Without a state file naming one, the last in order is the newest.
+    auto latest = std::find_if(r.checkpoints.begin(), r.checkpoints.end(),
+                               [](const auto &c) { return c->index().latest; });
+    if (latest == r.checkpoints.end()) {
+        latest = r.checkpoints.end() - 1;
+        (*latest)->setStateFileFacts(true, (*latest)->index().savedAt);
+    }
+    r.latest = (*latest)->index().displayName;
     summary[QStringLiteral("checkpoints")] = int(r.checkpoints.size());
     summary[QStringLiteral("latest")] = r.latest;
     r.summary = summary;

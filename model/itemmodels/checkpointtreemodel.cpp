@@ -137,8 +137,7 @@ void CheckpointTreeModel::addSource(const OpenResult &opened)
         cp->checkpoint = c;
         const auto &idx = c->index();
         cp->label = idx.displayName.isEmpty() ? QFileInfo(idx.path).fileName() : idx.displayName;
-        if (!opened.latest.isEmpty() && idx.displayName == opened.latest &&
-            opened.checkpoints.size() > 1)
+        if (idx.latest && opened.checkpoints.size() > 1)
             cp->label += tr(" (latest)");
         if (srcInfo.isDir()) {
             const QString rel = srcDir.relativeFilePath(QFileInfo(idx.path).path());
@@ -152,17 +151,7 @@ void CheckpointTreeModel::addSource(const OpenResult &opened)
                 cp->tensorProblems[p.where] << p;
         src->checkpoints.push_back(std::move(cp));
     }
-    // Runs in folder order, checkpoints by step (or name) so ckpt-2 precedes ckpt-10.
-    std::stable_sort(src->checkpoints.begin(), src->checkpoints.end(),
-                     [](const auto &a, const auto &b) {
-                         if (a->runDir != b->runDir)
-                             return naturalSortKey(a->runDir) < naturalSortKey(b->runDir);
-                         const auto &ia = a->checkpoint->index();
-                         const auto &ib = b->checkpoint->index();
-                         if (ia.step && ib.step && *ia.step != *ib.step)
-                             return *ia.step < *ib.step;
-                         return naturalSortKey(ia.displayName) < naturalSortKey(ib.displayName);
-                     });
+    // The reader's order (state file, then step) is the order of every view: no sorting here.
 
     const int row = int(m_sources.size());
     beginInsertRows({}, row, row);
@@ -232,6 +221,14 @@ void CheckpointTreeModel::buildSource(SourceData &src, Node *srcNode)
         srcNode->name = opened.path;
     srcNode->problems = int(opened.problems.size());
     srcNode->params = srcNode->bytes = 0;
+    srcNode->cp = nullptr;
+    // One node per thing opened: a file, prefix or SavedModel holds its tensors itself; only a
+    // run folder lists checkpoints.
+    if (src.checkpoints.size() == 1 && opened.kind != QLatin1String("run")) {
+        srcNode->cp = src.checkpoints.front().get();
+        buildCheckpoint(*srcNode->cp, srcNode);
+        return;
+    }
     QHash<QString, Node *> runs;
     for (const auto &cp : src.checkpoints) {
         Node *parent = srcNode;
@@ -269,7 +266,7 @@ void CheckpointTreeModel::buildCheckpoint(CheckpointData &cp, Node *cpNode)
     const auto &idx = cp.checkpoint->index();
     cp.node = cpNode;
     cp.tensorNodes.assign(std::size_t(idx.tensors.size()), nullptr);
-    cpNode->problems = int(idx.problems.size());
+    cpNode->problems += int(idx.problems.size());
     // Groups are looked up by (parent, name) while building only; tensors are always new
     // leaves, so a tensor and a group of the same name (a kernel and its slots) coexist.
     // Segments are views into the index's strings, which outlive the build.
@@ -665,6 +662,9 @@ QVariant CheckpointTreeModel::data(const QModelIndex &index, int role) const
         if (column == NameColumn) {
             if (role != SortRole)
                 return n->name;
+            // Checkpoints keep the source's order (oldest first) when names are sorted.
+            if (n->kind == NodeKind::Checkpoint)
+                return QStringLiteral("%1").arg(n->row, 10, 10, QLatin1Char('0'));
             if (n->sortKey.isNull())
                 n->sortKey = naturalSortKey(n->name);
             return n->sortKey;
@@ -697,6 +697,8 @@ QVariant CheckpointTreeModel::data(const QModelIndex &index, int role) const
                 lines << idx.subtype;
             if (idx.step)
                 lines << tr("Step: %1").arg(*idx.step);
+            if (idx.savedAt)
+                lines << tr("Saved: %1").arg(idx.savedAtText());
         } else if (n->kind == NodeKind::Source) {
             lines << n->src->opened.path;
             if (!n->src->opened.kind.isEmpty())

@@ -8,7 +8,9 @@
 #include <QMetaObject>
 #include <QThread>
 #include <algorithm>
+#include <functional>
 #include <mutex>
+#include <utility>
 
 namespace wl
 {
@@ -114,30 +116,49 @@ JobContext::ProgressFn JobRunner::progressReporter()
 quint64 JobRunner::openPaths(const QStringList &paths)
 {
     const quint64 job = ++m_nextJob;
-    for (const QString &path : paths) {
+    m_openBatches[job].ready.resize(paths.size());
+    for (qsizetype i = 0; i < paths.size(); ++i) {
+        const QString path = paths[i];
         auto flag = std::make_shared<std::atomic<bool>>(false);
         m_openCancels << flag;
         begin();
-        m_pool.start([this, job, path, flag, report = progressReporter()] {
+        m_pool.start([this, job, i, path, flag, report = progressReporter()] {
             auto result = ReaderRegistry::builtin().open(path, JobContext(flag.get(), report));
             QMetaObject::invokeMethod(
                 this,
-                [this, job, path, flag, result = std::move(result)] {
+                [this, job, i, path, flag, result = std::move(result)] {
                     m_openCancels.removeOne(flag);
-                    if (flag->load())
-                        emit openFailed(job, path,
-                                        makeError(LoadError::Code::Cancelled, path, {},
-                                                  tr("the open to finish"), tr("cancelled")));
-                    else if (result.ok())
-                        emit opened(job, result.value());
-                    else
-                        emit openFailed(job, path, result.error());
-                    end();
+                    m_openBatches[job].ready[i] = [this, job, path, flag, result] {
+                        if (flag->load())
+                            emit openFailed(job, path,
+                                            makeError(LoadError::Code::Cancelled, path, {},
+                                                      tr("the open to finish"), tr("cancelled")));
+                        else if (result.ok())
+                            emit opened(job, result.value());
+                        else
+                            emit openFailed(job, path, result.error());
+                        end();
+                    };
+                    deliverOpens(job);
                 },
                 Qt::QueuedConnection);
         });
     }
     return job;
+}
+
+void JobRunner::deliverOpens(quint64 job)
+{
+    auto it = m_openBatches.find(job);
+    while (it != m_openBatches.end() && it->next < it->ready.size() && it->ready[it->next]) {
+        // Take it out first: receivers may start new opens, which can rehash the table.
+        const auto deliver = std::exchange(it->ready[it->next], {});
+        ++it->next;
+        if (it->next == it->ready.size())
+            m_openBatches.erase(it);
+        deliver();
+        it = m_openBatches.find(job);
+    }
 }
 
 void JobRunner::storeCache(const TensorRef &t, int bins, const TensorReport &r)

@@ -13,6 +13,7 @@
 #include <QThreadPool>
 #include <QVector>
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace wl
@@ -33,7 +34,8 @@ public:
     // Registers the value types used in signals (also done by the constructor).
     static void registerMetaTypes();
 
-    // Opens each path off the GUI thread; one opened or openFailed per path.
+    // Opens each path off the GUI thread; one opened or openFailed per path, in the order of
+    // `paths` (a slow first path holds back the ones after it).
     quint64 openPaths(const QStringList &paths);
 
     // Statistics for a selection (bins = histogram bins, 0 = none). Supersedes the previous
@@ -95,6 +97,13 @@ private:
     Flag m_selectionCancel;
     Flag m_valuesCancel;
     QList<Flag> m_openCancels;
+    // Per openPaths call: outcomes by path index, delivered in order from `next`.
+    struct OpenBatch {
+        QList<std::function<void()>> ready; // empty until that path's outcome arrives
+        int next = 0;
+    };
+    QHash<quint64, OpenBatch> m_openBatches;
+    void deliverOpens(quint64 job);
     QHash<const Checkpoint *, Flag> m_backgroundCancels;
     QHash<CacheKey, CacheEntry> m_cache;
     int m_active = 0;

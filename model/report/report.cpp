@@ -58,7 +58,8 @@ QString markdownReport(const QList<OpenResult> &sources, const QList<UnreadInput
             const auto &idx = cp->index();
             md += QStringLiteral("\n### %1%2\n\n%3%4, %5\n\n")
                       .arg(idx.displayName,
-                           idx.displayName == src.latest ? QStringLiteral(" (latest)") : QString(),
+                           idx.latest && src.checkpoints.size() > 1 ? QStringLiteral(" (latest)")
+                                                                    : QString(),
                            idx.formatName,
                            idx.subtype.isEmpty() ? QString() : QLatin1String(", ") + idx.subtype)
                       .arg(counted(idx.tensors.size(), "tensor"));

@@ -51,6 +51,27 @@ inline bool writeFile(const QString &path, const QByteArray &bytes)
     return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
 }
 
+// Copies a single-shard V2 bundle (P.index, P.data-00000-of-00001) to another prefix.
+inline bool copyBundle(const QString &from, const QString &to)
+{
+    for (const char *suffix : {".index", ".data-00000-of-00001"})
+        if (!QFile::copy(from + QLatin1String(suffix), to + QLatin1String(suffix)))
+            return false;
+    return true;
+}
+
+// A text-format `checkpoint` state file as CheckpointManager writes it.
+inline bool writeStateFile(const QString &dir, const QString &latest, const QStringList &all,
+                           const QList<double> &timestamps = {})
+{
+    QByteArray text = "model_checkpoint_path: \"" + latest.toUtf8() + "\"\n";
+    for (const auto &p : all)
+        text += "all_model_checkpoint_paths: \"" + p.toUtf8() + "\"\n";
+    for (double t : timestamps)
+        text += "all_model_checkpoint_timestamps: " + QByteArray::number(t, 'f', 6) + "\n";
+    return writeFile(dir + QStringLiteral("/checkpoint"), text);
+}
+
 inline QJsonObject loadJson(const QString &path)
 {
     QFile f(path);

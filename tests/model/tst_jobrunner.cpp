@@ -282,6 +282,27 @@ private slots:
         QCOMPARE(failed.at(0).at(2).value<LoadError>().code, LoadError::Code::NotFound);
     }
 
+    // Paths opened together (dropped, or given on the command line) arrive in their order even
+    // when a later one is quicker to open: a folder of 20 checkpoints, a missing path, a file.
+    void openKeepsPathOrder()
+    {
+        WL_REQUIRE_CORPUS();
+        QTemporaryDir tmp;
+        const QStringList paths{
+            test::corpus(QStringLiteral("keras-tf-weights/lstm-md-ckpt-epochs")),
+            tmp.filePath(QStringLiteral("nothing-here.index")),
+            test::corpus(QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts/ckpt-7.index"))};
+        JobRunner runner;
+        QStringList arrived;
+        connect(&runner, &JobRunner::opened, this,
+                [&](quint64, const OpenResult &r) { arrived << QDir::cleanPath(r.path); });
+        connect(&runner, &JobRunner::openFailed, this,
+                [&](quint64, const QString &path, const LoadError &) { arrived << path; });
+        runner.openPaths(paths);
+        QTRY_COMPARE_WITH_TIMEOUT(arrived.size(), 3, 60000);
+        QCOMPARE(arrived, paths);
+    }
+
     void openCorpusRun()
     {
         WL_REQUIRE_CORPUS();

@@ -4,7 +4,9 @@
 #include "testutil.h"
 
 #include <QAbstractItemModelTester>
+#include <QDateTime>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -83,7 +85,10 @@ OpenResult openResult(std::vector<std::shared_ptr<Checkpoint>> cps, const QStrin
 {
     OpenResult r;
     r.path = QStringLiteral("/nonexistent/run");
-    r.kind = cps.size() > 1 ? QStringLiteral("run") : QStringLiteral("checkpoint");
+    r.kind = QStringLiteral("run");
+    for (auto &c : cps)
+        if (c->index().displayName == latest)
+            c->setStateFileFacts(true, std::nullopt);
     r.checkpoints = std::move(cps);
     r.latest = latest;
     return r;
@@ -140,6 +145,42 @@ QStringList visibleTensors(const QAbstractItemModel &m)
     out.sort();
     return out;
 }
+
+// The checkpoint lines of `weightlens ls PATH` ("ckpt-1 (latest)"), in order; empty when it
+// fails. `out` receives the whole output.
+QStringList lsCheckpoints(const QString &path, QByteArray *out = nullptr)
+{
+    const auto ls = test::runWeightLens({QStringLiteral("ls"), path});
+    if (out)
+        *out = ls.out;
+    QStringList headers;
+    if (ls.exitCode != 0)
+        return headers;
+    for (const QString &line : QString::fromUtf8(ls.out).split(QLatin1Char('\n')))
+        if (!line.startsWith(QLatin1Char(' ')) && line.contains(QLatin1String("  (")))
+            headers << line.section(QStringLiteral("  ("), 0, 0);
+    return headers;
+}
+
+// The tree of one opened path, checked by QAbstractItemModelTester throughout.
+struct OpenedTree {
+    explicit OpenedTree(const QString &path)
+    {
+        auto r = ReaderRegistry::builtin().open(path);
+        if (!r.ok()) {
+            error = r.error().message();
+            return;
+        }
+        opened = std::move(r).value();
+        model.addSource(opened);
+    }
+    QModelIndex source() const { return model.index(0, 0); }
+
+    CheckpointTreeModel model;
+    QAbstractItemModelTester tester{&model, QAbstractItemModelTester::FailureReportingMode::Fatal};
+    OpenResult opened;
+    QString error;
+};
 
 } // namespace
 
@@ -217,18 +258,143 @@ private slots:
         QVERIFY(!model.tensorAt(actor).isValid());
     }
 
+    // The tree keeps the order the source gives (the reader's, which every view shows) and
+    // marks the checkpoint its state file calls the latest, whatever its step.
     void runLatestAndOrder()
     {
         CheckpointTreeModel model;
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::Fatal);
         model.addSource(openResult({actorCheckpoint(QStringLiteral("ckpt-10"), 10),
-                                    actorCheckpoint(QStringLiteral("ckpt-9"), 9)},
-                                   QStringLiteral("ckpt-10")));
+                                    actorCheckpoint(QStringLiteral("ckpt-1"), 1)},
+                                   QStringLiteral("ckpt-1")));
         const QModelIndex src = model.index(0, 0);
         QCOMPARE(childNames(model, src),
-                 (QStringList{QStringLiteral("ckpt-9"), QStringLiteral("ckpt-10 (latest)")}));
+                 (QStringList{QStringLiteral("ckpt-10"), QStringLiteral("ckpt-1 (latest)")}));
         QCOMPARE(sortValue(src, CheckpointTreeModel::ParamsColumn), 2 * 47);
+    }
+
+    // Keras ModelCheckpoint runs (the `cp-{epoch:04d}.ckpt` pattern) in subfolders of the
+    // opened folder, each with its own state file naming only its newest: each run marks its
+    // own latest, in the tree and in `ls`, and lists its checkpoints oldest first.
+    void latestOfEveryRunFolder()
+    {
+        WL_REQUIRE_CORPUS();
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const QString from =
+            test::corpus(QStringLiteral("keras-tf-weights/lstm-md-ckpt-epochs/ckpt_1"));
+        const QString parent = tmp.filePath(QStringLiteral("experiments"));
+        const QList<QPair<QString, int>> runs{{QStringLiteral("training_1"), 2},
+                                              {QStringLiteral("training_2"), 3}};
+        for (const auto &[run, epochs] : runs) {
+            const QString dir = parent + QLatin1Char('/') + run;
+            QVERIFY(QDir().mkpath(dir));
+            QString newest;
+            for (int e = 1; e <= epochs; ++e) {
+                newest = QStringLiteral("cp-%1.ckpt").arg(e, 4, 10, QLatin1Char('0'));
+                QVERIFY(test::copyBundle(from, dir + QLatin1Char('/') + newest));
+            }
+            QVERIFY(test::writeStateFile(dir, newest, {newest}));
+        }
+
+        OpenedTree tree(parent);
+        QVERIFY2(tree.error.isEmpty(), qPrintable(tree.error));
+        const auto &model = tree.model;
+        const QModelIndex src = tree.source();
+        QCOMPARE(childNames(model, src),
+                 (QStringList{QStringLiteral("training_1"), QStringLiteral("training_2")}));
+        QCOMPARE(
+            childNames(model, child(model, src, QStringLiteral("training_1"))),
+            (QStringList{QStringLiteral("cp-0001.ckpt"), QStringLiteral("cp-0002.ckpt (latest)")}));
+        QCOMPARE(childNames(model, child(model, src, QStringLiteral("training_2"))),
+                 (QStringList{QStringLiteral("cp-0001.ckpt"), QStringLiteral("cp-0002.ckpt"),
+                              QStringLiteral("cp-0003.ckpt (latest)")}));
+
+        QCOMPARE(lsCheckpoints(parent),
+                 (QStringList{QStringLiteral("training_1/cp-0001.ckpt"),
+                              QStringLiteral("training_1/cp-0002.ckpt (latest)"),
+                              QStringLiteral("training_2/cp-0001.ckpt"),
+                              QStringLiteral("training_2/cp-0002.ckpt"),
+                              QStringLiteral("training_2/cp-0003.ckpt (latest)")}));
+    }
+
+    // A CheckpointManager restarted after ckpt-10: its state file lists ckpt-9, ckpt-10, then
+    // the new ckpt-1, with rising save times. The opened source (what the Overview's table
+    // lists), the tree and `ls` keep that order, mark ckpt-1 the latest and show the times.
+    void stateFileOrderEverywhere()
+    {
+        WL_REQUIRE_CORPUS();
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const QString dir = tmp.filePath(QStringLiteral("manager"));
+        QVERIFY(QDir().mkpath(dir));
+        const QString from =
+            test::corpus(QStringLiteral("keras-tf-weights/lstm-md-ckpt-epochs/ckpt_1"));
+        const QStringList order{QStringLiteral("ckpt-9"), QStringLiteral("ckpt-10"),
+                                QStringLiteral("ckpt-1")};
+        for (const QString &name : order)
+            QVERIFY(test::copyBundle(from, dir + QLatin1Char('/') + name));
+        // 2023-11-14 22:13:20.5 UTC, then about an hour apart.
+        const QList<double> times{1700000000.5, 1700003600.25, 1700007200.0};
+        QVERIFY(test::writeStateFile(dir, QStringLiteral("ckpt-1"), order, times));
+        const QString firstSaved = QDateTime(QDate(2023, 11, 14), QTime(22, 13, 20), Qt::UTC)
+                                       .toLocalTime()
+                                       .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+
+        OpenedTree tree(dir);
+        QVERIFY2(tree.error.isEmpty(), qPrintable(tree.error));
+        QStringList names;
+        for (const auto &c : tree.opened.checkpoints)
+            names << c->index().displayName;
+        QCOMPARE(names, order);
+        for (int i = 0; i < 3; ++i) {
+            const auto &idx = tree.opened.checkpoints[std::size_t(i)]->index();
+            QCOMPARE(idx.savedAt, std::optional<double>(times[i]));
+            QCOMPARE(idx.latest, i == 2);
+        }
+        QCOMPARE(tree.opened.checkpoints.front()->index().savedAtText(), firstSaved);
+
+        const auto &model = tree.model;
+        const QModelIndex src = tree.source();
+        QCOMPARE(childNames(model, src),
+                 (QStringList{QStringLiteral("ckpt-9"), QStringLiteral("ckpt-10"),
+                              QStringLiteral("ckpt-1 (latest)")}));
+        QVERIFY(model.index(0, 0, src)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("Saved: ") + firstSaved));
+
+        // Sorting the tree by name leaves checkpoints in that order.
+        TensorFilterProxy proxy;
+        proxy.setSourceModel(&tree.model);
+        proxy.sort(CheckpointTreeModel::NameColumn, Qt::AscendingOrder);
+        QCOMPARE(childNames(proxy, proxy.index(0, 0)),
+                 (QStringList{QStringLiteral("ckpt-9"), QStringLiteral("ckpt-10"),
+                              QStringLiteral("ckpt-1 (latest)")}));
+
+        QByteArray lsOut;
+        QCOMPARE(lsCheckpoints(dir, &lsOut),
+                 (QStringList{QStringLiteral("ckpt-9"), QStringLiteral("ckpt-10"),
+                              QStringLiteral("ckpt-1 (latest)")}));
+        QVERIFY(lsOut.contains(("  Saved: " + firstSaved).toUtf8()));
+
+        for (const char *command : {"ls", "stats"}) {
+            const auto json =
+                test::runWeightLens({QLatin1String(command), QStringLiteral("--json"), dir});
+            QCOMPARE(json.exitCode, 0);
+            QStringList seen;
+            for (const QByteArray &line : json.out.split('\n')) {
+                const QJsonObject o = QJsonDocument::fromJson(line).object();
+                if (!o.contains(QStringLiteral("key")))
+                    continue;
+                const QString cp = o[QStringLiteral("checkpoint")].toString();
+                if (!seen.contains(cp))
+                    seen << cp;
+                QCOMPARE(o[QStringLiteral("saved_at")].toDouble(), times[order.indexOf(cp)]);
+            }
+            QCOMPARE(seen, order);
+        }
     }
 
     void rawKeys()
@@ -556,6 +722,66 @@ private slots:
         QCOMPARE(m.data(Role::RawKeyRole).toString(),
                  QStringLiteral("actor/hidden1/kernel/.OPTIMIZER_SLOT/actor_optimizer/m/"
                                 ".ATTRIBUTES/VARIABLE_VALUE"));
+    }
+
+    // One node per thing opened: a SavedModel and a `.keras` archive hold their tensors
+    // directly, and a folder of SavedModels lists one node per SavedModel.
+    void openedThingIsOneNode()
+    {
+        WL_REQUIRE_CORPUS();
+        auto isWeightNode = [](const QModelIndex &i) {
+            const int kind = i.data(Role::NodeKindRole).toInt();
+            return kind == int(Kind::Group) || kind == int(Kind::Tensor);
+        };
+        const QString tetris = QStringLiteral("savedmodel/tetris-dqn-keras-savedmodel");
+        const QString archive = QStringLiteral("keras3/flownet-keras-zip/25-06/model.keras");
+        const auto kerasTruth = test::loadJson(
+            test::corpus(QStringLiteral("keras3/flownet-keras-zip/GROUND_TRUTH.json")));
+        const qsizetype kerasTensors =
+            kerasTruth[QStringLiteral("files")][QStringLiteral("25-06/model.keras")]
+                      [QStringLiteral("inner:model.weights.h5")][QStringLiteral("datasets")]
+                          .toObject()
+                          .size();
+        const qsizetype tetrisTensors =
+            test::groundTruthTensors(tetris, QStringLiteral("variables/variables")).size();
+        QVERIFY(kerasTensors > 0 && tetrisTensors > 0);
+        for (const auto &[item, count] :
+             {qMakePair(tetris, tetrisTensors), qMakePair(archive, kerasTensors)}) {
+            OpenedTree tree(test::corpus(item));
+            QVERIFY2(tree.error.isEmpty(), qPrintable(tree.error));
+            const auto &model = tree.model;
+            const QModelIndex src = tree.source();
+            QCOMPARE(src.data().toString(), QFileInfo(item).fileName());
+            QVERIFY(model.rowCount(src) > 0);
+            for (int r = 0; r < model.rowCount(src); ++r)
+                QVERIFY2(isWeightNode(model.index(r, 0, src)),
+                         qPrintable(model.index(r, 0, src).data().toString()));
+            QCOMPARE(model.tensorsUnder(src).size(), count);
+            // The top rows are the tensors' own first name segments: no `variables` level.
+            QSet<QString> tops;
+            for (const auto &t : model.tensorsUnder(src))
+                tops.insert(
+                    t.info().name.section(QLatin1Char('/'), 0, 0, QString::SectionSkipEmpty));
+            const QStringList names = childNames(model, src);
+            QCOMPARE(QSet<QString>(names.begin(), names.end()), tops);
+            QVERIFY(model.checkpointAt(src));
+            QCOMPARE(model.indexOfCheckpoint(model.checkpointAt(src).get()), src);
+        }
+
+        OpenedTree folder(test::corpus(QStringLiteral("savedmodel")));
+        QVERIFY2(folder.error.isEmpty(), qPrintable(folder.error));
+        const auto &model = folder.model;
+        const QModelIndex src = folder.source();
+        QCOMPARE(childNames(model, src),
+                 (QStringList{QStringLiteral("lstm-test-sharded-savedmodel"),
+                              QStringLiteral("tetris-dqn-keras-savedmodel"),
+                              QStringLiteral("tfs-half-plus-two-tf1"),
+                              QStringLiteral("tfs-half-plus-two-tf2")}));
+        const QModelIndex cp = child(model, src, QStringLiteral("tetris-dqn-keras-savedmodel"));
+        QCOMPARE(cp.data(Role::NodeKindRole).toInt(), int(Kind::Checkpoint));
+        QCOMPARE(model.tensorsUnder(cp).size(), tetrisTensors);
+        for (int r = 0; r < model.rowCount(cp); ++r)
+            QVERIFY(isWeightNode(model.index(r, 0, cp)));
     }
 
     // The overview's problem lines name files inside the opened folder from it, and files

@@ -13,6 +13,7 @@
 #include "workbench.h"
 
 #include <QComboBox>
+#include <QDateTime>
 #include <QFontMetricsF>
 #include <QJsonArray>
 #include <QLineEdit>
@@ -141,6 +142,35 @@ class TestWorkbench : public QObject
     Q_OBJECT
 private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    // The Overview's checkpoint table lists a run in the source's order, marks the latest and
+    // gives each save time: a restarted manager's ckpt-9, ckpt-10, then ckpt-1.
+    void overviewTableOfRun()
+    {
+        OpenResult run;
+        run.path = QStringLiteral("/nonexistent/manager");
+        run.kind = QStringLiteral("run");
+        const QStringList names{QStringLiteral("ckpt-9"), QStringLiteral("ckpt-10"),
+                                QStringLiteral("ckpt-1")};
+        const QList<double> times{1700000000.0, 1700003600.0, 1700007200.0};
+        for (int i = 0; i < 3; ++i) {
+            CheckpointIndex idx;
+            idx.path = run.path + QLatin1Char('/') + names[i];
+            idx.displayName = names[i];
+            auto cp = std::make_shared<Checkpoint>(idx);
+            cp->setStateFileFacts(i == 2, times[i]);
+            run.checkpoints.push_back(cp);
+        }
+        const QString html = overview::sourcePage(run, {});
+        const QString first = QDateTime(QDate(2023, 11, 14), QTime(22, 13, 20), Qt::UTC)
+                                  .toLocalTime()
+                                  .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+        const qsizetype at9 = html.indexOf(QStringLiteral("<td>ckpt-9</td>"));
+        const qsizetype at10 = html.indexOf(QStringLiteral("<td>ckpt-10</td>"));
+        const qsizetype at1 = html.indexOf(QStringLiteral("<td>ckpt-1 (latest)</td>"));
+        QVERIFY2(at9 >= 0 && at9 < at10 && at10 < at1, qPrintable(html));
+        QVERIFY(html.indexOf(QStringLiteral("<td>%1</td>").arg(first), at9) < at10);
+    }
 
     void histogramOfSelectedTensor()
     {
