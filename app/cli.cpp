@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "cli_events.h"
 
 #include "formats/readerregistry.h"
 #include "report/report.h"
@@ -43,6 +44,7 @@ int usage(const QString &problem = {})
              "  weightlens [PATH...]                 open the GUI\n"
              "  weightlens ls PATH [--json]\n"
              "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N]\n"
+             "  weightlens events PATH [--json] [--tag GLOB]\n"
              "  weightlens report PATH... -o FILE.{md,json}\n"
              "  weightlens demo DIR                  write the built-in demo run into DIR\n";
     err().flush();
@@ -346,7 +348,8 @@ bool isCommand(const QString &word)
 {
     static const QStringList commands{QStringLiteral("ls"),     QStringLiteral("stats"),
                                       QStringLiteral("report"), QStringLiteral("demo"),
-                                      QStringLiteral("help"),   QStringLiteral("--help")};
+                                      QStringLiteral("events"), QStringLiteral("help"),
+                                      QStringLiteral("--help")};
     return commands.contains(word);
 }
 
@@ -358,6 +361,8 @@ int run(const QStringList &args)
         return lsOrStats(rest, false);
     if (cmd == QLatin1String("stats"))
         return lsOrStats(rest, true);
+    if (cmd == QLatin1String("events"))
+        return flushed(events(rest));
     if (cmd == QLatin1String("report"))
         return flushed(report(rest));
     if (cmd == QLatin1String("demo"))

@@ -8,6 +8,8 @@
 #include "testutil.h"
 
 #include <QJsonArray>
+#include <QMap>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -344,6 +346,82 @@ private slots:
         QCOMPARE(values(*lightning.find("val_acc")), (std::vector<double>{0.7}));
         QCOMPARE(steps(*lightning.find("epoch")), (std::vector<std::int64_t>{49, 49, 99}));
         QVERIFY(!lightning.find("step"));
+    }
+
+    // `events --json`: one object per point, per run; counts and end points against the
+    // ground truth of the files in each run's folder.
+    void cliJson()
+    {
+        const QString item = "tf1-checkpoint/mnist-estimator-run";
+        const auto r = runWeightLens({"events", corpus(item), "--json", "--tag", "l?ss"});
+        QCOMPARE(r.exitCode, 0);
+        QMap<QString, QList<QJsonObject>> byRun;
+        for (const auto &o : jsonLines(r.out)) {
+            QCOMPARE(o["tag"].toString(), QStringLiteral("loss"));
+            QVERIFY(o["wall_time"].toDouble() > 1.5e9);
+            byRun[o["run"].toString()] << o;
+        }
+        QCOMPARE(byRun.keys(), (QStringList{".", "eval"}));
+        const QJsonObject gt = loadJson(corpus(item + "/GROUND_TRUTH.json"))["events"].toObject();
+        QMap<QString, qint64> expected;
+        for (const auto &file : gt.keys())
+            expected[file.contains('/') ? file.section('/', 0, -2) : "."] +=
+                gt[file]["tags"]["loss"]["count"].toInteger();
+        for (const auto &run : byRun.keys())
+            QCOMPARE(byRun[run].size(), expected[run]);
+        const QJsonObject main =
+            gt["events.out.tfevents.1520430462.Haydens-MacBook-Pro.local"]["tags"]["loss"]
+                .toObject();
+        QCOMPARE(byRun["."].first()["step"].toInteger(), main["first"][0].toInteger());
+        QCOMPARE(byRun["."].first()["value"].toDouble(), main["first"][1].toDouble());
+        QCOMPARE(byRun["."].last()["step"].toInteger(), main["last"][0].toInteger());
+        QCOMPARE(byRun["."].last()["value"].toDouble(), main["last"][1].toDouble());
+    }
+
+    void cliJsonHistograms()
+    {
+        const QString item = "tfevents/churn-fit-run";
+        const QString run = "logs/fit/20260409-141256/train";
+        const auto r = runWeightLens(
+            {"events", corpus(item + '/' + run), "--json", "--tag", "*/kernel/histogram"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject gt = loadJson(corpus(item + "/GROUND_TRUTH.json"))["events"].toObject();
+        QMap<QString, qint64> expected, seen;
+        for (const auto &file : gt.keys())
+            if (file.startsWith(run + '/'))
+                for (const auto &tag : gt[file]["tags"].toObject().keys())
+                    if (tag.endsWith("/kernel/histogram"))
+                        expected[tag] += gt[file]["tags"][tag]["count"].toInteger();
+        QVERIFY(!expected.isEmpty());
+        for (const auto &o : jsonLines(r.out)) {
+            QCOMPARE(o["run"].toString(), QStringLiteral("."));
+            QCOMPARE(o["kind"].toString(), QStringLiteral("histogram"));
+            QCOMPARE(o["edges"].toArray().size(), o["counts"].toArray().size() + 1);
+            QVERIFY(!o.contains("value"));
+            ++seen[o["tag"].toString()];
+        }
+        QCOMPARE(seen, expected);
+    }
+
+    void cliTable()
+    {
+        const auto r = runWeightLens({"events", corpus("csvlog/digit-cnn-run")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.startsWith("run training_log.csv\n"));
+        const auto rows = QString::fromUtf8(r.out).split('\n');
+        const auto acc = rows.filter(QRegularExpression("^  accuracy ")).value(0).simplified();
+        QCOMPARE(acc.split(' '), (QStringList{"accuracy", "scalar", "10", "0", "9", "0.99468333",
+                                              "0.92503333", "0.99468333"}));
+    }
+
+    void cliErrors()
+    {
+        QCOMPARE(runWeightLens({"events", "--bogus", corpus("csvlog")}).exitCode, 2);
+        QCOMPARE(runWeightLens({"events"}).exitCode, 2);
+        QTemporaryDir dir;
+        const auto r = runWeightLens({"events", dir.path()});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY(r.err.contains(dir.path().toUtf8()));
     }
 
     void badInputNamesTheFile()
