@@ -110,14 +110,17 @@ public:
 
     void record(const std::uint8_t *data, std::size_t len, std::int64_t offset)
     {
-        m_event.Clear();
-        if (!m_event.ParseFromArray(data, int(len))) {
+        // Each Event lives in an arena reset per record: parsing a million small messages
+        // otherwise spends most of its time in malloc and free.
+        m_arena.Reset();
+        m_eventPtr = google::protobuf::Arena::CreateMessage<tf::Event>(&m_arena);
+        if (!m_event().ParseFromArray(data, int(len))) {
             warn(offset, QStringLiteral("the record is not an Event; skipped"));
             return;
         }
-        switch (m_event.what_case()) {
+        switch (m_event().what_case()) {
         case tf::Event::kFileVersion:
-            m_c.fileVersion = QString::fromStdString(m_event.file_version());
+            m_c.fileVersion = QString::fromStdString(m_event().file_version());
             break;
         case tf::Event::kGraphDef:
             ++m_c.graphDefs;
@@ -126,11 +129,11 @@ public:
             ++m_c.metaGraphDefs;
             break;
         case tf::Event::kSessionLog:
-            if (m_restarts && m_event.session_log().status() == tf::SessionLog::START)
-                m_out.purgeFrom(m_event.step());
+            if (m_restarts && m_event().session_log().status() == tf::SessionLog::START)
+                m_out.purgeFrom(m_event().step());
             break;
         case tf::Event::kSummary:
-            for (const auto &v : m_event.summary().value())
+            for (const auto &v : m_event().summary().value())
                 value(v);
             break;
         default:
@@ -147,19 +150,18 @@ public:
 private:
     Series &series(const std::string &tag, SeriesKind kind)
     {
-        // Most files repeat a handful of tags: look the last one up without a QString.
-        if (m_lastSeries >= 0 && tag == m_lastTag)
-            return m_out.at(std::size_t(m_lastSeries));
+        // Files repeat a handful of tags: find them without making a QString each time.
+        if (auto it = m_tagIndex.find(tag); it != m_tagIndex.end())
+            return m_out.at(it->second);
         Series &s = m_out.series(QString::fromStdString(tag), kind);
-        m_lastTag = tag;
-        m_lastSeries = &s - m_out.all().data();
+        m_tagIndex.emplace(tag, std::size_t(&s - m_out.all().data()));
         return s;
     }
 
     void value(const tf::Summary::Value &v)
     {
-        const std::int64_t step = m_event.step();
-        const double wall = m_event.wall_time();
+        const std::int64_t step = m_event().step();
+        const double wall = m_event().wall_time();
         switch (v.value_case()) {
         case tf::Summary::Value::kSimpleValue:
             series(v.tag(), SeriesKind::Scalar).scalars.push_back({step, wall, v.simple_value()});
@@ -196,9 +198,13 @@ private:
     {
         const std::string *plugin = nullptr;
         if (v.has_metadata()) {
-            auto &slot = m_c.pluginByTag[v.tag()];
-            slot = v.metadata().plugin_data().plugin_name();
-            plugin = &slot;
+            const std::string &name = v.metadata().plugin_data().plugin_name();
+            auto it = m_c.pluginByTag.find(v.tag());
+            if (it == m_c.pluginByTag.end())
+                it = m_c.pluginByTag.emplace(v.tag(), name).first;
+            else if (it->second != name)
+                it->second = name;
+            plugin = &it->second;
         } else if (auto it = m_c.pluginByTag.find(v.tag()); it != m_c.pluginByTag.end()) {
             plugin = &it->second;
         }
@@ -233,10 +239,13 @@ private:
     SeriesSet &m_out;
     Problems &m_problems;
     bool m_restarts;
-    tf::Event m_event;
+    tf::Event &m_event() { return *m_eventPtr; }
+
+    alignas(8) char m_firstBlock[4096];
+    google::protobuf::Arena m_arena{m_firstBlock, sizeof m_firstBlock};
+    tf::Event *m_eventPtr = nullptr;
+    std::unordered_map<std::string, std::size_t> m_tagIndex;
     std::vector<double> m_values;
-    std::string m_lastTag;
-    std::ptrdiff_t m_lastSeries = -1;
 };
 
 std::uint64_t le64(const std::uint8_t *p)

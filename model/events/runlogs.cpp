@@ -179,16 +179,16 @@ Result<RunLogs> loadLogs(const QString &path, int maxDepth)
         return makeError(LoadError::Code::NotFound, path, {}, QStringLiteral("a file or folder"),
                          QStringLiteral("nothing"));
     RunLogs logs;
-    logs.root = info.isDir() ? info.filePath() : info.path();
+    logs.root = info.isDir() ? info.absoluteFilePath() : info.absolutePath();
     const QDir root(logs.root);
     if (info.isFile()) {
         LogRun run;
         run.name = run.group = info.fileName();
         run.folder = logs.root;
         if (isEventFileName(info.fileName()))
-            run.eventFiles.emplace_back().path = info.filePath();
+            run.eventFiles.emplace_back().path = info.absoluteFilePath();
         else if (isCsvLog(info.filePath()))
-            run.csvFile = info.filePath();
+            run.csvFile = info.absoluteFilePath();
         else
             return makeError(LoadError::Code::UnknownFormat, path, {},
                              QStringLiteral("a TensorBoard event file or a CSV training log"),
@@ -204,7 +204,7 @@ Result<RunLogs> loadLogs(const QString &path, int maxDepth)
         return logs;
     }
     QStringList eventDirs, csvLogs;
-    scan(info.filePath(), maxDepth, eventDirs, csvLogs);
+    scan(logs.root, maxDepth, eventDirs, csvLogs);
     for (const auto &dir : eventDirs) {
         LogRun run;
         run.folder = dir;
