@@ -237,6 +237,34 @@ private slots:
 
     // A bad data CRC skips its record; a bad length CRC ends the file (nothing after it can be
     // framed). Either way a warning names the file and the record's offset.
+    // A run still training: refresh() reads what was appended and event files that appeared,
+    // and nothing twice.
+    void runRefresh()
+    {
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkpath("train"));
+        const QString first = dir.filePath("train/events.out.tfevents.1.host.v2");
+        QVERIFY(
+            writeFile(first, records({fileVersionEvent(1), simpleValueEvent(2, 0, "loss", 4)})));
+        auto logs = loadLogs(dir.path());
+        QVERIFY(logs.ok());
+        LogRun &run = logs->runs.front();
+        QCOMPARE(run.name, QStringLiteral("train"));
+        QCOMPARE(run.group, QStringLiteral("."));
+        QFile f(first);
+        QVERIFY(f.open(QIODevice::Append));
+        f.write(tfRecord(simpleValueEvent(3, 1, "loss", 3)));
+        f.close();
+        QVERIFY(writeFile(dir.filePath("train/events.out.tfevents.2.host.v2"),
+                          records({simpleValueEvent(4, 2, "loss", 2)})));
+        QVERIFY(run.refresh().ok());
+        QCOMPARE(steps(*run.series.find("loss")), (std::vector<std::int64_t>{0, 1, 2}));
+        QVERIFY(run.refresh().ok());
+        QCOMPARE(values(*run.series.find("loss")), (std::vector<double>{4, 3, 2}));
+        QCOMPARE(run.eventFiles.size(), std::size_t(2));
+        QCOMPARE(run.eventFiles[0].records, 3);
+    }
+
     void badCrc_data()
     {
         QTest::addColumn<int>("flip"); // byte of the second record to damage
