@@ -38,6 +38,14 @@ template <class List> void appendList(const List &list, std::int64_t n, std::vec
 bool tensorValues(const tf::TensorProto &t, std::vector<double> &out)
 {
     out.clear();
+    constexpr int kDtFloat = 1;
+    if (t.dtype() == kDtFloat && t.tensor_content().size() == 4 && t.tensor_shape().dim().empty()) {
+        // Keras's scalars: one float in tensor_content, most values of most logs.
+        float f;
+        std::memcpy(&f, t.tensor_content().data(), 4);
+        out.push_back(f);
+        return true;
+    }
     const DType dt = dtypeFromTensorFlow(t.dtype());
     if (!dtypeIsNumeric(dt) || dtypeSize(dt) == 0)
         return false;
