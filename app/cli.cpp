@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "cli_events.h"
 
 #include "core/glob.h"
 #include "core/plural.h"
@@ -41,7 +42,8 @@ QTextStream &err()
 const QStringList &commands()
 {
     static const QStringList names{QStringLiteral("ls"), QStringLiteral("stats"),
-                                   QStringLiteral("report"), QStringLiteral("demo")};
+                                   QStringLiteral("events"), QStringLiteral("report"),
+                                   QStringLiteral("demo")};
     return names;
 }
 
@@ -50,6 +52,7 @@ const char *const overview =
     "  weightlens [PATH...]                 open the GUI\n"
     "  weightlens ls PATH [--json]\n"
     "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N]\n"
+    "  weightlens events PATH [--json] [--tag GLOB]\n"
     "  weightlens report PATH... -o FILE.{md,json}\n"
     "  weightlens demo DIR                  write the built-in demo run into DIR\n"
     "Run 'weightlens COMMAND --help' for a command's options.\n";
@@ -480,6 +483,8 @@ int run(const QStringList &args)
         return lsOrStats(rest, false);
     if (cmd == QLatin1String("stats"))
         return lsOrStats(rest, true);
+    if (cmd == QLatin1String("events"))
+        return flushed(events(rest));
     if (cmd == QLatin1String("report"))
         return flushed(report(rest));
     if (cmd == QLatin1String("demo"))

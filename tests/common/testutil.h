@@ -95,6 +95,16 @@ inline QJsonArray groundTruthTensors(const QString &item, const QString &bundle)
             QFAIL(qPrintable(QStringLiteral("corpus not found at ") + wl::test::corpusDir()));     \
     } while (0)
 
+// The objects of JSON Lines output, blank lines skipped.
+inline QList<QJsonObject> jsonLines(const QByteArray &out)
+{
+    QList<QJsonObject> lines;
+    for (const QByteArray &line : out.split('\n'))
+        if (!line.trimmed().isEmpty())
+            lines << QJsonDocument::fromJson(line).object();
+    return lines;
+}
+
 struct ProcessResult {
     int exitCode = -1;
     QByteArray out;

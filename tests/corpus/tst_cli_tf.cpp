@@ -14,18 +14,10 @@
 #include <cmath>
 
 using namespace wl;
+using wl::test::jsonLines;
 
 namespace
 {
-
-QList<QJsonObject> jsonLines(const QByteArray &out)
-{
-    QList<QJsonObject> lines;
-    for (const QByteArray &line : out.split('\n'))
-        if (!line.trimmed().isEmpty())
-            lines << QJsonDocument::fromJson(line).object();
-    return lines;
-}
 
 // numpy names of the TensorFlow dtypes the corpus holds.
 QString numpyName(const QString &tf)

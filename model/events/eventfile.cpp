@@ -1,0 +1,315 @@
+#include "eventfile.h"
+
+#include "core/dtype.h"
+#include "io/crc32c.h"
+#include "io/mappedfile.h"
+#include "proto/event.pb.h"
+#include "stats/kernels.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace wl::events
+{
+namespace
+{
+
+std::int64_t elementCount(const tf::TensorProto &t)
+{
+    std::int64_t n = 1;
+    for (const auto &d : t.tensor_shape().dim())
+        n *= std::max<std::int64_t>(d.size(), 0);
+    return n;
+}
+
+template <class List> void appendList(const List &list, std::int64_t n, std::vector<double> &out)
+{
+    // One value with more elements in the shape is broadcast (TF constants).
+    if (list.size() == 1 && n > 1) {
+        out.assign(std::size_t(n), double(list.Get(0)));
+        return;
+    }
+    out.reserve(std::size_t(list.size()));
+    for (const auto v : list)
+        out.push_back(double(v));
+}
+
+// The elements of a numeric tensor as doubles, from tensor_content or the typed list.
+bool tensorValues(const tf::TensorProto &t, std::vector<double> &out)
+{
+    out.clear();
+    constexpr int kDtFloat = 1;
+    if (t.dtype() == kDtFloat && t.tensor_content().size() == 4 && t.tensor_shape().dim().empty()) {
+        // Keras's scalars: one float in tensor_content, most values of most logs.
+        float f;
+        std::memcpy(&f, t.tensor_content().data(), 4);
+        out.push_back(f);
+        return true;
+    }
+    const DType dt = dtypeFromTensorFlow(t.dtype());
+    if (!dtypeIsNumeric(dt) || dtypeSize(dt) == 0)
+        return false;
+    const std::int64_t n = elementCount(t);
+    if (!t.tensor_content().empty()) {
+        if (std::int64_t(t.tensor_content().size()) != n * dtypeSize(dt))
+            return false;
+        out.resize(std::size_t(n));
+        kernels::toDouble(dt, t.tensor_content().data(), std::size_t(n), out.data());
+        return true;
+    }
+    switch (dt) {
+    case DType::Float32:
+        appendList(t.float_val(), n, out);
+        break;
+    case DType::Float64:
+        appendList(t.double_val(), n, out);
+        break;
+    case DType::Int64:
+        appendList(t.int64_val(), n, out);
+        break;
+    case DType::UInt32:
+        appendList(t.uint32_val(), n, out);
+        break;
+    case DType::UInt64:
+        appendList(t.uint64_val(), n, out);
+        break;
+    case DType::Bool:
+        appendList(t.bool_val(), n, out);
+        break;
+    case DType::Float16:
+    case DType::BFloat16: {
+        // half_val carries the 16-bit patterns in int32s.
+        std::vector<std::uint16_t> bits;
+        for (const auto v : t.half_val())
+            bits.push_back(std::uint16_t(v));
+        if (bits.size() == 1 && n > 1)
+            bits.assign(std::size_t(n), bits.front());
+        out.resize(bits.size());
+        kernels::toDouble(dt, bits.data(), bits.size(), out.data());
+        break;
+    }
+    default: // int8..int32, uint8, uint16 travel in int_val
+        appendList(t.int_val(), n, out);
+        break;
+    }
+    return std::int64_t(out.size()) == n;
+}
+
+SeriesKind kindOfPlugin(const std::string &plugin)
+{
+    if (plugin == "scalars")
+        return SeriesKind::Scalar;
+    if (plugin == "histograms")
+        return SeriesKind::Histogram;
+    if (plugin == "images")
+        return SeriesKind::Image;
+    if (plugin == "audio")
+        return SeriesKind::Audio;
+    return SeriesKind::Other;
+}
+
+class Decoder
+{
+public:
+    Decoder(EventFileCursor &c, SeriesSet &out, Problems &problems, bool restarts)
+        : m_c(c), m_out(out), m_problems(problems), m_restarts(restarts)
+    {
+    }
+
+    void record(const std::uint8_t *data, std::size_t len, std::int64_t offset)
+    {
+        // Each Event lives in an arena reset per record: parsing a million small messages
+        // otherwise spends most of its time in malloc and free.
+        m_arena.Reset();
+        m_eventPtr = google::protobuf::Arena::CreateMessage<tf::Event>(&m_arena);
+        if (!m_event().ParseFromArray(data, int(len))) {
+            warn(offset, QStringLiteral("the record is not an Event; skipped"));
+            return;
+        }
+        switch (m_event().what_case()) {
+        case tf::Event::kFileVersion:
+            m_c.fileVersion = QString::fromStdString(m_event().file_version());
+            break;
+        case tf::Event::kGraphDef:
+            ++m_c.graphDefs;
+            break;
+        case tf::Event::kMetaGraphDef:
+            ++m_c.metaGraphDefs;
+            break;
+        case tf::Event::kSessionLog:
+            if (m_restarts && m_event().session_log().status() == tf::SessionLog::START)
+                m_out.purgeFrom(m_event().step());
+            break;
+        case tf::Event::kSummary:
+            for (const auto &v : m_event().summary().value())
+                value(v);
+            break;
+        default:
+            break;
+        }
+    }
+
+    void warn(std::int64_t offset, const QString &text)
+    {
+        m_problems.append(
+            {Problem::Severity::Warning, m_c.path, QStringLiteral("offset %1").arg(offset), text});
+    }
+
+private:
+    Series &series(const std::string &tag, SeriesKind kind)
+    {
+        // Files repeat a handful of tags: find them without making a QString each time.
+        if (auto it = m_tagIndex.find(tag); it != m_tagIndex.end())
+            return m_out.at(it->second);
+        Series &s = m_out.series(QString::fromStdString(tag), kind);
+        m_tagIndex.emplace(tag, std::size_t(&s - m_out.all().data()));
+        return s;
+    }
+
+    void value(const tf::Summary::Value &v)
+    {
+        const std::int64_t step = m_event().step();
+        const double wall = m_event().wall_time();
+        switch (v.value_case()) {
+        case tf::Summary::Value::kSimpleValue:
+            series(v.tag(), SeriesKind::Scalar).scalars.push_back({step, wall, v.simple_value()});
+            return;
+        case tf::Summary::Value::kHisto: {
+            const auto &h = v.histo();
+            HistogramPoint p{step, wall, {}, {}};
+            if (!h.bucket_limit().empty()) {
+                // Bucket i covers (limit[i-1], limit[i]]; the first starts at min or below.
+                p.edges.push_back(std::min(h.min(), h.bucket_limit(0)));
+                p.edges.insert(p.edges.end(), h.bucket_limit().begin(), h.bucket_limit().end());
+                p.counts.assign(h.bucket().begin(), h.bucket().end());
+                p.counts.resize(h.bucket_limit().size());
+            }
+            series(v.tag(), SeriesKind::Histogram).histograms.push_back(std::move(p));
+            return;
+        }
+        case tf::Summary::Value::kImage:
+            ++series(v.tag(), SeriesKind::Image).otherCount;
+            return;
+        case tf::Summary::Value::kAudio:
+            ++series(v.tag(), SeriesKind::Audio).otherCount;
+            return;
+        case tf::Summary::Value::kTensor:
+            tensor(v, step, wall);
+            return;
+        default:
+            ++series(v.tag(), SeriesKind::Other).otherCount;
+            return;
+        }
+    }
+
+    void tensor(const tf::Summary::Value &v, std::int64_t step, double wall)
+    {
+        const std::string *plugin = nullptr;
+        if (v.has_metadata()) {
+            const std::string &name = v.metadata().plugin_data().plugin_name();
+            auto it = m_c.pluginByTag.find(v.tag());
+            if (it == m_c.pluginByTag.end())
+                it = m_c.pluginByTag.emplace(v.tag(), name).first;
+            else if (it->second != name)
+                it->second = name;
+            plugin = &it->second;
+        } else if (auto it = m_c.pluginByTag.find(v.tag()); it != m_c.pluginByTag.end()) {
+            plugin = &it->second;
+        }
+        const auto &t = v.tensor();
+        const int rank = t.tensor_shape().dim_size();
+        SeriesKind kind = plugin ? kindOfPlugin(*plugin) : SeriesKind::Other;
+        if (!plugin && rank == 0)
+            kind = SeriesKind::Scalar; // TF2 scalars written without metadata
+        Series &s = series(v.tag(), kind);
+        if (plugin && s.plugin.isEmpty())
+            s.plugin = QString::fromStdString(*plugin);
+        const bool histogramShape = rank == 2 && t.tensor_shape().dim(1).size() == 3;
+        if (s.kind == SeriesKind::Scalar && rank == 0 && tensorValues(t, m_values)) {
+            s.scalars.push_back({step, wall, m_values[0]});
+        } else if (s.kind == SeriesKind::Histogram && histogramShape && tensorValues(t, m_values)) {
+            // Rows (left, right, count): the left edges, then the last right edge.
+            const std::size_t k = m_values.size() / 3;
+            HistogramPoint p{step, wall, {}, {}};
+            for (std::size_t i = 0; i < k; ++i) {
+                p.edges.push_back(m_values[3 * i]);
+                p.counts.push_back(m_values[3 * i + 2]);
+            }
+            if (k)
+                p.edges.push_back(m_values[3 * k - 2]);
+            s.histograms.push_back(std::move(p));
+        } else {
+            ++s.otherCount;
+        }
+    }
+
+    EventFileCursor &m_c;
+    SeriesSet &m_out;
+    Problems &m_problems;
+    bool m_restarts;
+    tf::Event &m_event() { return *m_eventPtr; }
+
+    alignas(8) char m_firstBlock[4096];
+    google::protobuf::Arena m_arena{m_firstBlock, sizeof m_firstBlock};
+    tf::Event *m_eventPtr = nullptr;
+    std::unordered_map<std::string, std::size_t> m_tagIndex;
+    std::vector<double> m_values;
+};
+
+std::uint64_t le64(const std::uint8_t *p)
+{
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+
+std::uint32_t le32(const std::uint8_t *p)
+{
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
+
+} // namespace
+
+bool isEventFileName(const QString &fileName)
+{
+    return fileName.contains(QLatin1String("tfevents"));
+}
+
+Status readEvents(EventFileCursor &cursor, SeriesSet &out, Problems &problems, bool restarts)
+{
+    if (cursor.ended)
+        return Ok{};
+    auto mapped = MappedFile::open(cursor.path);
+    if (!mapped.ok())
+        return mapped.error();
+    const std::uint8_t *d = (*mapped)->data();
+    const std::size_t size = (*mapped)->size();
+    Decoder decoder(cursor, out, problems, restarts);
+    std::size_t pos = std::size_t(cursor.offset);
+    // Record: u64 length, masked CRC of those 8 bytes, data, masked CRC of the data.
+    while (pos <= size && size - pos >= 12) {
+        if (crc32cMask(crc32c(d + pos, 8)) != le32(d + pos + 8)) {
+            decoder.warn(std::int64_t(pos),
+                         QStringLiteral("bad length CRC; the rest of the file is not read"));
+            cursor.ended = true;
+            break;
+        }
+        const std::uint64_t len = le64(d + pos);
+        if (len > size - pos - 12 || size - pos - 12 - len < 4)
+            break; // still being written: resume here
+        const std::uint8_t *data = d + pos + 12;
+        if (crc32cMask(crc32c(data, len)) != le32(data + len))
+            decoder.warn(std::int64_t(pos), QStringLiteral("bad data CRC; record skipped"));
+        else
+            decoder.record(data, len, std::int64_t(pos));
+        pos += 16 + len;
+        ++cursor.records;
+        cursor.offset = std::int64_t(pos);
+    }
+    cursor.pending = cursor.ended ? 0 : std::int64_t(size) - cursor.offset;
+    return Ok{};
+}
+
+} // namespace wl::events
