@@ -121,6 +121,19 @@ void compareBars(QCPBars *bars, const std::vector<std::uint64_t> &expected, doub
     }
 }
 
+// Each bar ends where QCustomPlot draws it, at the expected value on the count axis (pixels are
+// doubles: only rounding noise is allowed).
+void compareTops(QCPBars *bars, const QVector<double> &expected)
+{
+    QCOMPARE(bars->dataCount(), int(expected.size()));
+    for (int i = 0; i < bars->dataCount(); ++i) {
+        const double top = bars->valueAxis()->pixelToCoord(bars->dataPixelPosition(i).y());
+        QVERIFY2(std::abs(top - expected[i]) <= 1e-9 * expected[i],
+                 qPrintable(
+                     QStringLiteral("bar %1 ends at %2, not %3").arg(i).arg(top).arg(expected[i])));
+    }
+}
+
 } // namespace
 
 // A workbench with the synthetic checkpoint open and 64 histogram bins.
@@ -396,9 +409,7 @@ private slots:
         QVERIFY(plot.readoutAt(QPointF(axis->coordToPixel(-0.5), y)).isEmpty());
         // Log counts leave out empty bins (log 0) but keep every other count.
         plot.setLogScale(true);
-        const auto data = plot.bars().first()->data();
-        QCOMPARE(data->size(), 3);
-        QCOMPARE(data->at(1)->value, 5.0);
+        compareTops(plot.bars().first(), {3, 5, 2});
         // Density: count / (10 values * bin width 1), so the bars add up to one.
         plot.setLogScale(false);
         plot.setDensity(true);
@@ -408,6 +419,48 @@ private slots:
         QCOMPARE(dens->at(1)->value, 0.0);
         QCOMPARE(dens->at(2)->value, 0.5);
         QCOMPARE(dens->at(3)->value, 0.2);
+    }
+
+    // On a log axis a bar starts below one count and ends exactly at its count: a bin of one
+    // value reaches 1, not 1 plus the base.
+    void logBarsEndAtTheirCounts()
+    {
+        OpenedBench fixture;
+        auto *computed = fixture.bench.inspector()->histogram();
+        computed->setBins(10);
+        QVERIFY(fixture.bench.selectTensor(QStringLiteral("dense/bias")));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            fixture.bench.inspector()->allReportsArrived() && computed->bars().size() == 1, 20000);
+        // The bench's bins drawn in a plot on screen, where pixels map to counts.
+        HistogramPlot shown;
+        shown.resize(640, 400);
+        shown.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&shown));
+        shown.setSeries(computed->series());
+        auto *plot = &shown;
+        const auto &v = fixture.syn.values.value(QStringLiteral("dense/bias"));
+        const auto [mn, mx] = std::minmax_element(v.begin(), v.end());
+        QVector<double> expected;
+        for (auto c : countBins(v, *mn, *mx, 10))
+            if (c > 0)
+                expected << double(c);
+        QVERIFY(expected.contains(1.0)); // the case that was drawn at 1.8
+        plot->setLogScale(true);
+        auto *bars = plot->bars().first();
+        compareTops(bars, expected);
+        QVERIFY(bars->baseValue() > 0 && bars->baseValue() < 1);
+        QVERIFY(plot->plot()->yAxis->range().lower <= bars->baseValue());
+
+        // Density on a log axis: the bars end at count / (total * bin width).
+        plot->setDensity(true);
+        bars = plot->bars().first();
+        const double w = (double(*mx) - double(*mn)) / 10;
+        QVector<double> densities;
+        for (double c : expected)
+            densities << c / (double(v.size()) * w);
+        compareTops(bars, densities);
+        QVERIFY(bars->baseValue() > 0 &&
+                bars->baseValue() < *std::min_element(densities.begin(), densities.end()));
     }
 
     // A folder holding runs in sub-folders has no reader of its own; its Overview names the
