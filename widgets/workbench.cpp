@@ -84,6 +84,7 @@ void Workbench::openPaths(const QStringList &paths)
     if (paths.isEmpty())
         return;
     m_pendingOpens += int(paths.size());
+    m_batchPaths += int(paths.size());
     m_runner->openPaths(paths);
     emit summaryChanged(
         tr("Opening %1…")
@@ -118,6 +119,7 @@ void Workbench::onOpened(const OpenResult &result)
         m_pendingSelect.clear();
     else if (m_sources->selectedRows().isEmpty())
         m_sources->select(m_model->index(m_model->rowCount() - 1, 0));
+    finishBatchIfDone();
 }
 
 void Workbench::onOpenFailed(const QString &path, const LoadError &error)
@@ -129,8 +131,24 @@ void Workbench::onOpenFailed(const QString &path, const LoadError &error)
     if (!message.contains(QFileInfo(path).fileName()))
         message = path + QLatin1String(": ") + message;
     m_problems->addError(problemFrom(error, path, Problem::Severity::Error));
-    emit errorOccurred(message);
+    m_batchFailures << message;
     updateSummary();
+    finishBatchIfDone();
+}
+
+void Workbench::finishBatchIfDone()
+{
+    if (m_pendingOpens > 0)
+        return;
+    // One message for everything opened together: the details are rows in Problems.
+    const int failed = int(m_batchFailures.size()), total = std::max(m_batchPaths, failed);
+    if (failed == 1 && total == 1)
+        emit errorOccurred(m_batchFailures.first());
+    else if (failed > 0)
+        emit errorOccurred(
+            tr("%1 of %2 paths could not be read: see Problems").arg(failed).arg(total));
+    m_batchFailures.clear();
+    m_batchPaths = 0;
 }
 
 QStringList Workbench::openSourcePaths() const

@@ -18,6 +18,7 @@
 #include <QLineEdit>
 #include <QMimeData>
 #include <QSignalSpy>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -461,6 +462,86 @@ private slots:
         compareTops(bars, densities);
         QVERIFY(bars->baseValue() > 0 &&
                 bars->baseValue() < *std::min_element(densities.begin(), densities.end()));
+    }
+
+    // Bad paths opened together with good ones: one message for all of them, every problem a
+    // row that the panel shows without scrolling, a missing listed checkpoint reported once and
+    // a file no reader claims listed once as information.
+    void openErrorsSummedUpOnce()
+    {
+        WL_REQUIRE_CORPUS();
+        const QString a2c = wl::test::corpus(QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts"));
+        const QString h5 =
+            wl::test::corpus(QStringLiteral("keras2-h5-weights/mnist-keras-weights/weights.h5"));
+        QTemporaryDir dir;
+        // A run whose state file lists ckpt-7..9, with ckpt-7 gone and a note beside them.
+        const QString run = dir.filePath(QStringLiteral("run"));
+        QVERIFY(QDir().mkpath(run));
+        for (const QString &name :
+             {QStringLiteral("checkpoint"), QStringLiteral("ckpt-8.index"),
+              QStringLiteral("ckpt-8.data-00000-of-00001"), QStringLiteral("ckpt-9.index"),
+              QStringLiteral("ckpt-9.data-00000-of-00001")})
+            QVERIFY(QFile::copy(a2c + QLatin1Char('/') + name, run + QLatin1Char('/') + name));
+        QVERIFY(wl::test::writeFile(run + QStringLiteral("/notes.txt"), "learning rate 1e-3\n"));
+        const QString junk = dir.filePath(QStringLiteral("junk.bin"));
+        const QString cut = dir.filePath(QStringLiteral("cut.index"));
+        const QString empty = dir.filePath(QStringLiteral("empty.h5"));
+        QVERIFY(wl::test::writeFile(junk, QByteArray(1000, '\x5a')));
+        QVERIFY(wl::test::writeFile(
+            cut, wl::test::readFile(a2c + QStringLiteral("/ckpt-9.index")).left(100)));
+        QVERIFY(wl::test::writeFile(empty, {}));
+
+        QWidget host;
+        Workbench bench(&host);
+        QSplitter split(Qt::Vertical);
+        split.addWidget(new QWidget);
+        split.addWidget(bench.problems());
+        split.resize(900, 700);
+        split.setSizes({610, 90});
+        split.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&split));
+        QSignalSpy errors(&bench, &Workbench::errorOccurred);
+        bench.openPaths({run, junk, cut, h5, empty});
+        QTRY_VERIFY_WITH_TIMEOUT(bench.pendingOpens() == 0, 30000);
+        QCOMPARE(bench.model()->rowCount(), 2);
+        QCOMPARE(errors.size(), 1);
+        QCOMPARE(errors.first().first().toString(),
+                 QStringLiteral("3 of 5 paths could not be read: see Problems"));
+
+        auto *list = bench.problems()->list();
+        QCOMPARE(list->topLevelItemCount(), bench.problems()->count());
+        int failed = 0, missing = 0, notRead = 0;
+        for (int i = 0; i < list->topLevelItemCount(); ++i) {
+            const auto *item = list->topLevelItem(i);
+            const QString file = item->data(2, Qt::UserRole).toString();
+            if (item->text(0) == QStringLiteral("Error") &&
+                QStringList{junk, cut, empty}.contains(file))
+                ++failed;
+            if (item->text(1).contains(QStringLiteral("missing")) &&
+                item->text(3) == QStringLiteral("ckpt-7"))
+                ++missing;
+            if (file.endsWith(QStringLiteral("/notes.txt"))) {
+                QCOMPARE(item->text(0), QStringLiteral("Info"));
+                QVERIFY2(item->text(1).startsWith(QStringLiteral("not read")),
+                         qPrintable(item->text(1)));
+                ++notRead;
+            }
+        }
+        QCOMPARE(failed, 3);
+        QCOMPARE(missing, 1);
+        QCOMPARE(notRead, 1);
+
+        // The panel grows in its splitter until every row is in view.
+        QVERIFY(list->topLevelItemCount() <= ProblemsPanel::kShownRows);
+        auto allInView = [list] {
+            for (int i = 0; i < list->topLevelItemCount(); ++i) {
+                const QRect r = list->visualItemRect(list->topLevelItem(i));
+                if (!r.isValid() || r.bottom() > list->viewport()->height())
+                    return false;
+            }
+            return true;
+        };
+        QTRY_VERIFY(allInView());
     }
 
     // A folder holding runs in sub-folders has no reader of its own; its Overview names the
