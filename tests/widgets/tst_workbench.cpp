@@ -2,6 +2,7 @@
 #include "heatmapview.h"
 #include "histogramplot.h"
 #include "itemmodels/checkpointtreemodel.h"
+#include "itemmodels/tensorfilterproxy.h"
 #include "overviewhtml.h"
 #include "plotexport.h"
 #include "problemspanel.h"
@@ -15,6 +16,7 @@
 #include <QComboBox>
 #include <QFontMetricsF>
 #include <QJsonArray>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
 #include <QSignalSpy>
@@ -542,6 +544,74 @@ private slots:
             return true;
         };
         QTRY_VERIFY(allInView());
+    }
+
+    // A filter narrows the totals of sources, checkpoints and groups to the visible tensors and
+    // says how many tensors match, all as summed from the ground truth's shapes and sizes.
+    void filteredTreeTotalsWhatIsVisible()
+    {
+        WL_REQUIRE_CORPUS();
+        const QString item = QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts");
+        auto opened = ReaderRegistry::builtin().open(wl::test::corpus(item));
+        QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().message()));
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(opened.value());
+        auto *sources = bench.sources();
+        const QString pattern = QStringLiteral("hidden1/kernel");
+        sources->filterEdit()->setText(pattern);
+
+        auto *proxy = sources->proxy();
+        auto totals = [&](const QModelIndex &sourceIndex) {
+            const QModelIndex i = proxy->mapFromSource(sourceIndex);
+            auto at = [&](int column) {
+                return i.siblingAtColumn(column).data(CheckpointTreeModel::SortRole).toLongLong();
+            };
+            return std::pair<std::int64_t, std::int64_t>{at(CheckpointTreeModel::ParamsColumn),
+                                                         at(CheckpointTreeModel::BytesColumn)};
+        };
+        std::int64_t allParams = 0, allBytes = 0, matching = 0, total = 0;
+        const auto &checkpoints = opened.value().checkpoints;
+        QCOMPARE(checkpoints.size(), std::size_t(3));
+        for (const auto &cp : checkpoints) {
+            std::int64_t params = 0, bytes = 0;
+            const auto truth = wl::test::groundTruthTensors(item, cp->index().displayName);
+            QVERIFY(!truth.isEmpty());
+            for (const auto &t : truth) {
+                ++total;
+                if (!t[QStringLiteral("key")].toString().contains(pattern))
+                    continue;
+                ++matching;
+                std::int64_t n = 1;
+                for (const auto &d : t[QStringLiteral("shape")].toArray())
+                    n *= d.toInteger();
+                params += n;
+                bytes += t[QStringLiteral("size")].toInteger();
+            }
+            QCOMPARE(totals(bench.model()->indexOfCheckpoint(cp.get())), std::pair(params, bytes));
+            allParams += params;
+            allBytes += bytes;
+        }
+        QVERIFY(matching > 0 && matching < total);
+        const QModelIndex source = bench.model()->index(0, 0);
+        QCOMPARE(totals(source), std::pair(allParams, allBytes));
+        QCOMPARE(proxy->mapFromSource(source)
+                     .siblingAtColumn(CheckpointTreeModel::ParamsColumn)
+                     .data()
+                     .toString(),
+                 QLocale().toString(qlonglong(allParams)));
+        QCOMPARE(sources->matchCount()->text(),
+                 QStringLiteral("%1 of %2 tensors match").arg(matching).arg(total));
+        QVERIFY(!sources->matchCount()->isHidden());
+
+        // Without a filter the totals are the whole checkpoint's again.
+        sources->filterEdit()->clear();
+        QVERIFY(sources->matchCount()->isHidden());
+        const auto &whole = checkpoints.back()->index();
+        std::int64_t params = 0;
+        for (const auto &t : whole.tensors)
+            params += t.numElements();
+        QCOMPARE(totals(bench.model()->indexOfCheckpoint(checkpoints.back().get())).first, params);
     }
 
     // A folder holding runs in sub-folders has no reader of its own; its Overview names the
