@@ -272,7 +272,8 @@ void Workbench::onSelectionChanged()
                               .arg(name)
                               .arg(plotted.size())
                               .arg(tensors.size())
-                        : tr("%1: %2 tensors").arg(name).arg(plotted.size());
+                        : tr("%1: %2").arg(name, overview::formatCount(plotted.size(), tr("tensor"),
+                                                                       tr("tensors")));
             break;
         }
         case CheckpointTreeModel::NodeKind::Tensor:
@@ -352,9 +353,10 @@ void Workbench::updateSummary()
         bytes += size > 0 ? t.info().numElements() * size : t.info().location.size;
     }
     if (!sel.isEmpty()) {
-        emit summaryChanged(tr("Selection: %1 tensors, %2 values, %3")
-                                .arg(overview::formatCount(sel.size()),
-                                     overview::formatCount(params), overview::formatBytes(bytes)));
+        emit summaryChanged(tr("Selection: %1, %2, %3")
+                                .arg(overview::formatCount(sel.size(), tr("tensor"), tr("tensors")),
+                                     overview::formatCount(params, tr("value"), tr("values")),
+                                     overview::formatBytes(bytes)));
         return;
     }
     std::int64_t tensors = 0;
@@ -363,11 +365,13 @@ void Workbench::updateSummary()
             tensors += cp->index().tensors.size();
             bytes += cp->index().totalBytes();
         }
-    emit summaryChanged(m_opened.isEmpty() ? tr("Ready")
-                                           : tr("%1 sources open: %2 tensors, %3")
-                                                 .arg(m_opened.size())
-                                                 .arg(overview::formatCount(tensors),
-                                                      overview::formatBytes(bytes)));
+    emit summaryChanged(
+        m_opened.isEmpty()
+            ? tr("Ready")
+            : tr("%1 open: %2, %3")
+                  .arg(overview::formatCount(m_opened.size(), tr("source"), tr("sources")),
+                       overview::formatCount(tensors, tr("tensor"), tr("tensors")),
+                       overview::formatBytes(bytes)));
 }
 
 bool Workbench::selectTensor(const QString &keyOrName, bool later)

@@ -614,6 +614,30 @@ private slots:
         QCOMPARE(totals(bench.model()->indexOfCheckpoint(checkpoints.back().get())).first, params);
     }
 
+    // Counts of one agree with their noun in the status summary.
+    void summarySaysOneTensor()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        QWidget host;
+        Workbench bench(&host);
+        QSignalSpy summary(&bench, &Workbench::summaryChanged);
+        bench.addOpened(syn.result);
+        QVERIFY(!summary.isEmpty());
+        QCOMPARE(summary.last().first().toString(),
+                 QStringLiteral("Selection: 3 tensors, 664 values, %1")
+                     .arg(overview::formatBytes(664 * 4)));
+        summary.clear();
+        QVERIFY(bench.selectTensor(QStringLiteral("dense/bias")));
+        QCOMPARE(summary.last().first().toString(),
+                 QStringLiteral("Selection: 1 tensor, 32 values, %1")
+                     .arg(overview::formatBytes(32 * 4)));
+        bench.sources()->tree()->clearSelection();
+        QCOMPARE(summary.last().first().toString(),
+                 QStringLiteral("1 source open: 3 tensors, %1")
+                     .arg(overview::formatBytes((16 * 32 + 32 + 2 * 3 * 4 * 5) * 4)));
+    }
+
     // A folder holding runs in sub-folders has no reader of its own; its Overview names the
     // reader of its checkpoints instead of leaving the row blank.
     void overviewNamesReaderOfSubRuns()
