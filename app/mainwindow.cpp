@@ -233,12 +233,16 @@ void MainWindow::fillRecentMenu()
 void MainWindow::showError(const QString &message)
 {
     statusBar()->showMessage(message, 10000);
-    // Non-modal: several failed drops should not stack blocking dialogs.
-    auto *box =
-        new QMessageBox(QMessageBox::Critical, tr("Cannot open"), message, QMessageBox::Ok, this);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->setModal(false);
-    box->show();
+    // Non-modal, and one at a time: a later failure updates the box that is already shown.
+    if (!m_errorBox) {
+        m_errorBox = new QMessageBox(QMessageBox::Warning, tr("Cannot open"), QString(),
+                                     QMessageBox::Ok, this);
+        m_errorBox->setAttribute(Qt::WA_DeleteOnClose);
+        m_errorBox->setModal(false);
+    }
+    m_errorBox->setText(message);
+    m_errorBox->show();
+    m_errorBox->raise();
 }
 
 void MainWindow::restoreSettings()

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QPointer>
 
 class QLabel;
 class QMenu;
+class QMessageBox;
 class QSplitter;
 
 namespace wl
@@ -37,6 +39,7 @@ private:
     QSplitter *m_vsplit = nullptr;
     QMenu *m_recent = nullptr;
     QLabel *m_summary = nullptr;
+    QPointer<QMessageBox> m_errorBox; // the one open-error message, reused while shown
     QStringList m_recentPaths;
 };
 

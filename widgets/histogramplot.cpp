@@ -25,6 +25,25 @@ namespace
 
 constexpr double kLogBase = 0.8; // log-scale bars start just below one count
 
+// QCPBars draws a bar from its base to base + value; on a log axis the base cannot be 0, so
+// bars store value - base and end exactly at the value.
+double logBase(const QList<HistogramSeries> &series, bool density)
+{
+    if (!density)
+        return kLogBase;
+    double bottom = 0;
+    for (const auto &s : series) {
+        std::uint64_t total = 0;
+        for (auto c : s.histogram.counts)
+            total += c;
+        if (total == 0 || s.histogram.binWidth() <= 0)
+            continue;
+        const double smallest = 1.0 / (double(total) * s.histogram.binWidth());
+        bottom = bottom == 0 ? smallest : std::min(bottom, smallest);
+    }
+    return bottom > 0 ? bottom * 0.5 : kLogBase;
+}
+
 QString number(double v)
 {
     return QString::number(v, 'g', 6);
@@ -222,6 +241,7 @@ void HistogramPlot::rebuild()
     m_plot->yAxis->setLabel(log ? tr("%1 (log scale)").arg(what) : what);
 
     const bool overlay = m_series.size() > 1;
+    m_base = log ? logBase(m_series, dens) : 0.0;
     for (int i = 0; i < m_series.size(); ++i) {
         const auto &h = m_series[i].histogram;
         if (h.isEmpty())
@@ -239,13 +259,13 @@ void HistogramPlot::rebuild()
             total += c;
         const double scale =
             dens && total > 0 && h.binWidth() > 0 ? 1.0 / (double(total) * h.binWidth()) : 1.0;
-        bars->setBaseValue(log ? (dens ? 0.0 : kLogBase) : 0);
+        bars->setBaseValue(m_base);
         QVector<double> keys, values;
         for (std::size_t b = 0; b < h.counts.size(); ++b) {
             if (log && h.counts[b] == 0)
                 continue;
             keys << h.edge(b) + h.binWidth() / 2;
-            values << double(h.counts[b]) * scale;
+            values << double(h.counts[b]) * scale - m_base;
         }
         bars->setData(keys, values, true);
         m_bars << bars;
@@ -300,7 +320,7 @@ void HistogramPlot::resetZoom()
         m_plot->replot();
         return;
     }
-    double lo = std::numeric_limits<double>::max(), hi = -lo, top = 0, bottom = 0;
+    double lo = std::numeric_limits<double>::max(), hi = -lo, top = 0;
     for (const auto &s : m_series) {
         if (s.histogram.isEmpty())
             continue;
@@ -308,18 +328,15 @@ void HistogramPlot::resetZoom()
         hi = std::max(hi, s.histogram.hi);
     }
     for (auto *b : m_bars) {
-        for (auto it = b->data()->constBegin(); it != b->data()->constEnd(); ++it) {
-            top = std::max(top, it->value);
-            if (it->value > 0 && (bottom == 0 || it->value < bottom))
-                bottom = it->value;
-        }
+        for (auto it = b->data()->constBegin(); it != b->data()->constEnd(); ++it)
+            top = std::max(top, it->value + m_base);
     }
     if (top <= 0)
         top = 1;
     const double pad = (hi - lo) * 0.03;
     m_plot->xAxis->setRange(lo - pad, hi + pad);
     if (logScale())
-        m_plot->yAxis->setRange(density() ? bottom * 0.5 : kLogBase, top * 2.0);
+        m_plot->yAxis->setRange(m_base, top * 2.0);
     else
         m_plot->yAxis->setRange(0, top * 1.08);
     if (!logScale()) {

@@ -61,6 +61,7 @@ public:
     void setDensity(bool on);
 
     QCustomPlot *plot() const { return m_plot; }
+    // Each bar holds its value minus baseValue(), so that it is drawn from the base to the value.
     QList<QCPBars *> bars() const { return m_bars; }
     QString readoutText() const;
     // The readout for the bar under a point in widget coordinates of plot().
@@ -94,6 +95,7 @@ private:
     QString m_message;
     QCPItemText *m_note = nullptr; // the message, when one is shown
     QCPTextElement *m_title = nullptr;
+    double m_base = 0; // where the bars start: 0, or below the smallest value on a log axis
 };
 
 } // namespace wl

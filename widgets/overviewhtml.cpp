@@ -87,6 +87,11 @@ QString formatCount(std::int64_t n)
     return QLocale().toString(qlonglong(n));
 }
 
+QString formatCount(std::int64_t n, const QString &one, const QString &many)
+{
+    return formatCount(n) + QLatin1Char(' ') + (n == 1 ? one : many);
+}
+
 QString emptyPage()
 {
     return QString::fromLatin1(kStyle) +

@@ -22,5 +22,7 @@ QString tensorPage(const TensorRef &t, const std::optional<TensorReport> &report
 
 QString formatBytes(std::int64_t bytes);
 QString formatCount(std::int64_t n);
+// "1 tensor", "2 tensors": the count and the word that agrees with it.
+QString formatCount(std::int64_t n, const QString &one, const QString &many);
 
 } // namespace wl::overview

@@ -4,6 +4,7 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
+#include <QScrollBar>
 #include <QStackedLayout>
 #include <QStyle>
 #include <QTreeWidget>
@@ -83,6 +84,20 @@ void ProblemsPanel::clearErrors()
     rebuild();
 }
 
+QSize ProblemsPanel::minimumSizeHint() const
+{
+    // Room for every row up to kShownRows, so that a splitter cannot leave most of a short list
+    // below its fold; longer lists scroll.
+    const int rows = std::min(count(), kShownRows);
+    if (rows == 0)
+        return QWidget::minimumSizeHint();
+    const int row = std::max(m_list->sizeHintForRow(0), fontMetrics().height());
+    const int height = m_list->header()->sizeHint().height() + rows * row +
+                       m_list->horizontalScrollBar()->sizeHint().height() +
+                       2 * m_list->frameWidth();
+    return {QWidget::minimumSizeHint().width(), height};
+}
+
 int ProblemsPanel::count() const
 {
     return int(m_problems.size() + m_errors.size());
@@ -109,6 +124,7 @@ void ProblemsPanel::rebuild()
     m_list->addTopLevelItems(items);
     static_cast<QStackedLayout *>(layout())->setCurrentWidget(
         items.isEmpty() ? static_cast<QWidget *>(m_empty) : m_list);
+    updateGeometry();
     emit countChanged(count());
 }
 

@@ -23,6 +23,9 @@ public:
     void addError(const Problem &error);
     void clearErrors();
     int count() const;
+    // Tall enough to show up to kShownRows rows without scrolling.
+    QSize minimumSizeHint() const override;
+    static constexpr int kShownRows = 8;
     QTreeWidget *list() const { return m_list; }
 
 signals:

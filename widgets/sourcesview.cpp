@@ -3,6 +3,7 @@
 #include "icons.h"
 #include "itemmodels/checkpointtreemodel.h"
 #include "itemmodels/tensorfilterproxy.h"
+#include "overviewhtml.h"
 
 #include <QClipboard>
 #include <QComboBox>
@@ -11,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QIdentityProxyModel>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QSet>
@@ -107,10 +109,15 @@ SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
     for (int c = 0; c < CheckpointTreeModel::ColumnCount; ++c)
         header->resizeSection(c, widths[c]);
 
+    m_matches = new QLabel(this);
+    m_matches->setStyleSheet(QStringLiteral("color: palette(mid);"));
+    m_matches->hide();
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 0, 0);
     layout->setSpacing(4);
     layout->addLayout(bar);
+    layout->addWidget(m_matches);
     layout->addWidget(m_tree, 1);
 
     m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -123,6 +130,9 @@ SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
             &SourcesView::selectionChanged);
     connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
             &SourcesView::selectionChanged);
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(model, signal, this, &SourcesView::updateMatchCount);
+    connect(model, &QAbstractItemModel::modelReset, this, &SourcesView::updateMatchCount);
     // New sources open expanded one level so their checkpoints show at once.
     connect(icons, &QAbstractItemModel::rowsInserted, this,
             [this](const QModelIndex &parent, int first, int last) {
@@ -215,6 +225,18 @@ void SourcesView::applyPattern()
     }
     if (!m_filter->text().isEmpty())
         m_tree->expandAll();
+    updateMatchCount();
+}
+
+void SourcesView::updateMatchCount()
+{
+    m_matches->setVisible(m_proxy->isFiltering());
+    if (!m_proxy->isFiltering())
+        return;
+    const int total = m_proxy->totalTensors();
+    m_matches->setText(tr("%1 of %2 match")
+                           .arg(overview::formatCount(m_proxy->matchingTensors()),
+                                overview::formatCount(total, tr("tensor"), tr("tensors"))));
 }
 
 void SourcesView::fillFilterMenu()
@@ -232,6 +254,7 @@ void SourcesView::fillFilterMenu()
             on ? f.append(d) : (void)f.removeAll(d);
             m_proxy->setDTypeFilter(f);
             updateFilterButton();
+            updateMatchCount();
         });
     }
     m_filterMenu->addSection(tr("Roles"));
@@ -245,6 +268,7 @@ void SourcesView::fillFilterMenu()
             on ? f.append(role) : (void)f.removeAll(role);
             m_proxy->setRoleFilter(f);
             updateFilterButton();
+            updateMatchCount();
         });
     }
     m_filterMenu->addSeparator();
@@ -252,6 +276,7 @@ void SourcesView::fillFilterMenu()
         m_proxy->setDTypeFilter({});
         m_proxy->setRoleFilter({});
         updateFilterButton();
+        updateMatchCount();
     });
 }
 

@@ -6,6 +6,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QLabel;
 class QLineEdit;
 class QMenu;
 class QToolButton;
@@ -29,6 +30,7 @@ public:
     TensorFilterProxy *proxy() const { return m_proxy; }
     QTreeView *tree() const { return m_tree; }
     QLineEdit *filterEdit() const { return m_filter; }
+    QLabel *matchCount() const { return m_matches; }
 
     // Selected rows and the current row, as indexes of the source model.
     QModelIndexList selectedRows() const;
@@ -49,6 +51,7 @@ private:
     void applyPattern();
     void fillFilterMenu();
     void updateFilterButton();
+    void updateMatchCount();
     void showContextMenu(const QPoint &pos);
 
     CheckpointTreeModel *m_model = nullptr;
@@ -59,6 +62,7 @@ private:
     QToolButton *m_filters = nullptr;
     QToolButton *m_raw = nullptr;
     QMenu *m_filterMenu = nullptr;
+    QLabel *m_matches = nullptr; // "N of M tensors match", while a filter is on
 };
 
 } // namespace wl

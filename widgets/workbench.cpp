@@ -84,6 +84,7 @@ void Workbench::openPaths(const QStringList &paths)
     if (paths.isEmpty())
         return;
     m_pendingOpens += int(paths.size());
+    m_batchPaths += int(paths.size());
     m_runner->openPaths(paths);
     emit summaryChanged(
         tr("Opening %1…")
@@ -118,6 +119,7 @@ void Workbench::onOpened(const OpenResult &result)
         m_pendingSelect.clear();
     else if (m_sources->selectedRows().isEmpty())
         m_sources->select(m_model->index(m_model->rowCount() - 1, 0));
+    finishBatchIfDone();
 }
 
 void Workbench::onOpenFailed(const QString &path, const LoadError &error)
@@ -129,8 +131,24 @@ void Workbench::onOpenFailed(const QString &path, const LoadError &error)
     if (!message.contains(QFileInfo(path).fileName()))
         message = path + QLatin1String(": ") + message;
     m_problems->addError(problemFrom(error, path, Problem::Severity::Error));
-    emit errorOccurred(message);
+    m_batchFailures << message;
     updateSummary();
+    finishBatchIfDone();
+}
+
+void Workbench::finishBatchIfDone()
+{
+    if (m_pendingOpens > 0)
+        return;
+    // One message for everything opened together: the details are rows in Problems.
+    const int failed = int(m_batchFailures.size()), total = std::max(m_batchPaths, failed);
+    if (failed == 1 && total == 1)
+        emit errorOccurred(m_batchFailures.first());
+    else if (failed > 0)
+        emit errorOccurred(
+            tr("%1 of %2 paths could not be read: see Problems").arg(failed).arg(total));
+    m_batchFailures.clear();
+    m_batchPaths = 0;
 }
 
 QStringList Workbench::openSourcePaths() const
@@ -254,7 +272,8 @@ void Workbench::onSelectionChanged()
                               .arg(name)
                               .arg(plotted.size())
                               .arg(tensors.size())
-                        : tr("%1: %2 tensors").arg(name).arg(plotted.size());
+                        : tr("%1: %2").arg(name, overview::formatCount(plotted.size(), tr("tensor"),
+                                                                       tr("tensors")));
             break;
         }
         case CheckpointTreeModel::NodeKind::Tensor:
@@ -334,9 +353,10 @@ void Workbench::updateSummary()
         bytes += size > 0 ? t.info().numElements() * size : t.info().location.size;
     }
     if (!sel.isEmpty()) {
-        emit summaryChanged(tr("Selection: %1 tensors, %2 values, %3")
-                                .arg(overview::formatCount(sel.size()),
-                                     overview::formatCount(params), overview::formatBytes(bytes)));
+        emit summaryChanged(tr("Selection: %1, %2, %3")
+                                .arg(overview::formatCount(sel.size(), tr("tensor"), tr("tensors")),
+                                     overview::formatCount(params, tr("value"), tr("values")),
+                                     overview::formatBytes(bytes)));
         return;
     }
     std::int64_t tensors = 0;
@@ -345,11 +365,13 @@ void Workbench::updateSummary()
             tensors += cp->index().tensors.size();
             bytes += cp->index().totalBytes();
         }
-    emit summaryChanged(m_opened.isEmpty() ? tr("Ready")
-                                           : tr("%1 sources open: %2 tensors, %3")
-                                                 .arg(m_opened.size())
-                                                 .arg(overview::formatCount(tensors),
-                                                      overview::formatBytes(bytes)));
+    emit summaryChanged(
+        m_opened.isEmpty()
+            ? tr("Ready")
+            : tr("%1 open: %2, %3")
+                  .arg(overview::formatCount(m_opened.size(), tr("source"), tr("sources")),
+                       overview::formatCount(tensors, tr("tensor"), tr("tensors")),
+                       overview::formatBytes(bytes)));
 }
 
 bool Workbench::selectTensor(const QString &keyOrName, bool later)

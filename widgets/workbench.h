@@ -41,7 +41,8 @@ public:
     CheckpointTreeModel *model() const { return m_model; }
     JobRunner *runner() const { return m_runner; }
 
-    // Opens in the background; each success adds a source, each failure an error message.
+    // Opens in the background; each success adds a source, each failure a row in Problems, and
+    // once nothing is pending, one errorOccurred for all the failures.
     // Opening a path that is already open replaces it.
     void openPaths(const QStringList &paths);
     // Adds an opened source as if the runner had just delivered it.
@@ -73,6 +74,7 @@ private:
     int histogramBins(const QList<TensorRef> &tensors) const;
     void onOpened(const OpenResult &result);
     void onOpenFailed(const QString &path, const LoadError &error);
+    void finishBatchIfDone();
     void onSelectionChanged();
     void onStats(const TensorRef &t, const TensorReport &report);
     void requestValuesIfVisible();
@@ -95,6 +97,8 @@ private:
     TensorRef m_valuesFor;      // what the Values tab shows or waits for
     QString m_pendingSelect;
     int m_pendingOpens = 0;
+    int m_batchPaths = 0;        // paths asked for since nothing was pending
+    QStringList m_batchFailures; // their messages, reported once the batch is done
 };
 
 } // namespace wl

@@ -75,10 +75,11 @@ Result<OpenResult> ReaderRegistry::openSource(const Source &source, const JobCon
                 for (const auto &cp : res.checkpoints)
                     consumed.insert(cp->index().path);
                 OpenResult rest;
+                rest.problems = res.problems; // files named here are not listed as "not read"
                 scanInto(source, job, 0, rest, consumed);
                 for (auto &cp : rest.checkpoints)
                     res.checkpoints.push_back(cp);
-                res.problems << rest.problems;
+                res.problems = rest.problems;
                 res.consumedFiles = QStringList(consumed.begin(), consumed.end());
                 if (res.checkpoints.size() > 1 && res.kind == QLatin1String("checkpoint"))
                     res.kind = QStringLiteral("run");
@@ -188,14 +189,39 @@ void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int d
             return;
         const Source sub = Source::fromPath(f);
         const auto cands = candidates(sub);
-        if (cands.empty() || cands.front().probe.score < kClaimScore)
+        if (cands.empty() || cands.front().probe.score < kClaimScore) {
+            const auto &probe = cands.empty() ? ProbeResult{} : cands.front().probe;
+            notRead(sub,
+                    probe.subtype.isEmpty() && !cands.empty() ? cands.front().reader->displayName()
+                                                              : probe.subtype,
+                    res.problems);
             continue;
+        }
         auto r = cands.front().reader->open(sub, job);
         if (r.ok())
             absorb(std::move(r).value());
         else
             res.problems << problemFrom(r.error(), f);
     }
+}
+
+void ReaderRegistry::notRead(const Source &file, const QString &recognisedAs, Problems &problems)
+{
+    // Hidden files are the system's (.DS_Store); a file already named by a problem is not
+    // listed twice.
+    if (file.fileName().startsWith(QLatin1Char('.')))
+        return;
+    for (const auto &p : std::as_const(problems))
+        if (p.file == file.path())
+            return;
+    QString what = describeUnknown(file);
+    if (what.isEmpty())
+        what = recognisedAs.isEmpty()
+                   ? QStringLiteral("no reader knows this file")
+                   : QStringLiteral("recognised only as %1; open the file on its own to read it")
+                         .arg(recognisedAs);
+    problems << Problem{
+        Problem::Severity::Info, file.path(), {}, QStringLiteral("not read: %1").arg(what)};
 }
 
 QString ReaderRegistry::describeUnknown(const Source &source)

@@ -31,6 +31,9 @@ public:
 
     // Names known non-checkpoint files ("TensorBoard event file", ...); empty if unknown.
     static QString describeUnknown(const Source &source);
+    // Adds an information row for a file in a scanned folder that no reader claims, naming what
+    // a reader took it for, if anything.
+    static void notRead(const Source &file, const QString &recognisedAs, Problems &problems);
 
     // All built-in readers (model/formats/builtinreaders.cpp).
     static const ReaderRegistry &builtin();

@@ -141,15 +141,12 @@ Result<OpenResult> openFolder(const Source &s, const JobContext &job)
                 const QString resolved = QDir::cleanPath(e.resolved);
                 if (seen.contains(resolved))
                     continue;
+                // A missing one is already among the state file's problems.
                 if (e.indexExists || e.v1Exists) {
                     listed.push_back(
                         {resolved, !e.indexExists,
                          timed ? std::optional<double>(state->timestamps[i]) : std::nullopt});
                     seen.insert(resolved);
-                } else {
-                    r.problems << Problem{
-                        Problem::Severity::Warning, statePath, e.written,
-                        QStringLiteral("listed checkpoint %1 is missing").arg(e.resolved)};
                 }
             }
             if (state->latest.indexExists || state->latest.v1Exists)

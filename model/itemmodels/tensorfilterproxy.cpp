@@ -3,6 +3,9 @@
 #include "checkpointtreemodel.h"
 #include "core/glob.h"
 
+#include <QLocale>
+#include <algorithm>
+
 namespace wl
 {
 
@@ -25,12 +28,21 @@ void TensorFilterProxy::setSourceModel(QAbstractItemModel *model)
         // Cached strings are keyed by checkpoint address; forget them when one can go away.
         connect(model, &QAbstractItemModel::modelReset, this, &TensorFilterProxy::dropCache);
         connect(model, &QAbstractItemModel::rowsRemoved, this, &TensorFilterProxy::dropCache);
+        connect(model, &QAbstractItemModel::rowsInserted, this, [this] { m_totals.clear(); });
+        connect(model, &QAbstractItemModel::layoutChanged, this, [this] { m_totals.clear(); });
     }
 }
 
 void TensorFilterProxy::dropCache()
 {
     m_lowered.clear();
+    m_totals.clear();
+}
+
+void TensorFilterProxy::filterChanged()
+{
+    m_totals.clear();
+    invalidateFilter();
 }
 
 void TensorFilterProxy::setPattern(const QString &pattern, PatternSyntax syntax)
@@ -51,7 +63,7 @@ void TensorFilterProxy::setPattern(const QString &pattern, PatternSyntax syntax)
         else
             m_regex.optimize();
     }
-    invalidateFilter();
+    filterChanged();
 }
 
 void TensorFilterProxy::setDTypeFilter(const QStringList &dtypes)
@@ -59,7 +71,7 @@ void TensorFilterProxy::setDTypeFilter(const QStringList &dtypes)
     if (dtypes == m_dtypes)
         return;
     m_dtypes = dtypes;
-    invalidateFilter();
+    filterChanged();
 }
 
 void TensorFilterProxy::setRoleFilter(const QList<TensorRole> &roles)
@@ -67,7 +79,7 @@ void TensorFilterProxy::setRoleFilter(const QList<TensorRole> &roles)
     if (roles == m_roles)
         return;
     m_roles = roles;
-    invalidateFilter();
+    filterChanged();
 }
 
 bool TensorFilterProxy::isFiltering() const
@@ -92,12 +104,13 @@ bool TensorFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourc
 {
     if (!isFiltering())
         return true;
-    if (!m_valid || !m_tree)
-        return false;
     // Only tensors match; groups stay visible through recursive filtering.
-    const QModelIndex idx = m_tree->index(sourceRow, 0, sourceParent);
-    const TensorRef ref = m_tree->tensorAt(idx);
-    if (!ref.isValid())
+    return m_tree && matches(m_tree->tensorAt(m_tree->index(sourceRow, 0, sourceParent)));
+}
+
+bool TensorFilterProxy::matches(const TensorRef &ref) const
+{
+    if (!ref.isValid() || !m_valid)
         return false;
     const TensorInfo &t = ref.info();
     if (!m_roles.isEmpty() && !m_roles.contains(t.role))
@@ -113,6 +126,65 @@ bool TensorFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourc
         return l.name.contains(m_lowerPattern) || l.key.contains(m_lowerPattern);
     }
     return m_regex.match(t.name).hasMatch() || m_regex.match(t.key).hasMatch();
+}
+
+int TensorFilterProxy::totalTensors() const
+{
+    return m_tree ? int(m_tree->tensorsUnder({}).size()) : 0;
+}
+
+int TensorFilterProxy::matchingTensors() const
+{
+    if (!m_tree)
+        return 0;
+    const auto all = m_tree->tensorsUnder({});
+    if (!isFiltering())
+        return int(all.size());
+    return int(
+        std::count_if(all.begin(), all.end(), [this](const TensorRef &t) { return matches(t); }));
+}
+
+TensorFilterProxy::Totals TensorFilterProxy::visibleTotals(const QModelIndex &index) const
+{
+    const QModelIndex source = mapToSource(index.siblingAtColumn(0));
+    if (m_tree->nodeKind(source) == CheckpointTreeModel::NodeKind::Tensor) {
+        auto value = [&](int column) {
+            return source.siblingAtColumn(column).data(CheckpointTreeModel::SortRole).toLongLong();
+        };
+        return {value(CheckpointTreeModel::ParamsColumn), value(CheckpointTreeModel::BytesColumn)};
+    }
+    if (auto it = m_totals.constFind(source.internalId()); it != m_totals.constEnd())
+        return *it;
+    Totals sum;
+    const QModelIndex first = index.siblingAtColumn(0);
+    for (int r = 0; r < rowCount(first); ++r) {
+        const Totals t = visibleTotals(this->index(r, 0, first));
+        sum.params += t.params;
+        sum.bytes += t.bytes;
+    }
+    m_totals.insert(source.internalId(), sum);
+    return sum;
+}
+
+QVariant TensorFilterProxy::data(const QModelIndex &index, int role) const
+{
+    const int column = index.column();
+    if (!m_tree || !isFiltering() ||
+        (role != Qt::DisplayRole && role != Qt::ToolTipRole &&
+         role != CheckpointTreeModel::SortRole) ||
+        (column != CheckpointTreeModel::ParamsColumn && column != CheckpointTreeModel::BytesColumn))
+        return QSortFilterProxyModel::data(index, role);
+    if (m_tree->nodeKind(mapToSource(index)) == CheckpointTreeModel::NodeKind::Tensor)
+        return QSortFilterProxyModel::data(index, role);
+    const Totals t = visibleTotals(index);
+    const std::int64_t v = column == CheckpointTreeModel::ParamsColumn ? t.params : t.bytes;
+    if (role == CheckpointTreeModel::SortRole)
+        return qlonglong(v);
+    if (role == Qt::ToolTipRole)
+        return tr("Total of the tensors that match the filter");
+    // Formatted as CheckpointTreeModel formats its own totals.
+    return column == CheckpointTreeModel::ParamsColumn ? QLocale().toString(qlonglong(v))
+                                                       : QLocale().formattedDataSize(v);
 }
 
 } // namespace wl

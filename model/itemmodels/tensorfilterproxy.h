@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/tensorinfo.h"
+#include "tensorref.h"
 
 #include <QHash>
 #include <QList>
@@ -42,11 +43,26 @@ public:
     QList<TensorRole> roleFilter() const { return m_roles; }
 
     bool isFiltering() const;
+    // Tensors that pass the filter (all when none is set), and all tensors of the model.
+    int matchingTensors() const;
+    int totalTensors() const;
+
+    // With a filter on, the parameter and byte totals of sources, checkpoints and groups count
+    // only the tensors that are visible below them.
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
 
 private:
+    struct Totals {
+        std::int64_t params = 0;
+        std::int64_t bytes = 0;
+    };
+    bool matches(const TensorRef &ref) const;
+    Totals visibleTotals(const QModelIndex &index) const;
+    void filterChanged();
+
     struct Lowered {
         QString name;
         QString key;
@@ -64,6 +80,7 @@ private:
     QStringList m_dtypes;
     QList<TensorRole> m_roles;
     mutable QHash<const Checkpoint *, std::vector<Lowered>> m_lowered;
+    mutable QHash<quintptr, Totals> m_totals; // by source node, for the filter as it stands
 };
 
 } // namespace wl

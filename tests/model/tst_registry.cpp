@@ -116,8 +116,12 @@ private slots:
         QVERIFY(r.ok());
         QCOMPARE(r->kind, QStringLiteral("run"));
         QCOMPARE(r->checkpoints.size(), std::size_t(2));
-        QCOMPARE(r->problems.size(), 1);
+        QCOMPARE(r->problems.size(), 2);
         QVERIFY(r->problems[0].file.endsWith(QLatin1String("three.w")));
+        // A file no reader claims is listed once, as information.
+        QVERIFY(r->problems[1].file.endsWith(QLatin1String("notes.txt")));
+        QCOMPARE(r->problems[1].severity, Problem::Severity::Info);
+        QCOMPARE(r->problems[1].text, QStringLiteral("not read: no reader knows this file"));
 
         QTemporaryDir empty;
         auto none = reg.open(empty.path());

@@ -2,6 +2,7 @@
 #include "heatmapview.h"
 #include "histogramplot.h"
 #include "itemmodels/checkpointtreemodel.h"
+#include "itemmodels/tensorfilterproxy.h"
 #include "overviewhtml.h"
 #include "plotexport.h"
 #include "problemspanel.h"
@@ -16,9 +17,11 @@
 #include <QDateTime>
 #include <QFontMetricsF>
 #include <QJsonArray>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
 #include <QSignalSpy>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -119,6 +122,19 @@ void compareBars(QCPBars *bars, const std::vector<std::uint64_t> &expected, doub
         QVERIFY2(std::abs(data[i].first - (lo + (i + 0.5) * w)) < 1e-9 * (1 + std::abs(lo)),
                  qPrintable(QStringLiteral("bin %1 centre").arg(i)));
         QCOMPARE(data[i].second, double(expected[std::size_t(i)]));
+    }
+}
+
+// Each bar ends where QCustomPlot draws it, at the expected value on the count axis (pixels are
+// doubles: only rounding noise is allowed).
+void compareTops(QCPBars *bars, const QVector<double> &expected)
+{
+    QCOMPARE(bars->dataCount(), int(expected.size()));
+    for (int i = 0; i < bars->dataCount(); ++i) {
+        const double top = bars->valueAxis()->pixelToCoord(bars->dataPixelPosition(i).y());
+        QVERIFY2(std::abs(top - expected[i]) <= 1e-9 * expected[i],
+                 qPrintable(
+                     QStringLiteral("bar %1 ends at %2, not %3").arg(i).arg(top).arg(expected[i])));
     }
 }
 
@@ -426,9 +442,7 @@ private slots:
         QVERIFY(plot.readoutAt(QPointF(axis->coordToPixel(-0.5), y)).isEmpty());
         // Log counts leave out empty bins (log 0) but keep every other count.
         plot.setLogScale(true);
-        const auto data = plot.bars().first()->data();
-        QCOMPARE(data->size(), 3);
-        QCOMPARE(data->at(1)->value, 5.0);
+        compareTops(plot.bars().first(), {3, 5, 2});
         // Density: count / (10 values * bin width 1), so the bars add up to one.
         plot.setLogScale(false);
         plot.setDensity(true);
@@ -438,6 +452,220 @@ private slots:
         QCOMPARE(dens->at(1)->value, 0.0);
         QCOMPARE(dens->at(2)->value, 0.5);
         QCOMPARE(dens->at(3)->value, 0.2);
+    }
+
+    // On a log axis a bar starts below one count and ends exactly at its count: a bin of one
+    // value reaches 1, not 1 plus the base.
+    void logBarsEndAtTheirCounts()
+    {
+        OpenedBench fixture;
+        auto *computed = fixture.bench.inspector()->histogram();
+        computed->setBins(10);
+        QVERIFY(fixture.bench.selectTensor(QStringLiteral("dense/bias")));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            fixture.bench.inspector()->allReportsArrived() && computed->bars().size() == 1, 20000);
+        // The bench's bins drawn in a plot on screen, where pixels map to counts.
+        HistogramPlot shown;
+        shown.resize(640, 400);
+        shown.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&shown));
+        shown.setSeries(computed->series());
+        auto *plot = &shown;
+        const auto &v = fixture.syn.values.value(QStringLiteral("dense/bias"));
+        const auto [mn, mx] = std::minmax_element(v.begin(), v.end());
+        QVector<double> expected;
+        for (auto c : countBins(v, *mn, *mx, 10))
+            if (c > 0)
+                expected << double(c);
+        QVERIFY(expected.contains(1.0)); // the case that was drawn at 1.8
+        plot->setLogScale(true);
+        auto *bars = plot->bars().first();
+        compareTops(bars, expected);
+        QVERIFY(bars->baseValue() > 0 && bars->baseValue() < 1);
+        QVERIFY(plot->plot()->yAxis->range().lower <= bars->baseValue());
+
+        // Density on a log axis: the bars end at count / (total * bin width).
+        plot->setDensity(true);
+        bars = plot->bars().first();
+        const double w = (double(*mx) - double(*mn)) / 10;
+        QVector<double> densities;
+        for (double c : expected)
+            densities << c / (double(v.size()) * w);
+        compareTops(bars, densities);
+        QVERIFY(bars->baseValue() > 0 &&
+                bars->baseValue() < *std::min_element(densities.begin(), densities.end()));
+    }
+
+    // Bad paths opened together with good ones: one message for all of them, every problem a
+    // row that the panel shows without scrolling, a missing listed checkpoint reported once and
+    // a file no reader claims listed once as information.
+    void openErrorsSummedUpOnce()
+    {
+        WL_REQUIRE_CORPUS();
+        const QString a2c = wl::test::corpus(QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts"));
+        const QString h5 =
+            wl::test::corpus(QStringLiteral("keras2-h5-weights/mnist-keras-weights/weights.h5"));
+        QTemporaryDir dir;
+        // A run whose state file lists ckpt-7..9, with ckpt-7 gone and a note beside them.
+        const QString run = dir.filePath(QStringLiteral("run"));
+        QVERIFY(QDir().mkpath(run));
+        for (const QString &name :
+             {QStringLiteral("checkpoint"), QStringLiteral("ckpt-8.index"),
+              QStringLiteral("ckpt-8.data-00000-of-00001"), QStringLiteral("ckpt-9.index"),
+              QStringLiteral("ckpt-9.data-00000-of-00001")})
+            QVERIFY(QFile::copy(a2c + QLatin1Char('/') + name, run + QLatin1Char('/') + name));
+        QVERIFY(wl::test::writeFile(run + QStringLiteral("/notes.txt"), "learning rate 1e-3\n"));
+        const QString junk = dir.filePath(QStringLiteral("junk.bin"));
+        const QString cut = dir.filePath(QStringLiteral("cut.index"));
+        const QString empty = dir.filePath(QStringLiteral("empty.h5"));
+        QVERIFY(wl::test::writeFile(junk, QByteArray(1000, '\x5a')));
+        QVERIFY(wl::test::writeFile(
+            cut, wl::test::readFile(a2c + QStringLiteral("/ckpt-9.index")).left(100)));
+        QVERIFY(wl::test::writeFile(empty, {}));
+
+        QWidget host;
+        Workbench bench(&host);
+        QSplitter split(Qt::Vertical);
+        split.addWidget(new QWidget);
+        split.addWidget(bench.problems());
+        split.resize(900, 700);
+        split.setSizes({610, 90});
+        split.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&split));
+        QSignalSpy errors(&bench, &Workbench::errorOccurred);
+        bench.openPaths({run, junk, cut, h5, empty});
+        QTRY_VERIFY_WITH_TIMEOUT(bench.pendingOpens() == 0, 30000);
+        QCOMPARE(bench.model()->rowCount(), 2);
+        QCOMPARE(errors.size(), 1);
+        QCOMPARE(errors.first().first().toString(),
+                 QStringLiteral("3 of 5 paths could not be read: see Problems"));
+
+        auto *list = bench.problems()->list();
+        QCOMPARE(list->topLevelItemCount(), bench.problems()->count());
+        int failed = 0, missing = 0, notRead = 0;
+        for (int i = 0; i < list->topLevelItemCount(); ++i) {
+            const auto *item = list->topLevelItem(i);
+            const QString file = item->data(2, Qt::UserRole).toString();
+            if (item->text(0) == QStringLiteral("Error") &&
+                QStringList{junk, cut, empty}.contains(file))
+                ++failed;
+            if (item->text(1).contains(QStringLiteral("missing")) &&
+                item->text(3) == QStringLiteral("ckpt-7"))
+                ++missing;
+            if (file.endsWith(QStringLiteral("/notes.txt"))) {
+                QCOMPARE(item->text(0), QStringLiteral("Info"));
+                QVERIFY2(item->text(1).startsWith(QStringLiteral("not read")),
+                         qPrintable(item->text(1)));
+                ++notRead;
+            }
+        }
+        QCOMPARE(failed, 3);
+        QCOMPARE(missing, 1);
+        QCOMPARE(notRead, 1);
+
+        // The panel grows in its splitter until every row is in view.
+        QVERIFY(list->topLevelItemCount() <= ProblemsPanel::kShownRows);
+        auto allInView = [list] {
+            for (int i = 0; i < list->topLevelItemCount(); ++i) {
+                const QRect r = list->visualItemRect(list->topLevelItem(i));
+                if (!r.isValid() || r.bottom() > list->viewport()->height())
+                    return false;
+            }
+            return true;
+        };
+        QTRY_VERIFY(allInView());
+    }
+
+    // A filter narrows the totals of sources, checkpoints and groups to the visible tensors and
+    // says how many tensors match, all as summed from the ground truth's shapes and sizes.
+    void filteredTreeTotalsWhatIsVisible()
+    {
+        WL_REQUIRE_CORPUS();
+        const QString item = QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts");
+        auto opened = ReaderRegistry::builtin().open(wl::test::corpus(item));
+        QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().message()));
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(opened.value());
+        auto *sources = bench.sources();
+        const QString pattern = QStringLiteral("hidden1/kernel");
+        sources->filterEdit()->setText(pattern);
+
+        auto *proxy = sources->proxy();
+        auto totals = [&](const QModelIndex &sourceIndex) {
+            const QModelIndex i = proxy->mapFromSource(sourceIndex);
+            auto at = [&](int column) {
+                return i.siblingAtColumn(column).data(CheckpointTreeModel::SortRole).toLongLong();
+            };
+            return std::pair<std::int64_t, std::int64_t>{at(CheckpointTreeModel::ParamsColumn),
+                                                         at(CheckpointTreeModel::BytesColumn)};
+        };
+        std::int64_t allParams = 0, allBytes = 0, matching = 0, total = 0;
+        const auto &checkpoints = opened.value().checkpoints;
+        QCOMPARE(checkpoints.size(), std::size_t(3));
+        for (const auto &cp : checkpoints) {
+            std::int64_t params = 0, bytes = 0;
+            const auto truth = wl::test::groundTruthTensors(item, cp->index().displayName);
+            QVERIFY(!truth.isEmpty());
+            for (const auto &t : truth) {
+                ++total;
+                if (!t[QStringLiteral("key")].toString().contains(pattern))
+                    continue;
+                ++matching;
+                std::int64_t n = 1;
+                for (const auto &d : t[QStringLiteral("shape")].toArray())
+                    n *= d.toInteger();
+                params += n;
+                bytes += t[QStringLiteral("size")].toInteger();
+            }
+            QCOMPARE(totals(bench.model()->indexOfCheckpoint(cp.get())), std::pair(params, bytes));
+            allParams += params;
+            allBytes += bytes;
+        }
+        QVERIFY(matching > 0 && matching < total);
+        const QModelIndex source = bench.model()->index(0, 0);
+        QCOMPARE(totals(source), std::pair(allParams, allBytes));
+        QCOMPARE(proxy->mapFromSource(source)
+                     .siblingAtColumn(CheckpointTreeModel::ParamsColumn)
+                     .data()
+                     .toString(),
+                 QLocale().toString(qlonglong(allParams)));
+        QCOMPARE(sources->matchCount()->text(),
+                 QStringLiteral("%1 of %2 tensors match").arg(matching).arg(total));
+        QVERIFY(!sources->matchCount()->isHidden());
+
+        // Without a filter the totals are the whole checkpoint's again.
+        sources->filterEdit()->clear();
+        QVERIFY(sources->matchCount()->isHidden());
+        const auto &whole = checkpoints.back()->index();
+        std::int64_t params = 0;
+        for (const auto &t : whole.tensors)
+            params += t.numElements();
+        QCOMPARE(totals(bench.model()->indexOfCheckpoint(checkpoints.back().get())).first, params);
+    }
+
+    // Counts of one agree with their noun in the status summary.
+    void summarySaysOneTensor()
+    {
+        QTemporaryDir dir;
+        auto syn = makeCheckpoint(dir.path());
+        QWidget host;
+        Workbench bench(&host);
+        QSignalSpy summary(&bench, &Workbench::summaryChanged);
+        bench.addOpened(syn.result);
+        QVERIFY(!summary.isEmpty());
+        QCOMPARE(summary.last().first().toString(),
+                 QStringLiteral("Selection: 3 tensors, 664 values, %1")
+                     .arg(overview::formatBytes(664 * 4)));
+        summary.clear();
+        QVERIFY(bench.selectTensor(QStringLiteral("dense/bias")));
+        QCOMPARE(summary.last().first().toString(),
+                 QStringLiteral("Selection: 1 tensor, 32 values, %1")
+                     .arg(overview::formatBytes(32 * 4)));
+        bench.sources()->tree()->clearSelection();
+        QCOMPARE(summary.last().first().toString(),
+                 QStringLiteral("1 source open: 3 tensors, %1")
+                     .arg(overview::formatBytes((16 * 32 + 32 + 2 * 3 * 4 * 5) * 4)));
     }
 
     // A folder holding runs in sub-folders has no reader of its own; its Overview names the
