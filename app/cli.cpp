@@ -41,18 +41,31 @@ int usage(const QString &problem = {})
         err() << "weightlens: " << problem << "\n";
     err() << "usage:\n"
              "  weightlens [PATH...]                 open the GUI\n"
-             "  weightlens ls PATH [--json]\n"
-             "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N]\n"
-             "  weightlens report PATH... -o FILE.{md,json}\n"
+             "  weightlens ls PATH [--json] [--allow-large]\n"
+             "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N] "
+             "[--allow-large]\n"
+             "  weightlens report PATH... -o FILE.{md,json} [--allow-large]\n"
              "  weightlens demo DIR                  write the built-in demo run into DIR\n";
     err().flush();
     return 2;
+}
+
+// Lets an archive member inflate past the limit of io/zipmember.h.
+const QLatin1String kAllowLarge("--allow-large");
+
+// An open error for the terminal; one that needs permission says how to give it.
+QString failureText(const LoadError &e)
+{
+    return e.code == LoadError::Code::TooLarge
+               ? e.message() + QStringLiteral("; pass %1 to read it").arg(kAllowLarge)
+               : e.message();
 }
 
 struct Options {
     QStringList paths;
     bool json = false;
     bool hash = false;
+    bool allowLarge = false;
     int bins = 0;
     QList<QRegularExpression> filters;
 };
@@ -64,6 +77,8 @@ QString parse(const QStringList &args, Options &o, bool statsFlags)
         const QString &a = args[i];
         if (a == QLatin1String("--json")) {
             o.json = true;
+        } else if (a == kAllowLarge) {
+            o.allowLarge = true;
         } else if (statsFlags && a == QLatin1String("--hash")) {
             o.hash = true;
         } else if (statsFlags && a == QLatin1String("--bins")) {
@@ -170,10 +185,12 @@ int lsOrStats(const QStringList &args, bool stats)
         return usage(e);
     int status = 0;
     const auto &registry = ReaderRegistry::builtin();
+    JobContext job;
+    job.setAllowLarge(o.allowLarge);
     for (const auto &input : o.paths) {
-        auto opened = registry.open(input);
+        auto opened = registry.open(input, job);
         if (!opened.ok()) {
-            err() << "weightlens: " << opened.error().message() << "\n";
+            err() << "weightlens: " << failureText(opened.error()) << "\n";
             status = 1;
             continue;
         }
@@ -300,8 +317,11 @@ int report(const QStringList &args)
 {
     QStringList paths;
     QString outFile;
+    JobContext job;
     for (int i = 0; i < args.size(); ++i) {
-        if (args[i] == QLatin1String("-o") || args[i] == QLatin1String("--output")) {
+        if (args[i] == kAllowLarge) {
+            job.setAllowLarge(true);
+        } else if (args[i] == QLatin1String("-o") || args[i] == QLatin1String("--output")) {
             if (i + 1 >= args.size())
                 return usage(QStringLiteral("-o takes a file name"));
             outFile = args[++i];
@@ -313,10 +333,10 @@ int report(const QStringList &args)
     }
     if (paths.isEmpty() || outFile.isEmpty())
         return usage(QStringLiteral("report needs at least one PATH and -o FILE"));
-    QStringList failures;
-    auto st = writeReport(paths, outFile, &failures);
+    QList<LoadError> failures;
+    auto st = writeReport(paths, outFile, &failures, {}, job);
     for (const auto &f : failures)
-        err() << "weightlens: " << f << "\n";
+        err() << "weightlens: " << failureText(f) << "\n";
     if (!st.ok()) {
         err() << "weightlens: " << st.error().message() << "\n";
         return st.error().code == LoadError::Code::BadArgument ? 2 : 1;

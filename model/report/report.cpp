@@ -117,7 +117,7 @@ QByteArray jsonReport(const QList<OpenResult> &sources, const ReportOptions &opt
     return QJsonDocument(out).toJson();
 }
 
-Status writeReport(const QStringList &paths, const QString &outFile, QStringList *failures,
+Status writeReport(const QStringList &paths, const QString &outFile, QList<LoadError> *failures,
                    const ReportOptions &options, const JobContext &job)
 {
     const bool json = outFile.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
@@ -130,7 +130,7 @@ Status writeReport(const QStringList &paths, const QString &outFile, QStringList
         if (r.ok())
             sources << std::move(r).value();
         else if (failures)
-            *failures << r.error().message();
+            *failures << r.error();
     }
     const QString target = QFileInfo(outFile).absoluteFilePath();
     for (const auto &src : sources)

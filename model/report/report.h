@@ -21,7 +21,7 @@ QByteArray jsonReport(const QList<OpenResult> &sources, const ReportOptions &opt
 
 // Opens each path, builds the report chosen by the file's suffix (.md or .json) and writes it
 // atomically. Paths that fail to open are listed in the report and returned in `failures`.
-Status writeReport(const QStringList &paths, const QString &outFile, QStringList *failures,
+Status writeReport(const QStringList &paths, const QString &outFile, QList<LoadError> *failures,
                    const ReportOptions &options = {}, const JobContext &job = JobContext::none());
 
 } // namespace wl
