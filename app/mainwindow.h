@@ -29,6 +29,7 @@ private:
     void addRecent(const QString &path);
     void fillRecentMenu();
     void showError(const QString &message);
+    void askToOpenLarge(const QString &path, const QString &message);
     void restoreSettings();
     void saveSettings();
 

@@ -79,12 +79,12 @@ QWidget *Workbench::centre() const
     return m_centre;
 }
 
-void Workbench::openPaths(const QStringList &paths)
+void Workbench::openPaths(const QStringList &paths, bool allowLarge)
 {
     if (paths.isEmpty())
         return;
     m_pendingOpens += int(paths.size());
-    m_runner->openPaths(paths);
+    m_runner->openPaths(paths, allowLarge);
     emit summaryChanged(
         tr("Opening %1…")
             .arg(paths.size() == 1 ? paths.first() : tr("%1 paths").arg(paths.size())));
@@ -125,6 +125,11 @@ void Workbench::onOpenFailed(const QString &path, const LoadError &error)
     m_pendingOpens = std::max(0, m_pendingOpens - 1);
     if (error.code == LoadError::Code::Cancelled)
         return;
+    if (error.code == LoadError::Code::TooLarge) {
+        emit largeOpenRefused(path, error.message());
+        updateSummary();
+        return;
+    }
     QString message = error.message();
     if (!message.contains(QFileInfo(path).fileName()))
         message = path + QLatin1String(": ") + message;
@@ -393,7 +398,8 @@ void Workbench::installDropTarget(QWidget *w)
 {
     if (!m_drops) {
         m_drops = new DropFilter(this);
-        connect(m_drops, &DropFilter::pathsDropped, this, &Workbench::openPaths);
+        connect(m_drops, &DropFilter::pathsDropped, this,
+                [this](const QStringList &paths) { openPaths(paths); });
     }
     m_drops->watch(w);
 }

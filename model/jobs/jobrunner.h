@@ -33,8 +33,9 @@ public:
     // Registers the value types used in signals (also done by the constructor).
     static void registerMetaTypes();
 
-    // Opens each path off the GUI thread; one opened or openFailed per path.
-    quint64 openPaths(const QStringList &paths);
+    // Opens each path off the GUI thread; one opened or openFailed per path. An archive member
+    // that would inflate past the limit fails with LoadError::Code::TooLarge unless allowLarge.
+    quint64 openPaths(const QStringList &paths, bool allowLarge = false);
 
     // Statistics for a selection (bins = histogram bins, 0 = none). Supersedes the previous
     // selection request: its remaining results are not delivered. Cached results are
