@@ -67,6 +67,7 @@ struct PaddedSource {
             return zip_int64_t(n);
         }
         case ZIP_SOURCE_CLOSE:
+        case ZIP_SOURCE_FREE:
             return 0;
         case ZIP_SOURCE_STAT: {
             auto *st = static_cast<zip_stat_t *>(data);
@@ -83,7 +84,7 @@ struct PaddedSource {
         case ZIP_SOURCE_SUPPORTS:
             return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ,
                                                   ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
-                                                  ZIP_SOURCE_ERROR, -1);
+                                                  ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
         default:
             return -1;
         }
