@@ -50,10 +50,10 @@ const QStringList &commands()
 const char *const overview =
     "usage:\n"
     "  weightlens [PATH...]                 open the GUI\n"
-    "  weightlens ls PATH [--json]\n"
-    "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N]\n"
+    "  weightlens ls PATH [--json] [--allow-large]\n"
+    "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N] [--allow-large]\n"
     "  weightlens events PATH [--json] [--tag GLOB]\n"
-    "  weightlens report PATH... -o FILE.{md,json}\n"
+    "  weightlens report PATH... -o FILE.{md,json} [--allow-large]\n"
     "  weightlens demo DIR                  write the built-in demo run into DIR\n"
     "Run 'weightlens COMMAND --help' for a command's options.\n";
 
@@ -125,10 +125,29 @@ private:
     QString m_positional;
 };
 
+// Lets an archive member inflate past the limit of io/zipmember.h.
+const QCommandLineOption &allowLargeOption()
+{
+    static const QCommandLineOption o(
+        QStringLiteral("allow-large"),
+        QStringLiteral("Read archive members that inflate to more than 20 times the archive "
+                       "and over 1 GiB."));
+    return o;
+}
+
+// An open error for the terminal; one that needs permission says how to give it.
+QString failureText(const LoadError &e)
+{
+    return e.code == LoadError::Code::TooLarge
+               ? e.message() + QStringLiteral("; pass --allow-large to read it")
+               : e.message();
+}
+
 struct Options {
     QStringList paths;
     bool json = false;
     bool hash = false;
+    bool allowLarge = false;
     int bins = 0;
     QStringList filters;
 };
@@ -243,13 +262,14 @@ std::optional<int> parseLsOrStats(const QStringList &args, bool stats, Options &
         QStringLiteral("bins"),
         QStringLiteral("Add a histogram of N equal-width bins over each tensor's [min, max]."),
         QStringLiteral("N"));
-    p.addOption(json);
+    p.addOptions({json, allowLargeOption()});
     if (stats)
         p.addOptions({hash, filter, bins});
     if (auto stop = cl.parse(args))
         return stop;
     o.paths = p.positionalArguments();
     o.json = p.isSet(json);
+    o.allowLarge = p.isSet(allowLargeOption());
     if (stats) {
         o.hash = p.isSet(hash);
         o.filters = p.values(filter);
@@ -272,10 +292,12 @@ int lsOrStats(const QStringList &args, bool stats)
         return *stop;
     int status = 0;
     const auto &registry = ReaderRegistry::builtin();
+    JobContext job;
+    job.setAllowLarge(o.allowLarge);
     for (const auto &input : o.paths) {
-        auto opened = registry.open(input);
+        auto opened = registry.open(input, job);
         if (!opened.ok()) {
-            err() << "weightlens: " << opened.error().message() << "\n";
+            err() << "weightlens: " << failureText(opened.error()) << "\n";
             status = 1;
             continue;
         }
@@ -418,17 +440,19 @@ int report(const QStringList &args)
         {QStringLiteral("o"), QStringLiteral("output")},
         QStringLiteral("The report to write: Markdown (.md) or JSON (.json)."),
         QStringLiteral("FILE"));
-    cl.parser().addOption(output);
+    cl.parser().addOptions({output, allowLargeOption()});
     if (auto stop = cl.parse(args))
         return *stop;
     const QStringList paths = cl.parser().positionalArguments();
     const QString outFile = cl.parser().value(output);
     if (paths.isEmpty() || outFile.isEmpty())
         return cl.fail(QStringLiteral("needs at least one PATH and -o FILE"));
+    JobContext job;
+    job.setAllowLarge(cl.parser().isSet(allowLargeOption()));
     QList<UnreadInput> unread;
-    auto st = writeReport(paths, outFile, &unread);
+    auto st = writeReport(paths, outFile, &unread, {}, job);
     for (const auto &u : unread)
-        err() << "weightlens: " << u.error.message() << "\n";
+        err() << "weightlens: " << failureText(u.error) << "\n";
     if (!st.ok()) {
         err() << "weightlens: " << st.error().message() << "\n";
         return st.error().code == LoadError::Code::BadArgument ? 2 : 1;

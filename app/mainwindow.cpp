@@ -72,6 +72,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     statusBar()->addPermanentWidget(m_bench->workStatus());
     connect(m_bench, &Workbench::summaryChanged, m_summary, &QLabel::setText);
     connect(m_bench, &Workbench::errorOccurred, this, &MainWindow::showError);
+    connect(m_bench, &Workbench::largeOpenRefused, this, &MainWindow::askToOpenLarge);
     connect(m_bench, &Workbench::sourceOpened, this, &MainWindow::addRecent);
     connect(m_bench, &Workbench::sourcesChanged, this, [this] {
         const QStringList paths = m_bench->openSourcePaths();
@@ -243,6 +244,18 @@ void MainWindow::showError(const QString &message)
     m_errorBox->setText(message);
     m_errorBox->show();
     m_errorBox->raise();
+}
+
+void MainWindow::askToOpenLarge(const QString &path, const QString &message)
+{
+    const auto answer = QMessageBox::question(
+        this, tr("Open a large archive member?"),
+        tr("%1.\n\nReading it writes a temporary file of that size. Open it anyway?").arg(message),
+        QMessageBox::Open | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer == QMessageBox::Open)
+        m_bench->openPaths({path}, true);
+    else
+        statusBar()->showMessage(tr("Not opened: %1").arg(message), 10000);
 }
 
 void MainWindow::restoreSettings()

@@ -31,6 +31,7 @@ private:
     void addRecent(const QString &path);
     void fillRecentMenu();
     void showError(const QString &message);
+    void askToOpenLarge(const QString &path, const QString &message);
     void restoreSettings();
     void saveSettings();
 

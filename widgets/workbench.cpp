@@ -79,13 +79,13 @@ QWidget *Workbench::centre() const
     return m_centre;
 }
 
-void Workbench::openPaths(const QStringList &paths)
+void Workbench::openPaths(const QStringList &paths, bool allowLarge)
 {
     if (paths.isEmpty())
         return;
     m_pendingOpens += int(paths.size());
     m_batchPaths += int(paths.size());
-    m_runner->openPaths(paths);
+    m_runner->openPaths(paths, allowLarge);
     emit summaryChanged(
         tr("Opening %1…")
             .arg(paths.size() == 1 ? paths.first() : tr("%1 paths").arg(paths.size())));
@@ -125,8 +125,16 @@ void Workbench::onOpened(const OpenResult &result)
 void Workbench::onOpenFailed(const QString &path, const LoadError &error)
 {
     m_pendingOpens = std::max(0, m_pendingOpens - 1);
-    if (error.code == LoadError::Code::Cancelled)
+    if (error.code == LoadError::Code::Cancelled) {
+        finishBatchIfDone();
         return;
+    }
+    if (error.code == LoadError::Code::TooLarge) {
+        emit largeOpenRefused(path, error.message());
+        updateSummary();
+        finishBatchIfDone();
+        return;
+    }
     QString message = error.message();
     if (!message.contains(QFileInfo(path).fileName()))
         message = path + QLatin1String(": ") + message;
@@ -415,7 +423,8 @@ void Workbench::installDropTarget(QWidget *w)
 {
     if (!m_drops) {
         m_drops = new DropFilter(this);
-        connect(m_drops, &DropFilter::pathsDropped, this, &Workbench::openPaths);
+        connect(m_drops, &DropFilter::pathsDropped, this,
+                [this](const QStringList &paths) { openPaths(paths); });
     }
     m_drops->watch(w);
 }

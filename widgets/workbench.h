@@ -42,9 +42,10 @@ public:
     JobRunner *runner() const { return m_runner; }
 
     // Opens in the background; each success adds a source, each failure a row in Problems, and
-    // once nothing is pending, one errorOccurred for all the failures.
+    // once nothing is pending, one errorOccurred for all the failures; largeOpenRefused instead
+    // when a member would inflate past the limit and !allowLarge.
     // Opening a path that is already open replaces it.
-    void openPaths(const QStringList &paths);
+    void openPaths(const QStringList &paths, bool allowLarge = false);
     // Adds an opened source as if the runner had just delivered it.
     void addOpened(const OpenResult &result);
     QStringList openSourcePaths() const;
@@ -66,6 +67,9 @@ public:
 
 signals:
     void errorOccurred(const QString &message);
+    // Opening `path` needs permission to write a large temporary file; `message` says how large.
+    // Reopen with openPaths({path}, true) if the user agrees.
+    void largeOpenRefused(const QString &path, const QString &message);
     void sourceOpened(const QString &path);
     void summaryChanged(const QString &text);
     void sourcesChanged();

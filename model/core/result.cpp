@@ -27,12 +27,16 @@ QString LoadError::codeName(Code c)
         return QStringLiteral("bad argument");
     case Code::WriteFailed:
         return QStringLiteral("write failed");
+    case Code::TooLarge:
+        return QStringLiteral("too large");
     }
     return {};
 }
 
 QString LoadError::message() const
 {
+    if (code == Code::TooLarge && !detail.isEmpty())
+        return detail; // names the file and says what it would cost
     QString m = file.isEmpty() ? codeName(code) : file + QLatin1String(": ") + codeName(code);
     if (!where.isEmpty())
         m += QLatin1String(" at ") + where;

@@ -22,6 +22,7 @@ struct LoadError {
         Cancelled,
         BadArgument,
         WriteFailed,
+        TooLarge, // needs the user's permission; `detail` is the whole sentence
     };
     Code code = Code::Corrupt;
     QString file;

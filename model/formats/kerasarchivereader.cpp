@@ -3,6 +3,7 @@
 #include "core/plural.h"
 #include "io/hdf5file.h"
 #include "io/mappedfile.h"
+#include "io/zipmember.h"
 #include "kerasmodel.h"
 
 #include <QFileInfo>
@@ -53,29 +54,14 @@ bool hasMember(QuaZip &z, const QString &name)
     return z.setCurrentFile(name, QuaZip::csSensitive);
 }
 
-// The member's central-directory entry, made current.
-std::optional<QuaZipFileInfo64> memberInfo(QuaZip &z, const QString &name)
-{
-    QuaZipFileInfo64 info;
-    if (!hasMember(z, name) || !z.getCurrentFileInfo(&info))
-        return std::nullopt;
-    return info;
-}
-
-bool isEncrypted(const QuaZipFileInfo64 &info)
-{
-    return info.flags & 1u;
-}
-
 // Reads one member whole, its CRC-32 checked; members larger than maxBytes are refused.
 Result<QByteArray> readMember(QuaZip &z, const QString &archive, const QString &name,
                               std::int64_t maxBytes)
 {
-    const auto info = memberInfo(z, name);
+    const auto info = findZipMember(z, archive, name);
     if (!info)
-        return makeError(LoadError::Code::Corrupt, archive, name, QStringLiteral("a member"),
-                         QStringLiteral("none"));
-    if (isEncrypted(*info))
+        return info.error();
+    if (info->encrypted)
         return makeError(LoadError::Code::Unsupported, archive, name,
                          QStringLiteral("an unencrypted member"), QStringLiteral("encrypted"));
     if (info->uncompressedSize > quint64(maxBytes))
@@ -124,24 +110,15 @@ struct StoredMember {
     const std::uint8_t *data() const { return map->data() + offset; }
 };
 
-// A stored, unencrypted member's bytes in the mapped archive; nullopt for any other member,
-// or when its headers point outside the file.
-std::optional<StoredMember> storedMember(QuaZip &z, const QString &path, const QString &name)
+// A stored, unencrypted member's bytes in the mapped archive; nullopt for any other member.
+std::optional<StoredMember> storedMember(const ZipMember &m)
 {
-    const auto info = memberInfo(z, name);
-    if (!info || info->method != 0 || isEncrypted(*info))
+    if (m.method != 0 || m.encrypted)
         return std::nullopt;
-    // Opening the member reads its local header; minizip then knows where its bytes start.
-    QuaZipFile f(&z);
-    if (!f.open(QIODevice::ReadOnly))
+    auto map = MappedFile::open(m.archive);
+    if (!map || std::uint64_t(m.dataOffset) + m.uncompressedSize > (*map)->size())
         return std::nullopt;
-    const auto offset = unzGetCurrentFileZStreamPos64(z.getUnzFile());
-    f.close();
-    auto map = MappedFile::open(path);
-    const auto size = std::size_t(info->uncompressedSize);
-    if (offset == 0 || !map || offset > (*map)->size() || size > (*map)->size() - offset)
-        return std::nullopt;
-    return StoredMember{*map, std::int64_t(offset), size};
+    return StoredMember{*map, m.dataOffset, std::size_t(m.uncompressedSize)};
 }
 
 } // namespace
@@ -202,8 +179,11 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
     if (has(kWeights)) {
         // A stored member is read in place from the mapped archive, so opening loads only the
         // pages HDF5 reads for metadata (its CRC-32 would need every byte); any other member is
-        // inflated into memory with its CRC-32 checked.
-        auto stored = storedMember(zip, path, kWeights);
+        // inflated into a temporary file with its CRC-32 checked, and mapped from there.
+        auto member = findZipMember(zip, path, kWeights);
+        if (!member)
+            return member.error();
+        auto stored = storedMember(*member);
         if (stored && h5::signatureOffset(QByteArray::fromRawData(
                           reinterpret_cast<const char *>(stored->data()),
                           qsizetype(std::min<std::size_t>(stored->size, 8)))) != 0)
@@ -214,13 +194,11 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
             image = stored->map;
             bytes = {stored->data(), stored->size};
         } else {
-            auto member = readMember(zip, path, kWeights, std::int64_t(1) << 40);
-            if (!member)
-                return member.error();
-            auto held = std::make_shared<const QByteArray>(std::move(*member));
-            bytes = {reinterpret_cast<const std::uint8_t *>(held->constData()),
-                     std::size_t(held->size())};
-            image = std::move(held);
+            auto inflated = InflatedMember::inflate(*member, job);
+            if (!inflated)
+                return inflated.error();
+            bytes = {(*inflated)->data(), (*inflated)->size()};
+            image = *inflated;
         }
         auto opened = h5::File::openImage(bytes.data(), bytes.size(), std::move(image),
                                           path + QLatin1Char(':') + kWeights);

@@ -26,16 +26,22 @@ public:
             m_progress(fraction, phase);
     }
 
+    // Whether work may grow far beyond its input (an archive member inflating past the limit
+    // of io/zipmember.h): the user's answer, carried through the open path.
+    bool allowLarge() const { return m_allowLarge; }
+    void setAllowLarge(bool allow) { m_allowLarge = allow; }
+
     // A context that never cancels and reports nowhere.
-    static JobContext &none()
+    static const JobContext &none()
     {
-        static JobContext ctx;
+        static const JobContext ctx;
         return ctx;
     }
 
 private:
     const std::atomic<bool> *m_cancel = nullptr;
     ProgressFn m_progress;
+    bool m_allowLarge = false;
 };
 
 } // namespace wl

@@ -113,7 +113,7 @@ JobContext::ProgressFn JobRunner::progressReporter()
     };
 }
 
-quint64 JobRunner::openPaths(const QStringList &paths)
+quint64 JobRunner::openPaths(const QStringList &paths, bool allowLarge)
 {
     const quint64 job = ++m_nextJob;
     m_openBatches[job].ready.resize(paths.size());
@@ -122,8 +122,10 @@ quint64 JobRunner::openPaths(const QStringList &paths)
         auto flag = std::make_shared<std::atomic<bool>>(false);
         m_openCancels << flag;
         begin();
-        m_pool.start([this, job, i, path, flag, report = progressReporter()] {
-            auto result = ReaderRegistry::builtin().open(path, JobContext(flag.get(), report));
+        m_pool.start([this, job, i, path, flag, allowLarge, report = progressReporter()] {
+            JobContext context(flag.get(), report);
+            context.setAllowLarge(allowLarge);
+            auto result = ReaderRegistry::builtin().open(path, context);
             QMetaObject::invokeMethod(
                 this,
                 [this, job, i, path, flag, result = std::move(result)] {

@@ -35,8 +35,9 @@ public:
     static void registerMetaTypes();
 
     // Opens each path off the GUI thread; one opened or openFailed per path, in the order of
-    // `paths` (a slow first path holds back the ones after it).
-    quint64 openPaths(const QStringList &paths);
+    // `paths` (a slow first path holds back the ones after it). An archive member that would
+    // inflate past the limit fails with LoadError::Code::TooLarge unless allowLarge.
+    quint64 openPaths(const QStringList &paths, bool allowLarge = false);
 
     // Statistics for a selection (bins = histogram bins, 0 = none). Supersedes the previous
     // selection request: its remaining results are not delivered. Cached results are

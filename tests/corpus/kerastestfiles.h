@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
+#include <QtEndian>
 #include <hdf5.h>
 #include <vector>
 #include <zip.h>
@@ -140,6 +141,27 @@ inline bool writeZip(const QString &path, const QList<QPair<QString, QByteArray>
         zip_set_file_compression(z, zip_uint64_t(idx), deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
     }
     return zip_close(z) == 0;
+}
+
+// Sets the uncompressed size that a zip from writeZip declares for `member`, in its local
+// header and its central directory entry (the 32-bit fields). False unless both were found.
+inline bool declareSize(QByteArray &zip, const QString &member, quint32 size)
+{
+    const QByteArray name = member.toUtf8();
+    int patched = 0;
+    // Signature, offset of the name length, of the name and of the uncompressed size.
+    const struct {
+        const char *signature;
+        int nameLength, name, size;
+    } headers[] = {{"PK\x03\x04", 26, 30, 22}, {"PK\x01\x02", 28, 46, 24}};
+    for (const auto &h : headers)
+        for (auto at = zip.indexOf(h.signature); at >= 0; at = zip.indexOf(h.signature, at + 1))
+            if (qFromLittleEndian<quint16>(zip.constData() + at + h.nameLength) == name.size() &&
+                zip.mid(at + h.name, name.size()) == name) {
+                qToLittleEndian<quint32>(size, zip.data() + at + h.size);
+                ++patched;
+            }
+    return patched == 2;
 }
 
 inline std::shared_ptr<wl::Checkpoint> openOne(const QString &path, QString *error = nullptr)

@@ -3,6 +3,7 @@
 #include "histogramplot.h"
 #include "itemmodels/checkpointtreemodel.h"
 #include "itemmodels/tensorfilterproxy.h"
+#include "kerastestfiles.h"
 #include "overviewhtml.h"
 #include "plotexport.h"
 #include "problemspanel.h"
@@ -920,6 +921,44 @@ private slots:
         QVERIFY2(row->text(1).startsWith(QStringLiteral("unknown format")) &&
                      !row->text(1).contains(QStringLiteral("notes-about-training.bin")),
                  qPrintable(row->text(1)));
+    }
+
+    // An archive member that would inflate past the limit is a question, not an error: the
+    // window is told the path and the size, and reopening with permission reaches the reader
+    // (here the member then proves shorter than declared, which is an error).
+    void largeArchiveMemberAsksFirst()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("bomb.keras"));
+        QVERIFY(kt::writeZip(path,
+                             {{"config.json", QByteArray(R"({"class_name": "Sequential"})")},
+                              {"model.weights.h5", QByteArray(4096, 'x')}},
+                             true));
+        QByteArray bytes = test::readFile(path);
+        QVERIFY(kt::declareSize(bytes, "model.weights.h5", quint32(3) << 30));
+        QVERIFY(test::writeFile(path, bytes));
+        QWidget host;
+        Workbench bench(&host);
+        QSignalSpy asked(&bench, &Workbench::largeOpenRefused);
+        QSignalSpy errors(&bench, &Workbench::errorOccurred);
+        bench.openPaths({path});
+        QTRY_COMPARE_WITH_TIMEOUT(asked.count(), 1, 20000);
+        QCOMPARE(asked.first().at(0).toString(), path);
+        QCOMPARE(asked.first().at(1).toString(),
+                 QStringLiteral("model.weights.h5 in %1 would inflate to 3.0 GiB (%2x the archive)")
+                     .arg(path)
+                     .arg((quint64(3) << 30) / quint64(bytes.size())));
+        QCOMPARE(errors.count(), 0);
+        QCOMPARE(bench.problems()->count(), 0);
+        QCOMPARE(bench.pendingOpens(), 0);
+
+        bench.openPaths({path}, true);
+        QTRY_COMPARE_WITH_TIMEOUT(errors.count(), 1, 20000);
+        QCOMPARE(asked.count(), 1);
+        const QString message = errors.first().first().toString();
+        QVERIFY2(message.contains(QStringLiteral(
+                     "model.weights.h5: expected 3221225472 bytes, as declared, found 4096 bytes")),
+                 qPrintable(message));
     }
 };
 

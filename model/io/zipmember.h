@@ -1,0 +1,69 @@
+#pragma once
+
+#include "core/result.h"
+#include "jobs/jobcontext.h"
+
+#include <QString>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+class QuaZip;
+
+namespace wl
+{
+
+// A zip member as its central directory and local header describe it. Sizes are 64-bit
+// throughout (zip64).
+struct ZipMember {
+    QString archive; // the archive's path
+    std::int64_t archiveSize = 0;
+    QString name;
+    int method = 0; // 0 stored, 8 deflated
+    bool encrypted = false;
+    std::uint32_t crc32 = 0;
+    std::int64_t dataOffset = 0; // first byte of its stored or compressed data in the archive
+    std::uint64_t compressedSize = 0;
+    std::uint64_t uncompressedSize = 0;
+};
+
+// The member `name` of an open archive, made current in `zip`. An error names the archive and
+// the member when it is missing or its data lies outside the archive.
+Result<ZipMember> findZipMember(QuaZip &zip, const QString &archive, const QString &name);
+
+// A few kilobytes of deflate can declare terabytes: inflating more than kLargeInflateRatio times
+// the archive's size and more than kLargeInflateBytes needs JobContext::allowLarge().
+inline constexpr std::int64_t kLargeInflateRatio = 20;
+inline constexpr std::int64_t kLargeInflateBytes = std::int64_t(1) << 30;
+
+// A member inflated (or copied, if stored) into an unnamed temporary file in QDir::tempPath()
+// and mapped read-only. The file has no name from the start, so it disappears when this
+// closes, however the process ends; fd() can be handed to another process.
+class InflatedMember
+{
+public:
+    // Streams the member through a small buffer, stopping at its declared size; the inflated
+    // size must equal the declared one and the CRC-32 must match. Refused with
+    // LoadError::Code::TooLarge above the limit unless job.allowLarge().
+    static Result<std::shared_ptr<const InflatedMember>> inflate(const ZipMember &member,
+                                                                 const JobContext &job);
+    ~InflatedMember();
+    InflatedMember(const InflatedMember &) = delete;
+    InflatedMember &operator=(const InflatedMember &) = delete;
+
+    const std::uint8_t *data() const { return m_data; }
+    std::size_t size() const { return m_size; }
+    int fd() const { return m_fd; }
+    // "archive:member", for errors.
+    const QString &label() const { return m_label; }
+
+private:
+    InflatedMember() = default;
+    int m_fd = -1;
+    const std::uint8_t *m_data = nullptr;
+    std::size_t m_size = 0;
+    QString m_label;
+};
+
+} // namespace wl
