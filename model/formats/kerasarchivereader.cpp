@@ -222,8 +222,11 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
                      std::size_t(held->size())};
             image = std::move(held);
         }
+        std::optional<h5::File::Origin> origin;
+        if (stored)
+            origin = h5::File::Origin{path, stored->offset};
         auto opened = h5::File::openImage(bytes.data(), bytes.size(), std::move(image),
-                                          path + QLatin1Char(':') + kWeights);
+                                          path + QLatin1Char(':') + kWeights, origin);
         if (!opened)
             return opened.error();
         file = *opened;
