@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 {
     // The HDF5 reader process: before anything else starts, since it sandboxes itself.
     if (argc >= 2 && std::strcmp(argv[1], wl::h5::kWorkerCommand) == 0)
-        return wl::h5::runWorker(argc, argv);
+        wl::h5::runWorker(argc, argv);
     QStringList args;
     for (int i = 1; i < argc; ++i)
         args << QString::fromLocal8Bit(argv[i]);
