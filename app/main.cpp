@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "io/hdf5worker.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -37,6 +38,9 @@ void execGui(char **argv)
 
 int main(int argc, char **argv)
 {
+    // The HDF5 reader process: before anything else starts, since it sandboxes itself.
+    if (argc >= 2 && std::strcmp(argv[1], wl::h5::kWorkerCommand) == 0)
+        wl::h5::runWorker(argc, argv);
     QStringList args;
     for (int i = 1; i < argc; ++i)
         args << QString::fromLocal8Bit(argv[i]);

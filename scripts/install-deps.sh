@@ -10,6 +10,6 @@ apt-get install -y -qq --no-install-recommends \
     libhdf5-dev hdf5-tools \
     libprotobuf-dev protobuf-compiler \
     libleveldb-dev libsnappy-dev \
-    libisal-dev libquazip1-qt6-dev libzip-dev libhwy-dev libbenchmark-dev \
+    libisal-dev libseccomp-dev libquazip1-qt6-dev libzip-dev libhwy-dev libbenchmark-dev \
     xvfb xauth imagemagick fonts-dejavu-core >/dev/null
 echo "install-deps: all packages present"

@@ -190,7 +190,9 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
             stored.reset();
         std::shared_ptr<const void> image;
         std::span<const std::uint8_t> bytes;
+        std::optional<h5::File::Origin> origin;
         if (stored) {
+            origin = h5::File::Origin{path, stored->offset};
             image = stored->map;
             bytes = {stored->data(), stored->size};
         } else {
@@ -198,10 +200,11 @@ Result<OpenResult> KerasArchiveReader::open(const Source &source, const JobConte
             if (!inflated)
                 return inflated.error();
             bytes = {(*inflated)->data(), (*inflated)->size()};
+            origin = h5::File::Origin{{}, 0, (*inflated)->fd()};
             image = *inflated;
         }
         auto opened = h5::File::openImage(bytes.data(), bytes.size(), std::move(image),
-                                          path + QLatin1Char(':') + kWeights);
+                                          path + QLatin1Char(':') + kWeights, origin);
         if (!opened)
             return opened.error();
         file = *opened;

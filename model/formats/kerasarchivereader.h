@@ -12,6 +12,7 @@ public:
     QString id() const override { return QStringLiteral("keras-zip"); }
     QString displayName() const override { return QStringLiteral("Keras archive (.keras)"); }
     QStringList filePatterns() const override { return {QStringLiteral("*.keras")}; }
+    Capabilities capabilities() const override { return Reader::capabilities() | Isolated; }
     ProbeResult probe(const Source &source) const override;
     Result<OpenResult> open(const Source &source, const JobContext &job) const override;
 };

@@ -13,6 +13,7 @@ public:
     QString id() const override { return QStringLiteral("keras-h5"); }
     QString displayName() const override { return QStringLiteral("Keras HDF5"); }
     QStringList filePatterns() const override;
+    Capabilities capabilities() const override { return Reader::capabilities() | Isolated; }
     ProbeResult probe(const Source &source) const override;
     Result<OpenResult> open(const Source &source, const JobContext &job) const override;
 };

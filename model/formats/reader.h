@@ -41,6 +41,9 @@ public:
         RestoreTarget = 0x4,
         ConvertTarget = 0x8,
         ProvidesCurves = 0x10,
+        // Parses through a library with a poor safety record (HDF5): the registry runs it
+        // in a sandboxed reader process unless WEIGHTLENS_ISOLATION=off.
+        Isolated = 0x20,
     };
     Q_DECLARE_FLAGS(Capabilities, Capability)
 

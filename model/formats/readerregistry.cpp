@@ -1,6 +1,7 @@
 #include "readerregistry.h"
 
 #include "core/naturalorder.h"
+#include "io/hdf5file.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -30,10 +31,19 @@ const Reader *ReaderRegistry::find(const QString &id) const
     return nullptr;
 }
 
+// Readers flagged Isolated parse their files in a sandboxed reader process.
+Result<OpenResult> ReaderRegistry::openWith(const Reader &reader, const Source &source,
+                                            const JobContext &job)
+{
+    const h5::IsolatedScope where(reader.capabilities().testFlag(Reader::Isolated));
+    return reader.open(source, job);
+}
+
 std::vector<ReaderRegistry::Candidate> ReaderRegistry::candidates(const Source &source) const
 {
     std::vector<Candidate> out;
     for (const auto &r : m_readers) {
+        const h5::IsolatedScope where(r->capabilities().testFlag(Reader::Isolated));
         auto p = r->probe(source);
         if (p.score > 0)
             out.push_back({r.get(), p});
@@ -62,7 +72,7 @@ Result<OpenResult> ReaderRegistry::openSource(const Source &source, const JobCon
     for (const auto &c : cands) {
         if (job.cancelled())
             return makeError(LoadError::Code::Cancelled, source.path(), {}, {});
-        auto r = c.reader->open(source, job);
+        auto r = openWith(*c.reader, source, job);
         if (r.ok()) {
             auto res = std::move(r).value();
             if (res.readerId.isEmpty())
@@ -172,7 +182,7 @@ void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int d
         const Source sub = Source::fromPath(d);
         const auto cands = candidates(sub);
         if (!cands.empty()) {
-            auto r = cands.front().reader->open(sub, job);
+            auto r = openWith(*cands.front().reader, sub, job);
             if (r.ok()) {
                 absorb(std::move(r).value());
                 continue;
@@ -197,7 +207,7 @@ void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int d
                     res.problems);
             continue;
         }
-        auto r = cands.front().reader->open(sub, job);
+        auto r = openWith(*cands.front().reader, sub, job);
         if (r.ok())
             absorb(std::move(r).value());
         else

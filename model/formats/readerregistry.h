@@ -39,6 +39,8 @@ public:
     static const ReaderRegistry &builtin();
 
 private:
+    static Result<OpenResult> openWith(const Reader &reader, const Source &source,
+                                       const JobContext &job);
     Result<OpenResult> openSource(const Source &source, const JobContext &job) const;
     Result<OpenResult> scanDirectory(const Source &source, const JobContext &job, int depth) const;
     void scanInto(const Source &source, const JobContext &job, int depth, OpenResult &res,

@@ -1,6 +1,7 @@
 #include "core/plural.h"
 #include "hdf5file.h"
 #include "hdf5internal.h"
+#include "hdf5isolation.h"
 
 #include <hdf5.h>
 
@@ -68,8 +69,16 @@ QString dimsText(const std::vector<hsize_t> &dims)
 
 Result<DatasetInfo> File::dataset(const QString &path) const
 {
-    quiet();
     const QString where = objectText(path);
+    if (m_remote) {
+        const auto *o = remoteObject(*m_remote, path);
+        if (!o || o->kind() != h5w::Object::DATASET)
+            return error(where, QStringLiteral("a dataset"), {});
+        if (o->has_dataset_error())
+            return fromProto(o->dataset_error());
+        return datasetFromProto(*m_remote, path, o->dataset());
+    }
+    quiet();
     Handle d = openObject(hid_t(m_file.get()), path);
     if (!d.valid() || H5Iget_type(hid_t(d.get())) != H5I_DATASET)
         return error(where, QStringLiteral("a dataset"));
@@ -173,6 +182,8 @@ Result<DatasetInfo> File::dataset(const QString &path) const
 
 Status File::read(const DatasetInfo &info, std::size_t maxBytes, const ChunkSink &sink) const
 {
+    if (m_remote)
+        return readRemote(*m_remote, info, maxBytes, sink);
     quiet();
     const QString where = objectText(info.path);
     Handle d = openObject(hid_t(m_file.get()), info.path);

@@ -1,10 +1,17 @@
 #include "hdf5file.h"
 #include "core/plural.h"
 #include "hdf5internal.h"
+#include "hdf5isolation.h"
 
 #include <hdf5.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace wl::h5::detail
@@ -199,6 +206,22 @@ Result<std::shared_ptr<File>> File::open(const QString &path)
     quiet();
     std::shared_ptr<File> f(new File);
     f->m_label = path;
+    if (isolatedHere()) {
+        const int fd = ::open(path.toLocal8Bit().constData(), O_RDONLY | O_CLOEXEC);
+        struct stat st {
+        };
+        if (fd < 0 || ::fstat(fd, &st) != 0) {
+            const QString why = QString::fromLocal8Bit(std::strerror(errno));
+            if (fd >= 0)
+                ::close(fd);
+            return f->error({}, QStringLiteral("a readable HDF5 file"), why);
+        }
+        auto remote = openRemote(fd, 0, std::uint64_t(st.st_size), path);
+        if (!remote)
+            return remote.error();
+        f->m_remote = *remote;
+        return f;
+    }
     Handle fapl = make(H5Pcreate(H5P_FILE_ACCESS));
     // Strong close: no object of the file stays open behind our back.
     H5Pset_fclose_degree(hid_t(fapl.get()), H5F_CLOSE_STRONG);
@@ -212,12 +235,47 @@ Result<std::shared_ptr<File>> File::open(const QString &path)
 
 Result<std::shared_ptr<File>> File::openImage(const std::uint8_t *data, std::size_t size,
                                               std::shared_ptr<const void> keep,
-                                              const QString &label)
+                                              const QString &label,
+                                              const std::optional<Origin> &origin)
 {
     quiet();
     std::shared_ptr<File> f(new File);
     f->m_label = label;
     f->m_isImage = true;
+    if (isolatedHere() && size > 0) {
+        // The reader process needs a descriptor: the file the image lies in, or a copy.
+        std::uint64_t offset = 0;
+        int fd = -1;
+        if (origin && origin->fd >= 0) {
+            fd = ::fcntl(origin->fd, F_DUPFD_CLOEXEC, 0);
+            offset = std::uint64_t(origin->offset);
+        } else if (origin) {
+            fd = ::open(origin->path.toLocal8Bit().constData(), O_RDONLY | O_CLOEXEC);
+            offset = std::uint64_t(origin->offset);
+        } else {
+            fd = ::memfd_create("weightlens-hdf5-image", MFD_CLOEXEC);
+            for (std::size_t done = 0; fd >= 0 && done < size;) {
+                const ssize_t n = ::write(fd, data + done, size - done);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n <= 0) {
+                    ::close(fd);
+                    fd = -1;
+                    break;
+                }
+                done += std::size_t(n);
+            }
+        }
+        if (fd < 0)
+            return f->error({}, QStringLiteral("an HDF5 file image"),
+                            QString::fromLocal8Bit(std::strerror(errno)));
+        auto remote = openRemote(fd, offset, size, label);
+        if (!remote)
+            return remote.error();
+        f->m_remote = *remote;
+        f->m_image = std::move(keep);
+        return f;
+    }
     f->m_image = std::move(keep);
     Handle fapl = make(H5Pcreate(H5P_FILE_ACCESS));
     H5Pset_fclose_degree(hid_t(fapl.get()), H5F_CLOSE_STRONG);
@@ -231,6 +289,10 @@ Result<std::shared_ptr<File>> File::openImage(const std::uint8_t *data, std::siz
 
 bool File::isGroup(const QString &path) const
 {
+    if (m_remote) {
+        const auto *o = remoteObject(*m_remote, path);
+        return o && o->kind() == h5w::Object::GROUP;
+    }
     quiet();
     Handle o = openObject(hid_t(m_file.get()), path);
     return o.valid() && H5Iget_type(hid_t(o.get())) == H5I_GROUP;
@@ -238,6 +300,10 @@ bool File::isGroup(const QString &path) const
 
 bool File::isDataset(const QString &path) const
 {
+    if (m_remote) {
+        const auto *o = remoteObject(*m_remote, path);
+        return o && o->kind() == h5w::Object::DATASET;
+    }
     quiet();
     Handle o = openObject(hid_t(m_file.get()), path);
     return o.valid() && H5Iget_type(hid_t(o.get())) == H5I_DATASET;
@@ -253,6 +319,17 @@ static herr_t collectName(hid_t, const char *name, const H5L_info_t *info, void 
 
 Result<QStringList> File::children(const QString &group) const
 {
+    if (m_remote) {
+        const auto *o = remoteObject(*m_remote, group);
+        if (!o || o->kind() != h5w::Object::GROUP)
+            return error(objectText(group), QStringLiteral("a group"), {});
+        if (o->has_children_error())
+            return fromProto(o->children_error());
+        QStringList names;
+        for (const auto &c : o->children())
+            names << QString::fromStdString(c);
+        return names;
+    }
     quiet();
     Handle g = openObject(hid_t(m_file.get()), group);
     if (!g.valid() || H5Iget_type(hid_t(g.get())) != H5I_GROUP)
@@ -280,16 +357,15 @@ Result<std::vector<Node>> File::walk() const
         std::vector<std::pair<QString, int>> sub;
         for (const auto &k : *kids) {
             const QString p = joinPath(group, k);
-            Handle o = openObject(hid_t(m_file.get()), p);
-            if (!o.valid())
-                return error(objectText(p), QStringLiteral("an object"));
-            const auto type = H5Iget_type(hid_t(o.get()));
-            if (type != H5I_GROUP && type != H5I_DATASET)
+            auto type = kind(p);
+            if (!type)
+                return type.error();
+            if (*type == 0)
                 continue;
-            out.push_back({p, type == H5I_GROUP});
+            out.push_back({p, *type == 1});
             if (out.size() > maxNodes)
                 return error(objectText(p), QStringLiteral("at most 1000000 objects"));
-            if (type == H5I_GROUP && depth < maxDepth)
+            if (*type == 1 && depth < maxDepth)
                 sub.push_back({p, depth + 1});
         }
         std::reverse(sub.begin(), sub.end());
@@ -301,6 +377,31 @@ Result<std::vector<Node>> File::walk() const
     return out;
 }
 
+Result<int> File::kind(const QString &path) const
+{
+    if (m_remote) {
+        const auto *o = remoteObject(*m_remote, path);
+        if (!o)
+            return error(objectText(path), QStringLiteral("an object"), {});
+        switch (o->kind()) {
+        case h5w::Object::GROUP:
+            return 1;
+        case h5w::Object::DATASET:
+            return 2;
+        case h5w::Object::UNOPENABLE:
+            return fromProto(o->open_error());
+        default:
+            return 0;
+        }
+    }
+    quiet();
+    Handle o = openObject(hid_t(m_file.get()), path);
+    if (!o.valid())
+        return error(objectText(path), QStringLiteral("an object"));
+    const auto type = H5Iget_type(hid_t(o.get()));
+    return type == H5I_GROUP ? 1 : type == H5I_DATASET ? 2 : 0;
+}
+
 static herr_t collectAttr(hid_t, const char *name, const H5A_info_t *, void *data)
 {
     static_cast<QStringList *>(data)->append(QString::fromUtf8(name));
@@ -309,6 +410,19 @@ static herr_t collectAttr(hid_t, const char *name, const H5A_info_t *, void *dat
 
 Result<QStringList> File::attributeNames(const QString &object) const
 {
+    if (m_remote) {
+        const auto *o = remoteObject(*m_remote, object);
+        if (!o || o->kind() == h5w::Object::UNOPENABLE)
+            return error(objectText(object), QStringLiteral("an object"), {});
+        if (o->has_header_error())
+            return fromProto(o->header_error());
+        if (o->has_names_error())
+            return fromProto(o->names_error());
+        QStringList names;
+        for (const auto &a : o->attributes())
+            names << QString::fromStdString(a.name());
+        return names;
+    }
     quiet();
     Handle o = openObject(hid_t(m_file.get()), object);
     if (!o.valid())
@@ -324,6 +438,22 @@ Result<QStringList> File::attributeNames(const QString &object) const
 
 Result<std::optional<Attribute>> File::attribute(const QString &object, const QString &name) const
 {
+    if (m_remote) {
+        const auto *o = remoteObject(*m_remote, object);
+        if (!o || o->kind() == h5w::Object::UNOPENABLE)
+            return std::optional<Attribute>();
+        if (o->has_header_error())
+            return fromProto(o->header_error());
+        const std::string key = name.toStdString();
+        for (const auto &a : o->attributes()) {
+            if (a.name() != key)
+                continue;
+            if (a.has_error())
+                return fromProto(a.error());
+            return std::optional<Attribute>(fromProto(a));
+        }
+        return std::optional<Attribute>();
+    }
     quiet();
     Handle o = openObject(hid_t(m_file.get()), object);
     if (!o.valid())

@@ -73,6 +73,33 @@ struct Node {
     bool isGroup = false;
 };
 
+namespace detail
+{
+struct Remote;
+struct Worker;
+} // namespace detail
+
+// Files opened on a thread while an IsolatedScope is alive are parsed by a sandboxed reader
+// process (hdf5isolation.cpp): HDF5 1.10 crashes or hangs on some damaged files. The registry
+// opens readers flagged Reader::Isolated inside one.
+class IsolatedScope
+{
+public:
+    explicit IsolatedScope(bool on);
+    ~IsolatedScope();
+    IsolatedScope(const IsolatedScope &) = delete;
+    IsolatedScope &operator=(const IsolatedScope &) = delete;
+
+private:
+    bool m_previous;
+};
+
+// False when WEIGHTLENS_ISOLATION=off: HDF5 then runs in this process (debugging, timing).
+bool isolationEnabled();
+// Ends the idle reader processes and waits for them (tests count child processes after), and
+// forgets the snapshots kept for reopening a file.
+void stopIdleWorkers();
+
 // A read-only HDF5 file (on disk or a memory image), read through the checking driver of
 // hdf5driver.cpp. Every failing call becomes a LoadError naming the file and the object path;
 // the library's own error printing is switched off.
@@ -83,9 +110,19 @@ public:
     // Opens an image in memory, read in place: `keep` owns the bytes for as long as the File
     // lives (a mapped archive, so only the pages HDF5 reads are loaded). `label` names it in
     // errors ("a.keras:model.weights.h5").
+    // `origin`, when the image lies in a file (a stored archive member), lets an isolated
+    // reader map it from there rather than from a copy.
+    // Where the image lies, for the reader process: a file by name, or an open descriptor
+    // (an inflated member's unnamed file) when fd >= 0.
+    struct Origin {
+        QString path;
+        std::int64_t offset = 0;
+        int fd = -1;
+    };
     static Result<std::shared_ptr<File>> openImage(const std::uint8_t *data, std::size_t size,
                                                    std::shared_ptr<const void> keep,
-                                                   const QString &label);
+                                                   const QString &label,
+                                                   const std::optional<Origin> &origin = {});
     ~File();
 
     const QString &label() const { return m_label; }
@@ -112,7 +149,10 @@ public:
     Status read(const DatasetInfo &d, std::size_t maxBytes, const ChunkSink &sink) const;
 
 private:
+    friend struct detail::Worker;
     File() = default;
+    // 0 other, 1 group, 2 dataset; an error when the object cannot be opened.
+    Result<int> kind(const QString &path) const;
     LoadError error(const QString &where, const QString &expected) const;
     LoadError error(const QString &where, const QString &expected, const QString &why) const;
     // Declared before m_file: the image must outlive the open file.
@@ -120,6 +160,8 @@ private:
     Handle m_file;
     QString m_label;
     bool m_isImage = false;
+    // Set when a reader process parsed the file: every query is answered from its snapshot.
+    std::shared_ptr<const detail::Remote> m_remote;
 };
 
 // Offset of the HDF5 signature (0, 512, 1024, ...) within the first bytes, or -1.

@@ -188,8 +188,8 @@ private slots:
             QVERIFY2(opened.ok(), opened.ok() ? "" : qPrintable(opened.error().message()));
             QCOMPARE(opened->checkpoints.size(), std::size_t(1));
             checkKernel(*opened->checkpoints.front());
-            QCOMPARE(descriptorsIn(temp.dir.path()), 1);
-            QVERIFY(temp.empty()); // no name, even while open
+            QVERIFY(descriptorsIn(temp.dir.path()) >= 1); // and a copy in the HDF5 reader's hands
+            QVERIFY(temp.empty());                        // no name, even while open
         }
         QCOMPARE(descriptorsIn(temp.dir.path()), 0);
 
@@ -228,7 +228,7 @@ private slots:
         QVERIFY(cp);
         checkKernel(*cp);
         QCOMPARE(cp->index().tensors[0].location.storage, TensorLocation::Storage::ReaderDecoded);
-        QCOMPARE(descriptorsIn(temp.dir.path()), 1);
+        QVERIFY(descriptorsIn(temp.dir.path()) >= 1);
         cp.reset();
         QCOMPARE(descriptorsIn(temp.dir.path()), 0);
 
