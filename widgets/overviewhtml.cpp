@@ -75,6 +75,36 @@ std::int64_t bytesOf(const TensorInfo &t)
     return size > 0 ? t.numElements() * size : t.location.size;
 }
 
+std::int64_t parametersOf(const CheckpointIndex &idx)
+{
+    std::int64_t params = 0;
+    for (const auto &t : idx.tensors)
+        if (t.role == TensorRole::Variable)
+            params += t.numElements();
+    return params;
+}
+
+// One row per checkpoint, in the order given (the source's, as the tree and `ls` list them).
+QString checkpointsTable(const QList<const CheckpointIndex *> &checkpoints)
+{
+    QString html = QStringLiteral("<h3>Checkpoints</h3><table><tr><th>Name</th><th>Format</th>"
+                                  "<th>Step</th><th>Saved</th><th>Tensors</th>"
+                                  "<th>Parameters</th><th>Size</th></tr>");
+    for (const CheckpointIndex *idx : checkpoints) {
+        html +=
+            QStringLiteral("<tr><td>%1</td><td>%2</td><td class='n'>%3</td><td>%4</td>"
+                           "<td class='n'>%5</td><td class='n'>%6</td><td class='n'>%7</td>"
+                           "</tr>")
+                .arg(esc(idx->displayName) + (idx->latest ? QObject::tr(" (latest)") : QString()),
+                     esc(idx->formatName),
+                     idx->step ? formatCount(*idx->step) : QStringLiteral("—"),
+                     idx->savedAt ? idx->savedAtText() : QStringLiteral("—"),
+                     formatCount(idx->tensors.size()), formatCount(parametersOf(*idx)),
+                     formatBytes(idx->totalBytes()));
+    }
+    return html + QStringLiteral("</table>");
+}
+
 } // namespace
 
 QString formatBytes(std::int64_t bytes)
@@ -135,20 +165,10 @@ QString sourcePage(const OpenResult &source, const QString &problems)
         if (!idx.summaryText.isEmpty())
             html += QStringLiteral("<pre>%1</pre>").arg(esc(idx.summaryText));
     } else if (source.checkpoints.size() > 1) {
-        // In the source's order, the tree's and `ls`'s.
-        html += QStringLiteral("<h3>Checkpoints</h3><table><tr><th>Name</th><th>Step</th>"
-                               "<th>Saved</th><th>Tensors</th><th>Size</th></tr>");
-        for (const auto &cp : source.checkpoints) {
-            const auto &idx = cp->index();
-            html +=
-                QStringLiteral("<tr><td>%1</td><td class='n'>%2</td><td>%3</td>"
-                               "<td class='n'>%4</td><td class='n'>%5</td></tr>")
-                    .arg(esc(idx.displayName) + (idx.latest ? QObject::tr(" (latest)") : QString()),
-                         idx.step ? formatCount(*idx.step) : QStringLiteral("—"),
-                         idx.savedAt ? idx.savedAtText() : QStringLiteral("—"),
-                         formatCount(idx.tensors.size()), formatBytes(idx.totalBytes()));
-        }
-        html += QStringLiteral("</table>");
+        QList<const CheckpointIndex *> indexes;
+        for (const auto &cp : source.checkpoints)
+            indexes << &cp->index();
+        html += checkpointsTable(indexes);
     }
     return html + problemsSection(problems);
 }
@@ -163,12 +183,8 @@ QString checkpointPage(const CheckpointIndex &idx, const QString &problems)
     html += row(QObject::tr("Reader"), esc(idx.readerId));
     if (idx.step)
         html += row(QObject::tr("Step"), formatCount(*idx.step));
-    std::int64_t params = 0;
-    for (const auto &t : idx.tensors)
-        if (t.role == TensorRole::Variable)
-            params += t.numElements();
     html += row(QObject::tr("Tensors"), formatCount(idx.tensors.size()));
-    html += row(QObject::tr("Model parameters"), formatCount(params));
+    html += row(QObject::tr("Model parameters"), formatCount(parametersOf(idx)));
     html += row(QObject::tr("Size"), formatBytes(idx.totalBytes()));
     html += QStringLiteral("</table>");
     if (!idx.metadata.isEmpty()) {
@@ -192,19 +208,44 @@ QString groupPage(const QString &title, const QList<TensorRef> &tensors)
     QString html = header(
         title, QObject::tr("%1 tensors, %2 values, %3")
                    .arg(formatCount(tensors.size()), formatCount(params), formatBytes(bytes)));
-    html += QStringLiteral("<h3>Tensors</h3><table><tr><th>Name</th><th>Shape</th>"
-                           "<th>DType</th><th>Values</th><th>Role</th></tr>");
+    // Tensors of several checkpoints (a run folder, a selection across checkpoints) repeat
+    // their names: list the checkpoints, then the tensors of one of them, the latest.
+    QList<std::shared_ptr<const Checkpoint>> checkpoints;
+    for (const auto &t : tensors)
+        if (!checkpoints.contains(t.checkpoint))
+            checkpoints << t.checkpoint;
+    QList<TensorRef> shown = tensors;
+    QString tensorsHeading = QObject::tr("Tensors");
+    if (checkpoints.size() > 1) {
+        QList<const CheckpointIndex *> indexes;
+        auto latest = checkpoints.back();
+        for (const auto &cp : checkpoints) {
+            indexes << &cp->index();
+            if (cp->index().latest)
+                latest = cp;
+        }
+        html += checkpointsTable(indexes);
+        shown.clear();
+        for (const auto &t : tensors)
+            if (t.checkpoint == latest)
+                shown << t;
+        tensorsHeading =
+            QObject::tr("Tensors of %1 (latest)").arg(esc(latest->index().displayName));
+    }
+    html += QStringLiteral("<h3>%1</h3><table><tr><th>Name</th><th>Shape</th>"
+                           "<th>DType</th><th>Values</th><th>Role</th></tr>")
+                .arg(tensorsHeading);
     constexpr int kMaxRows = 500;
-    for (int i = 0; i < tensors.size() && i < kMaxRows; ++i) {
-        const auto &t = tensors[i].info();
+    for (int i = 0; i < shown.size() && i < kMaxRows; ++i) {
+        const auto &t = shown[i].info();
         html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td class='n'>%4</td>"
                                "<td>%5</td></tr>")
                     .arg(esc(t.name), esc(t.shape.toString()), esc(t.dtypeText()),
                          formatCount(t.numElements()), esc(roleName(t.role)));
     }
     html += QStringLiteral("</table>");
-    if (tensors.size() > kMaxRows)
-        html += QObject::tr("<p class='sub'>… and %1 more</p>").arg(tensors.size() - kMaxRows);
+    if (shown.size() > kMaxRows)
+        html += QObject::tr("<p class='sub'>… and %1 more</p>").arg(shown.size() - kMaxRows);
     return html;
 }
 

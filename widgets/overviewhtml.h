@@ -15,7 +15,8 @@ namespace wl::overview
 QString emptyPage();
 QString sourcePage(const OpenResult &source, const QString &problems);
 QString checkpointPage(const CheckpointIndex &index, const QString &problems);
-// A layer or group (or a multiple selection): totals and a table of its tensors.
+// A layer or group (or a multiple selection): totals and a table of its tensors; tensors of
+// several checkpoints give a table of the checkpoints and the tensors of the latest only.
 QString groupPage(const QString &title, const QList<TensorRef> &tensors);
 QString tensorPage(const TensorRef &t, const std::optional<TensorReport> &report,
                    const QString &problems);

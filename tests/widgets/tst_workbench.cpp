@@ -27,6 +27,8 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextDocument>
+#include <QTextTable>
 #include <QTreeView>
 #include <QTreeWidget>
 #include <QUrl>
@@ -137,6 +139,30 @@ void compareTops(QCPBars *bars, const QVector<double> &expected)
                  qPrintable(
                      QStringLiteral("bar %1 ends at %2, not %3").arg(i).arg(top).arg(expected[i])));
     }
+}
+
+// The cell texts of every table of a rendered page, row by row, header rows included.
+QList<QList<QStringList>> tablesOf(const QTextDocument *doc)
+{
+    QList<QList<QStringList>> out;
+    for (QTextFrame *frame : doc->rootFrame()->childFrames()) {
+        auto *table = qobject_cast<QTextTable *>(frame);
+        if (!table)
+            continue;
+        QList<QStringList> rows;
+        for (int r = 0; r < table->rows(); ++r) {
+            QStringList cells;
+            for (int c = 0; c < table->columns(); ++c) {
+                const QTextTableCell cell = table->cellAt(r, c);
+                QTextCursor cur = cell.firstCursorPosition();
+                cur.setPosition(cell.lastCursorPosition().position(), QTextCursor::KeepAnchor);
+                cells << cur.selectedText();
+            }
+            rows << cells;
+        }
+        out << rows;
+    }
+    return out;
 }
 
 } // namespace
@@ -681,6 +707,69 @@ private slots:
         const QString html = overview::sourcePage(r.value(), QString());
         QVERIFY2(html.contains(QStringLiteral("<td class='k'>Reader</td><td>tf-bundle</td>")),
                  qPrintable(html));
+    }
+
+    // A run sub-folder of a scanned folder holds several checkpoints: its Overview lists them
+    // in the model's order, then each tensor once, those of the latest checkpoint.
+    void runFolderOverviewListsLatestTensorsOnce()
+    {
+        WL_REQUIRE_CORPUS();
+        const QString item = QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts");
+        const QStringList names{QStringLiteral("ckpt-7"), QStringLiteral("ckpt-8"),
+                                QStringLiteral("ckpt-9")};
+        QTemporaryDir dir;
+        for (const QString &run : {QStringLiteral("run-a"), QStringLiteral("run-b")}) {
+            const QString runDir = dir.path() + QLatin1Char('/') + run;
+            QVERIFY(QDir().mkpath(runDir));
+            for (const auto &n : names)
+                QVERIFY(wl::test::copyBundle(wl::test::corpus(item + QLatin1Char('/') + n),
+                                             runDir + QLatin1Char('/') + n));
+            QVERIFY(wl::test::writeStateFile(runDir, names.back(), names));
+        }
+        auto opened = ReaderRegistry::builtin().open(dir.path());
+        QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().message()));
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(opened.value());
+        auto *model = bench.model();
+        const QModelIndex source = model->index(0, 0);
+        QCOMPARE(model->rowCount(source), 2);
+        const QModelIndex runIndex = model->index(0, 0, source);
+        QCOMPARE(model->nodeKind(runIndex), CheckpointTreeModel::NodeKind::Group);
+        QCOMPARE(model->rowCount(runIndex), 3);
+        bench.sources()->select(runIndex);
+
+        const auto tables = tablesOf(bench.inspector()->overview()->document());
+        QCOMPARE(tables.size(), 2);
+        const auto &checkpoints = tables[0];
+        QCOMPARE(checkpoints.size(), 1 + model->rowCount(runIndex));
+        std::shared_ptr<const Checkpoint> latest;
+        for (int r = 0; r < model->rowCount(runIndex); ++r) {
+            const auto cp = model->checkpointAt(model->index(r, 0, runIndex));
+            QVERIFY(cp);
+            const QStringList &cells = checkpoints[r + 1];
+            QCOMPARE(cells[0], cp->index().displayName +
+                                   (cp->index().latest ? QStringLiteral(" (latest)") : QString()));
+            QCOMPARE(cells[1], cp->index().formatName);
+            QCOMPARE(cells[4], QLocale().toString(
+                                   qlonglong(wl::test::groundTruthTensors(item, names[r]).size())));
+            if (cp->index().latest)
+                latest = cp;
+        }
+        QVERIFY(latest);
+        QCOMPARE(latest->index().displayName, names.back());
+
+        const auto &tensors = tables[1];
+        const QJsonArray truth = wl::test::groundTruthTensors(item, names.back());
+        QVERIFY(!truth.isEmpty());
+        QCOMPARE(tensors.size(), 1 + truth.size());
+        QSet<QString> seen;
+        for (int r = 1; r < tensors.size(); ++r) {
+            QVERIFY2(!seen.contains(tensors[r][0]), qPrintable(tensors[r][0]));
+            seen.insert(tensors[r][0]);
+        }
+        QVERIFY(bench.inspector()->overview()->toPlainText().contains(
+            QStringLiteral("Tensors of ckpt-9 (latest)")));
     }
 
     void dropOpensFilesAndFolders()
