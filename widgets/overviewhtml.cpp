@@ -1,5 +1,6 @@
 #include "overviewhtml.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QLocale>
 
@@ -84,23 +85,54 @@ std::int64_t parametersOf(const CheckpointIndex &idx)
     return params;
 }
 
+// Checkpoints of several folders (runs in sub-folders) share names: each is named by its folder
+// relative to the folders' common ancestor, the run node the tree shows it under.
+QStringList checkpointNames(const QList<const CheckpointIndex *> &checkpoints)
+{
+    QStringList dirs;
+    for (const CheckpointIndex *idx : checkpoints)
+        dirs << QFileInfo(idx->path).path();
+    QStringList common = dirs.value(0).split(QLatin1Char('/'));
+    for (const QString &dir : dirs) {
+        const QStringList parts = dir.split(QLatin1Char('/'));
+        qsizetype n = 0;
+        while (n < common.size() && n < parts.size() && common[n] == parts[n])
+            ++n;
+        common.resize(n);
+    }
+    // Absolute paths with only the root in common join to "", which QDir would take for ".".
+    const QString joined = common.join(QLatin1Char('/'));
+    const QDir base(joined.isEmpty() && dirs.value(0).startsWith(QLatin1Char('/'))
+                        ? QStringLiteral("/")
+                        : joined);
+    QStringList names;
+    for (qsizetype i = 0; i < checkpoints.size(); ++i) {
+        const QString rel = base.relativeFilePath(dirs[i]);
+        const QString &name = checkpoints[i]->displayName;
+        names << (rel.isEmpty() || rel == QLatin1String(".") ? name
+                                                             : rel + QLatin1Char('/') + name);
+    }
+    return names;
+}
+
 // One row per checkpoint, in the order given (the source's, as the tree and `ls` list them).
 QString checkpointsTable(const QList<const CheckpointIndex *> &checkpoints)
 {
+    const QStringList names = checkpointNames(checkpoints);
     QString html = QStringLiteral("<h3>Checkpoints</h3><table><tr><th>Name</th><th>Format</th>"
                                   "<th>Step</th><th>Saved</th><th>Tensors</th>"
                                   "<th>Parameters</th><th>Size</th></tr>");
-    for (const CheckpointIndex *idx : checkpoints) {
-        html +=
-            QStringLiteral("<tr><td>%1</td><td>%2</td><td class='n'>%3</td><td>%4</td>"
-                           "<td class='n'>%5</td><td class='n'>%6</td><td class='n'>%7</td>"
-                           "</tr>")
-                .arg(esc(idx->displayName) + (idx->latest ? QObject::tr(" (latest)") : QString()),
-                     esc(idx->formatName),
-                     idx->step ? formatCount(*idx->step) : QStringLiteral("—"),
-                     idx->savedAt ? idx->savedAtText() : QStringLiteral("—"),
-                     formatCount(idx->tensors.size()), formatCount(parametersOf(*idx)),
-                     formatBytes(idx->totalBytes()));
+    for (qsizetype i = 0; i < checkpoints.size(); ++i) {
+        const CheckpointIndex *idx = checkpoints[i];
+        html += QStringLiteral("<tr><td>%1</td><td>%2</td><td class='n'>%3</td><td>%4</td>"
+                               "<td class='n'>%5</td><td class='n'>%6</td><td class='n'>%7</td>"
+                               "</tr>")
+                    .arg(esc(names[i]) + (idx->latest ? QObject::tr(" (latest)") : QString()),
+                         esc(idx->formatName),
+                         idx->step ? formatCount(*idx->step) : QStringLiteral("—"),
+                         idx->savedAt ? idx->savedAtText() : QStringLiteral("—"),
+                         formatCount(idx->tensors.size()), formatCount(parametersOf(*idx)),
+                         formatBytes(idx->totalBytes()));
     }
     return html + QStringLiteral("</table>");
 }

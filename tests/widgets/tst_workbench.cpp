@@ -770,6 +770,22 @@ private slots:
         }
         QVERIFY(bench.inspector()->overview()->toPlainText().contains(
             QStringLiteral("Tensors of ckpt-9 (latest)")));
+
+        // The folder's own page lists all six, each named by its run as the tree shows them.
+        bench.sources()->select(source);
+        const auto sourceTables = tablesOf(bench.inspector()->overview()->document());
+        QCOMPARE(sourceTables.size(), 2);
+        QStringList expected{QStringLiteral("Name")}, listed;
+        for (int r = 0; r < model->rowCount(source); ++r) {
+            const QModelIndex run = model->index(r, 0, source);
+            for (int c = 0; c < model->rowCount(run); ++c)
+                expected << model->data(run).toString() + QLatin1Char('/') +
+                                model->data(model->index(c, 0, run)).toString();
+        }
+        for (const auto &cells : sourceTables[1])
+            listed << cells[0];
+        QCOMPARE(listed, expected);
+        QCOMPARE(listed.size(), 7);
     }
 
     void dropOpensFilesAndFolders()
