@@ -130,6 +130,9 @@ void Workbench::onOpenFailed(const QString &path, const LoadError &error)
         return;
     }
     if (error.code == LoadError::Code::TooLarge) {
+        // The refused path leaves the batch: a yes, even from inside the signal, opens it
+        // again and counts it again.
+        m_batchPaths = std::max(0, m_batchPaths - 1);
         emit largeOpenRefused(path, error.message());
         updateSummary();
         finishBatchIfDone();
