@@ -20,6 +20,7 @@ const char *kStyle = "<style>"
                      "     border-bottom: 1px solid #bbb; }"
                      ".sub { color: #666; }"
                      ".warn { color: #b03a2e; }"
+                     ".info { color: #666; }"
                      "pre { font-family: monospace; white-space: pre-wrap; }"
                      "</style>";
 
@@ -45,13 +46,18 @@ QString header(const QString &title, const QString &subtitle)
            QStringLiteral("<h2>%1</h2><div class='sub'>%2</div>").arg(esc(title), esc(subtitle));
 }
 
-QString problemsSection(const QString &problems)
+// Errors and warnings first, in red; information (files not read) after them, in grey.
+QString problemsSection(const Problems &problems)
 {
-    if (problems.trimmed().isEmpty())
+    if (problems.isEmpty())
         return {};
     QString out = QStringLiteral("<h3>Problems</h3><ul>");
-    for (const auto &line : problems.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
-        out += QStringLiteral("<li class='warn'>%1</li>").arg(esc(line));
+    for (const bool info : {false, true})
+        for (const auto &p : problems)
+            if ((p.severity == Problem::Severity::Info) == info)
+                out += QStringLiteral("<li class='%1'>%2</li>")
+                           .arg(info ? QLatin1String("info") : QLatin1String("warn"),
+                                esc(p.toString()));
     return out + QStringLiteral("</ul>");
 }
 
@@ -121,7 +127,7 @@ QString checkpointsTable(const QList<const CheckpointIndex *> &checkpoints)
     const QStringList names = checkpointNames(checkpoints);
     QString html = QStringLiteral("<h3>Checkpoints</h3><table><tr><th>Name</th><th>Format</th>"
                                   "<th>Step</th><th>Saved</th><th>Tensors</th>"
-                                  "<th>Parameters</th><th>Size</th></tr>");
+                                  "<th>Model parameters</th><th>Size</th></tr>");
     for (qsizetype i = 0; i < checkpoints.size(); ++i) {
         const CheckpointIndex *idx = checkpoints[i];
         html += QStringLiteral("<tr><td>%1</td><td>%2</td><td class='n'>%3</td><td>%4</td>"
@@ -161,7 +167,7 @@ QString emptyPage()
                        "Several tensors (Ctrl+click) overlay their histograms.</p>");
 }
 
-QString sourcePage(const OpenResult &source, const QString &problems)
+QString sourcePage(const OpenResult &source, const Problems &problems)
 {
     QString html = header(QFileInfo(source.path).fileName(), source.path);
     html += QStringLiteral("<h3>Source</h3><table>");
@@ -205,7 +211,7 @@ QString sourcePage(const OpenResult &source, const QString &problems)
     return html + problemsSection(problems);
 }
 
-QString checkpointPage(const CheckpointIndex &idx, const QString &problems)
+QString checkpointPage(const CheckpointIndex &idx, const Problems &problems)
 {
     QString html = header(idx.displayName, idx.path);
     html += QStringLiteral("<h3>Format</h3><table>");
@@ -282,7 +288,7 @@ QString groupPage(const QString &title, const QList<TensorRef> &tensors)
 }
 
 QString tensorPage(const TensorRef &ref, const std::optional<TensorReport> &report,
-                   const QString &problems)
+                   const Problems &problems)
 {
     const auto &t = ref.info();
     QString html = header(t.name, ref.checkpoint->index().displayName);

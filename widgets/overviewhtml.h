@@ -13,13 +13,13 @@ namespace wl::overview
 {
 
 QString emptyPage();
-QString sourcePage(const OpenResult &source, const QString &problems);
-QString checkpointPage(const CheckpointIndex &index, const QString &problems);
+QString sourcePage(const OpenResult &source, const Problems &problems);
+QString checkpointPage(const CheckpointIndex &index, const Problems &problems);
 // A layer or group (or a multiple selection): totals and a table of its tensors; tensors of
 // several checkpoints give a table of the checkpoints and the tensors of the latest only.
 QString groupPage(const QString &title, const QList<TensorRef> &tensors);
 QString tensorPage(const TensorRef &t, const std::optional<TensorReport> &report,
-                   const QString &problems);
+                   const Problems &problems);
 
 QString formatBytes(std::int64_t bytes);
 QString formatCount(std::int64_t n);

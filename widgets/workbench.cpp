@@ -261,7 +261,7 @@ void Workbench::onSelectionChanged()
         m_inspector->setHistogramTensors({}, tr("Select a tensor or a layer"));
     } else if (rows.size() == 1) {
         const QModelIndex i = rows.first();
-        const QString problems = m_model->problemsText(i);
+        const Problems problems = m_model->problemsOf(i);
         QString title;
         switch (m_model->nodeKind(i)) {
         case CheckpointTreeModel::NodeKind::Source:
@@ -323,7 +323,7 @@ void Workbench::onStats(const TensorRef &t, const TensorReport &report)
     m_inspector->addReport(t, report);
     if (t == m_single) {
         const QModelIndex i = m_model->indexOf(t);
-        m_inspector->setOverviewHtml(overview::tensorPage(t, report, m_model->problemsText(i)));
+        m_inspector->setOverviewHtml(overview::tensorPage(t, report, m_model->problemsOf(i)));
     }
 }
 

@@ -496,10 +496,18 @@ CheckpointTreeModel::NodeKind CheckpointTreeModel::nodeKind(const QModelIndex &i
 
 QString CheckpointTreeModel::problemsText(const QModelIndex &index) const
 {
+    QStringList lines;
+    for (const auto &p : problemsOf(index))
+        lines << p.toString();
+    return lines.join(QLatin1Char('\n'));
+}
+
+Problems CheckpointTreeModel::problemsOf(const QModelIndex &index) const
+{
     const Node *n = nodeAt(index);
     if (!n)
         return {};
-    QStringList lines;
+    Problems out;
     // Files inside the opened folder are named from it: the page's header gives the folder.
     const QFileInfo opened(n->src->opened.path);
     const QDir base(opened.isDir() ? opened.absoluteFilePath() : opened.absolutePath());
@@ -508,7 +516,7 @@ QString CheckpointTreeModel::problemsText(const QModelIndex &index) const
             const QString rel = base.relativeFilePath(p.file);
             if (!p.file.isEmpty() && !rel.startsWith(QLatin1String("..")))
                 p.file = rel;
-            lines << p.toString();
+            out << p;
         }
     };
     switch (n->kind) {
@@ -533,7 +541,7 @@ QString CheckpointTreeModel::problemsText(const QModelIndex &index) const
         addAll(n->cp->tensorProblems.value(n->cp->checkpoint->tensor(n->tensor).key));
         break;
     }
-    return lines.join(QLatin1Char('\n'));
+    return out;
 }
 
 QModelIndex CheckpointTreeModel::index(int row, int column, const QModelIndex &parent) const

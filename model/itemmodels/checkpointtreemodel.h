@@ -78,7 +78,9 @@ public:
     // The index of a checkpoint's node, invalid when not in the model.
     QModelIndex indexOfCheckpoint(const Checkpoint *checkpoint) const;
     NodeKind nodeKind(const QModelIndex &index) const;
-    // Problems of a source, checkpoint or tensor, one per line.
+    // Problems of a source, checkpoint or tensor; files inside the opened folder named from it.
+    Problems problemsOf(const QModelIndex &index) const;
+    // The same, one per line.
     QString problemsText(const QModelIndex &index) const;
 
     QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;

@@ -27,6 +27,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBlock>
 #include <QTextDocument>
 #include <QTextTable>
 #include <QTreeView>
@@ -590,6 +591,26 @@ private slots:
         QCOMPARE(missing, 1);
         QCOMPARE(notRead, 1);
 
+        // The run's Overview lists the same findings: the missing checkpoint in red, the file
+        // not read after it in grey, as information.
+        bench.sources()->select(bench.model()->index(0, 0));
+        const QTextDocument *doc = bench.inspector()->overview()->document();
+        auto lineColour = [doc](const QString &needle) -> std::pair<int, QColor> {
+            for (QTextBlock b = doc->begin(); b.isValid(); b = b.next())
+                if (b.text().contains(needle))
+                    for (auto it = b.begin(); !it.atEnd(); ++it)
+                        if (it.fragment().text().contains(needle))
+                            return {b.blockNumber(),
+                                    it.fragment().charFormat().foreground().color()};
+            return {-1, {}};
+        };
+        QTRY_VERIFY(lineColour(QStringLiteral("notes.txt: not read")).first >= 0);
+        const auto [missingLine, missingColour] = lineColour(QStringLiteral("ckpt-7"));
+        const auto [noteLine, noteColour] = lineColour(QStringLiteral("notes.txt: not read"));
+        QVERIFY2(missingLine >= 0 && missingLine < noteLine, qPrintable(doc->toPlainText()));
+        QCOMPARE(missingColour, QColor(0xb0, 0x3a, 0x2e));
+        QCOMPARE(noteColour, QColor(0x66, 0x66, 0x66));
+
         // The panel grows in its splitter until every row is in view.
         QVERIFY(list->topLevelItemCount() <= ProblemsPanel::kShownRows);
         auto allInView = [list] {
@@ -704,7 +725,7 @@ private slots:
         QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message()));
         QCOMPARE(r.value().readerId, QString());
         QCOMPARE(r.value().checkpoints.size(), 3);
-        const QString html = overview::sourcePage(r.value(), QString());
+        const QString html = overview::sourcePage(r.value(), {});
         QVERIFY2(html.contains(QStringLiteral("<td class='k'>Reader</td><td>tf-bundle</td>")),
                  qPrintable(html));
     }
