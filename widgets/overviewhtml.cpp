@@ -1,5 +1,7 @@
 #include "overviewhtml.h"
 
+#include "core/plural.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QLocale>
@@ -157,7 +159,7 @@ QString formatCount(std::int64_t n)
 
 QString formatCount(std::int64_t n, const QString &one, const QString &many)
 {
-    return formatCount(n) + QLatin1Char(' ') + (n == 1 ? one : many);
+    return formatCount(n) + QLatin1Char(' ') + nounFor(n, one, many);
 }
 
 QString emptyPage()
