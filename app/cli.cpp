@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "cli_diff.h"
 #include "cli_events.h"
 
 #include "core/glob.h"
@@ -41,9 +42,9 @@ QTextStream &err()
 
 const QStringList &commands()
 {
-    static const QStringList names{QStringLiteral("ls"), QStringLiteral("stats"),
-                                   QStringLiteral("events"), QStringLiteral("report"),
-                                   QStringLiteral("demo")};
+    static const QStringList names{QStringLiteral("ls"),     QStringLiteral("stats"),
+                                   QStringLiteral("diff"),   QStringLiteral("events"),
+                                   QStringLiteral("report"), QStringLiteral("demo")};
     return names;
 }
 
@@ -52,6 +53,7 @@ const char *const overview =
     "  weightlens [PATH...]                 open the GUI\n"
     "  weightlens ls PATH [--json] [--allow-large]\n"
     "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N] [--allow-large]\n"
+    "  weightlens diff A B [--json] [--map FROM=TO]...\n"
     "  weightlens events PATH [--json] [--tag GLOB]\n"
     "  weightlens report PATH... -o FILE.{md,json} [--allow-large]\n"
     "  weightlens demo DIR                  write the built-in demo run into DIR\n"
@@ -507,6 +509,8 @@ int run(const QStringList &args)
         return lsOrStats(rest, false);
     if (cmd == QLatin1String("stats"))
         return lsOrStats(rest, true);
+    if (cmd == QLatin1String("diff"))
+        return flushed(diff(rest));
     if (cmd == QLatin1String("events"))
         return flushed(events(rest));
     if (cmd == QLatin1String("report"))

@@ -1,6 +1,7 @@
 #include "statsengine.h"
 
 #include "io/crc32c.h"
+#include "jobs/parallel.h"
 #include "kernels.h"
 
 #include <QCryptographicHash>
@@ -10,7 +11,6 @@
 #include <atomic>
 #include <mutex>
 #include <numeric>
-#include <thread>
 #include <tuple>
 
 namespace wl
@@ -64,25 +64,6 @@ QString tensorError(LoadError e, const CheckpointIndex &index, const TensorInfo 
         e.where = e.where.isEmpty() ? tensor : tensor + QLatin1String(", ") + e.where;
     }
     return e.message();
-}
-
-// fn(item, worker): worker numbers the calling thread, below `threads`.
-void runParallel(int threads, std::size_t n,
-                 const std::function<void(std::size_t, std::size_t)> &fn)
-{
-    std::atomic<std::size_t> next{0};
-    auto worker = [&](std::size_t w) {
-        for (std::size_t i = next++; i < n; i = next++)
-            fn(i, w);
-    };
-    const int extra = std::max(0, std::min<int>(threads, int(n)) - 1);
-    std::vector<std::thread> pool;
-    pool.reserve(std::size_t(extra));
-    for (int i = 0; i < extra; ++i)
-        pool.emplace_back(worker, std::size_t(i) + 1);
-    worker(0);
-    for (auto &t : pool)
-        t.join();
 }
 
 } // namespace

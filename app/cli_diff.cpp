@@ -1,0 +1,280 @@
+#include "cli_diff.h"
+
+#include "compare/diffengine.h"
+#include "formats/readerregistry.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTextStream>
+
+#include <algorithm>
+#include <cmath>
+
+namespace wl::cli
+{
+namespace
+{
+
+QTextStream &out()
+{
+    static QTextStream s(stdout);
+    return s;
+}
+
+QTextStream &err()
+{
+    static QTextStream s(stderr);
+    return s;
+}
+
+int fail(const QString &problem)
+{
+    err() << "weightlens: diff: " << problem << "\n"
+          << "Run 'weightlens diff --help' for its options.\n";
+    return 2;
+}
+
+// The one checkpoint at a path; a run folder has to be narrowed to one of its checkpoints.
+Result<std::shared_ptr<Checkpoint>> openOne(const QString &path)
+{
+    auto opened = ReaderRegistry::builtin().open(path, JobContext::none());
+    if (!opened.ok())
+        return opened.error();
+    if (opened->checkpoints.size() != 1) {
+        QStringList names;
+        for (const auto &cp : opened->checkpoints)
+            names << cp->index().displayName;
+        return makeError(LoadError::Code::BadArgument, path, {}, QStringLiteral("one checkpoint"),
+                         QStringLiteral("%1 (%2); name one of them")
+                             .arg(opened->checkpoints.size())
+                             .arg(names.join(QLatin1String(", "))));
+    }
+    return opened->checkpoints.front();
+}
+
+QJsonArray shapeJson(const Shape &s)
+{
+    QJsonArray a;
+    for (auto d : s.dims)
+        a.append(qint64(d));
+    return a;
+}
+
+QJsonValue number(const std::optional<double> &v)
+{
+    if (!v || !std::isfinite(*v))
+        return QJsonValue(QJsonValue::Null);
+    return *v;
+}
+
+void printJson(const QJsonObject &o)
+{
+    out() << QJsonDocument(o).toJson(QJsonDocument::Compact) << '\n';
+}
+
+QString text(const std::optional<double> &v)
+{
+    return v ? QString::number(*v, 'g', 4) : QStringLiteral("-");
+}
+
+QString readable(const TensorInfo &t)
+{
+    return t.name.isEmpty() ? t.key : t.name;
+}
+
+} // namespace
+
+int diff(const QStringList &args)
+{
+    QCommandLineParser p;
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
+                                  QStringLiteral("Show this help and exit."));
+    const QCommandLineOption json(QStringLiteral("json"),
+                                  QStringLiteral("Print one JSON object per matched tensor, then "
+                                                 "one per unmatched tensor and per mismatch."));
+    const QCommandLineOption map(
+        QStringLiteral("map"),
+        QStringLiteral("Rename A's tensors to B's before matching: FROM=TO replaces the text "
+                       "FROM, re:PATTERN=TO a regular expression (\\1 in TO for a group). The "
+                       "last '=' splits. Repeat for several rules, applied in order."),
+        QStringLiteral("FROM=TO"));
+    p.addOptions({help, json, map});
+    p.setApplicationDescription(
+        QStringLiteral("Element differences of the tensors checkpoints A and B share by name:\n"
+                       "max |A-B|, mean |A-B|, ||A-B||/||A||, cosine, fraction changed, "
+                       "bitwise identical.\nNames are matched with ':0', "
+                       "'/.ATTRIBUTES/VARIABLE_VALUE', doubled Keras paths and leading\nprefixes "
+                       "set aside, and Keras 'layer_with_weights-N' against an .h5's layers."));
+    p.addPositionalArgument(QStringLiteral("A"), QStringLiteral("The first checkpoint."));
+    p.addPositionalArgument(QStringLiteral("B"), QStringLiteral("The second checkpoint."));
+    if (!p.parse(QStringList{QStringLiteral("diff")} + args)) {
+        const QStringList unknown = p.unknownOptionNames();
+        return fail(unknown.isEmpty() ? p.errorText()
+                                      : QStringLiteral("unknown option --%1").arg(unknown.first()));
+    }
+    if (p.isSet(help)) {
+        QString h = p.helpText();
+        h.replace(0, h.indexOf(QLatin1Char('\n')),
+                  QStringLiteral("Usage: weightlens diff [options] A B"));
+        out() << h;
+        return 0;
+    }
+    const QStringList paths = p.positionalArguments();
+    if (paths.size() != 2)
+        return fail(QStringLiteral("takes two checkpoints, A and B"));
+    QList<NameRule> rules;
+    for (const auto &r : p.values(map)) {
+        auto rule = parseNameRule(r);
+        if (!rule.ok())
+            return fail(QStringLiteral("--map %1: expected %2, found %3")
+                            .arg(r, rule.error().expected, rule.error().found));
+        rules << rule.value();
+    }
+    auto a = openOne(paths[0]);
+    auto b = a.ok() ? openOne(paths[1]) : Result<std::shared_ptr<Checkpoint>>(a.error());
+    if (!a.ok() || !b.ok()) {
+        err() << "weightlens: " << (a.ok() ? b : a).error().message() << "\n";
+        return 1;
+    }
+    const auto &ia = (*a)->index();
+    const auto &ib = (*b)->index();
+    const NameMatching matching = matchTensors(ia, ib, rules);
+    const QVector<TensorDiff> diffs = computeDiff(**a, **b, matching.pairs);
+    int status = 0;
+    for (const auto &d : diffs)
+        if (!d.error.isEmpty()) {
+            err() << "weightlens: " << d.error << "\n";
+            status = 1;
+        }
+
+    if (p.isSet(json)) {
+        for (const auto &d : diffs) {
+            const auto &ta = ia.tensors[d.match.a];
+            const auto &tb = ib.tensors[d.match.b];
+            QJsonObject o;
+            o[QLatin1String("key")] = ta.key;
+            o[QLatin1String("name")] = ta.name;
+            if (tb.key != ta.key)
+                o[QLatin1String("key_b")] = tb.key;
+            o[QLatin1String("matched_by")] = matchHowName(d.match.how);
+            if (!d.match.comparable()) {
+                o[QLatin1String("mismatch")] =
+                    d.match.shapeMismatch ? QStringLiteral("shape") : QStringLiteral("dtype");
+                o[QLatin1String("dtype_a")] = ta.dtypeText();
+                o[QLatin1String("dtype_b")] = tb.dtypeText();
+                o[QLatin1String("shape_a")] = shapeJson(ta.shape);
+                o[QLatin1String("shape_b")] = shapeJson(tb.shape);
+                continue; // after the matched lines
+            }
+            o[QLatin1String("dtype")] = ta.dtypeText();
+            o[QLatin1String("shape")] = shapeJson(ta.shape);
+            const auto &s = d.sums;
+            const bool m = d.computed;
+            o[QLatin1String("max_abs_diff")] = m ? number(s.maxAbs) : QJsonValue();
+            o[QLatin1String("mean_abs_diff")] = m ? number(s.meanAbs()) : QJsonValue();
+            o[QLatin1String("rel_l2")] = m ? number(s.relL2()) : QJsonValue();
+            o[QLatin1String("cosine")] = m ? number(s.cosine()) : QJsonValue();
+            o[QLatin1String("changed_fraction")] = m ? number(s.changedFraction()) : QJsonValue();
+            o[QLatin1String("identical")] =
+                d.error.isEmpty() ? QJsonValue(s.identical) : QJsonValue();
+            if (!d.error.isEmpty())
+                o[QLatin1String("error")] = d.error;
+            printJson(o);
+        }
+        for (int i : matching.onlyA)
+            printJson({{QLatin1String("key"), ia.tensors[i].key},
+                       {QLatin1String("name"), ia.tensors[i].name},
+                       {QLatin1String("only_in"), QStringLiteral("A")}});
+        for (int j : matching.onlyB)
+            printJson({{QLatin1String("key"), ib.tensors[j].key},
+                       {QLatin1String("name"), ib.tensors[j].name},
+                       {QLatin1String("only_in"), QStringLiteral("B")}});
+        for (const auto &d : diffs) {
+            if (d.match.comparable())
+                continue;
+            const auto &ta = ia.tensors[d.match.a];
+            const auto &tb = ib.tensors[d.match.b];
+            printJson({{QLatin1String("key"), ta.key},
+                       {QLatin1String("name"), ta.name},
+                       {QLatin1String("key_b"), tb.key},
+                       {QLatin1String("mismatch"),
+                        d.match.shapeMismatch ? QStringLiteral("shape") : QStringLiteral("dtype")},
+                       {QLatin1String("dtype_a"), ta.dtypeText()},
+                       {QLatin1String("dtype_b"), tb.dtypeText()},
+                       {QLatin1String("shape_a"), shapeJson(ta.shape)},
+                       {QLatin1String("shape_b"), shapeJson(tb.shape)}});
+        }
+        out().flush();
+        err().flush();
+        return status;
+    }
+
+    // For people: the most changed first.
+    QVector<const TensorDiff *> order;
+    int width = 8;
+    for (const auto &d : diffs)
+        if (d.match.comparable()) {
+            order << &d;
+            width = std::max<int>(width, readable(ia.tensors[d.match.a]).size());
+        }
+    width = std::min(width, 80);
+    std::stable_sort(order.begin(), order.end(), [](const TensorDiff *x, const TensorDiff *y) {
+        return x->sums.relL2().value_or(INFINITY) > y->sums.relL2().value_or(INFINITY);
+    });
+    out() << "A: " << ia.path << "\nB: " << ib.path << "\n";
+    out() << "  " << QStringLiteral("tensor").leftJustified(width) << "  "
+          << QStringLiteral("max|A-B|").rightJustified(10)
+          << QStringLiteral("mean|A-B|").rightJustified(11)
+          << QStringLiteral("rel L2").rightJustified(11)
+          << QStringLiteral("cosine").rightJustified(11)
+          << QStringLiteral("changed").rightJustified(9) << "\n";
+    for (const TensorDiff *d : order) {
+        out() << "  " << readable(ia.tensors[d->match.a]).leftJustified(width) << "  ";
+        if (!d->error.isEmpty()) {
+            out() << "error\n";
+            continue;
+        }
+        if (!d->computed) {
+            out() << (d->sums.identical ? "identical" : "differs") << "\n";
+            continue;
+        }
+        const auto &s = d->sums;
+        out() << text(s.maxAbs).rightJustified(10) << text(s.meanAbs()).rightJustified(11)
+              << text(s.relL2()).rightJustified(11) << text(s.cosine()).rightJustified(11)
+              << (QString::number(100 * s.changedFraction(), 'f', 1) + '%').rightJustified(9)
+              << (s.identical ? "  identical" : "") << "\n";
+    }
+    for (int i : matching.onlyA)
+        out() << "only in A: " << readable(ia.tensors[i]) << "\n";
+    for (int j : matching.onlyB)
+        out() << "only in B: " << readable(ib.tensors[j]) << "\n";
+    for (const auto &d : diffs)
+        if (!d.match.comparable()) {
+            const auto &ta = ia.tensors[d.match.a];
+            const auto &tb = ib.tensors[d.match.b];
+            out() << "mismatch: " << readable(ta) << " " << ta.dtypeText() << " "
+                  << ta.shape.toString() << " against " << readable(tb) << " " << tb.dtypeText()
+                  << " " << tb.shape.toString() << "\n";
+        }
+    const auto layers = diffByLayer(ia, diffs);
+    if (layers.size() > 1) {
+        out() << "layers:\n";
+        for (const auto &g : layers)
+            out() << "  " << (g.name.isEmpty() ? QStringLiteral("(top)") : g.name) << "  rel L2 "
+                  << text(g.sums.relL2()) << "  max|A-B| " << text(g.sums.maxAbs) << "\n";
+    }
+    const GroupDiff total = diffTotal(diffs);
+    out() << "total: " << total.tensors << " tensors compared, rel L2 " << text(total.sums.relL2())
+          << ", max|A-B| " << text(total.sums.maxAbs) << ", "
+          << QString::number(100 * total.sums.changedFraction(), 'f', 1)
+          << "% of elements changed; " << matching.onlyA.size() << " only in A, "
+          << matching.onlyB.size() << " only in B\n";
+    out().flush();
+    err().flush();
+    return status;
+}
+
+} // namespace wl::cli

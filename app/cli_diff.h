@@ -1,0 +1,12 @@
+#pragma once
+
+#include <QStringList>
+
+namespace wl::cli
+{
+
+// `weightlens diff A B [--json] [--map FROM=TO]...`: element differences of the tensors two
+// checkpoints share by name. Returns the exit status: 0 success, 1 an input failed, 2 bad usage.
+int diff(const QStringList &args);
+
+} // namespace wl::cli

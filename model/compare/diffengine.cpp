@@ -1,0 +1,218 @@
+#include "diffengine.h"
+
+#include "jobs/parallel.h"
+
+#include <QThread>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+namespace wl
+{
+namespace
+{
+
+struct Piece {
+    int slot = 0; // position in the result vector
+    std::int64_t begin = 0;
+    std::int64_t end = 0;
+};
+
+bool isRaw(const TensorInfo &t)
+{
+    return t.location.storage == TensorLocation::Storage::Raw && !t.location.bigEndian;
+}
+
+bool isDiffable(DType t)
+{
+    return dtypeIsNumeric(t) && dtypeSize(t) > 0 && t != DType::Complex64 && t != DType::Complex128;
+}
+
+QString tensorError(LoadError e, const CheckpointIndex &index, const TensorInfo &t)
+{
+    if (e.file.isEmpty())
+        e.file = t.location.file.isEmpty() ? index.path : t.location.file;
+    if (!e.where.contains(t.key))
+        e.where = e.where.isEmpty() ? QStringLiteral("tensor \"%1\"").arg(t.key)
+                                    : QStringLiteral("tensor \"%1\", %2").arg(t.key, e.where);
+    return e.message();
+}
+
+} // namespace
+
+QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
+                                const QVector<TensorMatch> &pairs, const DiffRequest &request,
+                                const JobContext &job)
+{
+    const int threads =
+        request.threads > 0 ? request.threads : std::max(1, QThread::idealThreadCount());
+    QVector<TensorDiff> out(pairs.size());
+    std::vector<Piece> pieces;
+    for (int s = 0; s < pairs.size(); ++s) {
+        out[s].match = pairs[s];
+        if (!pairs[s].comparable())
+            continue;
+        const auto &ta = a.tensor(pairs[s].a);
+        const auto &tb = b.tensor(pairs[s].b);
+        const std::int64_t size = ta.location.size;
+        const bool split = isDiffable(ta.dtype) && isRaw(ta) && isRaw(tb) &&
+                           size == tb.location.size && size > std::int64_t(request.splitBytes);
+        if (!split) {
+            pieces.push_back({s, 0, size});
+            continue;
+        }
+        const std::int64_t item = dtypeSize(ta.dtype);
+        std::int64_t step = std::int64_t(request.splitBytes);
+        step -= step % item;
+        for (std::int64_t p = 0; p < size; p += step)
+            pieces.push_back({s, p, std::min(size, p + step)});
+    }
+    // In A's file order, so each thread's windows move forward through the shards.
+    auto at = [&](const Piece &p) {
+        const auto &loc = a.tensor(pairs[p.slot].a).location;
+        return std::tie(loc.file, loc.offset, p.begin);
+    };
+    std::stable_sort(pieces.begin(), pieces.end(),
+                     [&](const Piece &x, const Piece &y) { return at(x) < at(y); });
+
+    std::vector<DiffSums> sums(pieces.size());
+    std::vector<QString> errors(pieces.size());
+    std::vector<char> computed(pieces.size(), 0);
+    // In doubles: a damaged file can declare sizes whose sum overflows 64 bits.
+    double bytesDone = 0, bytesTotal = 0;
+    for (const auto &p : pieces)
+        bytesTotal += double(p.end - p.begin);
+    std::mutex progressMutex;
+    const std::size_t workers = std::size_t(std::max(1, threads));
+    std::vector<RangeStreamer> streamA(workers), streamB(workers);
+
+    runParallel(threads, pieces.size(), [&](std::size_t pi, std::size_t w) {
+        const Piece &p = pieces[pi];
+        if (job.cancelled()) {
+            errors[pi] = QStringLiteral("cancelled");
+            return;
+        }
+        const TensorMatch &m = pairs[p.slot];
+        const auto &ta = a.tensor(m.a);
+        const auto &tb = b.tensor(m.b);
+        auto &s = sums[pi];
+        const bool numeric = isDiffable(ta.dtype);
+        if (numeric && isRaw(ta) && isRaw(tb) && ta.location.size == tb.location.size) {
+            const std::size_t item = std::size_t(dtypeSize(ta.dtype));
+            std::int64_t posA = p.begin;
+            QString innerError;
+            auto st = streamA[w].stream(
+                ta.location.file, ta.location.offset + p.begin, p.end - p.begin, request.window,
+                item, [&](const std::uint8_t *da, std::size_t na) {
+                    // The same bytes of B, in one or more pieces of its own window.
+                    std::size_t used = 0;
+                    auto inner = streamB[w].stream(
+                        tb.location.file, tb.location.offset + posA, std::int64_t(na),
+                        request.window, item, [&](const std::uint8_t *db, std::size_t nb) {
+                            kernels::diff(ta.dtype, da + used, db, nb / item, s);
+                            used += nb;
+                            return !job.cancelled();
+                        });
+                    if (!inner.ok()) {
+                        innerError = tensorError(inner.error(), b.index(), tb);
+                        return false;
+                    }
+                    posA += std::int64_t(na);
+                    return !job.cancelled();
+                });
+            if (!st.ok())
+                errors[pi] = tensorError(st.error(), a.index(), ta);
+            else if (!innerError.isEmpty())
+                errors[pi] = innerError;
+            else if (job.cancelled())
+                errors[pi] = QStringLiteral("cancelled");
+            else
+                computed[pi] = 1;
+        } else {
+            // Decoded by the reader, or not numbers: both whole, within the request's limit.
+            auto ra = a.readTensor(m.a, request.maxDecodedBytes);
+            if (!ra.ok()) {
+                errors[pi] = tensorError(ra.error(), a.index(), ta);
+                return;
+            }
+            auto rb = b.readTensor(m.b, request.maxDecodedBytes);
+            if (!rb.ok()) {
+                errors[pi] = tensorError(rb.error(), b.index(), tb);
+                return;
+            }
+            if (numeric) {
+                const qsizetype item = dtypeSize(ta.dtype);
+                const qsizetype n = std::min(ra->size(), rb->size()) / item;
+                kernels::diff(ta.dtype, ra->constData(), rb->constData(), std::size_t(n), s);
+                if (ra->size() != rb->size())
+                    s.identical = false;
+            } else {
+                s.identical = *ra == *rb;
+            }
+            computed[pi] = numeric ? 1 : 2;
+        }
+        std::lock_guard lock(progressMutex);
+        bytesDone += double(p.end - p.begin);
+        job.progress(bytesTotal > 0 ? bytesDone / bytesTotal : 1.0, QStringLiteral("comparing"));
+    });
+
+    std::vector<bool> seen(std::size_t(pairs.size()), false);
+    for (std::size_t pi = 0; pi < pieces.size(); ++pi) {
+        auto &d = out[pieces[pi].slot];
+        const bool first = !seen[std::size_t(pieces[pi].slot)];
+        seen[std::size_t(pieces[pi].slot)] = true;
+        if (!errors[pi].isEmpty()) {
+            if (d.error.isEmpty())
+                d.error = errors[pi];
+            d.computed = false;
+            continue;
+        }
+        if (first)
+            d.computed = computed[pi] == 1;
+        else
+            d.computed = d.computed && computed[pi] == 1;
+        d.sums.merge(sums[pi]);
+    }
+    for (auto &d : out)
+        if (!d.error.isEmpty()) {
+            d.computed = false;
+            d.sums = DiffSums{};
+        }
+    return out;
+}
+
+QVector<GroupDiff> diffByLayer(const CheckpointIndex &a, const QVector<TensorDiff> &diffs)
+{
+    std::map<QString, GroupDiff> groups;
+    for (const auto &d : diffs) {
+        if (!d.computed)
+            continue;
+        const auto &t = a.tensors[d.match.a];
+        const QString name = canonicalTensorName(t.name.isEmpty() ? t.key : t.name);
+        const qsizetype slash = name.lastIndexOf(QLatin1Char('/'));
+        const QString layer = slash > 0 ? name.left(slash) : QString();
+        auto &g = groups[layer];
+        g.name = layer;
+        ++g.tensors;
+        g.sums.merge(d.sums);
+    }
+    QVector<GroupDiff> out;
+    for (auto &[k, g] : groups)
+        out << g;
+    return out;
+}
+
+GroupDiff diffTotal(const QVector<TensorDiff> &diffs)
+{
+    GroupDiff g;
+    for (const auto &d : diffs)
+        if (d.computed) {
+            ++g.tensors;
+            g.sums.merge(d.sums);
+        }
+    return g;
+}
+
+} // namespace wl
