@@ -180,10 +180,12 @@ Result<DatasetInfo> File::dataset(const QString &path) const
     return info;
 }
 
-Status File::read(const DatasetInfo &info, std::size_t maxBytes, const ChunkSink &sink) const
+Status File::read(const DatasetInfo &info, std::size_t maxBytes, const ChunkSink &sink,
+                  std::int64_t begin, std::int64_t length) const
 {
+    const std::int64_t end = length < 0 ? info.logicalBytes() : begin + length;
     if (m_remote)
-        return readRemote(*m_remote, info, maxBytes, sink);
+        return readRemote(*m_remote, info, maxBytes, sink, begin, end);
     quiet();
     const QString where = objectText(info.path);
     Handle d = openObject(hid_t(m_file.get()), info.path);
@@ -212,12 +214,20 @@ Status File::read(const DatasetInfo &info, std::size_t maxBytes, const ChunkSink
     // Reading with the stored type copies the bytes unconverted; swapping is done here.
     const hid_t memType = hid_t(ftype.get());
     const bool swap = info.bigEndian && item > 1;
+    // `pos` is the dataset byte the next hyperslab starts at; only [begin, end) is delivered.
+    std::int64_t pos = 0;
     auto deliver = [&](std::vector<std::uint8_t> &buf) {
         if (swap)
             for (std::size_t i = 0; i + item <= buf.size(); i += item)
                 std::reverse(buf.begin() + std::ptrdiff_t(i),
                              buf.begin() + std::ptrdiff_t(i + item));
-        return sink(buf.data(), buf.size());
+        const std::int64_t at = pos;
+        pos += std::int64_t(buf.size());
+        const std::int64_t from = std::max(begin, at);
+        const std::int64_t to = std::min(end, pos);
+        if (from >= to)
+            return true;
+        return sink(buf.data() + (from - at), std::size_t(to - from));
     };
     std::vector<std::uint8_t> buf;
     const auto &dims = info.shape.dims;
@@ -259,6 +269,13 @@ Status File::read(const DatasetInfo &info, std::size_t maxBytes, const ChunkSink
             count[std::size_t(split)] =
                 std::min<hsize_t>(step, hsize_t(dims[std::size_t(split)]) - j);
             const hsize_t n = count[std::size_t(split)] * (inner / item);
+            const std::int64_t slab = std::int64_t(n * item);
+            if (pos + slab <= begin) { // before the range: not read
+                pos += slab;
+                continue;
+            }
+            if (pos >= end)
+                return Ok{};
             Handle mspace = make(H5Screate_simple(1, &n, nullptr));
             if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start.data(), nullptr, count.data(),
                                     nullptr) < 0)

@@ -145,8 +145,10 @@ public:
 
     Result<DatasetInfo> dataset(const QString &path) const;
     // Streams a dataset's stored bytes (little-endian, C order) through H5Dread, one
-    // hyperslab of at most maxBytes at a time.
-    Status read(const DatasetInfo &d, std::size_t maxBytes, const ChunkSink &sink) const;
+    // hyperslab of at most maxBytes at a time. With `length` >= 0 only the bytes
+    // [begin, begin + length) are delivered, and hyperslabs outside them are not read.
+    Status read(const DatasetInfo &d, std::size_t maxBytes, const ChunkSink &sink,
+                std::int64_t begin = 0, std::int64_t length = -1) const;
 
 private:
     friend struct detail::Worker;

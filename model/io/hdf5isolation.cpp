@@ -24,6 +24,7 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -245,23 +246,29 @@ Pool &pool()
     return p;
 }
 
-bool sendAll(int sock, const char *p, std::size_t n, int fd)
+// Sends n bytes; the first message carries the descriptors in `fds` that are >= 0.
+bool sendAll(int sock, const char *p, std::size_t n, std::initializer_list<int> fds)
 {
+    int passed[2];
+    std::size_t count = 0;
+    for (int fd : fds)
+        if (fd >= 0 && count < 2)
+            passed[count++] = fd;
     bool first = true;
     while (n > 0) {
         iovec iov{const_cast<char *>(p), n};
         msghdr msg{};
         msg.msg_iov = &iov;
         msg.msg_iovlen = 1;
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-        if (first && fd >= 0) {
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof passed)] = {};
+        if (first && count > 0) {
             msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
+            msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
             cmsghdr *c = CMSG_FIRSTHDR(&msg);
             c->cmsg_level = SOL_SOCKET;
             c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+            c->cmsg_len = CMSG_LEN(count * sizeof(int));
+            std::memcpy(CMSG_DATA(c), passed, count * sizeof(int));
         }
         const ssize_t sent = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
         if (sent < 0 && errno == EINTR)
@@ -360,10 +367,12 @@ LoadError unsafe(const QString &label, const QString &where, const QString &foun
 
 enum class Step { More, Done, Stop };
 
-// Sends one request with the file's descriptor and hands each reply to `onReply` until it is
-// done. `where` names what is being read when the worker fails without noting a place.
+// Sends one request with the file's descriptor (and `shared`, when >= 0) and hands each reply
+// to `onReply` until it is done. `where` names what is being read when the worker fails
+// without noting a place.
 Status transact(const Remote &remote, const h5w::Request &request, const QString &where,
-                std::size_t maxReply, const std::function<Result<Step>(h5w::Reply &)> &onReply)
+                std::size_t maxReply, const std::function<Result<Step>(h5w::Reply &)> &onReply,
+                int shared = -1)
 {
     const QString &label = remote.label;
     std::string bytes;
@@ -378,7 +387,7 @@ Status transact(const Remote &remote, const h5w::Request &request, const QString
         if (!got)
             return got.error();
         p = *got;
-        if (sendAll(p.sock, bytes.data(), bytes.size(), remote.fd))
+        if (sendAll(p.sock, bytes.data(), bytes.size(), {remote.fd, shared}))
             break;
         discard(p);
         if (attempt > 0)
@@ -547,41 +556,105 @@ Result<std::shared_ptr<const Remote>> openRemote(int fd, std::uint64_t offset, s
     return done;
 }
 
+namespace
+{
+
+// Shared memory for one READ: created, sized and sealed against resizing here, so that the
+// worker can neither shrink it under the parent's mapping nor grow it.
+struct SharedWindow {
+    int fd = -1;
+    const std::uint8_t *data = nullptr;
+    std::size_t size = 0;
+    SharedWindow() = default;
+    SharedWindow(const SharedWindow &) = delete;
+    SharedWindow &operator=(const SharedWindow &) = delete;
+    ~SharedWindow()
+    {
+        if (data)
+            ::munmap(const_cast<std::uint8_t *>(data), size);
+        if (fd >= 0)
+            ::close(fd);
+    }
+    bool create(std::size_t n)
+    {
+        size = n;
+        fd = ::memfd_create("weightlens-hdf5-data", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        return fd >= 0 && ::ftruncate(fd, off_t(n)) == 0 &&
+               ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0;
+    }
+    // After the worker is done: no one may write any more (this fails while the worker still
+    // has the memory mapped for writing), then it is mapped read-only.
+    bool seal()
+    {
+        struct stat st {
+        };
+        if (::fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) != 0 || ::fstat(fd, &st) != 0 ||
+            std::uint64_t(st.st_size) != size)
+            return false;
+        void *p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED)
+            return false;
+        data = static_cast<const std::uint8_t *>(p);
+        return true;
+    }
+};
+
+} // namespace
+
 Status readRemote(const Remote &remote, const DatasetInfo &d, std::size_t maxBytes,
-                  const ChunkSink &sink)
+                  const ChunkSink &sink, std::int64_t begin, std::int64_t end)
 {
     const QString where = QLatin1Char('/') + d.path;
-    const std::int64_t expected = d.logicalBytes();
-    const std::size_t item = std::size_t(std::max(d.elementSize, 1));
-    const std::size_t piece = std::max(maxBytes, item);
-    h5w::Request req;
-    req.set_version(kProtocolVersion);
-    req.set_op(h5w::Request::READ);
-    req.set_label(remote.label.toStdString());
-    req.set_offset(remote.offset);
-    req.set_size(remote.size);
-    req.set_dataset(d.path.toStdString());
-    req.set_max_bytes(piece);
-    std::int64_t total = 0;
-    return transact(remote, req, where, piece + 4096, [&](h5w::Reply &r) -> Result<Step> {
-        const auto &c = r.chunk();
-        if (c.size() % item != 0 || std::int64_t(c.size()) > expected - total)
+    const std::int64_t item = std::max(d.elementSize, 1);
+    // Pieces of whole elements, as HDF5 delivered them in-process.
+    const std::size_t piece =
+        std::max(maxBytes / std::size_t(item), std::size_t(1)) * std::size_t(item);
+    end = std::min(end, d.logicalBytes());
+    // Windows of whole elements, sized from the dataset and bounded.
+    const std::int64_t window = std::max(item, kMaxReadWindow / item * item);
+    for (std::int64_t at = std::max<std::int64_t>(begin, 0); at < end;) {
+        const std::int64_t n = std::min(window, end - at);
+        SharedWindow shared;
+        if (!shared.create(std::size_t(n)))
             return unsafe(remote.label, where,
-                          QStringLiteral("a piece of %1 bytes at byte %2 of %3 from the reader")
-                              .arg(c.size())
-                              .arg(total)
-                              .arg(expected));
-        total += std::int64_t(c.size());
-        if (!c.empty() && !sink(reinterpret_cast<const std::uint8_t *>(c.data()), c.size()))
-            return Step::Stop;
-        if (!r.done())
-            return Step::More;
-        if (total != expected)
-            return unsafe(
-                remote.label, where,
-                QStringLiteral("%1 of %2 bytes from the reader").arg(total).arg(expected));
-        return Step::Done;
-    });
+                          QStringLiteral("shared memory of %1 bytes: %2")
+                              .arg(n)
+                              .arg(QString::fromLocal8Bit(std::strerror(errno))));
+        h5w::Request req;
+        req.set_version(kProtocolVersion);
+        req.set_op(h5w::Request::READ);
+        req.set_label(remote.label.toStdString());
+        req.set_offset(remote.offset);
+        req.set_size(remote.size);
+        req.set_dataset(d.path.toStdString());
+        req.set_max_bytes(
+            std::clamp<std::size_t>(piece, std::size_t(1) << 20, std::size_t(64) << 20));
+        req.set_begin(std::uint64_t(at));
+        req.set_length(std::uint64_t(n));
+        auto st = transact(
+            remote, req, where, 4096,
+            [&](h5w::Reply &r) -> Result<Step> {
+                if (r.written() != std::uint64_t(n))
+                    return unsafe(remote.label, where,
+                                  QStringLiteral("%1 of %2 bytes at byte %3 from the reader")
+                                      .arg(r.written())
+                                      .arg(n)
+                                      .arg(at));
+                if (!shared.seal())
+                    return unsafe(remote.label, where,
+                                  QStringLiteral("shared memory the reader still writes to (%1)")
+                                      .arg(QString::fromLocal8Bit(std::strerror(errno))));
+                return Step::Done;
+            },
+            shared.fd);
+        if (!st)
+            return st.error();
+        for (std::size_t off = 0; off < shared.size; off += piece)
+            if (!sink(shared.data + off, std::min(piece, shared.size - off)))
+                return Ok{};
+        at += n;
+    }
+    return Ok{};
 }
 
 const h5w::Object *remoteObject(const Remote &remote, const QString &path)

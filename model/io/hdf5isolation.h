@@ -11,7 +11,10 @@
 namespace wl::h5::detail
 {
 
-constexpr std::uint32_t kProtocolVersion = 1;
+// 2: READ data comes back in shared memory the parent passes, not over the socket.
+constexpr std::uint32_t kProtocolVersion = 2;
+// The most shared memory one READ fills; a larger dataset is read in several.
+constexpr std::int64_t kMaxReadWindow = std::int64_t(256) << 20;
 // A worker that ran out of memory exits with this status (its allocation limit, not a crash).
 constexpr int kExitOutOfMemory = 3;
 // The descriptors a worker finds open: its socket and the page it notes its position on.
@@ -34,8 +37,9 @@ bool isolatedHere();
 // Parses the image at [offset, offset + size) of `fd` (taken over) in a reader process.
 Result<std::shared_ptr<const Remote>> openRemote(int fd, std::uint64_t offset, std::uint64_t size,
                                                  const QString &label);
+// Delivers bytes [begin, end) of a dataset that a reader process decodes into shared memory.
 Status readRemote(const Remote &remote, const DatasetInfo &d, std::size_t maxBytes,
-                  const ChunkSink &sink);
+                  const ChunkSink &sink, std::int64_t begin, std::int64_t end);
 
 const h5w::Object *remoteObject(const Remote &remote, const QString &path);
 // A dataset's facts from a reader process, checked: they are untrusted input.

@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <new>
 #include <vector>
 
@@ -40,12 +41,27 @@ namespace
 constexpr rlim_t kMemoryLimit = rlim_t(2) << 30; // "needed more than 2 GiB"
 constexpr rlim_t kCpuLimitS = 120;
 
-// Test-only: WEIGHTLENS_WORKER_FAULT=KIND@POINT makes the worker crash, hang, run out of memory
-// or send garbage at POINT (open, walk, read, reply).
+// Test-only: WEIGHTLENS_WORKER_FAULT=KIND@POINT[@FILE] makes the worker crash, hang, run out of
+// memory or send garbage at POINT (open, walk, read, reply); at read, `garbage`, `short` and
+// `keepmap` also return bad data. With FILE, only requests for a file of that name fail, so
+// that a test can open good and failing files side by side.
 struct Fault {
     QString kind;
     QString point;
+    QString file;
 } g_fault;
+QString g_label; // the file of the request being served
+
+bool faultHere(const char *point)
+{
+    if (g_fault.point != QLatin1String(point))
+        return false;
+    if (g_fault.file.isEmpty())
+        return true;
+    // A file's path, or an archive member's "path:member".
+    const QString name = g_label.mid(g_label.lastIndexOf(QLatin1Char('/')) + 1);
+    return name == g_fault.file || name.startsWith(g_fault.file + QLatin1Char(':'));
+}
 
 char *g_crumb = nullptr;
 
@@ -65,7 +81,7 @@ void note(const QString &place)
 
 void faultAt(const char *point)
 {
-    if (g_fault.point != QLatin1String(point))
+    if (!faultHere(point))
         return;
     if (g_fault.kind == QLatin1String("crash")) {
         // The default action, so a sanitizer's handler does not turn it into an exit.
@@ -188,7 +204,7 @@ bool send(int sock, h5w::Reply &reply)
     reply.set_cpu_ms(std::uint64_t(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
                      std::uint64_t(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000);
     std::string body;
-    if (g_fault.kind == QLatin1String("garbage") && g_fault.point == QLatin1String("reply"))
+    if (g_fault.kind == QLatin1String("garbage") && faultHere("reply"))
         body.assign(16, '\xff');
     else
         reply.SerializeToString(&body);
@@ -204,7 +220,8 @@ bool sendError(int sock, const LoadError &e)
     return send(sock, reply);
 }
 
-bool readAll(int sock, char *p, std::size_t n, int *fd)
+// Reads n bytes; descriptors that come along fill fds[0] (the file), then fds[1] (shared memory).
+bool readAll(int sock, char *p, std::size_t n, int fds[2])
 {
     while (n > 0) {
         iovec iov{p, n};
@@ -226,8 +243,10 @@ bool readAll(int sock, char *p, std::size_t n, int *fd)
             for (std::size_t i = 0; i < count; ++i) {
                 int got_fd = -1;
                 std::memcpy(&got_fd, CMSG_DATA(c) + i * sizeof(int), sizeof got_fd);
-                if (*fd < 0)
-                    *fd = got_fd;
+                if (fds[0] < 0)
+                    fds[0] = got_fd;
+                else if (fds[1] < 0)
+                    fds[1] = got_fd;
                 else
                     ::close(got_fd);
             }
@@ -272,9 +291,76 @@ Result<std::shared_ptr<File>> openRequested(int fd, const h5w::Request &req, Map
                            std::size_t(req.size()), nullptr, label);
 }
 
-void handle(int sock, int fd, const h5w::Request &req)
+// Decodes the requested bytes of one dataset into the shared memory the parent passed.
+void readInto(int sock, const File &file, int shared, const h5w::Request &req)
+{
+    const QString path = QString::fromStdString(req.dataset());
+    note(QLatin1Char('/') + path);
+    faultAt("read");
+    auto d = file.dataset(path);
+    if (!d) {
+        sendError(sock, d.error());
+        return;
+    }
+    const std::uint64_t length = req.length();
+    struct stat st {
+    };
+    if (shared < 0 || ::fstat(shared, &st) != 0 || std::uint64_t(st.st_size) != length ||
+        length == 0 || length > std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
+        sendError(sock, makeError(LoadError::Code::Unreadable, QString::fromStdString(req.label()),
+                                  QLatin1Char('/') + path,
+                                  QStringLiteral("shared memory of %1 bytes").arg(length),
+                                  QStringLiteral("%1 bytes").arg(st.st_size)));
+        return;
+    }
+    Mapping out;
+    out.length = std::size_t(length);
+    out.base = ::mmap(nullptr, out.length, PROT_READ | PROT_WRITE, MAP_SHARED, shared, 0);
+    if (out.base == MAP_FAILED) {
+        sendError(sock, makeError(LoadError::Code::Unreadable, QString::fromStdString(req.label()),
+                                  QLatin1Char('/') + path,
+                                  QStringLiteral("shared memory that can be mapped"),
+                                  QString::fromLocal8Bit(std::strerror(errno))));
+        return;
+    }
+    auto *dst = static_cast<std::uint8_t *>(out.base);
+    std::size_t written = 0;
+    auto status = file.read(
+        *d, std::size_t(req.max_bytes()),
+        [&](const std::uint8_t *p, std::size_t n) {
+            n = std::min(n, out.length - written);
+            std::memcpy(dst + written, p, n);
+            written += n;
+            return written < out.length;
+        },
+        std::int64_t(req.begin()), std::int64_t(length));
+    if (!status) {
+        sendError(sock, status.error());
+        return;
+    }
+    h5w::Reply reply;
+    reply.set_written(written);
+    if (faultHere("read")) {
+        if (g_fault.kind == QLatin1String("garbage")) {
+            std::memset(dst, 0xff, out.length);
+            reply.set_written(length + 4096);
+        } else if (g_fault.kind == QLatin1String("short")) {
+            reply.set_written(written / 2);
+        } else if (g_fault.kind == QLatin1String("keepmap")) {
+            out.base = MAP_FAILED; // still mapped for writing when the parent seals it
+        }
+    }
+    // Unmapped before the reply: the parent's seal fails while a writable mapping exists.
+    if (out.base != MAP_FAILED)
+        ::munmap(out.base, out.length);
+    out.base = MAP_FAILED;
+    send(sock, reply);
+}
+
+void handle(int sock, int fd, int shared, const h5w::Request &req)
 {
     note({});
+    g_label = QString::fromStdString(req.label());
     if (req.version() != kProtocolVersion) {
         sendError(sock, makeError(LoadError::Code::Unsupported, QString::fromStdString(req.label()),
                                   {}, QStringLiteral("protocol version %1").arg(kProtocolVersion),
@@ -287,55 +373,32 @@ void handle(int sock, int fd, const h5w::Request &req)
         sendError(sock, file.error());
         return;
     }
-    h5w::Reply reply;
     if (req.op() == h5w::Request::SNAPSHOT) {
+        h5w::Reply reply;
         Worker::snapshot(**file, reply);
         send(sock, reply);
         return;
     }
-    const QString path = QString::fromStdString(req.dataset());
-    note(QLatin1Char('/') + path);
-    faultAt("read");
-    auto d = (*file)->dataset(path);
-    if (!d) {
-        sendError(sock, d.error());
-        return;
-    }
-    bool sent = true;
-    auto st =
-        (*file)->read(*d, std::size_t(req.max_bytes()), [&](const std::uint8_t *p, std::size_t n) {
-            h5w::Reply piece;
-            piece.set_chunk(p, n);
-            sent = send(sock, piece);
-            return sent;
-        });
-    if (!sent)
-        return;
-    if (!st) {
-        sendError(sock, st.error());
-        return;
-    }
-    h5w::Reply last;
-    last.set_done(true);
-    send(sock, last);
+    readInto(sock, **file, shared, req);
 }
 
 int serve(int sock)
 {
     for (;;) {
         unsigned char head[4];
-        int fd = -1;
-        if (!readAll(sock, reinterpret_cast<char *>(head), 4, &fd))
+        int fds[2] = {-1, -1};
+        if (!readAll(sock, reinterpret_cast<char *>(head), 4, fds))
             return 0; // the parent closed the socket
         const std::uint32_t n = std::uint32_t(head[0]) | std::uint32_t(head[1]) << 8 |
                                 std::uint32_t(head[2]) << 16 | std::uint32_t(head[3]) << 24;
         std::string body(std::min<std::uint32_t>(n, 1 << 20), '\0');
         h5w::Request req;
-        if (n > (1 << 20) || !readAll(sock, body.data(), n, &fd) || !req.ParseFromString(body))
+        if (n > (1 << 20) || !readAll(sock, body.data(), n, fds) || !req.ParseFromString(body))
             return 1;
-        handle(sock, fd, req);
-        if (fd >= 0)
-            ::close(fd);
+        handle(sock, fds[0], fds[1], req);
+        for (int fd : fds)
+            if (fd >= 0)
+                ::close(fd);
     }
 }
 
@@ -474,7 +537,8 @@ int workerMain(int argc, char **argv)
     if (argc >= 4 && std::strcmp(argv[2], "--self-test") == 0)
         return selfTest(argv[3], !(argc >= 5 && std::strcmp(argv[4], "--no-sandbox") == 0));
     const QString fault = qEnvironmentVariable("WEIGHTLENS_WORKER_FAULT");
-    g_fault = {fault.section(QLatin1Char('@'), 0, 0), fault.section(QLatin1Char('@'), 1)};
+    g_fault = {fault.section(QLatin1Char('@'), 0, 0), fault.section(QLatin1Char('@'), 1, 1),
+               fault.section(QLatin1Char('@'), 2)};
     void *page = ::mmap(nullptr, kCrumbSize, PROT_READ | PROT_WRITE, MAP_SHARED, kWorkerCrumbFd, 0);
     g_crumb = page == MAP_FAILED ? nullptr : static_cast<char *>(page);
     ::close(kWorkerCrumbFd);

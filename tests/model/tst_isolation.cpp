@@ -111,6 +111,67 @@ QStringList corpusHdf5Files()
 
 const QString kSmall = QStringLiteral("keras3/diabetes-weights-h5/model.weights.h5");
 
+// A 40 x 50 int32 dataset /x in chunks of 7 x 9, through the N-bit (12 bits) or the
+// scale-offset filter, then damaged the way published HDF5 1.10 CVEs describe. Each damage is
+// found by the bytes around it, so the files do not depend on where the library put them.
+QByteArray damagedFile(const QString &path, const QByteArray &damage)
+{
+    std::vector<int> values(40 * 50);
+    for (std::size_t i = 0; i < values.size(); ++i)
+        values[i] = int(i % 1000);
+    const bool nbit = damage.startsWith("nbit") || damage == "chunk dims";
+    hid_t f = kt::createFile(path);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    const hsize_t chunk[] = {7, 9};
+    H5Pset_chunk(dcpl, 2, chunk);
+    hid_t type = H5Tcopy(H5T_STD_I32LE);
+    if (nbit) {
+        H5Tset_precision(type, 12);
+        H5Pset_nbit(dcpl);
+    } else {
+        H5Pset_scaleoffset(dcpl, H5Z_SO_INT, H5Z_SO_INT_MINBITS_DEFAULT);
+    }
+    kt::dataset(f, QStringLiteral("x"), type, H5T_NATIVE_INT, {40, 50}, values.data(), dcpl);
+    H5Tclose(type);
+    H5Pclose(dcpl);
+    H5Fclose(f);
+    QByteArray bytes = test::readFile(path);
+    auto at = [&](const QByteArray &needle) {
+        const qsizetype i = bytes.indexOf(needle);
+        return i >= 0 && bytes.indexOf(needle, i + 1) < 0 ? i : -1;
+    };
+    auto u32 = [](std::uint32_t v) { return QByteArray(reinterpret_cast<const char *>(&v), 4); };
+    auto u64 = [](std::uint64_t v) { return QByteArray(reinterpret_cast<const char *>(&v), 8); };
+    qsizetype i = -1;
+    if (damage == "nbit parameters" || damage == "scale-offset parameters") {
+        // The filter's third client value is the number of elements in a chunk (63), which the
+        // N-bit and scale-offset decoders trust: raised to about 2^24, they write past the chunk.
+        const QByteArray name =
+            nbit ? QByteArray("nbit\0\0\0\0", 8) : QByteArray("scaleoffset\0\0\0\0\0", 16);
+        i = at(name);
+        if (i >= 0 && bytes.mid(i + name.size() + 8, 4) == u32(63))
+            i += name.size() + 8 + 2;
+        else
+            i = -1;
+    } else if (damage == "chunk dims") {
+        // Layout message: chunk dimensions 7, 9 and the element size 4; the second made huge.
+        i = at(u32(7) + u32(9) + u32(4));
+        if (i >= 0)
+            i += 5;
+    } else if (damage == "dataspace rank") {
+        // Dataspace message version 1, rank 2, maximum dimensions present, then 40 and 50.
+        i = at(QByteArray("\x01\x02\x01\0\0\0\0\0", 8) + u64(40) + u64(50));
+        if (i >= 0) {
+            bytes[i + 1] = 0;
+            return bytes;
+        }
+    }
+    if (i < 0)
+        return {};
+    bytes[i] = char(0xff);
+    return bytes;
+}
+
 } // namespace
 
 class TestIsolation : public QObject
@@ -132,6 +193,8 @@ private slots:
     void cliReportsAFailedReader();
     void damagedAttributeStaysInItsReader();
     void sandboxRefusesWritesAndSockets();
+    void damagedFilesStopOnlyTheirReader_data();
+    void damagedFilesStopOnlyTheirReader();
 };
 
 void TestIsolation::corpusReadsAsInProcess()
@@ -196,7 +259,8 @@ void TestIsolation::workerFaults()
 
 void TestIsolation::readFaultsNameTheDataset()
 {
-    // A compressed dataset's bytes come from the worker, in pieces, and arrive unchanged.
+    // A compressed dataset's bytes are decoded by the worker into shared memory and arrive
+    // unchanged, in the pieces asked for.
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("deflated.h5"));
     std::vector<float> values(40 * 50);
@@ -232,12 +296,47 @@ void TestIsolation::readFaultsNameTheDataset()
     QCOMPARE(got, QByteArray(reinterpret_cast<const char *>(values.data()),
                              qsizetype(values.size() * sizeof(float))));
 
-    EnvScope on("WEIGHTLENS_WORKER_FAULT", "crash@read");
-    auto failed = cp->streamTensor(0, [](const std::uint8_t *, std::size_t) { return true; });
-    QVERIFY(!failed);
-    const QString msg = failed.error().message();
-    QVERIFY2(msg.startsWith(path) && msg.contains(QStringLiteral(" at /w:")), qPrintable(msg));
-    QVERIFY2(msg.contains(QStringLiteral("the reader stopped (SIGSEGV)")), qPrintable(msg));
+    // A part of it, from both sides: hyperslabs around the range are skipped, not delivered.
+    const QByteArray whole = got;
+    for (bool isolated : {true, false}) {
+        h5::IsolatedScope scope(isolated);
+        auto f = h5::File::open(path);
+        QVERIFY(f);
+        auto info = (*f)->dataset(QStringLiteral("w"));
+        QVERIFY(info);
+        QCOMPARE(info->contiguous, false);
+        QByteArray part;
+        QVERIFY((*f)->read(
+            *info, 400,
+            [&](const std::uint8_t *p, std::size_t n) {
+                part.append(reinterpret_cast<const char *>(p), qsizetype(n));
+                return true;
+            },
+            1004, 3000));
+        QCOMPARE(part, whole.mid(1004, 3000));
+    }
+
+    // A reader that crashes, or returns too much, too little or memory it still writes to, is
+    // an error naming the file and the dataset.
+    const QList<QPair<QByteArray, QString>> faults{
+        {"crash@read", QStringLiteral("the reader stopped (SIGSEGV)")},
+        {"garbage@read", QStringLiteral("12096 of 8000 bytes at byte 0 from the reader")},
+        {"short@read", QStringLiteral("4000 of 8000 bytes at byte 0 from the reader")},
+        {"keepmap@read", QStringLiteral("shared memory the reader still writes to")}};
+    for (const auto &[fault, found] : faults) {
+        EnvScope on("WEIGHTLENS_WORKER_FAULT", fault);
+        bool delivered = false;
+        auto failed = cp->streamTensor(0, [&](const std::uint8_t *, std::size_t) {
+            delivered = true;
+            return true;
+        });
+        QVERIFY2(!failed, fault.constData());
+        QVERIFY(!delivered);
+        const QString msg = failed.error().message();
+        QVERIFY2(msg.startsWith(path) && msg.contains(QStringLiteral(" at /w:")), qPrintable(msg));
+        QVERIFY2(msg.contains(QStringLiteral("expected HDF5 to read it safely, found ") + found),
+                 qPrintable(msg));
+    }
 }
 
 void TestIsolation::cliReportsAFailedReader()
@@ -308,6 +407,44 @@ void TestIsolation::sandboxRefusesWritesAndSockets()
                              "network socket: refused", "exec: refused"})
         QVERIFY2(boxed.err.contains(line), boxed.err.constData());
     QVERIFY(!QFile::exists(target));
+}
+
+void TestIsolation::damagedFilesStopOnlyTheirReader_data()
+{
+    QTest::addColumn<QByteArray>("damage");
+    for (const char *d :
+         {"nbit parameters", "scale-offset parameters", "chunk dims", "dataspace rank"})
+        QTest::newRow(d) << QByteArray(d);
+}
+
+void TestIsolation::damagedFilesStopOnlyTheirReader()
+{
+    QFETCH(QByteArray, damage);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("damaged.h5"));
+    const QByteArray bytes = damagedFile(path, damage);
+    QVERIFY2(!bytes.isEmpty(), "the bytes to damage were not found");
+    QVERIFY(test::writeFile(path, bytes));
+    EnvScope timeout("WEIGHTLENS_WORKER_TIMEOUT", "3");
+
+    // In-process, HDF5 1.10 crashes or hangs on each (a sanitizer build reports it first).
+    {
+        EnvScope off("WEIGHTLENS_ISOLATION", "off");
+        const auto r = test::runWeightLens({QStringLiteral("stats"), path}, 15000);
+        QVERIFY2(r.exitCode == -1 || r.err.contains("Sanitizer"), r.err.constData());
+    }
+    // Isolated, the reader process stops instead and the command says where.
+    const auto stats = test::runWeightLens({QStringLiteral("stats"), path});
+    QCOMPARE(stats.exitCode, 1);
+    const QString err = QString::fromLocal8Bit(stats.err);
+    QVERIFY2(err.contains(path + QStringLiteral(": unreadable at /x: expected HDF5 to read it "
+                                                "safely, found the reader ")),
+             qPrintable(err));
+    const auto ls = test::runWeightLens({QStringLiteral("ls"), path});
+    QVERIFY2(ls.exitCode == 0 || (ls.exitCode == 1 && ls.err.contains(path.toLocal8Bit())),
+             ls.err.constData());
+    if (ls.exitCode == 0)
+        QVERIFY(ls.out.contains("x"));
 }
 
 QTEST_GUILESS_MAIN(TestIsolation)
