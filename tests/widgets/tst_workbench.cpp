@@ -1,6 +1,7 @@
 #include "formats/readerregistry.h"
 #include "heatmapview.h"
 #include "histogramplot.h"
+#include "io/hdf5file.h"
 #include "itemmodels/checkpointtreemodel.h"
 #include "itemmodels/tensorfilterproxy.h"
 #include "kerastestfiles.h"
@@ -16,11 +17,13 @@
 
 #include <QComboBox>
 #include <QDateTime>
+#include <QDir>
 #include <QFontMetricsF>
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -162,6 +165,27 @@ QList<QList<QStringList>> tablesOf(const QTextDocument *doc)
             rows << cells;
         }
         out << rows;
+    }
+    return out;
+}
+
+// This process's children from /proc, with their state letter (Z for a zombie).
+QList<QPair<int, QChar>> childProcesses()
+{
+    QList<QPair<int, QChar>> out;
+    const QString self = QString::number(QCoreApplication::applicationPid());
+    const auto pids = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &pid : pids) {
+        bool num = false;
+        pid.toInt(&num);
+        if (!num)
+            continue;
+        const QByteArray stat =
+            test::readFile(QStringLiteral("/proc/") + pid + QStringLiteral("/stat"));
+        // "pid (comm) S ppid ...": comm may hold spaces, so parse after the last ')'.
+        const auto fields = QString::fromLatin1(stat.mid(stat.lastIndexOf(')') + 2)).split(' ');
+        if (fields.size() > 1 && fields[1] == self)
+            out.append({pid.toInt(), fields[0].at(0)});
     }
     return out;
 }
@@ -1096,6 +1120,99 @@ private slots:
         QCOMPARE(asked.count(), 2);
         const QString again = errors.first().first().toString();
         QVERIFY2(again.contains(truncated), qPrintable(again));
+    }
+    // An HDF5 file whose reader process crashes or hangs is one error in Problems, naming the
+    // file; the run and the good HDF5 file opened with it stay browsable, and no reader is left
+    // behind as a zombie. The fault switch names the one file that fails.
+    void failingReaderLeavesOtherRunsOpen_data()
+    {
+        QTest::addColumn<QByteArray>("kind");
+        QTest::addColumn<QString>("found");
+        QTest::newRow("crash") << QByteArray("crash")
+                               << QStringLiteral("the reader stopped (SIGSEGV)");
+        QTest::newRow("hang") << QByteArray("hang")
+                              << QStringLiteral("the reader took longer than 2 s");
+    }
+    void failingReaderLeavesOtherRunsOpen()
+    {
+        WL_REQUIRE_CORPUS();
+        QFETCH(QByteArray, kind);
+        QFETCH(QString, found);
+        const QString run = test::corpus(QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts"));
+        const QString item = QStringLiteral("keras2-h5-weights/mnist-keras-weights");
+        const QString good = test::corpus(item + QStringLiteral("/weights.h5"));
+        QTemporaryDir dir;
+        const QString bad = dir.filePath(QStringLiteral("failing.weights.h5"));
+        QVERIFY(QFile::copy(
+            test::corpus(QStringLiteral("keras3/diabetes-weights-h5/model.weights.h5")), bad));
+        qputenv("WEIGHTLENS_WORKER_FAULT", kind + "@walk@failing.weights.h5");
+        qputenv("WEIGHTLENS_WORKER_TIMEOUT", "2");
+        h5::stopIdleWorkers(); // pooled readers were started without the fault
+        auto restore = qScopeGuard([] {
+            qunsetenv("WEIGHTLENS_WORKER_FAULT");
+            qunsetenv("WEIGHTLENS_WORKER_TIMEOUT");
+            h5::stopIdleWorkers();
+        });
+
+        QWidget host;
+        Workbench bench(&host);
+        QSignalSpy errors(&bench, &Workbench::errorOccurred);
+        bench.openPaths({run, bad, good});
+        QTRY_VERIFY_WITH_TIMEOUT(bench.pendingOpens() == 0, 60000);
+        QCOMPARE(bench.model()->rowCount(), 2);
+        QCOMPARE(errors.size(), 1);
+
+        int rows = 0;
+        for (int i = 0; i < bench.problems()->list()->topLevelItemCount(); ++i) {
+            const auto *row = bench.problems()->list()->topLevelItem(i);
+            if (row->data(2, Qt::UserRole).toString() != bad)
+                continue;
+            ++rows;
+            QCOMPARE(row->text(0), QStringLiteral("Error"));
+            QVERIFY2(row->text(1).contains(
+                         QStringLiteral("expected HDF5 to read it safely, found ") + found),
+                     qPrintable(row->text(1)));
+        }
+        QCOMPARE(rows, 1);
+
+        // The good HDF5 file, read by a reader process too, fills in its statistics: each
+        // tensor's mean is the ground truth's sum over its size.
+        std::shared_ptr<const Checkpoint> cp;
+        for (int r = 0; r < bench.model()->rowCount(); ++r)
+            if (auto c = bench.model()->checkpointAt(bench.model()->index(r, 0));
+                c && c->index().path == good)
+                cp = c;
+        QVERIFY(cp);
+        const QJsonObject truth =
+            test::loadJson(test::corpus(item + QStringLiteral("/GROUND_TRUTH.json")))
+                .value(QStringLiteral("files"))
+                .toObject()
+                .value(QStringLiteral("weights.h5"))
+                .toObject()
+                .value(QStringLiteral("datasets"))
+                .toObject();
+        QCOMPARE(cp->index().tensors.size(), truth.size());
+        for (int i = 0; i < cp->index().tensors.size(); ++i) {
+            const QJsonObject t = truth.value(cp->tensor(i).key).toObject();
+            QVERIFY2(!t.isEmpty(), qPrintable(cp->tensor(i).key));
+            const QModelIndex mean =
+                bench.model()->indexOf(TensorRef{cp, i}, CheckpointTreeModel::MeanColumn);
+            QTRY_VERIFY_WITH_TIMEOUT(
+                bench.model()->data(mean, CheckpointTreeModel::SortRole).isValid(), 30000);
+            const double expected = t.value(QStringLiteral("sum")).toDouble() /
+                                    t.value(QStringLiteral("size")).toDouble();
+            const double got = bench.model()->data(mean, CheckpointTreeModel::SortRole).toDouble();
+            QVERIFY2(std::abs(got - expected) <= 1e-6 * std::max(1.0, std::abs(expected)),
+                     qPrintable(cp->tensor(i).key));
+        }
+        // The run's tensors are there to select.
+        QVERIFY(bench.selectTensor(QStringLiteral("dense_1/dense_1/kernel:0")));
+        QTRY_VERIFY_WITH_TIMEOUT(bench.inspector()->allReportsArrived(), 30000);
+
+        for (const auto &c : childProcesses())
+            QVERIFY2(c.second != QLatin1Char('Z'), "a zombie reader process");
+        h5::stopIdleWorkers();
+        QCOMPARE(childProcesses().size(), 0);
     }
 };
 
