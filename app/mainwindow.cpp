@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "compareview.h"
 #include "formats/readerregistry.h"
 #include "histogramplot.h"
 #include "icons.h"
@@ -83,6 +84,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
                                                         : tr("%1 sources").arg(paths.size())));
     });
     m_bench->installDropTarget(this);
+    connect(m_bench->sources(), &SourcesView::compareRequested, this, &MainWindow::openCompare);
 
     createMenus();
     resize(1360, 860);
@@ -116,6 +118,10 @@ void MainWindow::createMenus()
     auto *find =
         edit->addAction(tr("&Filter Tensors"), m_bench->sources(), &SourcesView::focusFilter);
     find->setShortcut(QKeySequence::Find);
+    auto *compare =
+        edit->addAction(tr("Compare Chec&kpoints"), this, &MainWindow::compareCheckpoints);
+    compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    compare->setToolTip(tr("Compare the two selected checkpoints tensor by tensor"));
     auto *cancel =
         edit->addAction(tr("&Cancel Background Work"), m_bench->runner(), &JobRunner::cancelAll);
     cancel->setShortcut(Qt::Key_Escape);
@@ -176,6 +182,57 @@ void MainWindow::openPaths(const QStringList &paths)
         m_bench->inspector()->setCurrentIndex(std::min(tab, int(TensorInspector::ValuesTab)));
     if (ok && tab == 3) // the Values tab as a heatmap
         m_bench->inspector()->values()->setHeatmapVisible(true);
+    // WEIGHTLENS_COMPARE=1: compare the first two checkpoints once they are open.
+    if (qEnvironmentVariableIsSet("WEIGHTLENS_COMPARE")) {
+        auto conn = std::make_shared<QMetaObject::Connection>();
+        *conn = connect(m_bench, &Workbench::sourcesChanged, this, [this, conn] {
+            if (m_bench->pendingOpens() > 0)
+                return;
+            QList<std::shared_ptr<const Checkpoint>> all;
+            auto *model = m_bench->model();
+            for (int s = 0; s < model->rowCount() && all.size() < 2; ++s) {
+                const QModelIndex src = model->index(s, 0);
+                if (auto cp = model->checkpointAt(src)) {
+                    all << cp;
+                    continue;
+                }
+                for (int c = 0; c < model->rowCount(src) && all.size() < 2; ++c)
+                    if (auto cp = model->checkpointAt(model->index(c, 0, src)))
+                        all << cp;
+            }
+            if (all.size() == 2) {
+                disconnect(*conn);
+                openCompare(all[0], all[1]);
+            }
+        });
+    }
+}
+
+void MainWindow::compareCheckpoints()
+{
+    const auto selected = m_bench->sources()->selectedCheckpoints();
+    if (selected.size() != 2) {
+        statusBar()->showMessage(
+            tr("Select two checkpoints to compare (Ctrl+click the second); %1 selected")
+                .arg(selected.size()),
+            8000);
+        return;
+    }
+    openCompare(selected[0], selected[1]);
+}
+
+void MainWindow::openCompare(std::shared_ptr<const Checkpoint> a,
+                             std::shared_ptr<const Checkpoint> b)
+{
+    // Its own window, so the tree stays at hand for the next comparison.
+    auto *view = new CompareView(std::move(a), std::move(b), this);
+    view->setWindowFlag(Qt::Window);
+    view->setAttribute(Qt::WA_DeleteOnClose);
+    view->show();
+    const QString select = qEnvironmentVariable("WEIGHTLENS_COMPARE_SELECT");
+    if (!select.isEmpty())
+        connect(view, &CompareView::comparisonFinished, view,
+                [view, select] { view->selectTensor(select); });
 }
 
 void MainWindow::openFileDialog()

@@ -3,6 +3,8 @@
 #include <QMainWindow>
 #include <QPointer>
 
+#include <memory>
+
 class QLabel;
 class QMenu;
 class QMessageBox;
@@ -11,6 +13,7 @@ class QSplitter;
 namespace wl
 {
 
+class Checkpoint;
 class Workbench;
 
 class MainWindow : public QMainWindow
@@ -19,6 +22,9 @@ class MainWindow : public QMainWindow
 public:
     explicit MainWindow(QWidget *parent = nullptr);
     void openPaths(const QStringList &paths);
+    // Opens a compare window for two checkpoints; the first two selected when none are given.
+    void compareCheckpoints();
+    void openCompare(std::shared_ptr<const Checkpoint> a, std::shared_ptr<const Checkpoint> b);
     Workbench *workbench() const { return m_bench; }
 
 protected:

@@ -183,6 +183,21 @@ QList<TensorRef> SourcesView::selectedTensors() const
     return out;
 }
 
+QList<std::shared_ptr<const Checkpoint>> SourcesView::selectedCheckpoints() const
+{
+    QList<std::shared_ptr<const Checkpoint>> out;
+    for (const auto &row : selectedRows()) {
+        const auto kind = m_model->nodeKind(row);
+        if (kind != CheckpointTreeModel::NodeKind::Checkpoint &&
+            kind != CheckpointTreeModel::NodeKind::Source)
+            continue;
+        auto cp = m_model->checkpointAt(row);
+        if (cp && !out.contains(cp))
+            out << cp;
+    }
+    return out;
+}
+
 void SourcesView::select(const QModelIndex &sourceIndex)
 {
     auto *icons = static_cast<QIdentityProxyModel *>(m_tree->model());
@@ -298,6 +313,13 @@ void SourcesView::showContextMenu(const QPoint &pos)
                        [this, at] { m_tree->expandRecursively(at.siblingAtColumn(0)); });
         menu.addAction(tr("Collapse"), this,
                        [this, at] { m_tree->collapse(at.siblingAtColumn(0)); });
+    }
+    const auto checkpoints = selectedCheckpoints();
+    if (checkpoints.size() == 2) {
+        menu.addSeparator();
+        menu.addAction(tr("Compare"), this, [this, checkpoints] {
+            emit compareRequested(checkpoints[0], checkpoints[1]);
+        });
     }
     menu.addSeparator();
     menu.addAction(tr("Close Source"), this, &SourcesView::closeRequested);

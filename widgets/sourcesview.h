@@ -37,6 +37,8 @@ public:
     QModelIndex currentRow() const;
     // Every tensor at or below the selected rows, without duplicates, in tree order.
     QList<TensorRef> selectedTensors() const;
+    // The checkpoints whose rows (or single-checkpoint sources) are selected, in tree order.
+    QList<std::shared_ptr<const Checkpoint>> selectedCheckpoints() const;
 
     void select(const QModelIndex &sourceIndex);
     void focusFilter();
@@ -46,6 +48,9 @@ signals:
     void selectionChanged();
     void showRawKeysChanged(bool raw);
     void closeRequested();
+    // "Compare" on two selected checkpoints.
+    void compareRequested(std::shared_ptr<const wl::Checkpoint> a,
+                          std::shared_ptr<const wl::Checkpoint> b);
 
 private:
     void applyPattern();

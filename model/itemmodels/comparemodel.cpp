@@ -1,0 +1,201 @@
+#include "comparemodel.h"
+
+#include <cmath>
+
+namespace wl
+{
+
+CompareModel::CompareModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void CompareModel::setComparison(std::shared_ptr<const Checkpoint> a,
+                                 std::shared_ptr<const Checkpoint> b, const NameMatching &matching)
+{
+    beginResetModel();
+    m_a = std::move(a);
+    m_b = std::move(b);
+    m_matching = matching;
+    m_diffs.clear();
+    m_ready = false;
+    m_rows.clear();
+    for (int i = 0; i < matching.pairs.size(); ++i)
+        m_rows.append({RowKind::Pair, matching.pairs[i].a, matching.pairs[i].b, i});
+    for (int i : matching.onlyA)
+        m_rows.append({RowKind::OnlyA, i, -1, -1});
+    for (int j : matching.onlyB)
+        m_rows.append({RowKind::OnlyB, -1, j, -1});
+    endResetModel();
+}
+
+void CompareModel::setDiffs(const QVector<TensorDiff> &diffs)
+{
+    m_diffs = diffs;
+    m_ready = diffs.size() == m_matching.pairs.size();
+    if (!m_rows.isEmpty())
+        emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+}
+
+void CompareModel::clear()
+{
+    beginResetModel();
+    m_a.reset();
+    m_b.reset();
+    m_matching = {};
+    m_diffs.clear();
+    m_rows.clear();
+    m_ready = false;
+    endResetModel();
+}
+
+const TensorDiff *CompareModel::diffAt(int row) const
+{
+    const int d = m_rows.value(row).diff;
+    return m_ready && d >= 0 && d < m_diffs.size() ? &m_diffs[d] : nullptr;
+}
+
+int CompareModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int CompareModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString CompareModel::status(const Row &r) const
+{
+    switch (r.kind) {
+    case RowKind::OnlyA:
+        return tr("only in A");
+    case RowKind::OnlyB:
+        return tr("only in B");
+    case RowKind::Pair:
+        break;
+    }
+    const TensorMatch &m = m_matching.pairs[r.diff];
+    if (m.shapeMismatch)
+        return tr("shape differs");
+    if (m.dtypeMismatch)
+        return tr("dtype differs");
+    const TensorDiff *d = m_ready ? &m_diffs[r.diff] : nullptr;
+    if (!d)
+        return tr("comparing…");
+    if (!d->error.isEmpty())
+        return d->error == QLatin1String("cancelled") ? tr("cancelled") : tr("error");
+    return d->sums.identical ? tr("identical") : tr("changed");
+}
+
+QVariant CompareModel::metric(const Row &r, int column) const
+{
+    if (r.kind != RowKind::Pair || !m_ready)
+        return {};
+    const TensorDiff &d = m_diffs[r.diff];
+    if (!d.computed)
+        return {};
+    const DiffSums &s = d.sums;
+    std::optional<double> v;
+    switch (column) {
+    case MaxAbsColumn:
+        v = s.maxAbs;
+        break;
+    case MeanAbsColumn:
+        v = s.meanAbs();
+        break;
+    case RelL2Column:
+        v = s.relL2();
+        break;
+    case CosineColumn:
+        v = s.cosine();
+        break;
+    case ChangedColumn:
+        v = s.changedFraction();
+        break;
+    default:
+        break;
+    }
+    return v ? QVariant(*v) : QVariant();
+}
+
+QVariant CompareModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_rows.size())
+        return {};
+    const Row &r = m_rows[index.row()];
+    const TensorInfo *ta = r.a >= 0 ? &m_a->tensor(r.a) : nullptr;
+    const TensorInfo *tb = r.b >= 0 ? &m_b->tensor(r.b) : nullptr;
+    auto readable = [](const TensorInfo *t) {
+        return !t ? QString() : t->name.isEmpty() ? t->key : t->name;
+    };
+    const int c = index.column();
+    if (role == Qt::DisplayRole || role == SortRole) {
+        switch (c) {
+        case NameColumn:
+            return readable(ta ? ta : tb);
+        case PartnerColumn:
+            return ta && tb && readable(ta) != readable(tb) ? readable(tb) : QString();
+        case ShapeColumn:
+            if (ta && tb && ta->shape.dims != tb->shape.dims)
+                return ta->shape.toString() + QStringLiteral(" ≠ ") + tb->shape.toString();
+            return (ta ? ta : tb)->shape.toString();
+        case StatusColumn:
+            return status(r);
+        case MatchColumn:
+            return r.kind == RowKind::Pair ? matchHowName(m_matching.pairs[r.diff].how) : QString();
+        default:
+            break;
+        }
+        const QVariant v = metric(r, c);
+        if (role == SortRole) // rows without a number sort below every number, either way
+            return v.isValid() ? v : QVariant(-INFINITY);
+        if (!v.isValid())
+            return {};
+        if (c == ChangedColumn)
+            return QString::number(100 * v.toDouble(), 'f', 1) + QLatin1Char('%');
+        return QString::number(v.toDouble(), 'g', 4);
+    }
+    if (role == Qt::TextAlignmentRole && c >= MaxAbsColumn && c <= ChangedColumn)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::ToolTipRole) {
+        if (r.kind == RowKind::Pair && m_ready && !m_diffs[r.diff].error.isEmpty())
+            return m_diffs[r.diff].error;
+        QString tip;
+        if (ta)
+            tip += tr("A: %1 (%2 %3)").arg(ta->key, ta->dtypeText(), ta->shape.toString());
+        if (tb)
+            tip += (tip.isEmpty() ? QString() : QStringLiteral("\n")) +
+                   tr("B: %1 (%2 %3)").arg(tb->key, tb->dtypeText(), tb->shape.toString());
+        return tip;
+    }
+    return {};
+}
+
+QVariant CompareModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case NameColumn:
+        return tr("Tensor");
+    case PartnerColumn:
+        return tr("Name in B");
+    case ShapeColumn:
+        return tr("Shape");
+    case MaxAbsColumn:
+        return tr("Max |A−B|");
+    case MeanAbsColumn:
+        return tr("Mean |A−B|");
+    case RelL2Column:
+        return tr("‖A−B‖/‖A‖");
+    case CosineColumn:
+        return tr("Cosine");
+    case ChangedColumn:
+        return tr("Changed");
+    case StatusColumn:
+        return tr("Status");
+    case MatchColumn:
+        return tr("Matched by");
+    }
+    return {};
+}
+
+} // namespace wl
