@@ -1,6 +1,7 @@
 #include "cli.h"
 #include "cli_diff.h"
 #include "cli_events.h"
+#include "commandspec.h"
 
 #include "core/glob.h"
 #include "core/plural.h"
@@ -40,101 +41,13 @@ QTextStream &err()
     return s;
 }
 
-const QStringList &commands()
-{
-    static const QStringList names{QStringLiteral("ls"),     QStringLiteral("stats"),
-                                   QStringLiteral("diff"),   QStringLiteral("events"),
-                                   QStringLiteral("report"), QStringLiteral("demo")};
-    return names;
-}
-
-const char *const overview =
-    "usage:\n"
-    "  weightlens [PATH...]                 open the GUI\n"
-    "  weightlens ls PATH [--json] [--allow-large]\n"
-    "  weightlens stats PATH [--json] [--hash] [--filter GLOB] [--bins N] [--allow-large]\n"
-    "  weightlens diff A B [--json] [--map FROM=TO]...\n"
-    "  weightlens events PATH [--json] [--tag GLOB]\n"
-    "  weightlens report PATH... -o FILE.{md,json} [--allow-large]\n"
-    "  weightlens demo DIR                  write the built-in demo run into DIR\n"
-    "Run 'weightlens COMMAND --help' for a command's options.\n";
-
 int usage(const QString &problem = {})
 {
     if (!problem.isEmpty())
         err() << "weightlens: " << problem << "\n";
-    err() << overview;
+    err() << overviewText();
     err().flush();
     return 2;
-}
-
-// One parser per command: --help, its options and its positional arguments.
-class CommandLine
-{
-public:
-    CommandLine(const QString &command, const QString &description, const QString &positional,
-                const QString &positionalHelp)
-        : m_help({QStringLiteral("h"), QStringLiteral("help")},
-                 QStringLiteral("Show this help and exit.")),
-          m_command(command), m_positional(positional)
-    {
-        // Not addHelpOption(): its --help-all lists Qt's GUI options, which a command has none of.
-        m_parser.addOption(m_help);
-        m_parser.setApplicationDescription(description);
-        m_parser.addPositionalArgument(positional, positionalHelp, positional);
-    }
-    QCommandLineParser &parser() { return m_parser; }
-
-    // Parses a command's arguments. Returns an exit status when the command stops here: 0 after
-    // printing --help, 2 after naming a usage problem.
-    std::optional<int> parse(const QStringList &args)
-    {
-        if (!m_parser.parse(QStringList{m_command} + args)) {
-            const QStringList unknown = m_parser.unknownOptionNames();
-            if (!unknown.isEmpty()) {
-                const QString &o = unknown.first();
-                return fail(QStringLiteral("unknown option %1%2")
-                                .arg(o.size() == 1 ? QLatin1String("-") : QLatin1String("--"), o));
-            }
-            return fail(m_parser.errorText());
-        }
-        if (m_parser.isSet(m_help)) {
-            // Qt's first line names the executable as started; name the command instead.
-            QString text = m_parser.helpText();
-            text.replace(
-                0, text.indexOf(QLatin1Char('\n')),
-                QStringLiteral("Usage: weightlens %1 [options] %2").arg(m_command, m_positional));
-            out() << text;
-            out().flush();
-            return 0;
-        }
-        return std::nullopt;
-    }
-
-    // A usage problem found after parsing: the problem, then where to find help.
-    int fail(const QString &problem)
-    {
-        err() << "weightlens: " << m_command << ": " << problem << "\n"
-              << "Run 'weightlens " << m_command << " --help' for its options.\n";
-        err().flush();
-        return 2;
-    }
-
-private:
-    QCommandLineParser m_parser;
-    QCommandLineOption m_help;
-    QString m_command;
-    QString m_positional;
-};
-
-// Lets an archive member inflate past the limit of io/zipmember.h.
-const QCommandLineOption &allowLargeOption()
-{
-    static const QCommandLineOption o(
-        QStringLiteral("allow-large"),
-        QStringLiteral("Read archive members that inflate to more than 20 times the archive "
-                       "and over 1 GiB."));
-    return o;
 }
 
 // An open error for the terminal; one that needs permission says how to give it.
@@ -239,45 +152,18 @@ void printProblems(const QString &input, const Problems &problems)
 // Reads the options of ls (stats adds its own); returns an exit status when the command stops.
 std::optional<int> parseLsOrStats(const QStringList &args, bool stats, Options &o)
 {
-    CommandLine cl(stats ? QStringLiteral("stats") : QStringLiteral("ls"),
-                   stats ? QStringLiteral("Statistics of every tensor of every checkpoint found "
-                                          "at PATH:\ncount, min, max, mean, std, nan, inf, "
-                                          "zeros, l2.")
-                         : QStringLiteral("Tensors of every checkpoint found at PATH: name, "
-                                          "dtype, shape and role."),
-                   QStringLiteral("PATH"),
-                   QStringLiteral("A checkpoint prefix, its .index or a .data-* shard, a "
-                                  "SavedModel, a Keras file, or a folder (every checkpoint in "
-                                  "it)."));
-    auto &p = cl.parser();
-    const QCommandLineOption json(QStringLiteral("json"),
-                                  QStringLiteral("Print one JSON object per tensor."));
-    const QCommandLineOption hash(QStringLiteral("hash"),
-                                  QStringLiteral("Add the sha256 of each tensor's stored bytes."));
-    const QCommandLineOption filter(
-        QStringLiteral("filter"),
-        QStringLiteral("Only tensors whose readable name or stored key matches GLOB, as Python's "
-                       "fnmatch does: '*' any characters, '/' included; '?' one; [seq], [!seq]; "
-                       "case-sensitive; the whole name. Repeat to take tensors matching any."),
-        QStringLiteral("GLOB"));
-    const QCommandLineOption bins(
-        QStringLiteral("bins"),
-        QStringLiteral("Add a histogram of N equal-width bins over each tensor's [min, max]."),
-        QStringLiteral("N"));
-    p.addOptions({json, allowLargeOption()});
-    if (stats)
-        p.addOptions({hash, filter, bins});
+    CommandLine cl(stats ? QStringLiteral("stats") : QStringLiteral("ls"));
     if (auto stop = cl.parse(args))
         return stop;
-    o.paths = p.positionalArguments();
-    o.json = p.isSet(json);
-    o.allowLarge = p.isSet(allowLargeOption());
+    o.paths = cl.positional();
+    o.json = cl.isSet(QStringLiteral("json"));
+    o.allowLarge = cl.isSet(QStringLiteral("allow-large"));
     if (stats) {
-        o.hash = p.isSet(hash);
-        o.filters = p.values(filter);
-        if (p.isSet(bins)) {
+        o.hash = cl.isSet(QStringLiteral("hash"));
+        o.filters = cl.values(QStringLiteral("filter"));
+        if (cl.isSet(QStringLiteral("bins"))) {
             bool ok = false;
-            o.bins = p.value(bins).toInt(&ok);
+            o.bins = cl.value(QStringLiteral("bins")).toInt(&ok);
             if (!ok || o.bins < 1 || o.bins > 1000000)
                 return cl.fail(QStringLiteral("--bins takes a whole number from 1 to 1000000"));
         }
@@ -434,23 +320,15 @@ int flushed(int status)
 
 int report(const QStringList &args)
 {
-    CommandLine cl(QStringLiteral("report"),
-                   QStringLiteral("A report of every checkpoint found at the PATHs: format, "
-                                  "metadata\nand a table of tensors with statistics."),
-                   QStringLiteral("PATH..."), QStringLiteral("Checkpoints, files or folders."));
-    const QCommandLineOption output(
-        {QStringLiteral("o"), QStringLiteral("output")},
-        QStringLiteral("The report to write: Markdown (.md) or JSON (.json)."),
-        QStringLiteral("FILE"));
-    cl.parser().addOptions({output, allowLargeOption()});
+    CommandLine cl(QStringLiteral("report"));
     if (auto stop = cl.parse(args))
         return *stop;
-    const QStringList paths = cl.parser().positionalArguments();
-    const QString outFile = cl.parser().value(output);
+    const QStringList paths = cl.positional();
+    const QString outFile = cl.value(QStringLiteral("output"));
     if (paths.isEmpty() || outFile.isEmpty())
         return cl.fail(QStringLiteral("needs at least one PATH and -o FILE"));
     JobContext job;
-    job.setAllowLarge(cl.parser().isSet(allowLargeOption()));
+    job.setAllowLarge(cl.isSet(QStringLiteral("allow-large")));
     QList<UnreadInput> unread;
     auto st = writeReport(paths, outFile, &unread, {}, job);
     for (const auto &u : unread)
@@ -475,13 +353,10 @@ int report(const QStringList &args)
 
 int demo(const QStringList &args)
 {
-    CommandLine cl(QStringLiteral("demo"),
-                   QStringLiteral("Writes the built-in demo run (a small MNIST MLP and its "
-                                  "checkpoints)\ninto DIR."),
-                   QStringLiteral("DIR"), QStringLiteral("The folder to write into."));
+    CommandLine cl(QStringLiteral("demo"));
     if (auto stop = cl.parse(args))
         return *stop;
-    const QStringList dirs = cl.parser().positionalArguments();
+    const QStringList dirs = cl.positional();
     if (dirs.size() != 1)
         return cl.fail(QStringLiteral("takes one folder"));
     auto r = writeDemo(dirs.first());
@@ -497,8 +372,9 @@ int demo(const QStringList &args)
 
 bool isCommand(const QString &word)
 {
-    return commands().contains(word) || word == QLatin1String("help") ||
-           word == QLatin1String("--help") || word == QLatin1String("-h");
+    return findCommand(word) || word == QLatin1String("help") || word == QLatin1String("--help") ||
+           word == QLatin1String("-h") || word == QLatin1String("--version") ||
+           word == QLatin1String("__manpage") || word == QLatin1String("__completion");
 }
 
 int run(const QStringList &args)
@@ -519,9 +395,22 @@ int run(const QStringList &args)
         return flushed(demo(rest));
     if (cmd == QLatin1String("help") || cmd == QLatin1String("--help") ||
         cmd == QLatin1String("-h")) {
-        if (!rest.isEmpty() && commands().contains(rest.first()))
+        if (!rest.isEmpty() && findCommand(rest.first()))
             return run({rest.first(), QStringLiteral("--help")}); // "help stats"
-        out() << overview;
+        out() << overviewText();
+        return flushed(0);
+    }
+    if (cmd == QLatin1String("--version")) {
+        out() << versionText();
+        return flushed(0);
+    }
+    // Hidden: the build writes the man page and the bash completion with these.
+    if (cmd == QLatin1String("__manpage")) {
+        out() << manPage();
+        return flushed(0);
+    }
+    if (cmd == QLatin1String("__completion")) {
+        out() << bashCompletion();
         return flushed(0);
     }
     return usage(QStringLiteral("unknown command %1").arg(cmd));

@@ -1,9 +1,9 @@
 #include "cli_diff.h"
+#include "commandspec.h"
 
 #include "compare/diffengine.h"
 #include "formats/readerregistry.h"
 
-#include <QCommandLineParser>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -28,13 +28,6 @@ QTextStream &err()
 {
     static QTextStream s(stderr);
     return s;
-}
-
-int fail(const QString &problem)
-{
-    err() << "weightlens: diff: " << problem << "\n"
-          << "Run 'weightlens diff --help' for its options.\n";
-    return 2;
 }
 
 // The one checkpoint at a path; a run folder has to be narrowed to one of its checkpoints.
@@ -89,48 +82,18 @@ QString readable(const TensorInfo &t)
 
 int diff(const QStringList &args)
 {
-    QCommandLineParser p;
-    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
-                                  QStringLiteral("Show this help and exit."));
-    const QCommandLineOption json(QStringLiteral("json"),
-                                  QStringLiteral("Print one JSON object per matched tensor, then "
-                                                 "one per unmatched tensor and per mismatch."));
-    const QCommandLineOption map(
-        QStringLiteral("map"),
-        QStringLiteral("Rename A's tensors to B's before matching: FROM=TO replaces the text "
-                       "FROM, re:PATTERN=TO a regular expression (\\1 in TO for a group). The "
-                       "last '=' splits. Repeat for several rules, applied in order."),
-        QStringLiteral("FROM=TO"));
-    p.addOptions({help, json, map});
-    p.setApplicationDescription(
-        QStringLiteral("Element differences of the tensors checkpoints A and B share by name:\n"
-                       "max |A-B|, mean |A-B|, ||A-B||/||A||, cosine, fraction changed, "
-                       "bitwise identical.\nNames are matched with ':0', "
-                       "'/.ATTRIBUTES/VARIABLE_VALUE', doubled Keras paths and leading\nprefixes "
-                       "set aside, and Keras 'layer_with_weights-N' against an .h5's layers."));
-    p.addPositionalArgument(QStringLiteral("A"), QStringLiteral("The first checkpoint."));
-    p.addPositionalArgument(QStringLiteral("B"), QStringLiteral("The second checkpoint."));
-    if (!p.parse(QStringList{QStringLiteral("diff")} + args)) {
-        const QStringList unknown = p.unknownOptionNames();
-        return fail(unknown.isEmpty() ? p.errorText()
-                                      : QStringLiteral("unknown option --%1").arg(unknown.first()));
-    }
-    if (p.isSet(help)) {
-        QString h = p.helpText();
-        h.replace(0, h.indexOf(QLatin1Char('\n')),
-                  QStringLiteral("Usage: weightlens diff [options] A B"));
-        out() << h;
-        return 0;
-    }
-    const QStringList paths = p.positionalArguments();
+    CommandLine p(QStringLiteral("diff"));
+    if (auto stop = p.parse(args))
+        return *stop;
+    const QStringList paths = p.positional();
     if (paths.size() != 2)
-        return fail(QStringLiteral("takes two checkpoints, A and B"));
+        return p.fail(QStringLiteral("takes two checkpoints, A and B"));
     QList<NameRule> rules;
-    for (const auto &r : p.values(map)) {
+    for (const auto &r : p.values(QStringLiteral("map"))) {
         auto rule = parseNameRule(r);
         if (!rule.ok())
-            return fail(QStringLiteral("--map %1: expected %2, found %3")
-                            .arg(r, rule.error().expected, rule.error().found));
+            return p.fail(QStringLiteral("--map %1: expected %2, found %3")
+                              .arg(r, rule.error().expected, rule.error().found));
         rules << rule.value();
     }
     auto a = openOne(paths[0]);
@@ -150,7 +113,7 @@ int diff(const QStringList &args)
             status = 1;
         }
 
-    if (p.isSet(json)) {
+    if (p.isSet(QStringLiteral("json"))) {
         for (const auto &d : diffs) {
             const auto &ta = ia.tensors[d.match.a];
             const auto &tb = ib.tensors[d.match.b];

@@ -1,9 +1,9 @@
 #include "cli_events.h"
+#include "commandspec.h"
 
 #include "core/glob.h"
 #include "events/runlogs.h"
 
-#include <QCommandLineParser>
 #include <QTextStream>
 
 #include <charconv>
@@ -181,36 +181,17 @@ void printTable(const events::LogRun &run, const QList<const events::Series *> &
 int events(const QStringList &args)
 {
     QTextStream err(stderr);
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Scalar and histogram series of a run: "
-                                                    "TensorBoard event files and CSV logs."));
-    parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("PATH"),
-                                 QStringLiteral("an event file, a CSV log or a run folder"));
-    const QCommandLineOption json(QStringLiteral("json"),
-                                  QStringLiteral("one JSON object per point (JSON Lines)"));
-    const QCommandLineOption tag(QStringLiteral("tag"),
-                                 QStringLiteral("only tags matching GLOB (* matches /)"),
-                                 QStringLiteral("GLOB"));
-    parser.addOptions({json, tag});
-    if (!parser.parse(QStringList{QStringLiteral("weightlens events")} + args)) {
-        err << "weightlens events: " << parser.errorText() << "\n" << parser.helpText();
-        return 2;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        QTextStream(stdout) << parser.helpText();
-        return 0;
-    }
-    if (parser.positionalArguments().size() != 1) {
-        err << "weightlens events: takes one PATH\n" << parser.helpText();
-        return 2;
-    }
-    auto logs = events::loadLogs(parser.positionalArguments().first());
+    CommandLine cl(QStringLiteral("events"));
+    if (auto stop = cl.parse(args))
+        return *stop;
+    if (cl.positional().size() != 1)
+        return cl.fail(QStringLiteral("takes one PATH"));
+    auto logs = events::loadLogs(cl.positional().first());
     if (!logs.ok()) {
         err << "weightlens: " << logs.error().message() << "\n";
         return 1;
     }
-    const QString glob = parser.value(tag);
+    const QString glob = cl.value(QStringLiteral("tag"));
     Out jsonOut;
     QTextStream text(stdout);
     for (const auto &run : logs->runs) {
@@ -220,7 +201,7 @@ int events(const QStringList &args)
         for (const auto &s : run.series.all())
             if (glob.isEmpty() || globMatch(glob, s.tag))
                 selected << &s;
-        if (parser.isSet(json)) {
+        if (cl.isSet(QStringLiteral("json"))) {
             for (const auto *s : selected)
                 printJson(run, *s, jsonOut);
         } else if (!selected.isEmpty()) {

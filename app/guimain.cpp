@@ -11,6 +11,7 @@ int main(int argc, char **argv)
     QApplication::setApplicationName(QStringLiteral("WeightLens"));
     QApplication::setOrganizationName(QStringLiteral("WeightLens"));
     QApplication app(argc, argv);
+    args.removeAll(QStringLiteral("--new-window"));
     if (args == QStringList{QStringLiteral("--demo")}) {
         const QString run = wl::cli::demoRun();
         args = run.isEmpty() ? QStringList{} : QStringList{run};

@@ -11,5 +11,7 @@ apt-get install -y -qq --no-install-recommends \
     libprotobuf-dev protobuf-compiler \
     libleveldb-dev libsnappy-dev \
     libisal-dev libseccomp-dev libquazip1-qt6-dev libzip-dev libhwy-dev libbenchmark-dev \
-    xvfb xauth imagemagick fonts-dejavu-core >/dev/null
+    xvfb xauth imagemagick fonts-dejavu-core \
+    dpkg-dev file desktop-file-utils appstream shared-mime-info libglib2.0-bin groff-base \
+    bash >/dev/null
 echo "install-deps: all packages present"
