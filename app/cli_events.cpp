@@ -6,60 +6,76 @@
 
 #include <QTextStream>
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <deque>
 #include <string>
+#include <thread>
 
 namespace wl::cli
 {
 namespace
 {
 
-// JSON Lines go out through one buffer: a million points must not cost a million writes.
-class Out
+// Text of JSON Lines, written with fixed-size copies: a million points are a million lines, and
+// a library call per fragment cost more than the parsing.
+class Lines
 {
 public:
-    ~Out() { flush(); }
-    void flush()
+    Lines() = default;
+    Lines(const Lines &) = delete;
+    Lines &operator=(const Lines &) = delete;
+    void clear() { m_p = m_buf.data(); }
+    std::size_t size() const { return std::size_t(m_p - m_buf.data()); }
+    const char *data() const { return m_buf.data(); }
+    // Room for one more line of at most `n` bytes.
+    void ensure(std::size_t n)
     {
-        std::fwrite(m_buf.data(), 1, m_buf.size(), stdout);
-        m_buf.clear();
+        const std::size_t used = size();
+        if (used + n + kSlack > m_buf.size())
+            m_buf.resize(std::max(m_buf.size() * 2, used + n + kSlack));
+        m_p = m_buf.data() + used;
+    }
+    template <std::size_t N> void lit(const char (&s)[N])
+    {
+        std::memcpy(m_p, s, N - 1);
+        m_p += N - 1;
     }
     void raw(std::string_view s)
     {
-        m_buf += s;
-        if (m_buf.size() > (1u << 20))
-            flush();
+        std::memcpy(m_p, s.data(), s.size());
+        m_p += s.size();
     }
-    void number(std::int64_t v)
-    {
-        char tmp[24];
-        m_buf.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, v).ptr);
-    }
+    void number(std::int64_t v) { m_p = std::to_chars(m_p, m_p + 24, v).ptr; }
     // Shortest text that reads back as the same double; JSON has no NaN or infinity.
     void number(double v)
     {
-        if (!std::isfinite(v)) {
-            m_buf += "null";
-            return;
-        }
-        char tmp[32];
-        m_buf.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, v).ptr);
+        if (std::isfinite(v))
+            m_p = std::to_chars(m_p, m_p + 32, v).ptr;
+        else
+            lit("null");
     }
     void list(const std::vector<double> &v)
     {
-        m_buf += '[';
+        ensure(v.size() * 33 + 2);
+        *m_p++ = '[';
         for (std::size_t i = 0; i < v.size(); ++i) {
             if (i)
-                m_buf += ',';
+                *m_p++ = ',';
             number(v[i]);
         }
-        m_buf += ']';
+        *m_p++ = ']';
     }
 
+    static constexpr std::size_t kSlack = 256; // a scalar line's numbers and literals fit
+
 private:
-    std::string m_buf;
+    std::vector<char> m_buf = std::vector<char>(kSlack);
+    char *m_p = m_buf.data();
 };
 
 std::string jsonString(const QString &s)
@@ -86,29 +102,70 @@ std::string jsonString(const QString &s)
     return out + '"';
 }
 
-void printJson(const events::LogRun &run, const events::Series &s, Out &out)
+// Points [from, to) of one tag as JSON Lines: scalars first, then histograms.
+void formatJson(const std::string &head, const events::Series &s, std::size_t from, std::size_t to,
+                Lines &out)
 {
-    const std::string head =
-        "{\"run\":" + jsonString(run.name) + ",\"tag\":" + jsonString(s.tag) + ",\"step\":";
     const auto start = [&](std::int64_t step, double wallTime) {
+        out.ensure(head.size());
         out.raw(head);
         out.number(step);
-        out.raw(",\"wall_time\":");
+        out.lit(",\"wall_time\":");
         out.number(wallTime);
     };
-    for (const auto &p : s.scalars) {
+    const std::size_t scalars = s.scalars.size();
+    for (std::size_t i = from; i < std::min(to, scalars); ++i) {
+        const auto &p = s.scalars[i];
         start(p.step, p.wallTime);
-        out.raw(",\"value\":");
+        out.lit(",\"value\":");
         out.number(p.value);
-        out.raw("}\n");
+        out.lit("}\n");
     }
-    for (const auto &p : s.histograms) {
+    for (std::size_t i = std::max(from, scalars); i < to; ++i) {
+        const auto &p = s.histograms[i - scalars];
         start(p.step, p.wallTime);
-        out.raw(",\"kind\":\"histogram\",\"edges\":");
+        out.lit(",\"kind\":\"histogram\",\"edges\":");
         out.list(p.edges);
-        out.raw(",\"counts\":");
+        out.ensure(0);
+        out.lit(",\"counts\":");
         out.list(p.counts);
-        out.raw("}\n");
+        out.ensure(0);
+        out.lit("}\n");
+    }
+}
+
+struct JsonPiece {
+    const std::string *head;
+    const events::Series *series;
+    std::size_t from, to;
+};
+
+// Formats the pieces a window at a time on every core and writes them in order, so the output
+// is the same as one thread's and memory holds only one window of text.
+void printJson(const std::vector<JsonPiece> &pieces)
+{
+    const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t window = 2 * threads;
+    std::vector<Lines> text(window);
+    for (std::size_t base = 0; base < pieces.size(); base += window) {
+        const std::size_t n = std::min(window, pieces.size() - base);
+        std::atomic<std::size_t> next{0};
+        const auto work = [&] {
+            for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+                const auto &p = pieces[base + i];
+                text[i].clear();
+                text[i].ensure((p.to - p.from) * 96);
+                formatJson(*p.head, *p.series, p.from, p.to, text[i]);
+            }
+        };
+        std::vector<std::thread> pool;
+        for (std::size_t t = 1; t < std::min(threads, n); ++t)
+            pool.emplace_back(work);
+        work();
+        for (auto &t : pool)
+            t.join();
+        for (std::size_t i = 0; i < n; ++i)
+            std::fwrite(text[i].data(), 1, text[i].size(), stdout);
     }
 }
 
@@ -192,7 +249,9 @@ int events(const QStringList &args)
         return 1;
     }
     const QString glob = cl.value(QStringLiteral("tag"));
-    Out jsonOut;
+    const bool json = cl.isSet(QStringLiteral("json"));
+    std::deque<std::string> heads; // stable addresses for the pieces
+    std::vector<JsonPiece> pieces;
     QTextStream text(stdout);
     for (const auto &run : logs->runs) {
         for (const auto &p : run.problems)
@@ -201,13 +260,21 @@ int events(const QStringList &args)
         for (const auto &s : run.series.all())
             if (glob.isEmpty() || globMatch(glob, s.tag))
                 selected << &s;
-        if (cl.isSet(QStringLiteral("json"))) {
-            for (const auto *s : selected)
-                printJson(run, *s, jsonOut);
+        if (json) {
+            constexpr std::size_t kPiece = 1 << 16;
+            for (const auto *s : selected) {
+                heads.push_back("{\"run\":" + jsonString(run.name) +
+                                ",\"tag\":" + jsonString(s->tag) + ",\"step\":");
+                const std::size_t points = s->scalars.size() + s->histograms.size();
+                for (std::size_t from = 0; from < points; from += kPiece)
+                    pieces.push_back({&heads.back(), s, from, std::min(points, from + kPiece)});
+            }
         } else if (!selected.isEmpty()) {
             printTable(run, selected, text);
         }
     }
+    if (json)
+        printJson(pieces);
     return 0;
 }
 

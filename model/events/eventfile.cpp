@@ -118,34 +118,25 @@ public:
 
     void record(const std::uint8_t *data, std::size_t len, std::int64_t offset)
     {
-        // Each Event lives in an arena reset per record: parsing a million small messages
-        // otherwise spends most of its time in malloc and free.
-        m_arena.Reset();
-        m_eventPtr = google::protobuf::Arena::CreateMessage<tf::Event>(&m_arena);
-        if (!m_event().ParseFromArray(data, int(len))) {
+        // One Event is reused: clearing keeps its messages and buffers, so a million small
+        // records do not each allocate.
+        if (!m_event.ParseFromArray(data, int(len))) {
             warn(offset, QStringLiteral("the record is not an Event; skipped"));
             return;
         }
-        switch (m_event().what_case()) {
-        case tf::Event::kFileVersion:
-            m_c.fileVersion = QString::fromStdString(m_event().file_version());
-            break;
-        case tf::Event::kGraphDef:
-            ++m_c.graphDefs;
-            break;
-        case tf::Event::kMetaGraphDef:
-            ++m_c.metaGraphDefs;
-            break;
-        case tf::Event::kSessionLog:
-            if (m_restarts && m_event().session_log().status() == tf::SessionLog::START)
-                m_out.purgeFrom(m_event().step());
-            break;
-        case tf::Event::kSummary:
-            for (const auto &v : m_event().summary().value())
+        // Upstream these fields are a oneof: a valid record sets at most one.
+        if (m_event.has_summary()) {
+            for (const auto &v : m_event.summary().value())
                 value(v);
-            break;
-        default:
-            break;
+        } else if (m_event.has_session_log()) {
+            if (m_restarts && m_event.session_log().status() == tf::SessionLog::START)
+                m_out.purgeFrom(m_event.step());
+        } else if (m_event.has_file_version()) {
+            m_c.fileVersion = QString::fromStdString(m_event.file_version());
+        } else if (m_event.has_graph_def()) {
+            ++m_c.graphDefs;
+        } else if (m_event.has_meta_graph_def()) {
+            ++m_c.metaGraphDefs;
         }
     }
 
@@ -168,13 +159,11 @@ private:
 
     void value(const tf::Summary::Value &v)
     {
-        const std::int64_t step = m_event().step();
-        const double wall = m_event().wall_time();
-        switch (v.value_case()) {
-        case tf::Summary::Value::kSimpleValue:
+        const std::int64_t step = m_event.step();
+        const double wall = m_event.wall_time();
+        if (v.has_simple_value()) {
             series(v.tag(), SeriesKind::Scalar).scalars.push_back({step, wall, v.simple_value()});
-            return;
-        case tf::Summary::Value::kHisto: {
+        } else if (v.has_histo()) {
             const auto &h = v.histo();
             HistogramPoint p{step, wall, {}, {}};
             if (!h.bucket_limit().empty()) {
@@ -185,20 +174,14 @@ private:
                 p.counts.resize(h.bucket_limit().size());
             }
             series(v.tag(), SeriesKind::Histogram).histograms.push_back(std::move(p));
-            return;
-        }
-        case tf::Summary::Value::kImage:
+        } else if (v.has_image()) {
             ++series(v.tag(), SeriesKind::Image).otherCount;
-            return;
-        case tf::Summary::Value::kAudio:
+        } else if (v.has_audio()) {
             ++series(v.tag(), SeriesKind::Audio).otherCount;
-            return;
-        case tf::Summary::Value::kTensor:
+        } else if (v.has_tensor()) {
             tensor(v, step, wall);
-            return;
-        default:
+        } else {
             ++series(v.tag(), SeriesKind::Other).otherCount;
-            return;
         }
     }
 
@@ -247,11 +230,7 @@ private:
     SeriesSet &m_out;
     Problems &m_problems;
     bool m_restarts;
-    tf::Event &m_event() { return *m_eventPtr; }
-
-    alignas(8) char m_firstBlock[4096];
-    google::protobuf::Arena m_arena{m_firstBlock, sizeof m_firstBlock};
-    tf::Event *m_eventPtr = nullptr;
+    tf::Event m_event;
     std::unordered_map<std::string, std::size_t> m_tagIndex;
     std::vector<double> m_values;
 };

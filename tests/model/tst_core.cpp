@@ -26,6 +26,30 @@ private slots:
         QCOMPARE(crc32cUnmask(0xC78AB0E5u), 0xE3069283u);
     }
 
+    // Short buffers take a different path from long ones; both must match the bitwise definition.
+    void crcEveryShortLength()
+    {
+        const auto bitwise = [](const unsigned char *p, std::size_t n) {
+            std::uint32_t c = 0xFFFFFFFFu;
+            for (std::size_t i = 0; i < n; ++i) {
+                c ^= p[i];
+                for (int k = 0; k < 8; ++k)
+                    c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
+            }
+            return ~c;
+        };
+        std::mt19937 rng(11);
+        std::vector<unsigned char> data(300);
+        for (auto &c : data)
+            c = static_cast<unsigned char>(rng());
+        for (std::size_t n = 0; n <= data.size(); ++n) {
+            QCOMPARE(crc32c(data.data(), n), bitwise(data.data(), n));
+            const std::size_t cut = n / 3;
+            QCOMPARE(crc32cExtend(crc32c(data.data(), cut), data.data() + cut, n - cut),
+                     bitwise(data.data(), n));
+        }
+    }
+
     void crcCombineEqualsWhole()
     {
         std::mt19937 rng(7);
