@@ -8,6 +8,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <memory>
+#include <thread>
+#include <unordered_set>
 
 namespace wl::events
 {
@@ -129,8 +133,10 @@ public:
             for (const auto &v : m_event.summary().value())
                 value(v);
         } else if (m_event.has_session_log()) {
-            if (m_restarts && m_event.session_log().status() == tf::SessionLog::START)
+            if (m_restarts && m_event.session_log().status() == tf::SessionLog::START) {
                 m_out.purgeFrom(m_event.step());
+                starts.push_back(m_event.step());
+            }
         } else if (m_event.has_file_version()) {
             m_c.fileVersion = QString::fromStdString(m_event.file_version());
         } else if (m_event.has_graph_def()) {
@@ -139,6 +145,16 @@ public:
             ++m_c.metaGraphDefs;
         }
     }
+
+    // Decodes the records in [begin, end), whose lengths were checked by the framing pass.
+    void range(const std::uint8_t *d, std::size_t begin, std::size_t end);
+
+    // A piece decoded apart from the ones before it cannot know their plugin names: tags whose
+    // values it read without one, and the restarts it saw, are settled when pieces are joined.
+    bool guessing = false;
+    std::unordered_set<std::string> unresolved;
+    std::vector<std::int64_t> starts;
+    std::int64_t records = 0;
 
     void warn(std::int64_t offset, const QString &text)
     {
@@ -198,6 +214,8 @@ private:
             plugin = &it->second;
         } else if (auto it = m_c.pluginByTag.find(v.tag()); it != m_c.pluginByTag.end()) {
             plugin = &it->second;
+        } else if (guessing) {
+            unresolved.insert(v.tag());
         }
         const auto &t = v.tensor();
         const int rank = t.tensor_shape().dim_size();
@@ -249,6 +267,51 @@ std::uint32_t le32(const std::uint8_t *p)
     return v;
 }
 
+void Decoder::range(const std::uint8_t *d, std::size_t begin, std::size_t end)
+{
+    for (std::size_t pos = begin; pos < end; ++records) {
+        const std::uint64_t len = le64(d + pos);
+        const std::uint8_t *data = d + pos + 12;
+        if (crc32cMask(crc32c(data, len)) != le32(data + len))
+            warn(std::int64_t(pos), QStringLiteral("bad data CRC; record skipped"));
+        else
+            record(data, len, std::int64_t(pos));
+        pos += 16 + len;
+    }
+}
+
+// A piece decoded on its own joins the points before it as if read in sequence; false when it
+// read a tag's values without the plugin name an earlier piece gave, and must be read again.
+bool join(EventFileCursor &cursor, SeriesSet &out, Problems &problems, EventFileCursor &piece,
+          SeriesSet &pieceOut, Problems &pieceProblems, const Decoder &decoder)
+{
+    for (const auto &tag : decoder.unresolved)
+        if (cursor.pluginByTag.count(tag))
+            return false;
+    for (const auto &s : pieceOut.all())
+        if (const Series *known = out.find(s.tag); known && known->kind != s.kind)
+            return false;
+    for (const std::int64_t step : decoder.starts)
+        out.purgeFrom(step);
+    for (std::size_t i = 0; i < pieceOut.all().size(); ++i) {
+        Series &s = pieceOut.at(i);
+        Series &into = out.series(s.tag, s.kind);
+        if (into.plugin.isEmpty())
+            into.plugin = s.plugin;
+        into.scalars.insert(into.scalars.end(), s.scalars.begin(), s.scalars.end());
+        std::move(s.histograms.begin(), s.histograms.end(), std::back_inserter(into.histograms));
+        into.otherCount += s.otherCount;
+    }
+    for (auto &[tag, plugin] : piece.pluginByTag)
+        cursor.pluginByTag[tag] = plugin;
+    if (!piece.fileVersion.isEmpty())
+        cursor.fileVersion = piece.fileVersion;
+    cursor.graphDefs += piece.graphDefs;
+    cursor.metaGraphDefs += piece.metaGraphDefs;
+    problems.append(pieceProblems);
+    return true;
+}
+
 } // namespace
 
 bool isEventFileName(const QString &fileName)
@@ -265,27 +328,69 @@ Status readEvents(EventFileCursor &cursor, SeriesSet &out, Problems &problems, b
         return mapped.error();
     const std::uint8_t *d = (*mapped)->data();
     const std::size_t size = (*mapped)->size();
-    Decoder decoder(cursor, out, problems, restarts);
-    std::size_t pos = std::size_t(cursor.offset);
-    // Record: u64 length, masked CRC of those 8 bytes, data, masked CRC of the data.
+    const auto begin = std::size_t(cursor.offset);
+
+    // Framing: only the length CRCs, so that the records can be cut into pieces decoded on
+    // every core. Record: u64 length, masked CRC of those 8 bytes, data, masked CRC of the data.
+    constexpr std::size_t kMinPiece = 4 << 20;
+    const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t pieceBytes =
+        size > begin ? std::max(kMinPiece, (size - begin) / threads + 1) : kMinPiece;
+    std::vector<std::size_t> cuts{begin};
+    std::size_t pos = begin;
+    std::int64_t badLengthAt = -1;
     while (pos <= size && size - pos >= 12) {
         if (crc32cMask(crc32c(d + pos, 8)) != le32(d + pos + 8)) {
-            decoder.warn(std::int64_t(pos),
-                         QStringLiteral("bad length CRC; the rest of the file is not read"));
-            cursor.ended = true;
+            badLengthAt = std::int64_t(pos);
             break;
         }
         const std::uint64_t len = le64(d + pos);
         if (len > size - pos - 12 || size - pos - 12 - len < 4)
             break; // still being written: resume here
-        const std::uint8_t *data = d + pos + 12;
-        if (crc32cMask(crc32c(data, len)) != le32(data + len))
-            decoder.warn(std::int64_t(pos), QStringLiteral("bad data CRC; record skipped"));
-        else
-            decoder.record(data, len, std::int64_t(pos));
         pos += 16 + len;
-        ++cursor.records;
-        cursor.offset = std::int64_t(pos);
+        if (pos - cuts.back() >= pieceBytes)
+            cuts.push_back(pos);
+    }
+    if (cuts.back() != pos)
+        cuts.push_back(pos);
+
+    Decoder first(cursor, out, problems, restarts);
+    const std::size_t pieces = cuts.size() - 1;
+    struct Piece {
+        EventFileCursor cursor;
+        SeriesSet out;
+        Problems problems;
+        std::unique_ptr<Decoder> decoder;
+    };
+    std::vector<Piece> rest(pieces > 1 ? pieces - 1 : 0);
+    std::vector<std::thread> pool;
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+        Piece &p = rest[i];
+        p.cursor.path = cursor.path;
+        p.decoder = std::make_unique<Decoder>(p.cursor, p.out, p.problems, restarts);
+        p.decoder->guessing = true;
+        pool.emplace_back([&p, d, b = cuts[i + 1], e = cuts[i + 2]] { p.decoder->range(d, b, e); });
+    }
+    if (pieces > 0)
+        first.range(d, cuts[0], cuts[1]);
+    for (auto &t : pool)
+        t.join();
+    std::int64_t records = first.records;
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+        Piece &p = rest[i];
+        if (join(cursor, out, problems, p.cursor, p.out, p.problems, *p.decoder)) {
+            records += p.decoder->records;
+            continue;
+        }
+        Decoder again(cursor, out, problems, restarts);
+        again.range(d, cuts[i + 1], cuts[i + 2]);
+        records += again.records;
+    }
+    cursor.records += records;
+    cursor.offset = std::int64_t(pos);
+    if (badLengthAt >= 0) {
+        first.warn(badLengthAt, QStringLiteral("bad length CRC; the rest of the file is not read"));
+        cursor.ended = true;
     }
     cursor.pending = cursor.ended ? 0 : std::int64_t(size) - cursor.offset;
     return Ok{};

@@ -199,6 +199,86 @@ private slots:
         QCOMPARE(readRaw(c, problems).find("loss")->scalars.size(), std::size_t(7));
     }
 
+    // Files of many megabytes are decoded in pieces on every core. Whether plugin names come on
+    // every value or only on a tag's first (so later pieces cannot know them), the result is the
+    // one sequential reading gives: restarts reach back into earlier pieces, a bad data CRC in a
+    // later piece is one warning at its offset.
+    void largeFileInPieces_data()
+    {
+        QTest::addColumn<bool>("metadataEveryValue");
+        QTest::newRow("plugin on every value") << true;
+        QTest::newRow("plugin on first value") << false;
+    }
+    void largeFileInPieces()
+    {
+        QFETCH(bool, metadataEveryValue);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("events.out.tfevents.3.host");
+        constexpr int kRounds = 120000, kRestartRound = 90000, kRestartStep = 60000;
+        constexpr int kBadRound = 100000;
+        const auto stepOf = [](int r) { return r < kRestartRound ? r : r - 30000; };
+        QByteArray bytes = tfRecord(fileVersionEvent(1));
+        qsizetype badOffset = -1;
+        for (int r = 0; r < kRounds; ++r) {
+            if (r == kRestartRound)
+                bytes += tfRecord(sessionStartEvent(r, kRestartStep));
+            const bool meta = metadataEveryValue || r == 0;
+            bytes +=
+                tfRecord(scalarTensorEvent(r, stepOf(r), "loss", float(r) * 0.5f, false, meta));
+            if (r % 10 == 0)
+                bytes += tfRecord(
+                    histogramTensorEvent(r, stepOf(r), "w", {double(r), r + 1.0, 3}, meta));
+            QByteArray lr = tfRecord(simpleValueEvent(r, stepOf(r), "lr", float(r)));
+            if (r == kBadRound) {
+                badOffset = bytes.size();
+                lr[20] = char(lr[20] ^ 0x40); // inside the data: the data CRC no longer holds
+            }
+            bytes += lr;
+        }
+        QVERIFY(bytes.size() > 8 << 20);
+        QVERIFY(writeFile(path, bytes));
+
+        EventFileCursor c;
+        c.path = path;
+        SeriesSet set;
+        Problems problems;
+        QVERIFY(readEvents(c, set, problems).ok());
+        QCOMPARE(problems.size(), 1);
+        QCOMPARE(problems[0].where, QStringLiteral("offset %1").arg(badOffset));
+        QCOMPARE(c.offset, bytes.size());
+        QCOMPARE(c.pending, 0);
+
+        // What survives the restart: rounds before it with steps below kRestartStep, then all
+        // rounds after it.
+        std::vector<int> kept;
+        for (int r = 0; r < kRounds; ++r)
+            if (r >= kRestartRound || stepOf(r) < kRestartStep)
+                kept.push_back(r);
+        const Series *loss = set.find("loss");
+        const Series *w = set.find("w");
+        const Series *lr = set.find("lr");
+        QVERIFY(loss && w && lr);
+        QCOMPARE(loss->kind, SeriesKind::Scalar);
+        QCOMPARE(w->kind, SeriesKind::Histogram);
+        QCOMPARE(w->plugin, QStringLiteral("histograms"));
+        QCOMPARE(loss->scalars.size(), kept.size());
+        std::size_t hist = 0, lrAt = 0;
+        for (std::size_t i = 0; i < kept.size(); ++i) {
+            const int r = kept[i];
+            QCOMPARE(loss->scalars[i].step, std::int64_t(stepOf(r)));
+            QCOMPARE(loss->scalars[i].value, double(float(r) * 0.5f));
+            if (r % 10 == 0) {
+                QCOMPARE(w->histograms[hist].step, std::int64_t(stepOf(r)));
+                QCOMPARE(w->histograms[hist].edges, (std::vector<double>{double(r), r + 1.0}));
+                ++hist;
+            }
+            if (r != kBadRound)
+                QCOMPARE(lr->scalars[lrAt++].value, double(r));
+        }
+        QCOMPARE(w->histograms.size(), hist);
+        QCOMPARE(lr->scalars.size(), lrAt);
+    }
+
     // A file still being written: read to its last whole record, then resumed at that offset.
     void cutFileIsResumed()
     {
