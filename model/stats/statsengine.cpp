@@ -159,13 +159,21 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
         if (work[std::size_t(p.slot)].rawNumeric) {
             const std::size_t item = std::size_t(dtypeSize(t.dtype));
             const bool crc = t.location.maskedCrc32c && request.verifyChecksum;
+            const auto bytes = std::size_t(p.end - p.begin);
             auto st = streamers[worker].stream(
-                t.location.file, t.location.offset + p.begin, p.end - p.begin, request.window, item,
+                t.location.file, t.location.offset + p.begin, bytes, request.window, item,
                 [&](const std::uint8_t *d, std::size_t n) {
                     // In pieces, so that a digest finds each in cache after the statistics.
                     for (std::size_t o = 0; o < n; o += kCachePiece)
                         if (!sink(d + o, std::min(kCachePiece, n - o), crc ? &res.crc : nullptr))
                             return false;
+                    // A whole tensor in one window has its range now: its histogram is taken
+                    // while the data is mapped and cached, not in a second pass that maps and
+                    // reads it again.
+                    if (request.bins > 0 && p.whole && n == bytes) {
+                        const auto [lo, hi] = histogramRange(res.stats.result());
+                        res.hist.emplace(t.dtype, lo, hi, request.bins).add(d, n);
+                    }
                     return true;
                 });
             if (!st.ok())
@@ -225,6 +233,10 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
             const auto &rep = reports[p.slot];
             if (!rep.reduced || job.cancelled())
                 return;
+            if (results[pi].hist) { // taken in pass 1
+                reportProgress(p.end - p.begin, QStringLiteral("histograms"));
+                return;
+            }
             const auto &t = index.tensors[rep.tensor];
             const auto [lo, hi] = histogramRange(rep.stats);
             auto &h = results[pi].hist.emplace(t.dtype, lo, hi, request.bins);
