@@ -189,6 +189,13 @@ int lsOrStats(const QStringList &args, bool stats)
             status = 1;
             continue;
         }
+        if (opened->checkpoints.empty()) { // a folder of training logs alone
+            printProblems(input, opened->problems); // why no checkpoint was read, if one failed
+            err() << "weightlens: " << input
+                  << ": no checkpoint, only training logs (see weightlens events)\n";
+            status = 1;
+            continue;
+        }
         printProblems(input, opened->problems);
         qsizetype matched = 0, total = 0;
         if (o.json && !opened->summary.isEmpty() && !stats)

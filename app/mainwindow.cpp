@@ -133,7 +133,7 @@ void MainWindow::createMenus()
     connect(raw, &QAction::toggled, m_bench->sources(), &SourcesView::setShowRawKeys);
     connect(m_bench->sources(), &SourcesView::showRawKeysChanged, raw, &QAction::setChecked);
     view->addSeparator();
-    const QStringList tabs{tr("&Overview"), tr("&Histogram"), tr("&Values")};
+    const QStringList tabs{tr("&Overview"), tr("&Histogram"), tr("&Values"), tr("&Curves")};
     for (int i = 0; i < tabs.size(); ++i) {
         auto *a =
             view->addAction(tabs[i], this, [this, i] { m_bench->inspector()->setCurrentIndex(i); });

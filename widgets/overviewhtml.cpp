@@ -350,4 +350,60 @@ QString tensorPage(const TensorRef &ref, const std::optional<TensorReport> &repo
     return html + problemsSection(problems);
 }
 
+QString logsPage(const QString &title, const QList<LogRunRef> &runs, const Problems &problems)
+{
+    using events::SeriesKind;
+    QString html =
+        header(title, QObject::tr("Training logs: %1")
+                          .arg(formatCount(runs.size(), QObject::tr("run"), QObject::tr("runs"))));
+    for (const auto &ref : runs) {
+        const auto &run = ref.get();
+        html += QStringLiteral("<h3>%1</h3><div class='sub'>%2</div>")
+                    .arg(esc(run.name),
+                         esc(run.csvFile.isEmpty()
+                                 ? QObject::tr("%1 event files").arg(run.eventFiles.size())
+                                 : QFileInfo(run.csvFile).fileName()));
+        html += QStringLiteral("<table><tr><th>%1</th><th>%2</th><th>%3</th><th>%4</th>"
+                               "<th>%5</th><th>%6</th></tr>")
+                    .arg(QObject::tr("Tag"), QObject::tr("Kind"), QObject::tr("Points"),
+                         QObject::tr("First step"), QObject::tr("Last step"),
+                         QObject::tr("Last value"));
+        for (const auto &s : run.series.all()) {
+            QString kind, first, last, value;
+            switch (s.kind) {
+            case SeriesKind::Scalar:
+                kind = QObject::tr("scalar");
+                if (!s.scalars.empty()) {
+                    first = QString::number(s.scalars.front().step);
+                    last = QString::number(s.scalars.back().step);
+                    value = QString::number(s.scalars.back().value, 'g', 8);
+                }
+                break;
+            case SeriesKind::Histogram:
+                kind = QObject::tr("histogram");
+                if (!s.histograms.empty()) {
+                    first = QString::number(s.histograms.front().step);
+                    last = QString::number(s.histograms.back().step);
+                }
+                break;
+            case SeriesKind::Image:
+                kind = QObject::tr("images");
+                break;
+            case SeriesKind::Audio:
+                kind = QObject::tr("audio");
+                break;
+            case SeriesKind::Other:
+                kind = QObject::tr("tensor");
+                break;
+            }
+            html += QStringLiteral("<tr><td>%1</td><td>%2</td><td class='n'>%3</td>"
+                                   "<td class='n'>%4</td><td class='n'>%5</td>"
+                                   "<td class='n'>%6</td></tr>")
+                        .arg(esc(s.tag), kind, formatCount(s.size()), first, last, value);
+        }
+        html += QStringLiteral("</table>");
+    }
+    return html + problemsSection(problems);
+}
+
 } // namespace wl::overview

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "formats/reader.h"
+#include "itemmodels/checkpointtreemodel.h"
 #include "itemmodels/tensorref.h"
 #include "stats/statsengine.h"
 
@@ -20,6 +21,9 @@ QString checkpointPage(const CheckpointIndex &index, const Problems &problems);
 QString groupPage(const QString &title, const QList<TensorRef> &tensors);
 QString tensorPage(const TensorRef &t, const std::optional<TensorReport> &report,
                    const Problems &problems);
+
+// Training logs: per run, a table of its tags (points, first and last step, last value).
+QString logsPage(const QString &title, const QList<LogRunRef> &runs, const Problems &problems);
 
 QString formatBytes(std::int64_t bytes);
 QString formatCount(std::int64_t n);

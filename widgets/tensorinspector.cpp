@@ -1,5 +1,6 @@
 #include "tensorinspector.h"
 
+#include "curvespanel.h"
 #include "histogramplot.h"
 #include "valuesview.h"
 
@@ -19,10 +20,13 @@ TensorInspector::TensorInspector(QWidget *parent) : QTabWidget(parent)
     m_values = new ValuesView(this);
     addTab(m_overview, tr("Overview"));
     addTab(m_histogram, tr("Histogram"));
+    m_curves = new CurvesPanel(this);
     addTab(m_values, tr("Values"));
+    addTab(m_curves, tr("Curves"));
     setTabToolTip(OverviewTab, tr("Format, metadata and statistics of the selection (Alt+1)"));
     setTabToolTip(HistogramTab, tr("Distribution of the selected tensors' values (Alt+2)"));
     setTabToolTip(ValuesTab, tr("The elements of one tensor as a table or heatmap (Alt+3)"));
+    setTabToolTip(CurvesTab, tr("Training curves from the run's event files and CSV logs (Alt+4)"));
     setDocumentMode(true);
 }
 

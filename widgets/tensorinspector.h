@@ -11,16 +11,18 @@ class QTextBrowser;
 namespace wl
 {
 
+class CurvesPanel;
 class HistogramPlot;
 class ValuesView;
 
 // The centre of the window: Overview (metadata, statistics, structure), Histogram (overlaid
-// when several tensors are chosen) and Values (table and heatmap of a 2-D slice).
+// when several tensors are chosen), Values (table and heatmap of a 2-D slice) and Curves (the
+// training logs of the selected run).
 class TensorInspector : public QTabWidget
 {
     Q_OBJECT
 public:
-    enum Tab { OverviewTab, HistogramTab, ValuesTab };
+    enum Tab { OverviewTab, HistogramTab, ValuesTab, CurvesTab };
 
     explicit TensorInspector(QWidget *parent = nullptr);
 
@@ -38,6 +40,7 @@ public:
 
     HistogramPlot *histogram() const { return m_histogram; }
     ValuesView *values() const { return m_values; }
+    CurvesPanel *curves() const { return m_curves; }
     QTextBrowser *overview() const { return m_overview; }
 
     // Short legend labels: the last path components that tell the tensors apart.
@@ -49,6 +52,7 @@ private:
     QTextBrowser *m_overview = nullptr;
     HistogramPlot *m_histogram = nullptr;
     ValuesView *m_values = nullptr;
+    CurvesPanel *m_curves = nullptr;
     QList<TensorRef> m_tensors;
     QString m_title;
     QHash<TensorRef, TensorReport> m_reports;

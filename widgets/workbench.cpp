@@ -1,5 +1,6 @@
 #include "workbench.h"
 
+#include "curvespanel.h"
 #include "dropfilter.h"
 #include "emptystate.h"
 #include "histogramplot.h"
@@ -59,6 +60,27 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
     connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestValuesIfVisible);
     connect(m_inspector->histogram(), &HistogramPlot::binsChanged, this,
             &Workbench::onSelectionChanged);
+    connect(m_inspector->curves(), &CurvesPanel::checkpointClicked, this,
+            [this](const Checkpoint *cp) {
+                const QModelIndex i = m_model->indexOfCheckpoint(cp);
+                if (i.isValid())
+                    m_sources->select(i);
+            });
+}
+
+void Workbench::showCurvesFor(const QModelIndex &index, bool show)
+{
+    auto *curves = m_inspector->curves();
+    const QList<LogRunRef> runs = m_model->logRunsAt(index);
+    // Selecting a checkpoint from its marker keeps the runs in view; another source's logs, or
+    // a log node, replace them.
+    const bool sameSource = !runs.isEmpty() && !curves->runs().isEmpty() &&
+                            runs.first().logs == curves->runs().first().logs;
+    if (runs.isEmpty() || (sameSource && !show))
+        return;
+    curves->setRuns(runs, m_model->sourceCheckpoints(index));
+    if (show)
+        m_inspector->setCurrentIndex(TensorInspector::CurvesTab);
 }
 
 int Workbench::histogramBins(const QList<TensorRef> &tensors) const
@@ -217,6 +239,12 @@ void Workbench::reload()
 
 void Workbench::sourcesAltered()
 {
+    // Curves of a closed source go with it.
+    auto *curves = m_inspector->curves();
+    if (!curves->runs().isEmpty() &&
+        std::none_of(m_opened.begin(), m_opened.end(),
+                     [&](const OpenResult &r) { return r.logs == curves->runs().first().logs; }))
+        curves->setRuns({});
     m_centre->setCurrentIndex(m_opened.isEmpty() ? 0 : 1);
     refreshProblems();
     onSelectionChanged();
@@ -240,6 +268,10 @@ void Workbench::refreshProblems()
         for (const auto &cp : r.checkpoints)
             for (const auto &p : cp->index().problems)
                 add(p);
+        if (r.logs)
+            for (const auto &run : r.logs->runs)
+                for (const auto &p : run.problems)
+                    add(p);
     }
     m_problems->setProblems(all);
 }
@@ -262,6 +294,9 @@ void Workbench::onSelectionChanged()
     } else if (rows.size() == 1) {
         const QModelIndex i = rows.first();
         const Problems problems = m_model->problemsOf(i);
+        const auto kind = m_model->nodeKind(i);
+        showCurvesFor(i, kind == CheckpointTreeModel::NodeKind::Logs ||
+                             kind == CheckpointTreeModel::NodeKind::LogRun);
         QString title;
         switch (m_model->nodeKind(i)) {
         case CheckpointTreeModel::NodeKind::Source:
@@ -287,6 +322,12 @@ void Workbench::onSelectionChanged()
                                                                        tr("tensors")));
             break;
         }
+        case CheckpointTreeModel::NodeKind::Logs:
+        case CheckpointTreeModel::NodeKind::LogRun:
+            m_inspector->setOverviewHtml(
+                overview::logsPage(m_model->data(i).toString(), m_model->logRunsAt(i), problems));
+            plotted.clear();
+            break;
         case CheckpointTreeModel::NodeKind::Tensor:
             m_single = m_model->tensorAt(i);
             m_inspector->setOverviewHtml(

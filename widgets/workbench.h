@@ -83,6 +83,8 @@ private:
     void onStats(const TensorRef &t, const TensorReport &report);
     void requestValuesIfVisible();
     void refreshProblems();
+    // Shows the logs at or around a node in Curves; `show` also brings the tab forward.
+    void showCurvesFor(const QModelIndex &index, bool show);
     void updateSummary();
     void sourcesAltered();
     int sourceRowOf(QModelIndex index) const;

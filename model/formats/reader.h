@@ -11,6 +11,10 @@
 
 namespace wl
 {
+namespace events
+{
+struct RunLogs;
+}
 
 // How sure a reader is that it can open a source; 0 = not at all.
 struct ProbeResult {
@@ -30,6 +34,8 @@ struct OpenResult {
     QJsonObject summary;       // source-level facts (state file, signatures)
     QString summaryText;       // the same for people
     Problems problems;
+    // Event files and CSV logs found beside a run folder's checkpoints; null when none.
+    std::shared_ptr<const events::RunLogs> logs;
 };
 
 class Reader

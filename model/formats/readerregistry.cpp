@@ -1,6 +1,7 @@
 #include "readerregistry.h"
 
 #include "core/naturalorder.h"
+#include "events/runlogs.h"
 #include "io/hdf5file.h"
 
 #include <QDir>
@@ -15,6 +16,24 @@ namespace
 
 constexpr int kMaxScanDepth = 3;
 constexpr int kClaimScore = 50; // what a file inside a scanned folder needs to be opened
+// Logs sit deeper than checkpoints: Keras' TensorBoard callback writes logs/fit/<time>/train.
+constexpr int kMaxLogDepth = 5;
+
+// The training logs of a run folder, their files marked as accounted for. A folder without logs
+// is no finding: most hold checkpoints only.
+std::shared_ptr<const events::RunLogs> findLogs(const QString &dir, QSet<QString> &consumed)
+{
+    auto logs = events::loadLogs(dir, kMaxLogDepth);
+    if (!logs.ok())
+        return {};
+    for (const auto &run : logs->runs) {
+        if (!run.csvFile.isEmpty())
+            consumed.insert(run.csvFile);
+        for (const auto &f : run.eventFiles)
+            consumed.insert(f.path);
+    }
+    return std::make_shared<const events::RunLogs>(std::move(logs).value());
+}
 
 } // namespace
 
@@ -84,6 +103,8 @@ Result<OpenResult> ReaderRegistry::openSource(const Source &source, const JobCon
                 QSet<QString> consumed(res.consumedFiles.begin(), res.consumedFiles.end());
                 for (const auto &cp : res.checkpoints)
                     consumed.insert(cp->index().path);
+                if (!res.logs)
+                    res.logs = findLogs(source.path(), consumed);
                 OpenResult rest;
                 rest.problems = res.problems; // files named here are not listed as "not read"
                 scanInto(source, job, 0, rest, consumed);
@@ -135,11 +156,12 @@ Result<OpenResult> ReaderRegistry::scanDirectory(const Source &source, const Job
     res.path = source.path();
     res.kind = QStringLiteral("run");
     QSet<QString> consumed;
+    res.logs = findLogs(source.path(), consumed);
     scanInto(source, job, depth, res, consumed);
     if (job.cancelled())
         return makeError(LoadError::Code::Cancelled, source.path(), {}, {});
     res.consumedFiles = QStringList(consumed.begin(), consumed.end());
-    if (res.checkpoints.empty()) {
+    if (res.checkpoints.empty() && !res.logs) {
         LoadError e =
             makeError(LoadError::Code::UnknownFormat, source.path(), {},
                       QStringLiteral("a checkpoint, SavedModel or weight file in this folder"),

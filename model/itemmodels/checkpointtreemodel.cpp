@@ -62,6 +62,7 @@ struct CheckpointTreeModel::Node {
     SourceData *src = nullptr;    // every node of a source
     CheckpointData *cp = nullptr; // a checkpoint node and everything below it
     int tensor = -1;
+    int logRun = -1; // a LogRun node: index in the source's logs
     std::int64_t params = 0;
     std::int64_t bytes = 0;
     int problems = 0;
@@ -88,6 +89,7 @@ struct CheckpointTreeModel::CheckpointData {
 struct CheckpointTreeModel::SourceData {
     OpenResult opened;
     std::vector<std::unique_ptr<CheckpointData>> checkpoints;
+    std::vector<Node *> logRunNodes; // by run index
 };
 
 QString naturalSortKey(const QString &s)
@@ -222,23 +224,33 @@ void CheckpointTreeModel::buildSource(SourceData &src, Node *srcNode)
     srcNode->problems = int(opened.problems.size());
     srcNode->params = srcNode->bytes = 0;
     srcNode->cp = nullptr;
+    src.logRunNodes.clear();
+    const bool hasLogs = opened.logs && !opened.logs->runs.empty();
     // One node per thing opened: a file, prefix or SavedModel holds its tensors itself; only a
     // run folder lists checkpoints.
-    if (src.checkpoints.size() == 1 && opened.kind != QLatin1String("run")) {
+    if (src.checkpoints.size() == 1 && opened.kind != QLatin1String("run") && !hasLogs) {
         srcNode->cp = src.checkpoints.front().get();
         buildCheckpoint(*srcNode->cp, srcNode);
         return;
     }
+    // With logs beside them, the checkpoints go one level down, next to the logs.
+    Node *cpRoot = srcNode;
+    if (hasLogs && !src.checkpoints.empty()) {
+        auto n = std::make_unique<Node>();
+        n->name = tr("Checkpoints");
+        n->src = &src;
+        cpRoot = srcNode->add(std::move(n));
+    }
     QHash<QString, Node *> runs;
     for (const auto &cp : src.checkpoints) {
-        Node *parent = srcNode;
+        Node *parent = cpRoot;
         if (!cp->runDir.isEmpty()) {
             Node *&run = runs[cp->runDir];
             if (!run) {
                 auto n = std::make_unique<Node>();
                 n->name = cp->runDir;
                 n->src = &src;
-                run = srcNode->add(std::move(n));
+                run = cpRoot->add(std::move(n));
             }
             parent = run;
         }
@@ -254,6 +266,54 @@ void CheckpointTreeModel::buildSource(SourceData &src, Node *srcNode)
             p->bytes += cpNode->bytes;
             p->problems += cpNode->problems;
         }
+    }
+    if (hasLogs)
+        buildLogs(src, srcNode);
+}
+
+void CheckpointTreeModel::buildLogs(SourceData &src, Node *srcNode)
+{
+    const auto &runs = src.opened.logs->runs;
+    auto logs = std::make_unique<Node>();
+    logs->kind = NodeKind::Logs;
+    logs->name = tr("Logs");
+    logs->src = &src;
+    Node *logsNode = srcNode->add(std::move(logs));
+    src.logRunNodes.assign(runs.size(), nullptr);
+    QHash<QString, int> perGroup;
+    for (const auto &r : runs)
+        ++perGroup[r.group];
+    QHash<QString, Node *> groups;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const auto &r = runs[i];
+        Node *parent = logsNode;
+        QString name = r.name;
+        // train/ and validation/ of one fit share a node named by their folder; those of the
+        // opened folder itself sit directly under Logs.
+        if (perGroup.value(r.group) > 1 && r.group != r.name && r.group != QLatin1String(".")) {
+            Node *&g = groups[r.group];
+            if (!g) {
+                auto n = std::make_unique<Node>();
+                n->kind = NodeKind::Logs;
+                n->name = r.group;
+                n->src = &src;
+                g = logsNode->add(std::move(n));
+            }
+            parent = g;
+            const QString prefix = r.group + QLatin1Char('/');
+            if (name.startsWith(prefix))
+                name = name.mid(prefix.size());
+        }
+        auto n = std::make_unique<Node>();
+        n->kind = NodeKind::LogRun;
+        n->name = name == QLatin1String(".") ? QFileInfo(src.opened.path).fileName() : name;
+        n->src = &src;
+        n->logRun = int(i);
+        n->problems = int(r.problems.size());
+        Node *leaf = parent->add(std::move(n));
+        src.logRunNodes[i] = leaf;
+        for (Node *p = parent; p != m_root.get(); p = p->parent)
+            p->problems += leaf->problems;
     }
 }
 
@@ -494,6 +554,56 @@ CheckpointTreeModel::NodeKind CheckpointTreeModel::nodeKind(const QModelIndex &i
     return n ? n->kind : NodeKind::Group;
 }
 
+QList<LogRunRef> CheckpointTreeModel::logRunsAt(const QModelIndex &index) const
+{
+    QList<LogRunRef> out;
+    const Node *n = nodeAt(index);
+    if (!n || !n->src || !n->src->opened.logs)
+        return out;
+    const auto &logs = n->src->opened.logs;
+    const Node *from = n;
+    while (from && from->kind != NodeKind::Logs && from->kind != NodeKind::LogRun)
+        from = from->parent;
+    if (!from) {
+        for (int i = 0; i < int(logs->runs.size()); ++i)
+            out.push_back({logs, i});
+        return out;
+    }
+    std::vector<const Node *> stack{from};
+    while (!stack.empty()) {
+        const Node *x = stack.back();
+        stack.pop_back();
+        if (x->kind == NodeKind::LogRun)
+            out.push_back({logs, x->logRun});
+        for (auto it = x->children.rbegin(); it != x->children.rend(); ++it)
+            stack.push_back(it->get());
+    }
+    return out;
+}
+
+QList<std::shared_ptr<const Checkpoint>>
+CheckpointTreeModel::sourceCheckpoints(const QModelIndex &index) const
+{
+    QList<std::shared_ptr<const Checkpoint>> out;
+    if (const Node *n = nodeAt(index); n && n->src)
+        for (const auto &cp : n->src->checkpoints)
+            out << cp->checkpoint;
+    return out;
+}
+
+QModelIndex CheckpointTreeModel::indexOfLogRun(const LogRunRef &run) const
+{
+    if (!run.isValid())
+        return {};
+    for (const auto &src : m_sources) {
+        if (src->opened.logs != run.logs || std::size_t(run.run) >= src->logRunNodes.size())
+            continue;
+        Node *n = src->logRunNodes[std::size_t(run.run)];
+        return n ? createIndex(n->row, 0, n) : QModelIndex();
+    }
+    return {};
+}
+
 QString CheckpointTreeModel::problemsText(const QModelIndex &index) const
 {
     QStringList lines;
@@ -524,6 +634,13 @@ Problems CheckpointTreeModel::problemsOf(const QModelIndex &index) const
         addAll(n->src->opened.problems);
         for (const auto &cp : n->src->checkpoints)
             addAll(cp->checkpoint->index().problems);
+        for (const auto &run : logRunsAt(index))
+            addAll(run.get().problems);
+        break;
+    case NodeKind::Logs:
+    case NodeKind::LogRun:
+        for (const auto &run : logRunsAt(index))
+            addAll(run.get().problems);
         break;
     case NodeKind::Checkpoint:
         addAll(n->cp->checkpoint->index().problems);
@@ -588,7 +705,7 @@ Qt::ItemFlags CheckpointTreeModel::flags(const QModelIndex &index) const
     if (!n)
         return Qt::NoItemFlags;
     Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
-    if (n->kind == NodeKind::Tensor && n->children.empty())
+    if ((n->kind == NodeKind::Tensor || n->kind == NodeKind::LogRun) && n->children.empty())
         f |= Qt::ItemNeverHasChildren;
     return f;
 }
@@ -677,6 +794,8 @@ QVariant CheckpointTreeModel::data(const QModelIndex &index, int role) const
                 n->sortKey = naturalSortKey(n->name);
             return n->sortKey;
         }
+        if (n->kind == NodeKind::Logs || n->kind == NodeKind::LogRun)
+            return {}; // logs hold no parameters
         if (column == ParamsColumn)
             return role == SortRole ? QVariant(qlonglong(n->params))
                                     : QVariant(QLocale().toString(qlonglong(n->params)));
@@ -707,6 +826,14 @@ QVariant CheckpointTreeModel::data(const QModelIndex &index, int role) const
                 lines << tr("Step: %1").arg(*idx.step);
             if (idx.savedAt)
                 lines << tr("Saved: %1").arg(idx.savedAtText());
+        } else if (n->kind == NodeKind::LogRun) {
+            const auto &run = n->src->opened.logs->runs[std::size_t(n->logRun)];
+            lines << (run.csvFile.isEmpty() ? run.folder : run.csvFile);
+            std::int64_t points = 0;
+            for (const auto &s : run.series.all())
+                points += s.size();
+            lines << tr("%n tag(s)", nullptr, int(run.series.all().size()))
+                  << tr("%n point(s)", nullptr, int(points));
         } else if (n->kind == NodeKind::Source) {
             lines << n->src->opened.path;
             if (!n->src->opened.kind.isEmpty())
@@ -738,6 +865,10 @@ QVariant CheckpointTreeModel::data(const QModelIndex &index, int role) const
             return n->optimizerGroup ? QStringLiteral("optimizer") : QStringLiteral("group");
         case NodeKind::Tensor:
             return roleName(t->role);
+        case NodeKind::Logs:
+            return QStringLiteral("logs");
+        case NodeKind::LogRun:
+            return QStringLiteral("logrun");
         }
         return {};
     case ProblemCountRole:

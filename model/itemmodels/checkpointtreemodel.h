@@ -1,5 +1,6 @@
 #pragma once
 
+#include "events/runlogs.h"
 #include "formats/reader.h"
 #include "stats/statsengine.h"
 #include "stats/tensorstats.h"
@@ -14,9 +15,20 @@
 namespace wl
 {
 
+// One run of a source's training logs; valid while its source is open (the logs are shared).
+struct LogRunRef {
+    std::shared_ptr<const events::RunLogs> logs;
+    int run = -1;
+    bool isValid() const { return logs && run >= 0 && std::size_t(run) < logs->runs.size(); }
+    const events::LogRun &get() const { return logs->runs[std::size_t(run)]; }
+    bool operator==(const LogRunRef &o) const { return logs == o.logs && run == o.run; }
+};
+
 // Sources -> (runs ->) checkpoints -> module hierarchy -> tensors, with per-node totals and
 // statistics columns that fill in as background statistics arrive. Built eagerly from plain
-// nodes (no per-node QObject) so 100,000 tensors build quickly.
+// nodes (no per-node QObject) so 100,000 tensors build quickly. A source with training logs holds
+// two nodes, Checkpoints (the run as above) and Logs (its log runs; train/, validation/ and eval/
+// runs under their group's node).
 class CheckpointTreeModel : public QAbstractItemModel
 {
     Q_OBJECT
@@ -41,10 +53,11 @@ public:
         ReadableNameRole,                // full readable name; tensors only
         SortRole,                        // numbers for numeric columns, natural key for names
         IconNameRole,     // "source", "checkpoint", "group", "variable", "optimizer_slot",
-                          // "optimizer", "metadata"
+                          // "optimizer", "metadata", "logs", "logrun"
         ProblemCountRole, // problems of this node and everything below it
     };
-    enum class NodeKind { Source, Checkpoint, Group, Tensor };
+    // Logs: the Logs node and log groups below it; LogRun: one run's event files or CSV log.
+    enum class NodeKind { Source, Checkpoint, Group, Tensor, Logs, LogRun };
 
     explicit CheckpointTreeModel(QObject *parent = nullptr);
     ~CheckpointTreeModel() override;
@@ -78,6 +91,13 @@ public:
     // The index of a checkpoint's node, invalid when not in the model.
     QModelIndex indexOfCheckpoint(const Checkpoint *checkpoint) const;
     NodeKind nodeKind(const QModelIndex &index) const;
+    // The log runs at and below a Logs or LogRun node; for a source (or anything in it) with
+    // no log node at or above it, every log run of the source.
+    QList<LogRunRef> logRunsAt(const QModelIndex &index) const;
+    // The checkpoints of the source a node belongs to, in the source's order.
+    QList<std::shared_ptr<const Checkpoint>> sourceCheckpoints(const QModelIndex &index) const;
+    // The node of a log run, invalid when not in the model.
+    QModelIndex indexOfLogRun(const LogRunRef &run) const;
     // Problems of a source, checkpoint or tensor; files inside the opened folder named from it.
     Problems problemsOf(const QModelIndex &index) const;
     // The same, one per line.
@@ -101,6 +121,7 @@ private:
     Node *nodeAt(const QModelIndex &index) const;
     void buildSource(SourceData &src, Node *srcNode);
     void buildCheckpoint(CheckpointData &cp, Node *cpNode);
+    void buildLogs(SourceData &src, Node *srcNode);
     void rebuildAll();
     CheckpointData *dataFor(const Checkpoint *c) const;
     QVariant tensorData(const Node *n, int column, int role) const;

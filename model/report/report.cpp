@@ -140,7 +140,11 @@ Status writeReport(const QStringList &paths, const QString &outFile, QList<Unrea
     QList<UnreadInput> failed;
     for (const auto &p : paths) {
         auto r = ReaderRegistry::builtin().open(p, job);
-        if (r.ok())
+        if (r.ok() && r->checkpoints.empty()) // a folder of training logs alone
+            failed << UnreadInput{p, makeError(LoadError::Code::UnknownFormat, p, {},
+                                               QStringLiteral("a checkpoint"),
+                                               QStringLiteral("training logs only"))};
+        else if (r.ok())
             sources << std::move(r).value();
         else
             failed << UnreadInput{p, r.error()};

@@ -724,6 +724,71 @@ private slots:
                                 ".ATTRIBUTES/VARIABLE_VALUE"));
     }
 
+    // A run folder with event files beside its checkpoints holds Checkpoints and Logs; eval/
+    // is a run of its own, and the logs' point counts are what GROUND_TRUTH.json counts per file.
+    void runWithLogs()
+    {
+        WL_REQUIRE_CORPUS();
+        const QString item = QStringLiteral("tf1-checkpoint/mnist-estimator-run");
+        OpenedTree tree(test::corpus(item));
+        QVERIFY2(tree.error.isEmpty(), qPrintable(tree.error));
+        const auto &model = tree.model;
+        const QModelIndex src = tree.source();
+        QCOMPARE(childNames(model, src),
+                 (QStringList{QStringLiteral("Checkpoints"), QStringLiteral("Logs")}));
+        const QModelIndex cps = child(model, src, QStringLiteral("Checkpoints"));
+        QCOMPARE(childNames(model, cps),
+                 (QStringList{QStringLiteral("model.ckpt-1"),
+                              QStringLiteral("model.ckpt-20000 (latest)")}));
+        QCOMPARE(model.index(1, 0, cps).data(Role::NodeKindRole).toInt(), int(Kind::Checkpoint));
+        QCOMPARE(model.sourceCheckpoints(cps).size(), 2);
+        QCOMPARE(*model.sourceCheckpoints(cps).last()->index().step, 20000);
+
+        const QModelIndex logs = child(model, src, QStringLiteral("Logs"));
+        QCOMPARE(logs.data(Role::NodeKindRole).toInt(), int(Kind::Logs));
+        QCOMPARE(logs.data(Role::IconNameRole).toString(), QStringLiteral("logs"));
+        QCOMPARE(childNames(model, logs),
+                 (QStringList{QStringLiteral("mnist-estimator-run"), QStringLiteral("eval")}));
+        QCOMPARE(model.logRunsAt(logs).size(), 2);
+        QCOMPARE(model.logRunsAt(src).size(), 2);
+        QVERIFY(model.logRunsAt(cps).size() == 2); // the source's, from anywhere in it
+        QVERIFY(model.tensorsUnder(logs).isEmpty());
+        QVERIFY(!model.hasChildren(child(model, logs, QStringLiteral("eval"))));
+
+        // Expected points per run and tag: the sum of the per-file counts.
+        const auto events = test::loadJson(test::corpus(
+            item + QStringLiteral("/GROUND_TRUTH.json")))[QStringLiteral("events")]
+                                .toObject();
+        QHash<QString, QHash<QString, qint64>> want;
+        for (auto f = events.begin(); f != events.end(); ++f) {
+            const QString run =
+                f.key().contains(QLatin1Char('/')) ? QStringLiteral("eval") : QStringLiteral(".");
+            const auto tags = f.value()[QStringLiteral("tags")].toObject();
+            for (auto t = tags.begin(); t != tags.end(); ++t)
+                want[run][t.key()] += t.value()[QStringLiteral("count")].toInteger();
+        }
+        QCOMPARE(want.size(), 2);
+        for (const QString &name :
+             {QStringLiteral("eval"), QStringLiteral("mnist-estimator-run")}) {
+            const QModelIndex runIndex = child(model, logs, name);
+            QCOMPARE(runIndex.data(Role::NodeKindRole).toInt(), int(Kind::LogRun));
+            const auto runs = model.logRunsAt(runIndex);
+            QCOMPARE(runs.size(), 1);
+            QCOMPARE(model.indexOfLogRun(runs.first()), runIndex);
+            const auto &run = runs.first().get();
+            const auto &expected = want[name == QLatin1String("eval") ? name : QStringLiteral(".")];
+            QCOMPARE(qsizetype(run.series.all().size()), expected.size());
+            for (auto t = expected.begin(); t != expected.end(); ++t) {
+                const auto *series = run.series.find(t.key());
+                QVERIFY2(series, qPrintable(t.key()));
+                QCOMPARE(qint64(series->scalars.size()), t.value());
+            }
+        }
+        // The event files are read, not listed as files nobody read.
+        for (const auto &p : tree.opened.problems)
+            QVERIFY2(!p.file.contains(QLatin1String("tfevents")), qPrintable(p.toString()));
+    }
+
     // One node per thing opened: a SavedModel and a `.keras` archive hold their tensors
     // directly, and a folder of SavedModels lists one node per SavedModel.
     void openedThingIsOneNode()

@@ -1,0 +1,454 @@
+// The Curves view on real corpus logs: tags, point counts and values against GROUND_TRUTH.json
+// (event files) and the CSV text itself (CSV logs), smoothing against an independent weighted
+// mean, checkpoint markers that select their checkpoint, log y, export, and thinning of a
+// million-point series.
+
+#include "curvespanel.h"
+#include "formats/readerregistry.h"
+#include "itemmodels/checkpointtreemodel.h"
+#include "sourcesview.h"
+#include "tensorinspector.h"
+#include "testutil.h"
+#include "workbench.h"
+
+#include <QHBoxLayout>
+#include <QImage>
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+#include <cmath>
+#include <qcustomplot.h>
+
+using namespace wl;
+
+namespace
+{
+
+struct Row {
+    std::int64_t step;
+    double value, smoothed;
+};
+
+// The panel's CSV export, by run and tag.
+QHash<QString, QHash<QString, std::vector<Row>>> parseCsv(const QByteArray &csv)
+{
+    QHash<QString, QHash<QString, std::vector<Row>>> out;
+    const QList<QByteArray> lines = csv.split('\n');
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        if (lines[i].isEmpty())
+            continue;
+        const QList<QByteArray> f = lines[i].split(',');
+        if (f.size() != 6)
+            continue;
+        out[QString::fromUtf8(f[0])][QString::fromUtf8(f[1])].push_back(
+            {f[2].toLongLong(), f[4].toDouble(), f[5].toDouble()});
+    }
+    return out;
+}
+
+// Scalar tags of one event file in the ground truth: name -> {count, first, last}.
+QJsonObject scalarTags(const QJsonObject &file)
+{
+    QJsonObject out;
+    const QJsonObject tags = file[QStringLiteral("tags")].toObject();
+    for (auto t = tags.begin(); t != tags.end(); ++t)
+        if (t.value()[QStringLiteral("first")].isArray())
+            out.insert(t.key(), t.value());
+    return out;
+}
+
+// Debiased EMA written as a weighted mean: point i averages the values up to it, value j
+// weighted by weight^(i - j).
+std::vector<double> weightedMeans(const std::vector<double> &v, double weight)
+{
+    std::vector<double> out(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        double sum = 0, norm = 0, w = 1;
+        for (std::size_t j = i + 1; j-- > 0;) {
+            sum += w * v[j];
+            norm += w;
+            w *= weight;
+        }
+        out[i] = sum / norm;
+    }
+    return out;
+}
+
+// A source opened through the registry, as the window opens it, in a tree model.
+struct Opened {
+    explicit Opened(const QString &path)
+    {
+        auto r = ReaderRegistry::builtin().open(path);
+        if (!r.ok()) {
+            error = r.error().message();
+            return;
+        }
+        result = std::move(r).value();
+        model.addSource(result);
+    }
+    QModelIndex find(const QString &name, QModelIndex parent = {}) const
+    {
+        for (int r = 0; r < model.rowCount(parent); ++r) {
+            const QModelIndex i = model.index(r, 0, parent);
+            if (i.data().toString() == name)
+                return i;
+            if (const QModelIndex below = find(name, i); below.isValid())
+                return below;
+        }
+        return {};
+    }
+    OpenResult result;
+    CheckpointTreeModel model;
+    QString error;
+};
+
+// Logs built in memory: one run with one tag.
+LogRunRef syntheticRun(const QString &tag, const std::vector<double> &values)
+{
+    auto logs = std::make_shared<events::RunLogs>();
+    events::LogRun run;
+    run.name = run.group = QStringLiteral("synthetic");
+    run.folder = QStringLiteral("synthetic");
+    auto &s = run.series.series(tag, events::SeriesKind::Scalar);
+    for (std::size_t i = 0; i < values.size(); ++i)
+        s.scalars.push_back({std::int64_t(i), 1.7e9 + double(i), values[i]});
+    logs->runs.push_back(std::move(run));
+    return {logs, 0};
+}
+
+void showPanel(CurvesPanel &panel)
+{
+    panel.resize(1100, 700);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    panel.resetZoom();
+    panel.plot()->replot();
+}
+
+} // namespace
+
+class TestCurves : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        WL_REQUIRE_CORPUS();
+    }
+
+    // Every run of churn-fit-run that one event file makes: its scalar tags, point counts and
+    // first and last (step, value) as GROUND_TRUTH.json has them, read back from the export.
+    void eventRunsMatchGroundTruth()
+    {
+        const QString item = QStringLiteral("tfevents/churn-fit-run");
+        Opened o(test::corpus(item));
+        QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+        const QModelIndex logs = o.find(QStringLiteral("Logs"));
+        QVERIFY(logs.isValid());
+        const auto runs = o.model.logRunsAt(logs);
+        QCOMPARE(runs.size(), 8);
+        CurvesPanel panel;
+        panel.setRuns(runs, o.model.sourceCheckpoints(logs));
+        panel.setSmoothing(0);
+        showPanel(panel);
+
+        const QJsonObject events = test::loadJson(test::corpus(
+            item + QStringLiteral("/GROUND_TRUTH.json")))[QStringLiteral("events")]
+                                       .toObject();
+        QSet<QString> allTags;
+        QHash<QString, QStringList> filesOf; // run folder -> its event files
+        for (auto f = events.begin(); f != events.end(); ++f) {
+            filesOf[f.key().section(QLatin1Char('/'), 0, -2)] << f.key();
+            for (const auto &t : scalarTags(f.value().toObject()).keys())
+                allTags.insert(t);
+        }
+        const QStringList tags = panel.tags();
+        QCOMPARE(QSet<QString>(tags.begin(), tags.end()), allTags);
+        QCOMPARE(panel.checkedTags(), QStringList{tags.first()});
+
+        panel.setCheckedTags(tags);
+        const auto rows = parseCsv(panel.csv());
+        const QStringList names = panel.runNames();
+        int checkedRuns = 0;
+        for (int r = 0; r < runs.size(); ++r) {
+            const QStringList files = filesOf.value(runs[r].get().name);
+            QVERIFY(!files.isEmpty());
+            if (files.size() != 1)
+                continue; // restarts: the points of several files merge
+            ++checkedRuns;
+            const QJsonObject want = scalarTags(events[files.first()].toObject());
+            for (auto t = want.begin(); t != want.end(); ++t) {
+                const auto &got = rows[names[r]][t.key()];
+                const QJsonObject w = t.value().toObject();
+                QCOMPARE(qint64(got.size()), w[QStringLiteral("count")].toInteger());
+                const QJsonArray first = w[QStringLiteral("first")].toArray();
+                const QJsonArray last = w[QStringLiteral("last")].toArray();
+                QCOMPARE(got.front().step, first[0].toInteger());
+                QCOMPARE(got.front().value, first[1].toDouble());
+                QCOMPARE(got.back().step, last[0].toInteger());
+                QCOMPARE(got.back().value, last[1].toDouble());
+                if (panel.checkedTags().mid(0, CurvesPanel::kMaxPlots).contains(t.key()))
+                    QCOMPARE(panel.drawnPoints(r, t.key(), true), int(got.size()));
+            }
+        }
+        QCOMPARE(checkedRuns, 6); // three fits of one file per run, train and validation
+
+        // Runs keep their colours when the set shrinks and grows again.
+        const QColor first =
+            panel.plot()->legend->item(0)
+                ? static_cast<QCPPlottableLegendItem *>(panel.plot()->legend->item(0))
+                      ->plottable()
+                      ->pen()
+                      .color()
+                : QColor();
+        panel.setRuns(runs.mid(3), o.model.sourceCheckpoints(logs));
+        panel.setRuns(runs, o.model.sourceCheckpoints(logs));
+        QCOMPARE(static_cast<QCPPlottableLegendItem *>(panel.plot()->legend->item(0))
+                     ->plottable()
+                     ->pen()
+                     .color(),
+                 first);
+    }
+
+    // The tag list groups by prefix and searches; the hover readout names every run.
+    void tagListAndReadout()
+    {
+        Opened o(test::corpus(QStringLiteral("tfevents/churn-fit-run")));
+        QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+        const QModelIndex group = o.find(QStringLiteral("logs/fit/20260409-141256"));
+        QVERIFY(group.isValid());
+        QCOMPARE(o.model.rowCount(group), 2); // train and validation
+        CurvesPanel panel;
+        panel.setRuns(o.model.logRunsAt(group));
+        showPanel(panel);
+        QCOMPARE(panel.runNames(),
+                 (QStringList{QStringLiteral("train"), QStringLiteral("validation")}));
+        QTreeWidget *list = panel.tagList();
+        QTreeWidgetItem *epoch = nullptr;
+        for (int i = 0; i < list->topLevelItemCount(); ++i)
+            if (list->topLevelItem(i)->text(0) == QLatin1String("epoch_"))
+                epoch = list->topLevelItem(i);
+        QVERIFY(epoch);
+        QStringList children;
+        for (int i = 0; i < epoch->childCount(); ++i)
+            children << epoch->child(i)->text(0);
+        QVERIFY2(children.contains(QStringLiteral("loss")), qPrintable(children.join(',')));
+
+        panel.setTagFilter(QStringLiteral("LOSS"));
+        const QStringList visible = panel.visibleTags();
+        QVERIFY(!visible.isEmpty());
+        for (const auto &t : visible)
+            QVERIFY(t.contains(QLatin1String("loss"), Qt::CaseInsensitive));
+        QVERIFY(visible.size() < panel.tags().size());
+        panel.setTagFilter({});
+        QCOMPARE(panel.visibleTags().size(), panel.tags().size());
+
+        panel.setCheckedTags({QStringLiteral("epoch_loss")});
+        panel.setSmoothing(0);
+        const auto &train = o.model.logRunsAt(group).first().get();
+        const auto &loss = train.series.find(QStringLiteral("epoch_loss"))->scalars;
+        const auto &p = loss[loss.size() / 2];
+        const QString text = panel.readoutAt(QStringLiteral("epoch_loss"), double(p.step));
+        QVERIFY2(text.contains(QStringLiteral("train: %1").arg(p.value, 0, 'g', 6)),
+                 qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("validation: ")), qPrintable(text));
+    }
+
+    // Smoothing runs over the whole series as TensorBoard's: checked against the weighted mean,
+    // and the raw series stays drawn behind it.
+    void smoothingMatchesIndependentMean()
+    {
+        Opened o(test::corpus(QStringLiteral("tf1-checkpoint/mnist-estimator-run")));
+        QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+        const QModelIndex run =
+            o.find(QStringLiteral("mnist-estimator-run"), o.find(QStringLiteral("Logs")));
+        QVERIFY(run.isValid());
+        CurvesPanel panel;
+        panel.setRuns(o.model.logRunsAt(run));
+        panel.setCheckedTags({QStringLiteral("loss")});
+        panel.setSmoothing(0.9);
+        showPanel(panel);
+        QCOMPARE(panel.smoothing(), 0.9);
+        const auto rows =
+            parseCsv(panel.csv())[QStringLiteral("mnist-estimator-run")][QStringLiteral("loss")];
+        QCOMPARE(rows.size(), std::size_t(200)); // GROUND_TRUTH.json: 200 loss values
+        std::vector<double> raw;
+        for (const auto &r : rows)
+            raw.push_back(r.value);
+        QCOMPARE(raw.front(), 78.91873168945312);
+        const auto want = weightedMeans(raw, 0.9);
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            QVERIFY2(std::abs(rows[i].smoothed - want[i]) <= 1e-9 * std::abs(want[i]),
+                     qPrintable(QString::number(i)));
+        QCOMPARE(panel.drawnPoints(0, QStringLiteral("loss"), false), 200);
+        QCOMPARE(panel.drawnPoints(0, QStringLiteral("loss"), true), 200);
+        panel.setSmoothing(0);
+        QCOMPARE(panel.drawnPoints(0, QStringLiteral("loss"), false), 0); // nothing faint
+    }
+
+    // Markers stand at the checkpoints' steps; a click on one selects that checkpoint in the
+    // tree, and the Curves tab keeps its runs.
+    void markersSelectCheckpoints()
+    {
+        const QString dir = test::corpus(QStringLiteral("tf1-checkpoint/mnist-estimator-run"));
+        auto opened = ReaderRegistry::builtin().open(dir);
+        QVERIFY(opened.ok());
+        QWidget host;
+        host.resize(1400, 900);
+        Workbench bench(&host);
+        auto *layout = new QHBoxLayout(&host);
+        layout->addWidget(bench.sources());
+        layout->addWidget(bench.centre(), 2);
+        bench.addOpened(*opened);
+        auto *model = bench.model();
+        QModelIndex logs;
+        for (int r = 0; r < model->rowCount(model->index(0, 0)); ++r)
+            if (model->index(r, 0, model->index(0, 0)).data().toString() == QLatin1String("Logs"))
+                logs = model->index(r, 0, model->index(0, 0));
+        QVERIFY(logs.isValid());
+        bench.sources()->select(logs);
+        QCOMPARE(bench.inspector()->currentIndex(), int(TensorInspector::CurvesTab));
+        CurvesPanel *panel = bench.inspector()->curves();
+        QCOMPARE(panel->runs().size(), 2);
+        panel->setCheckedTags({QStringLiteral("loss")});
+        QCOMPARE(panel->markerPositions(QStringLiteral("loss")), (QList<double>{1, 20000}));
+
+        host.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&host));
+        panel->resetZoom();
+        panel->plot()->replot();
+        QCPAxisRect *rect = panel->plot()->axisRects().value(0);
+        QVERIFY(rect);
+        const double px = rect->axis(QCPAxis::atBottom)->coordToPixel(20000);
+        const QPoint at(int(std::lround(px)), rect->center().y());
+        const Checkpoint *hit = panel->markerAt(at);
+        QVERIFY(hit);
+        QCOMPARE(hit->index().displayName, QStringLiteral("model.ckpt-20000"));
+        QSignalSpy clicked(panel, &CurvesPanel::checkpointClicked);
+        QTest::mouseClick(panel->plot(), Qt::LeftButton, {}, at);
+        QCOMPARE(clicked.size(), 1);
+        const QModelIndexList selected = bench.sources()->selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(model->checkpointAt(selected.first()).get(), hit);
+        QCOMPARE(panel->runs().size(), 2);
+        QVERIFY(!panel->markerAt(QPoint(int(std::lround(px)) + 40, rect->center().y())));
+
+        // Wall time: the state file records no save times, so no markers.
+        panel->setXAxis(CurvesPanel::XAxis::WallTime);
+        QVERIFY(panel->markerPositions(QStringLiteral("loss")).isEmpty());
+        QCOMPARE(panel->drawnPoints(0, QStringLiteral("loss"), true) +
+                     panel->drawnPoints(1, QStringLiteral("loss"), true),
+                 200 + 19);
+    }
+
+    // A CSV log: its columns are the tags and its values those of the last training in the
+    // file (the appended one replaces epochs 0-4), compared with the text itself.
+    void csvLog()
+    {
+        const QString dir = test::corpus(QStringLiteral("csvlog/digit-cnn-run"));
+        Opened o(dir);
+        QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+        const auto runs = o.model.logRunsAt(o.find(QStringLiteral("Logs")));
+        QCOMPARE(runs.size(), 1);
+        CurvesPanel panel;
+        panel.setRuns(runs);
+        const QList<QByteArray> lines =
+            test::readFile(dir + QStringLiteral("/training_log.csv")).trimmed().split('\n');
+        const QList<QByteArray> header = lines.first().trimmed().split(',');
+        QStringList columns;
+        for (const auto &h : header.mid(1))
+            columns << QString::fromUtf8(h);
+        QCOMPARE(panel.tags(), columns);
+        qsizetype lastStart = 0; // the last block of rows starting at epoch 0
+        for (qsizetype i = 1; i < lines.size(); ++i)
+            if (lines[i].startsWith("0,"))
+                lastStart = i;
+        panel.setCheckedTags(columns);
+        panel.setSmoothing(0);
+        const auto rows = parseCsv(panel.csv())[QStringLiteral("training_log.csv")];
+        for (qsizetype c = 0; c < columns.size(); ++c) {
+            const auto &got = rows[columns[c]];
+            QCOMPARE(qsizetype(got.size()), lines.size() - lastStart);
+            for (qsizetype i = lastStart; i < lines.size(); ++i) {
+                const QList<QByteArray> cells = lines[i].trimmed().split(',');
+                QCOMPARE(got[std::size_t(i - lastStart)].step, cells[0].toLongLong());
+                QCOMPARE(got[std::size_t(i - lastStart)].value, cells[c + 1].toDouble());
+            }
+        }
+        // No wall times in a CSV log: nothing to draw against time.
+        panel.setXAxis(CurvesPanel::XAxis::RelativeTime);
+        QCOMPARE(panel.drawnPoints(0, columns.first(), true), 0);
+    }
+
+    // Log y leaves out values a log axis cannot place.
+    void logScaleDropsNonPositive()
+    {
+        CurvesPanel panel;
+        panel.setRuns({syntheticRun(QStringLiteral("loss"), {4, 2, 0, -1, 1, 0.5})});
+        panel.setSmoothing(0);
+        showPanel(panel);
+        QCOMPARE(panel.drawnPoints(0, QStringLiteral("loss"), true), 6);
+        panel.setLogY(true);
+        QCOMPARE(panel.plot()->axisRects().value(0)->axis(QCPAxis::atLeft)->scaleType(),
+                 QCPAxis::stLogarithmic);
+        QCOMPARE(panel.drawnPoints(0, QStringLiteral("loss"), true), 4);
+    }
+
+    // A million points are thinned to a few per pixel column, and the thinned line keeps each
+    // column's lowest and highest value; zoomed in, every point in view is drawn.
+    void millionPointsAreThinned()
+    {
+        const std::size_t n = 1'000'000;
+        std::vector<double> v(n);
+        for (std::size_t i = 0; i < n; ++i)
+            v[i] = std::sin(double(i) * 0.001) + ((i * 7919) % 1000) * 1e-4;
+        v[654321] = 9; // one spike must survive
+        CurvesPanel panel;
+        panel.setRuns({syntheticRun(QStringLiteral("loss"), v)});
+        panel.setSmoothing(0);
+        showPanel(panel);
+        QCPAxisRect *rect = panel.plot()->axisRects().value(0);
+        const int drawn = panel.drawnPoints(0, QStringLiteral("loss"), true);
+        QVERIFY2(drawn > 0 && drawn <= 4 * rect->width() + 2, qPrintable(QString::number(drawn)));
+        QCPGraph *g = panel.plot()->graph(1); // raw first, then smoothed
+        double top = -INFINITY;
+        for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it)
+            top = std::max(top, it->value);
+        QCOMPARE(top, 9.0);
+
+        rect->axis(QCPAxis::atBottom)->setRange(1000, 1500);
+        QCOMPARE(panel.drawnPoints(0, QStringLiteral("loss"), true), 501 + 2); // and one outside
+        panel.setSmoothing(0.99);
+        QCOMPARE(panel.drawnPoints(0, QStringLiteral("loss"), false), 503);
+    }
+
+    // Export writes the plot and the values; the CSV is what the panel holds.
+    void exportFiles()
+    {
+        CurvesPanel panel;
+        panel.setRuns({syntheticRun(QStringLiteral("acc"), {0.1, 0.5, 0.7})});
+        showPanel(panel);
+        QTemporaryDir dir;
+        const QString png = dir.filePath(QStringLiteral("c.png"));
+        const QString svg = dir.filePath(QStringLiteral("c.svg"));
+        const QString csv = dir.filePath(QStringLiteral("c.csv"));
+        QVERIFY(panel.exportTo(png).ok());
+        QVERIFY(panel.exportTo(svg).ok());
+        QVERIFY(panel.exportTo(csv).ok());
+        QVERIFY(!QImage(png).isNull());
+        QVERIFY(test::readFile(svg).contains("<svg"));
+        const auto rows =
+            parseCsv(test::readFile(csv))[QStringLiteral("synthetic")][QStringLiteral("acc")];
+        QCOMPARE(rows.size(), std::size_t(3));
+        QCOMPARE(rows[2].value, 0.7);
+        QCOMPARE(rows[2].step, 2);
+        QVERIFY(!panel.exportTo(dir.filePath(QStringLiteral("c.gif"))).ok());
+    }
+};
+
+QTEST_MAIN(TestCurves)
+#include "tst_curves.moc"

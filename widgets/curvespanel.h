@@ -1,0 +1,126 @@
+#pragma once
+
+#include "core/result.h"
+#include "formats/checkpoint.h"
+#include "itemmodels/checkpointtreemodel.h"
+
+#include <QHash>
+#include <QList>
+#include <QWidget>
+
+#include <memory>
+#include <vector>
+
+class QCheckBox;
+class QComboBox;
+class QCPAxisRect;
+class QCPGraph;
+class QCPItemStraightLine;
+class QCustomPlot;
+class QLabel;
+class QLineEdit;
+class QMouseEvent;
+class QSlider;
+class QToolButton;
+class QTreeWidget;
+class QTreeWidgetItem;
+
+namespace wl
+{
+
+// Training curves of one or more log runs: a tag list (check boxes, search, grouped by prefix),
+// one plot per checked tag with every run overlaid in its own colour, TensorBoard's smoothing
+// with the raw series faint behind it, step / relative time / wall time on x, log y, a hover
+// readout of every run at one x, and markers at the steps of the source's checkpoints (a click
+// on one emits checkpointClicked). Series are smoothed whole and thinned to the pixels shown,
+// so a million points pan smoothly.
+class CurvesPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    enum class XAxis { Step, RelativeTime, WallTime };
+    static constexpr int kMaxPlots = 6; // checked tags drawn at once
+
+    explicit CurvesPanel(QWidget *parent = nullptr);
+    ~CurvesPanel() override;
+
+    // The runs to show and the checkpoints their markers stand for. Tags checked before stay
+    // checked when the new runs have them; otherwise the first scalar tag is checked.
+    void setRuns(const QList<LogRunRef> &runs,
+                 const QList<std::shared_ptr<const Checkpoint>> &checkpoints = {});
+    const QList<LogRunRef> &runs() const { return m_runs; }
+    // Legend names: the part of each run's name that tells the runs apart.
+    QStringList runNames() const;
+
+    // Scalar tags of the runs, first-seen order.
+    QStringList tags() const { return m_tags; }
+    QStringList checkedTags() const;
+    void setCheckedTags(const QStringList &tags);
+    // Shows only tags containing `text` (any case).
+    void setTagFilter(const QString &text);
+    QStringList visibleTags() const;
+
+    double smoothing() const;
+    void setSmoothing(double weight); // 0..0.999
+    XAxis xAxis() const { return m_xAxis; }
+    void setXAxis(XAxis axis);
+    bool logY() const;
+    void setLogY(bool on);
+    void resetZoom();
+
+    QCustomPlot *plot() const { return m_plot; }
+    QTreeWidget *tagList() const { return m_tagList; }
+    // Points handed to the plot for one run and tag: raw and smoothed (after thinning).
+    int drawnPoints(int run, const QString &tag, bool smoothed) const;
+    // Checkpoint markers of the plot of `tag`, as x positions.
+    QList<double> markerPositions(const QString &tag) const;
+    // What the readout says at x in the plot of `tag`.
+    QString readoutAt(const QString &tag, double x) const;
+    QString readoutText() const;
+    // Checkpoint whose marker is at most a few pixels from pixel position `pos` of plot().
+    const Checkpoint *markerAt(const QPointF &pos) const;
+
+    // The checked tags' points of every run: run,tag,step,wall_time,value,smoothed.
+    QByteArray csv() const;
+    // PNG, SVG or PDF by suffix (the plot), or CSV (the values).
+    Status exportTo(const QString &path);
+
+signals:
+    void checkpointClicked(const Checkpoint *checkpoint);
+
+private:
+    struct Curve; // one run's series of one tag, with its smoothed values
+    struct Pane;  // the plot of one tag
+
+    void rebuildTagList();
+    void rebuildPlots();
+    void resmooth();
+    void redraw(); // thins every curve to the current x range and replots
+    void updateMarkers();
+    void onMouseMove(QMouseEvent *event);
+    void onMousePress(QMouseEvent *event);
+    void exportDialog(const QString &format);
+    Pane *paneAt(const QPointF &pos) const;
+    double xOf(const Curve &c, std::size_t i) const;
+    QColor runColor(int run) const;
+
+    QList<LogRunRef> m_runs;
+    QList<std::shared_ptr<const Checkpoint>> m_checkpoints;
+    QStringList m_tags;
+    QHash<QString, int> m_colorOf; // stable colours: by run folder or file, first come first
+    XAxis m_xAxis = XAxis::Step;
+    std::vector<std::unique_ptr<Pane>> m_panes;
+    bool m_building = false;
+
+    QLineEdit *m_search = nullptr;
+    QTreeWidget *m_tagList = nullptr;
+    QSlider *m_smoothing = nullptr;
+    QLabel *m_smoothingLabel = nullptr;
+    QComboBox *m_xChoice = nullptr;
+    QCheckBox *m_log = nullptr;
+    QToolButton *m_export = nullptr;
+    QCustomPlot *m_plot = nullptr;
+    QLabel *m_readout = nullptr;
+};
+
+} // namespace wl
