@@ -394,6 +394,8 @@ int run(const QStringList &args)
         return lsOrStats(rest, true);
     if (cmd == QLatin1String("diff"))
         return flushed(diff(rest));
+    if (cmd == QLatin1String("restore"))
+        return flushed(restore(rest));
     if (cmd == QLatin1String("events"))
         return flushed(events(rest));
     if (cmd == QLatin1String("report"))

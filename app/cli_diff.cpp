@@ -3,6 +3,7 @@
 
 #include "compare/diffengine.h"
 #include "formats/readerregistry.h"
+#include "write/restore.h"
 
 #include <QFileInfo>
 #include <QJsonArray>
@@ -238,6 +239,48 @@ int diff(const QStringList &args)
     out().flush();
     err().flush();
     return status;
+}
+
+int restore(const QStringList &args)
+{
+    CommandLine p(QStringLiteral("restore"));
+    if (auto stop = p.parse(args))
+        return *stop;
+    if (!p.positional().isEmpty())
+        return p.fail(QStringLiteral("takes no positional arguments; name A, B and OUT with "
+                                     "--from, --into and --out"));
+    const QString from = p.value(QStringLiteral("from"));
+    const QString into = p.value(QStringLiteral("into"));
+    const QString outPrefix = p.value(QStringLiteral("out"));
+    if (from.isEmpty() || into.isEmpty() || outPrefix.isEmpty())
+        return p.fail(QStringLiteral("needs --from A, --into B and --out OUT"));
+    RestoreRequest request;
+    request.select = p.values(QStringLiteral("select"));
+    for (const auto &r : p.values(QStringLiteral("map"))) {
+        auto rule = parseNameRule(r);
+        if (!rule.ok())
+            return p.fail(QStringLiteral("--map %1: expected %2, found %3")
+                              .arg(r, rule.error().expected, rule.error().found));
+        request.rules << rule.value();
+    }
+    auto a = openOne(from);
+    auto b = a.ok() ? openOne(into) : Result<std::shared_ptr<Checkpoint>>(a.error());
+    if (!a.ok() || !b.ok()) {
+        err() << "weightlens: " << (a.ok() ? b : a).error().message() << "\n";
+        return 1;
+    }
+    auto r = restoreTensors(**a, **b, outPrefix, request);
+    if (!r.ok()) {
+        err() << "weightlens: " << r.error().message() << "\n";
+        return 1;
+    }
+    for (const auto &t : r->restored)
+        out() << "restored " << t.key
+              << (t.fromKey != t.key ? QStringLiteral(" from ") + t.fromKey : QString())
+              << "  sha256 " << t.sha256.toHex() << "\n";
+    out() << "weightlens: wrote " << r->prefix << " (" << r->restored.size() << " restored, "
+          << r->kept << " kept from B; read back and verified); log " << r->logPath << "\n";
+    return 0;
 }
 
 } // namespace wl::cli

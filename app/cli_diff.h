@@ -9,4 +9,8 @@ namespace wl::cli
 // checkpoints share by name. Returns the exit status: 0 success, 1 an input failed, 2 bad usage.
 int diff(const QStringList &args);
 
+// `weightlens restore --from A --into B --out OUT [--select GLOB]... [--map FROM=TO]...`: a new
+// TensorFlow checkpoint, B with A's chosen tensors. Exit status as for diff.
+int restore(const QStringList &args);
+
 } // namespace wl::cli

@@ -89,6 +89,39 @@ QList<CommandSpec> buildSpecs()
                                    "applied in order."),
                     QStringLiteral("FROM=TO"),
                     ValueKind::Word}}};
+    specs << CommandSpec{
+        QStringLiteral("restore"),
+        QStringLiteral("Writes a new TensorFlow checkpoint OUT: checkpoint B with the chosen "
+                       "tensors taken\nfrom A (matched by name as for diff; same shape and "
+                       "dtype), everything else of B\ncopied byte for byte. Neither input is "
+                       "written; the result is read back and\nchecked by sha256, and "
+                       "OUT.restore.json lists what was restored."),
+        QString(),
+        QString(),
+        ValueKind::None,
+        {OptionSpec{{QStringLiteral("from")},
+                    QStringLiteral("The checkpoint to take tensors from (any format)."),
+                    QStringLiteral("A"),
+                    ValueKind::Path},
+         OptionSpec{{QStringLiteral("into")},
+                    QStringLiteral("The TensorFlow checkpoint to restore into."),
+                    QStringLiteral("B"),
+                    ValueKind::Path},
+         OptionSpec{{QStringLiteral("out")},
+                    QStringLiteral("The prefix of the checkpoint to write (OUT.index, "
+                                   "OUT.data-00000-of-00001); must not exist."),
+                    QStringLiteral("OUT"),
+                    ValueKind::File},
+         OptionSpec{{QStringLiteral("select")},
+                    QStringLiteral("Restore the tensors whose readable name or key, in A or B, "
+                                   "matches GLOB (fnmatch rules). Repeat to take tensors "
+                                   "matching any; without it, every matched variable."),
+                    QStringLiteral("GLOB"),
+                    ValueKind::Word},
+         OptionSpec{{QStringLiteral("map")},
+                    QStringLiteral("Rename A's tensors to B's before matching, as for diff."),
+                    QStringLiteral("FROM=TO"),
+                    ValueKind::Word}}};
     specs << CommandSpec{QStringLiteral("events"),
                          QStringLiteral("Scalar and histogram series of a run: TensorBoard event "
                                         "files and CSV logs."),

@@ -6,6 +6,7 @@
 #include "io/mappedfile.h"
 #include "proto/tensor_bundle.pb.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
 
@@ -89,7 +90,7 @@ TfBundleWriter::TfBundleWriter(QString prefix) : m_prefix(std::move(prefix)) {}
 TfBundleWriter::~TfBundleWriter() = default;
 
 Status TfBundleWriter::appendData(const QByteArray &key, int tfDtype, const Shape &shape,
-                                  QByteArrayView bytes, std::uint32_t crc)
+                                  QByteArrayView bytes, std::uint32_t maskedCrc)
 {
     if (m_finished)
         return writeError(m_prefix, QStringLiteral("the checkpoint is already finished"));
@@ -113,7 +114,7 @@ Status TfBundleWriter::appendData(const QByteArray &key, int tfDtype, const Shap
     setShape(entry.mutable_shape(), shape);
     entry.set_offset(m_offset);
     entry.set_size(bytes.size());
-    entry.set_crc32c(crc32cMask(crc));
+    entry.set_crc32c(maskedCrc);
     m_offset += bytes.size();
     const std::string value = entry.SerializeAsString();
     m_entries.push_back({key, QByteArray(value.data(), qsizetype(value.size()))});
@@ -131,7 +132,17 @@ Status TfBundleWriter::add(const QString &key, DType dtype, const Shape &shape,
                                              QLatin1String(bytes.size() == 1 ? "does" : "do"),
                                              shape.toString(), dtypeName(dtype)));
     return appendData(key.toUtf8(), dtypeToTensorFlow(dtype), shape, bytes,
-                      crc32c(bytes.data(), std::size_t(bytes.size())));
+                      crc32cMask(crc32c(bytes.data(), std::size_t(bytes.size()))));
+}
+
+Status TfBundleWriter::addStored(const QString &key, DType dtype, const Shape &shape,
+                                 QByteArrayView stored, std::uint32_t maskedCrc)
+{
+    if (dtypeToTensorFlow(dtype) <= 0)
+        return writeError(
+            m_prefix,
+            QStringLiteral("tensor %1: no TensorFlow dtype for %2").arg(key, dtypeName(dtype)));
+    return appendData(key.toUtf8(), dtypeToTensorFlow(dtype), shape, stored, maskedCrc);
 }
 
 Status TfBundleWriter::addStrings(const QString &key, const Shape &shape,
@@ -157,7 +168,7 @@ Status TfBundleWriter::addStrings(const QString &key, const Shape &shape,
         out.append(e);
         crc = crc32cExtend(crc, e.constData(), std::size_t(e.size()));
     }
-    return appendData(key.toUtf8(), dtypeToTensorFlow(DType::String), shape, out, crc);
+    return appendData(key.toUtf8(), dtypeToTensorFlow(DType::String), shape, out, crc32cMask(crc));
 }
 
 Status TfBundleWriter::finish()
@@ -195,8 +206,12 @@ Status TfBundleWriter::finish()
             return writeError(indexPath, QString::fromStdString(s.ToString()));
         return Ok{};
     });
-    if (!st.ok())
+    if (!st.ok()) {
+        // The data file is this writer's own (an existing one is refused): without an index
+        // it is nothing, so it goes rather than stay under its final name.
+        QFile::remove(dataPath(m_prefix));
         return st;
+    }
 
     // Read back: every key present, every entry's bytes match its checksum.
     auto index = MappedFile::open(indexPath);

@@ -29,6 +29,10 @@ public:
     Status add(const QString &key, DType dtype, const Shape &shape, QByteArrayView bytes);
     // DT_STRING tensor with the given elements.
     Status addStrings(const QString &key, const Shape &shape, const QList<QByteArray> &elements);
+    // A tensor exactly as another bundle stores it (strings included), with that bundle's masked
+    // CRC-32C: copied byte for byte, never decoded.
+    Status addStored(const QString &key, DType dtype, const Shape &shape, QByteArrayView stored,
+                     std::uint32_t maskedCrc);
     Status finish();
 
 private:
@@ -37,7 +41,7 @@ private:
         QByteArray value; // serialized BundleEntryProto
     };
     Status appendData(const QByteArray &key, int tfDtype, const Shape &shape, QByteArrayView bytes,
-                      std::uint32_t crc);
+                      std::uint32_t maskedCrc);
     QString m_prefix;
     std::unique_ptr<QSaveFile> m_data;
     std::int64_t m_offset = 0;
