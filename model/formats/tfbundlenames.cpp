@@ -4,6 +4,7 @@
 #include "tfobjectgraph.h"
 
 #include <QRegularExpression>
+#include <QSet>
 
 namespace wl::tfopen
 {
@@ -41,13 +42,15 @@ void nameObjectBasedTensors(QVector<TensorInfo> &tensors, const ObjectGraphInfo 
 
 void nameTf1Tensors(QVector<TensorInfo> &tensors, const QHash<QString, bool> *trainable)
 {
-    QHash<QString, int> byKey;
-    for (int i = 0; i < tensors.size(); ++i)
-        byKey.insert(tensors[i].key, i);
+    QSet<QString> keys;
+    keys.reserve(tensors.size());
+    for (const auto &t : tensors)
+        keys.insert(t.key);
     static const QRegularExpression copySuffix(QStringLiteral("_\\d+$"));
     for (auto &t : tensors) {
         t.name = t.key;
-        const QString last = t.key.section(QLatin1Char('/'), -1);
+        const int cut = t.key.lastIndexOf(QLatin1Char('/'));
+        const QStringView last = QStringView(t.key).mid(cut + 1);
         if (trainable)
             t.trainable = trainable->value(t.key, false);
         if (t.key == QLatin1String("global_step")) {
@@ -59,12 +62,14 @@ void nameTf1Tensors(QVector<TensorInfo> &tensors, const QHash<QString, bool> *tr
             t.role = TensorRole::Optimizer;
             continue;
         }
-        const int cut = t.key.lastIndexOf(QLatin1Char('/'));
-        if (cut > 0 && byKey.contains(t.key.left(cut))) {
-            t.role = TensorRole::OptimizerSlot;
-            t.slotOf = t.key.left(cut);
-            t.slotName = last;
-            t.optimizerPath = QString(last).remove(copySuffix);
+        if (cut > 0) {
+            QString owner = t.key.left(cut);
+            if (keys.contains(owner)) {
+                t.role = TensorRole::OptimizerSlot;
+                t.slotOf = std::move(owner);
+                t.slotName = last.toString();
+                t.optimizerPath = QString(t.slotName).remove(copySuffix);
+            }
         }
     }
 }

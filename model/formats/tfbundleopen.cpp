@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 
 namespace wl::tfopen
 {
@@ -206,17 +207,25 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
         }
     }
 
+    // Thousands of tensors share a few shard names: made once, shared by every location.
+    std::vector<QString> shardNames(static_cast<std::size_t>(numShards));
+    for (int s = 0; s < numShards; ++s)
+        shardNames[std::size_t(s)] = shardPath(prefix, s, numShards);
+    const auto shardName = [&](int shard) {
+        return shard >= 0 && shard < numShards ? shardNames[std::size_t(shard)]
+                                               : shardPath(prefix, shard, numShards);
+    };
     std::vector<std::vector<TfSlicePart>> parts(std::size_t(tensors.size()));
     for (int i = 0; i < tensors.size(); ++i) {
         auto &t = tensors[i];
         const auto &e = entries[std::size_t(i)];
-        const QString where = QStringLiteral("key \"%1\"").arg(t.key);
+        const auto where = [&t] { return QStringLiteral("key \"%1\"").arg(t.key); };
         t.sourceDType = e.dtype();
         t.dtype = dtypeFromTensorFlow(e.dtype());
         t.shape = shapeOf(e.shape());
         if (!t.shape.numElements())
             problems << problem(
-                indexPath, where,
+                indexPath, where(),
                 QStringLiteral("shape %1 has no element count").arg(t.shape.toString()));
         const int item = dtypeSize(t.dtype);
         auto &loc = t.location;
@@ -227,7 +236,7 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
             loc.size = std::max<std::int64_t>(0, tfByteSize(t.numElements(), item));
             auto found = slices.find(t.key.toUtf8());
             if (found == slices.end() || int(found->second.size()) != e.slices_size())
-                problems << problem(indexPath, where,
+                problems << problem(indexPath, where(),
                                     QStringLiteral("partitioned into %1, %2 stored")
                                         .arg(counted(e.slices_size(), "slice"))
                                         .arg(found == slices.end() ? 0 : found->second.size()));
@@ -238,7 +247,7 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
                 part.start = sk.start;
                 part.length = sk.length;
                 const int shard = se.shard_id();
-                part.location.file = shardPath(prefix, shard, numShards);
+                part.location.file = shardName(shard);
                 part.location.shard = shard;
                 part.location.offset = se.offset();
                 part.location.size = se.size();
@@ -249,45 +258,46 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
             continue;
         }
         loc.shard = e.shard_id();
-        loc.file = shardPath(prefix, e.shard_id(), numShards);
+        loc.file = shardName(e.shard_id());
         loc.offset = e.offset();
         loc.size = e.size();
         loc.maskedCrc32c = e.crc32c();
         if (e.shard_id() < 0 || e.shard_id() >= numShards) {
             problems << problem(
-                indexPath, where,
+                indexPath, where(),
                 QStringLiteral("shard %1 is outside 0..%2").arg(e.shard_id()).arg(numShards - 1));
             continue;
         }
         if (t.dtype == DType::Unknown)
-            problems << problem(indexPath, where,
+            problems << problem(indexPath, where(),
                                 QStringLiteral("unknown dtype %1").arg(e.dtype()));
         const auto n = t.shape.numElements();
         if (item > 0 && n && e.size() != tfByteSize(*n, item))
-            problems << problem(indexPath, where,
+            problems << problem(indexPath, where(),
                                 QStringLiteral("size is %1; %2 needed for %3 of %4")
                                     .arg(counted(e.size(), "byte"),
                                          counted(tfByteSize(*n, item), "byte"),
                                          counted(*n, "element"), t.dtypeText()));
         else if (t.dtype == DType::String && n && e.size() != 0 && e.size() < *n + 4)
-            problems << problem(indexPath, where,
+            problems << problem(indexPath, where(),
                                 QStringLiteral("size %1 is too small for %2")
                                     .arg(e.size())
                                     .arg(counted(*n, "string")));
         const auto fileSize = shardSize[std::size_t(e.shard_id())];
         if (fileSize >= 0 && (e.offset() < 0 || e.size() < 0 || e.offset() > fileSize ||
                               e.size() > fileSize - e.offset()))
-            problems << problem(loc.file, where,
+            problems << problem(loc.file, where(),
                                 QStringLiteral("bytes [%1, +%2] lie outside the %3-byte file")
                                     .arg(e.offset())
                                     .arg(e.size())
                                     .arg(fileSize));
     }
-    for (const auto &[name, list] : slices) {
-        bool owned = false;
+    std::set<QByteArray> keys;
+    if (!slices.empty())
         for (const auto &t : tensors)
-            owned = owned || t.key.toUtf8() == name;
-        if (!owned)
+            keys.insert(t.key.toUtf8());
+    for (const auto &[name, list] : slices) {
+        if (!keys.count(name))
             problems << problem(
                 indexPath, QStringLiteral("slices of \"%1\"").arg(QString::fromUtf8(name)),
                 counted(list.size(), "slice") + QLatin1String(" without a full-tensor entry"));
