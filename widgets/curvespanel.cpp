@@ -84,7 +84,8 @@ struct CurvesPanel::Pane {
     std::vector<Curve> curves;
     std::vector<std::pair<QCPItemStraightLine *, const Checkpoint *>> markers;
     QCPItemStraightLine *cursor = nullptr;
-    int columns = 0; // the pixel width the curves were last thinned for
+    int columns = 0;       // the pixel width the curves were last thinned for
+    QCPRange fullX, fullY; // the ranges that show every point
 };
 
 CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
@@ -143,12 +144,16 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
     m_readout->setStyleSheet(QStringLiteral("color: palette(mid);"));
     m_readout->setText(tr("Hover a plot to read every run's value at one step"));
 
+    // Two rows: the slider needs room to be finely set in a narrow centre.
+    m_smoothing->setMinimumWidth(120);
+    auto *smoothingRow = new QHBoxLayout;
+    smoothingRow->addWidget(new QLabel(tr("Smoothing"), this));
+    smoothingRow->addWidget(m_smoothing, 1);
+    smoothingRow->addWidget(m_smoothingLabel);
     auto *bar = new QHBoxLayout;
-    bar->addWidget(new QLabel(tr("Smoothing"), this));
-    bar->addWidget(m_smoothing, 1);
-    bar->addWidget(m_smoothingLabel);
     bar->addWidget(m_xChoice);
     bar->addWidget(m_log);
+    bar->addStretch(1);
     bar->addWidget(reset);
     bar->addWidget(m_export);
 
@@ -160,6 +165,7 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
     auto *right = new QWidget(this);
     auto *rl = new QVBoxLayout(right);
     rl->setContentsMargins(0, 0, 0, 0);
+    rl->addLayout(smoothingRow);
     rl->addLayout(bar);
     rl->addWidget(m_plot, 1);
     rl->addWidget(m_readout);
@@ -235,9 +241,19 @@ QStringList CurvesPanel::runNames() const
 }
 
 void CurvesPanel::setRuns(const QList<LogRunRef> &runs,
-                          const QList<std::shared_ptr<const Checkpoint>> &checkpoints)
+                          const QList<std::shared_ptr<const Checkpoint>> &checkpoints,
+                          bool keepView)
 {
     const QStringList wasChecked = checkedTags();
+    // The ranges of plots the user zoomed or panned, by tag.
+    QHash<QString, std::pair<QCPRange, QCPRange>> zoomed;
+    if (keepView)
+        for (const auto &p : m_panes) {
+            const QCPRange x = p->rect->axis(QCPAxis::atBottom)->range();
+            const QCPRange y = p->rect->axis(QCPAxis::atLeft)->range();
+            if (x != p->fullX || y != p->fullY)
+                zoomed.insert(p->tag, {x, y});
+        }
     m_runs.clear();
     for (const auto &r : runs)
         if (r.isValid())
@@ -258,12 +274,24 @@ void CurvesPanel::setRuns(const QList<LogRunRef> &runs,
     for (const auto &t : wasChecked)
         if (m_tags.contains(t))
             keep << t;
-    if (keep.isEmpty() && !m_tags.isEmpty())
-        keep << m_tags.first();
+    if (keep.isEmpty() && !m_tags.isEmpty()) {
+        // A loss is what people look at first.
+        const auto loss = std::find_if(m_tags.begin(), m_tags.end(), [](const QString &t) {
+            return t.contains(QLatin1String("loss"), Qt::CaseInsensitive);
+        });
+        keep << (loss != m_tags.end() ? *loss : m_tags.first());
+    }
     m_building = true;
     rebuildTagList();
     m_building = false;
     setCheckedTags(keep);
+    if (zoomed.isEmpty())
+        return;
+    for (auto &p : m_panes)
+        if (auto it = zoomed.constFind(p->tag); it != zoomed.constEnd()) {
+            p->rect->axis(QCPAxis::atLeft)->setRange(it->second);
+            p->rect->axis(QCPAxis::atBottom)->setRange(it->first); // redraws
+        }
 }
 
 void CurvesPanel::rebuildTagList()
@@ -417,7 +445,10 @@ void CurvesPanel::rebuildPlots()
         auto pane = std::make_unique<Pane>();
         pane->tag = tag;
         const int row = m_plot->plotLayout()->rowCount();
-        pane->title = new QCPTextElement(m_plot, tag, titleFont);
+        // Long tags (TF1 queue names) are cut in the middle rather than widening the plot.
+        const QString title = QFontMetrics(titleFont).elidedText(
+            tag, Qt::ElideMiddle, std::max(200, m_plot->width() - 40));
+        pane->title = new QCPTextElement(m_plot, title, titleFont);
         m_plot->plotLayout()->addElement(row, 0, pane->title);
         m_plot->plotLayout()->setRowStretchFactor(row, 0.001);
         pane->rect = new QCPAxisRect(m_plot);
@@ -606,8 +637,10 @@ void CurvesPanel::resetZoom()
             ylo -= pad;
             yhi += pad;
         }
-        p->rect->axis(QCPAxis::atLeft)->setRange(ylo, yhi);
-        p->rect->axis(QCPAxis::atBottom)->setRange(xlo, xhi); // redraws through rangeChanged
+        p->fullX = QCPRange(xlo, xhi);
+        p->fullY = QCPRange(ylo, yhi);
+        p->rect->axis(QCPAxis::atLeft)->setRange(p->fullY);
+        p->rect->axis(QCPAxis::atBottom)->setRange(p->fullX); // redraws through rangeChanged
     }
     redraw();
 }

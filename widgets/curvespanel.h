@@ -45,9 +45,13 @@ public:
     ~CurvesPanel() override;
 
     // The runs to show and the checkpoints their markers stand for. Tags checked before stay
-    // checked when the new runs have them; otherwise the first scalar tag is checked.
+    // checked when the new runs have them; otherwise the first loss, else the first tag.
+    // With `keepView` (new points of the same runs), a plot the user zoomed keeps its ranges and
+    // one showing everything grows with the data.
     void setRuns(const QList<LogRunRef> &runs,
-                 const QList<std::shared_ptr<const Checkpoint>> &checkpoints = {});
+                 const QList<std::shared_ptr<const Checkpoint>> &checkpoints = {},
+                 bool keepView = false);
+    const QList<std::shared_ptr<const Checkpoint>> &checkpoints() const { return m_checkpoints; }
     const QList<LogRunRef> &runs() const { return m_runs; }
     // Legend names: the part of each run's name that tells the runs apart.
     QStringList runNames() const;

@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLocale>
+#include <QSet>
 
 namespace wl::overview
 {
@@ -192,6 +193,17 @@ QString sourcePage(const OpenResult &source, const Problems &problems)
     }
     html += row(QObject::tr("Tensors"), formatCount(tensors));
     html += row(QObject::tr("Size"), formatBytes(bytes));
+    if (source.logs && !source.logs->runs.empty()) {
+        QSet<QString> tags;
+        for (const auto &run : source.logs->runs)
+            for (const auto &s : run.series.all())
+                tags.insert(s.tag);
+        html += row(QObject::tr("Training logs"),
+                    QObject::tr("%1, %2 (select Logs to plot them)")
+                        .arg(formatCount(qlonglong(source.logs->runs.size()), QObject::tr("run"),
+                                         QObject::tr("runs")),
+                             formatCount(tags.size(), QObject::tr("tag"), QObject::tr("tags"))));
+    }
     html += QStringLiteral("</table>");
     if (!source.summaryText.isEmpty())
         html += QStringLiteral("<h3>Summary</h3><pre>%1</pre>").arg(esc(source.summaryText));

@@ -3,6 +3,7 @@
 #include "curvespanel.h"
 #include "dropfilter.h"
 #include "emptystate.h"
+#include "events/logwatcher.h"
 #include "histogramplot.h"
 #include "itemmodels/checkpointtreemodel.h"
 #include "jobs/jobrunner.h"
@@ -66,6 +67,44 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
                 if (i.isValid())
                     m_sources->select(i);
             });
+}
+
+void Workbench::watchLogs(const OpenResult &result)
+{
+    delete m_watchers.take(result.path);
+    if (!result.logs || result.logs->runs.empty())
+        return;
+    auto *watcher = new events::LogWatcher(result.logs, this);
+    m_watchers.insert(result.path, watcher);
+    connect(watcher, &events::LogWatcher::updated, this,
+            [this, path = result.path](const std::shared_ptr<const events::RunLogs> &logs) {
+                onLogsUpdated(path, logs);
+            });
+}
+
+void Workbench::onLogsUpdated(const QString &path,
+                              const std::shared_ptr<const events::RunLogs> &logs)
+{
+    for (auto &opened : m_opened) {
+        if (opened.path != path)
+            continue;
+        const auto old = opened.logs;
+        opened.logs = logs;
+        m_model->updateLogs(old, logs);
+        auto *curves = m_inspector->curves();
+        if (!curves->runs().isEmpty() && curves->runs().first().logs == old) {
+            // The same runs with their new points; runs that appeared join a view of all runs.
+            QList<LogRunRef> runs;
+            for (const auto &r : curves->runs())
+                runs.push_back({logs, r.run});
+            if (curves->runs().size() == qsizetype(old->runs.size()))
+                for (int r = int(old->runs.size()); r < int(logs->runs.size()); ++r)
+                    runs.push_back({logs, r});
+            curves->setRuns(runs, curves->checkpoints(), true);
+        }
+        refreshProblems();
+        return;
+    }
 }
 
 void Workbench::showCurvesFor(const QModelIndex &index, bool show)
@@ -133,6 +172,7 @@ void Workbench::onOpened(const OpenResult &result)
     }
     m_opened << result;
     m_model->addSource(result);
+    watchLogs(result);
     for (const auto &cp : result.checkpoints)
         m_runner->requestBackgroundStats(cp);
     sourcesAltered();
@@ -239,6 +279,16 @@ void Workbench::reload()
 
 void Workbench::sourcesAltered()
 {
+    // A closed source's logs are no longer watched.
+    for (auto it = m_watchers.begin(); it != m_watchers.end();) {
+        if (std::none_of(m_opened.begin(), m_opened.end(),
+                         [&](const OpenResult &r) { return r.path == it.key(); })) {
+            delete it.value();
+            it = m_watchers.erase(it);
+        } else {
+            ++it;
+        }
+    }
     // Curves of a closed source go with it.
     auto *curves = m_inspector->curves();
     if (!curves->runs().isEmpty() &&

@@ -4,6 +4,7 @@
 #include "itemmodels/tensorref.h"
 #include "stats/statsengine.h"
 
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QStringList>
@@ -13,6 +14,12 @@ class QWidget;
 
 namespace wl
 {
+
+namespace events
+{
+class LogWatcher;
+struct RunLogs;
+} // namespace events
 
 class CheckpointTreeModel;
 class DropFilter;
@@ -85,6 +92,9 @@ private:
     void refreshProblems();
     // Shows the logs at or around a node in Curves; `show` also brings the tab forward.
     void showCurvesFor(const QModelIndex &index, bool show);
+    // Watches the logs of an opened run folder while it is open, so a training run's curves grow.
+    void watchLogs(const OpenResult &result);
+    void onLogsUpdated(const QString &path, const std::shared_ptr<const events::RunLogs> &logs);
     void updateSummary();
     void sourcesAltered();
     int sourceRowOf(QModelIndex index) const;
@@ -98,9 +108,10 @@ private:
     WorkStatus *m_status = nullptr;
     QStackedWidget *m_centre = nullptr;
     DropFilter *m_drops = nullptr;
-    QList<OpenResult> m_opened; // parallel to the model's top-level rows
-    TensorRef m_single;         // the one selected tensor, if exactly one
-    TensorRef m_valuesFor;      // what the Values tab shows or waits for
+    QList<OpenResult> m_opened;                      // parallel to the model's top-level rows
+    QHash<QString, events::LogWatcher *> m_watchers; // by source path
+    TensorRef m_single;                              // the one selected tensor, if exactly one
+    TensorRef m_valuesFor;                           // what the Values tab shows or waits for
     QString m_pendingSelect;
     int m_pendingOpens = 0;
     int m_batchPaths = 0;        // paths asked for since nothing was pending

@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QSet>
 
 #include <algorithm>
 #include <cmath>
@@ -67,6 +68,44 @@ void scan(const QString &dir, int depth, QStringList &eventDirs, QStringList &cs
         return;
     for (const auto &sub : d.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
         scan(sub.filePath(), depth - 1, eventDirs, csvLogs);
+}
+
+// Runs for the event folders and CSV logs below logs.root that it does not have yet, appended
+// in natural order after the runs it has (their indices keep their meaning).
+void addNewRuns(RunLogs &logs, int maxDepth)
+{
+    const QDir root(logs.root);
+    QSet<QString> known;
+    for (const auto &run : logs.runs)
+        known.insert(run.csvFile.isEmpty() ? run.folder : run.csvFile);
+    QStringList eventDirs, csvLogs;
+    scan(logs.root, maxDepth, eventDirs, csvLogs);
+    std::vector<LogRun> added;
+    for (const auto &dir : std::as_const(eventDirs)) {
+        if (known.contains(dir))
+            continue;
+        LogRun run;
+        run.folder = dir;
+        run.name = relativeName(root, dir);
+        const QFileInfo di(dir);
+        run.group = groupedRunNames().contains(di.fileName()) && dir != logs.root
+                        ? relativeName(root, di.path())
+                        : run.name;
+        added.push_back(std::move(run));
+    }
+    for (const auto &csv : std::as_const(csvLogs)) {
+        if (known.contains(csv))
+            continue;
+        LogRun run;
+        run.csvFile = csv;
+        run.folder = QFileInfo(csv).path();
+        run.name = run.group = relativeName(root, csv);
+        added.push_back(std::move(run));
+    }
+    std::sort(added.begin(), added.end(),
+              [](const LogRun &a, const LogRun &b) { return naturalLess(a.name, b.name); });
+    for (auto &run : added)
+        logs.runs.push_back(std::move(run));
 }
 
 } // namespace
@@ -182,6 +221,7 @@ Result<RunLogs> loadLogs(const QString &path, int maxDepth)
     logs.root = info.isDir() ? info.absoluteFilePath() : info.absolutePath();
     const QDir root(logs.root);
     if (info.isFile()) {
+        logs.singleFile = true;
         LogRun run;
         run.name = run.group = info.fileName();
         run.folder = logs.root;
@@ -203,25 +243,7 @@ Result<RunLogs> loadLogs(const QString &path, int maxDepth)
         logs.runs.push_back(std::move(run));
         return logs;
     }
-    QStringList eventDirs, csvLogs;
-    scan(logs.root, maxDepth, eventDirs, csvLogs);
-    for (const auto &dir : eventDirs) {
-        LogRun run;
-        run.folder = dir;
-        run.name = relativeName(root, dir);
-        const QFileInfo di(dir);
-        run.group = groupedRunNames().contains(di.fileName()) && dir != logs.root
-                        ? relativeName(root, di.path())
-                        : run.name;
-        logs.runs.push_back(std::move(run));
-    }
-    for (const auto &csv : csvLogs) {
-        LogRun run;
-        run.csvFile = csv;
-        run.folder = QFileInfo(csv).path();
-        run.name = run.group = relativeName(root, csv);
-        logs.runs.push_back(std::move(run));
-    }
+    addNewRuns(logs, maxDepth);
     if (logs.runs.empty())
         return makeError(LoadError::Code::UnknownFormat, path, {},
                          QStringLiteral("event files or CSV training logs"),
@@ -232,6 +254,22 @@ Result<RunLogs> loadLogs(const QString &path, int maxDepth)
         if (auto st = run.refresh(); !st.ok())
             return st.error();
     return logs;
+}
+
+Status refreshLogs(RunLogs &logs, int maxDepth)
+{
+    if (logs.singleFile && !logs.runs.empty() && logs.runs.front().csvFile.isEmpty()) {
+        // One event file opened on its own stays alone: its folder's other files are other
+        // sessions.
+        auto &run = logs.runs.front();
+        return readEvents(run.eventFiles.front(), run.series, run.problems);
+    }
+    if (!logs.singleFile)
+        addNewRuns(logs, maxDepth);
+    for (auto &run : logs.runs)
+        if (auto st = run.refresh(); !st.ok())
+            return st;
+    return Ok{};
 }
 
 } // namespace wl::events

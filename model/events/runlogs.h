@@ -31,7 +31,8 @@ private:
 
 struct RunLogs {
     QString root;
-    std::vector<LogRun> runs; // by name, natural order
+    std::vector<LogRun> runs; // by name, natural order; runs found by a refresh after them
+    bool singleFile = false;  // opened as one file: the files beside it are not its logs
 };
 
 // Parses a Keras CSVLogger file or a similar CSV log into `out`: steps from a `step` column,
@@ -41,6 +42,11 @@ struct RunLogs {
 void parseCsvLog(const QByteArray &bytes, const QString &file, SeriesSet &out, Problems &problems);
 // True when the first line of the file names an `epoch` or `step` column.
 bool isCsvLog(const QString &path);
+
+// Reads what the logs' files gained since the last read and adds the event folders and CSV logs
+// that appeared below logs.root (after the runs it had, so their indices stay). Fails when a
+// file cannot be read; what was read stays.
+Status refreshLogs(RunLogs &logs, int maxDepth = 5);
 
 // Finds and reads the logs at `path`: an event file, a CSV log, or a folder searched `maxDepth`
 // levels down. Fails when the path does not exist or holds no logs.

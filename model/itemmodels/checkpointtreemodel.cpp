@@ -184,6 +184,51 @@ void CheckpointTreeModel::removeSource(int row)
     endRemoveRows();
 }
 
+void CheckpointTreeModel::updateLogs(const std::shared_ptr<const events::RunLogs> &from,
+                                     std::shared_ptr<const events::RunLogs> to)
+{
+    for (std::size_t i = 0; i < m_sources.size(); ++i) {
+        SourceData &src = *m_sources[i];
+        if (!from || src.opened.logs != from)
+            continue;
+        Node *srcNode = m_root->children[i].get();
+        const QModelIndex srcIndex = createIndex(srcNode->row, 0, srcNode);
+        const bool sameRuns =
+            to && to->runs.size() == from->runs.size() && src.logRunNodes.size() == to->runs.size();
+        src.opened.logs = std::move(to);
+        if (sameRuns) {
+            for (std::size_t r = 0; r < src.logRunNodes.size(); ++r) {
+                Node *n = src.logRunNodes[r];
+                const int delta = int(src.opened.logs->runs[r].problems.size()) - n->problems;
+                for (Node *p = n; p != m_root.get(); p = p->parent)
+                    p->problems += delta;
+                emit dataChanged(createIndex(n->row, 0, n),
+                                 createIndex(n->row, ColumnCount - 1, n));
+            }
+            return;
+        }
+        for (std::size_t r = srcNode->children.size(); r-- > 0;) {
+            Node *logs = srcNode->children[r].get();
+            if (logs->kind != NodeKind::Logs)
+                continue;
+            srcNode->problems -= logs->problems;
+            beginRemoveRows(srcIndex, int(r), int(r));
+            srcNode->children.erase(srcNode->children.begin() + std::ptrdiff_t(r));
+            for (std::size_t k = r; k < srcNode->children.size(); ++k)
+                srcNode->children[k]->row = int(k);
+            endRemoveRows();
+        }
+        src.logRunNodes.clear();
+        if (src.opened.logs && !src.opened.logs->runs.empty()) {
+            const int row = int(srcNode->children.size());
+            beginInsertRows(srcIndex, row, row);
+            buildLogs(src, srcNode);
+            endInsertRows();
+        }
+        return;
+    }
+}
+
 void CheckpointTreeModel::clear()
 {
     if (m_sources.empty())

@@ -65,6 +65,10 @@ public:
     // A file, a checkpoint, or a run folder with its checkpoints; appended as a top-level row.
     void addSource(const OpenResult &opened);
     void removeSource(int row);
+    // Replaces a source's logs with a later snapshot of them (a watched run): rows keep their
+    // place when the runs are the same ones, and the Logs node is rebuilt when runs were added.
+    void updateLogs(const std::shared_ptr<const events::RunLogs> &from,
+                    std::shared_ptr<const events::RunLogs> to);
     void clear();
     int sourceCount() const;
 
