@@ -1,7 +1,12 @@
+#include "appsettings.h"
 #include "cli.h"
 #include "mainwindow.h"
+#include "singleinstance.h"
 
 #include <QApplication>
+#include <QFileInfo>
+#include <QSettings>
+#include <QTextStream>
 
 int main(int argc, char **argv)
 {
@@ -10,14 +15,40 @@ int main(int argc, char **argv)
         args << QString::fromLocal8Bit(argv[i]);
     QApplication::setApplicationName(QStringLiteral("WeightLens"));
     QApplication::setOrganizationName(QStringLiteral("WeightLens"));
+    QApplication::setApplicationVersion(QStringLiteral(WEIGHTLENS_VERSION));
     QApplication app(argc, argv);
-    args.removeAll(QStringLiteral("--new-window"));
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.weightlens.WeightLens"));
+    const bool newWindow = args.removeAll(QStringLiteral("--new-window")) > 0;
     if (args == QStringList{QStringLiteral("--demo")}) {
         const QString run = wl::cli::demoRun();
         args = run.isEmpty() ? QStringList{} : QStringList{run};
     }
+    // The receiving window has another working folder: hand over absolute paths.
+    QStringList paths;
+    for (const auto &p : std::as_const(args))
+        paths << QFileInfo(p).absoluteFilePath();
+
+    const QString instanceName = wl::SingleInstance::defaultName();
+    if (!newWindow && wl::SingleInstance::handOver(instanceName, paths))
+        return 0;
+
+    const QString damaged = wl::settings::recoverDamaged(QSettings().fileName());
+    if (!damaged.isEmpty())
+        QTextStream(stderr) << "weightlens: the settings file could not be read; it was moved to "
+                            << damaged << " and the defaults are used\n";
+
     wl::MainWindow window;
+    wl::SingleInstance instance(instanceName);
+    // A window opened with --new-window leaves the hand-over to the first one.
+    if (!newWindow) {
+        if (instance.listen())
+            QObject::connect(&instance, &wl::SingleInstance::pathsReceived, &window,
+                             &wl::MainWindow::openHandedOver);
+        else
+            QTextStream(stderr) << "weightlens: files opened later open in new windows: "
+                                << instance.errorString() << "\n";
+    }
     window.show();
-    window.openPaths(args);
+    window.openPaths(paths);
     return app.exec();
 }

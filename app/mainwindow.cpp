@@ -22,6 +22,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -30,11 +31,6 @@
 
 namespace wl
 {
-namespace
-{
-constexpr int kMaxRecent = 12;
-}
-
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 {
     setWindowTitle(QStringLiteral("WeightLens"));
@@ -87,9 +83,11 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_bench->sources(), &SourcesView::compareRequested, this, &MainWindow::openCompare);
 
     createMenus();
-    resize(1360, 860);
-    m_hsplit->setSizes({720, 640}); // the tree shows Name to Mean without scrolling
-    m_vsplit->setSizes({740, 90});
+    // Large enough for the tree's Name to Mean columns, small enough for the screen it opens on.
+    const QSize avail = screen() ? screen()->availableSize() : QSize(1360, 860);
+    resize(std::min(1360, avail.width() * 9 / 10), std::min(860, avail.height() * 9 / 10));
+    m_hsplit->setSizes({width() * 53 / 100, width() * 47 / 100});
+    m_vsplit->setSizes({height() - 120, 90});
     restoreSettings();
 }
 
@@ -245,47 +243,64 @@ void MainWindow::openFileDialog()
     if (!patterns.isEmpty())
         filters << tr("Checkpoints (%1)").arg(patterns.join(QLatin1Char(' ')));
     filters << tr("All files (*)");
-    const QStringList paths =
-        QFileDialog::getOpenFileNames(this, tr("Open checkpoint files"), m_recentPaths.value(0),
-                                      filters.join(QStringLiteral(";;")));
+    const QStringList paths = QFileDialog::getOpenFileNames(
+        this, tr("Open checkpoint files"), settings::lastFolder(QStringLiteral("open-file")),
+        filters.join(QStringLiteral(";;")));
+    if (!paths.isEmpty())
+        settings::setLastFolder(QStringLiteral("open-file"), paths.first());
     m_bench->openPaths(paths);
 }
 
 void MainWindow::openFolderDialog()
 {
-    const QString dir = QFileDialog::getExistingDirectory(
-        this, tr("Open a run or checkpoint folder"), m_recentPaths.value(0));
-    if (!dir.isEmpty())
-        m_bench->openPaths({dir});
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, tr("Open a run or checkpoint folder"),
+                                          settings::lastFolder(QStringLiteral("open-folder")));
+    if (dir.isEmpty())
+        return;
+    // The folder above: the next run folder is most likely a sibling of this one.
+    settings::setLastFolder(QStringLiteral("open-folder"), QFileInfo(dir).absolutePath());
+    m_bench->openPaths({dir});
 }
 
 void MainWindow::addRecent(const QString &path)
 {
-    m_recentPaths.removeAll(path);
-    m_recentPaths.prepend(path);
-    while (m_recentPaths.size() > kMaxRecent)
-        m_recentPaths.removeLast();
-    QSettings().setValue(QStringLiteral("recent"), m_recentPaths);
+    m_recentFiles.add(path);
+    QSettings s;
+    m_recentFiles.save(s);
 }
 
 void MainWindow::fillRecentMenu()
 {
     m_recent->clear();
-    for (const auto &p : std::as_const(m_recentPaths)) {
+    bool missing = false;
+    for (const auto &p : m_recentFiles.paths()) {
         auto *a = m_recent->addAction(QFileInfo(p).fileName(), this,
                                       [this, p] { m_bench->openPaths({p}); });
-        a->setToolTip(p);
-        a->setStatusTip(p);
+        // Greyed, not hidden: the entry may come back (a drive mounted again).
+        const bool exists = QFileInfo::exists(p);
+        a->setEnabled(exists);
+        a->setToolTip(exists ? p : tr("%1 (not found)").arg(p));
+        a->setStatusTip(a->toolTip());
+        missing = missing || !exists;
     }
-    if (m_recentPaths.isEmpty())
+    if (m_recentFiles.paths().isEmpty()) {
         m_recent->addAction(tr("No recent files"))->setEnabled(false);
-    else {
-        m_recent->addSeparator();
-        m_recent->addAction(tr("Clear List"), this, [this] {
-            m_recentPaths.clear();
-            QSettings().setValue(QStringLiteral("recent"), m_recentPaths);
-        });
+        return;
     }
+    m_recent->setToolTipsVisible(true);
+    m_recent->addSeparator();
+    auto *prune = m_recent->addAction(tr("Remove &Missing Entries"), this, [this] {
+        m_recentFiles.removeMissing();
+        QSettings s;
+        m_recentFiles.save(s);
+    });
+    prune->setEnabled(missing);
+    m_recent->addAction(tr("&Clear List"), this, [this] {
+        m_recentFiles.clear();
+        QSettings s;
+        m_recentFiles.save(s);
+    });
 }
 
 void MainWindow::showError(const QString &message)
@@ -318,22 +333,12 @@ void MainWindow::askToOpenLarge(const QString &path, const QString &message)
 void MainWindow::restoreSettings()
 {
     QSettings s;
-    if (s.contains(QStringLiteral("window/geometry")))
-        restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
-    if (s.contains(QStringLiteral("window/hsplit")))
-        m_hsplit->restoreState(s.value(QStringLiteral("window/hsplit")).toByteArray());
-    if (s.contains(QStringLiteral("window/vsplit")))
-        m_vsplit->restoreState(s.value(QStringLiteral("window/vsplit")).toByteArray());
-    if (s.contains(QStringLiteral("tree/header")))
-        m_bench->sources()->tree()->header()->restoreState(
-            s.value(QStringLiteral("tree/header")).toByteArray());
-    m_bench->inspector()->histogram()->setBins(
-        s.value(QStringLiteral("histogram/bins"), 0).toInt());
-    m_bench->inspector()->histogram()->setLogScale(
-        s.value(QStringLiteral("histogram/log"), false).toBool());
-    m_bench->inspector()->histogram()->setDensity(
-        s.value(QStringLiteral("histogram/density"), false).toBool());
-    m_recentPaths = s.value(QStringLiteral("recent")).toStringList();
+    // Geometry and splitter states that do not parse leave the defaults set above.
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    m_hsplit->restoreState(s.value(QStringLiteral("window/hsplit")).toByteArray());
+    m_vsplit->restoreState(s.value(QStringLiteral("window/vsplit")).toByteArray());
+    settings::restoreViews(s, *m_bench);
+    m_recentFiles.load(s);
 }
 
 void MainWindow::saveSettings()
@@ -342,10 +347,16 @@ void MainWindow::saveSettings()
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
     s.setValue(QStringLiteral("window/hsplit"), m_hsplit->saveState());
     s.setValue(QStringLiteral("window/vsplit"), m_vsplit->saveState());
-    s.setValue(QStringLiteral("tree/header"), m_bench->sources()->tree()->header()->saveState());
-    s.setValue(QStringLiteral("histogram/bins"), m_bench->inspector()->histogram()->bins());
-    s.setValue(QStringLiteral("histogram/log"), m_bench->inspector()->histogram()->logScale());
-    s.setValue(QStringLiteral("histogram/density"), m_bench->inspector()->histogram()->density());
+    settings::saveViews(s, *m_bench);
+}
+
+void MainWindow::openHandedOver(const QStringList &paths)
+{
+    openPaths(paths);
+    if (isMinimized())
+        showNormal();
+    raise();
+    activateWindow();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "appsettings.h"
+
 #include <QMainWindow>
 #include <QPointer>
 
@@ -22,6 +24,8 @@ class MainWindow : public QMainWindow
 public:
     explicit MainWindow(QWidget *parent = nullptr);
     void openPaths(const QStringList &paths);
+    // Paths handed over by a second `weightlens`: opened here, and the window brought forward.
+    void openHandedOver(const QStringList &paths);
     // Opens a compare window for two checkpoints; the first two selected when none are given.
     void compareCheckpoints();
     void openCompare(std::shared_ptr<const Checkpoint> a, std::shared_ptr<const Checkpoint> b);
@@ -47,7 +51,7 @@ private:
     QMenu *m_recent = nullptr;
     QLabel *m_summary = nullptr;
     QPointer<QMessageBox> m_errorBox; // the one open-error message, reused while shown
-    QStringList m_recentPaths;
+    RecentFiles m_recentFiles;
 };
 
 } // namespace wl
