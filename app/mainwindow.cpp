@@ -6,6 +6,7 @@
 #include "icons.h"
 #include "itemmodels/checkpointtreemodel.h"
 #include "jobs/jobrunner.h"
+#include "overtimeview.h"
 #include "problemspanel.h"
 #include "sourcesview.h"
 #include "tensorinspector.h"
@@ -137,6 +138,11 @@ void MainWindow::createMenus()
             view->addAction(tabs[i], this, [this, i] { m_bench->inspector()->setCurrentIndex(i); });
         a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
     }
+    auto *overTime = view->addAction(tr("Over &Time"), this, [this] {
+        m_bench->inspector()->setCurrentWidget(m_bench->inspector()->overTime());
+    });
+    overTime->setShortcut(QKeySequence(Qt::ALT | Qt::Key_5));
+    overTime->setToolTip(tr("The selected variable across the checkpoints of its run"));
     view->addSeparator();
     auto *logScale = view->addAction(tr("Log Counts in Histogram"));
     logScale->setCheckable(true);
@@ -180,6 +186,14 @@ void MainWindow::openPaths(const QStringList &paths)
         m_bench->inspector()->setCurrentIndex(std::min(tab, int(TensorInspector::ValuesTab)));
     if (ok && tab == 3) // the Values tab as a heatmap
         m_bench->inspector()->values()->setHeatmapVisible(true);
+    // WEIGHTLENS_OVERTIME=ridge or band: the Over Time tab in that mode.
+    const QString overTime = qEnvironmentVariable("WEIGHTLENS_OVERTIME");
+    if (!overTime.isEmpty()) {
+        m_bench->inspector()->overTime()->setMode(overTime == QLatin1String("band")
+                                                      ? OverTimeView::Mode::Band
+                                                      : OverTimeView::Mode::Ridge);
+        m_bench->inspector()->setCurrentWidget(m_bench->inspector()->overTime());
+    }
     // WEIGHTLENS_COMPARE=1: compare the first two checkpoints once they are open.
     if (qEnvironmentVariableIsSet("WEIGHTLENS_COMPARE")) {
         auto conn = std::make_shared<QMetaObject::Connection>();

@@ -308,6 +308,10 @@ void SourcesView::showContextMenu(const QPoint &pos)
                        [t] { QGuiApplication::clipboard()->setText(t.info().key); });
         menu.addAction(tr("Copy Name"), this,
                        [t] { QGuiApplication::clipboard()->setText(t.info().name); });
+        if (m_overTimeCheck && m_overTimeCheck(t)) {
+            menu.addSeparator();
+            menu.addAction(tr("Show Over Time"), this, [this, t] { emit overTimeRequested(t); });
+        }
     } else {
         menu.addAction(tr("Expand All Below"), this,
                        [this, at] { m_tree->expandRecursively(at.siblingAtColumn(0)); });

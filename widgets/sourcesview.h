@@ -4,6 +4,7 @@
 
 #include <QModelIndex>
 #include <QWidget>
+#include <functional>
 
 class QComboBox;
 class QLabel;
@@ -43,6 +44,11 @@ public:
     void select(const QModelIndex &sourceIndex);
     void focusFilter();
     void setShowRawKeys(bool raw);
+    // Whether a tensor's context menu offers "Show Over Time" (its run has it twice or more).
+    void setOverTimeCheck(std::function<bool(const TensorRef &)> check)
+    {
+        m_overTimeCheck = std::move(check);
+    }
 
 signals:
     void selectionChanged();
@@ -51,6 +57,8 @@ signals:
     // "Compare" on two selected checkpoints.
     void compareRequested(std::shared_ptr<const wl::Checkpoint> a,
                           std::shared_ptr<const wl::Checkpoint> b);
+    // "Show Over Time" on a tensor that setOverTimeCheck accepts.
+    void overTimeRequested(const wl::TensorRef &tensor);
 
 private:
     void applyPattern();
@@ -68,6 +76,7 @@ private:
     QToolButton *m_raw = nullptr;
     QMenu *m_filterMenu = nullptr;
     QLabel *m_matches = nullptr; // "N of M tensors match", while a filter is on
+    std::function<bool(const TensorRef &)> m_overTimeCheck;
 };
 
 } // namespace wl

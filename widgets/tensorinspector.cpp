@@ -2,6 +2,7 @@
 
 #include "curvespanel.h"
 #include "histogramplot.h"
+#include "overtimeview.h"
 #include "valuesview.h"
 
 #include <QScrollBar>
@@ -27,6 +28,10 @@ TensorInspector::TensorInspector(QWidget *parent) : QTabWidget(parent)
     setTabToolTip(HistogramTab, tr("Distribution of the selected tensors' values (Alt+2)"));
     setTabToolTip(ValuesTab, tr("The elements of one tensor as a table or heatmap (Alt+3)"));
     setTabToolTip(CurvesTab, tr("Training curves from the run's event files and CSV logs (Alt+4)"));
+    m_overTime = new OverTimeView(this);
+    addTab(m_overTime, tr("Over Time"));
+    setTabToolTip(OverTimeTab, tr("The selected variable across the checkpoints of its run: ridge, "
+                                  "percentile bands and change per step (Alt+5)"));
     setDocumentMode(true);
 }
 

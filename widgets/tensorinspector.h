@@ -13,6 +13,7 @@ namespace wl
 
 class CurvesPanel;
 class HistogramPlot;
+class OverTimeView;
 class ValuesView;
 
 // The centre of the window: Overview (metadata, statistics, structure), Histogram (overlaid
@@ -22,7 +23,7 @@ class TensorInspector : public QTabWidget
 {
     Q_OBJECT
 public:
-    enum Tab { OverviewTab, HistogramTab, ValuesTab, CurvesTab };
+    enum Tab { OverviewTab, HistogramTab, ValuesTab, CurvesTab, OverTimeTab };
 
     explicit TensorInspector(QWidget *parent = nullptr);
 
@@ -41,6 +42,8 @@ public:
     HistogramPlot *histogram() const { return m_histogram; }
     ValuesView *values() const { return m_values; }
     CurvesPanel *curves() const { return m_curves; }
+    // The selected variable across the checkpoints of its run (the last tab).
+    OverTimeView *overTime() const { return m_overTime; }
     QTextBrowser *overview() const { return m_overview; }
 
     // Short legend labels: the last path components that tell the tensors apart.
@@ -53,6 +56,7 @@ private:
     HistogramPlot *m_histogram = nullptr;
     ValuesView *m_values = nullptr;
     CurvesPanel *m_curves = nullptr;
+    OverTimeView *m_overTime = nullptr;
     QList<TensorRef> m_tensors;
     QString m_title;
     QHash<TensorRef, TensorReport> m_reports;

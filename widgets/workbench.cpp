@@ -7,6 +7,7 @@
 #include "histogramplot.h"
 #include "itemmodels/checkpointtreemodel.h"
 #include "jobs/jobrunner.h"
+#include "overtimeview.h"
 #include "overviewhtml.h"
 #include "problemspanel.h"
 #include "sourcesview.h"
@@ -59,6 +60,17 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
     connect(m_sources, &SourcesView::closeRequested, this, &Workbench::closeSelected);
     connect(m_sources, &SourcesView::showRawKeysChanged, this, &Workbench::onSelectionChanged);
     connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestValuesIfVisible);
+    connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestOverTimeIfVisible);
+    connect(m_runner, &JobRunner::overTimeReady, this,
+            [this](const OverTime &r) { m_inspector->overTime()->setResult(r); });
+    connect(m_runner, &JobRunner::overTimeFailed, this, [this](const QString &reason) {
+        m_overTimeFor = {}; // shown again, it is asked for again
+        m_inspector->overTime()->setMessage(reason);
+    });
+    connect(m_inspector->overTime(), &OverTimeView::cancelRequested, m_runner,
+            [this] { m_runner->cancelOverTime(); });
+    m_sources->setOverTimeCheck([this](const TensorRef &t) { return hasOverTime(t); });
+    connect(m_sources, &SourcesView::overTimeRequested, this, &Workbench::showOverTime);
     connect(m_inspector->histogram(), &HistogramPlot::binsChanged, this,
             &Workbench::onSelectionChanged);
     connect(m_inspector->curves(), &CurvesPanel::checkpointClicked, this,
@@ -404,6 +416,7 @@ void Workbench::onSelectionChanged()
         requested << m_single;
     m_runner->requestStats(requested, bins());
     requestValuesIfVisible();
+    requestOverTimeIfVisible();
     updateSummary();
 }
 
@@ -443,6 +456,68 @@ void Workbench::requestValuesIfVisible()
     }
     values->setPending(m_single);
     m_runner->requestValues(m_single, kMaxValues);
+}
+
+std::vector<std::shared_ptr<const Checkpoint>> Workbench::runOf(const TensorRef &t) const
+{
+    for (const auto &r : m_opened)
+        for (const auto &cp : r.checkpoints)
+            if (cp == t.checkpoint)
+                return {r.checkpoints.begin(), r.checkpoints.end()};
+    return {};
+}
+
+bool Workbench::hasOverTime(const TensorRef &t) const
+{
+    if (!t.isValid() || !dtypeIsNumeric(t.info().dtype))
+        return false;
+    int copies = 0;
+    for (const auto &cp : runOf(t))
+        if (cp->index().indexOfKey(t.info().key) >= 0 && ++copies >= 2)
+            return true;
+    return false;
+}
+
+void Workbench::showOverTime(const TensorRef &t)
+{
+    m_sources->select(m_model->indexOf(t));
+    m_inspector->setCurrentWidget(m_inspector->overTime());
+}
+
+void Workbench::requestOverTimeIfVisible()
+{
+    auto *view = m_inspector->overTime();
+    if (m_inspector->currentWidget() != view)
+        return;
+    if (!m_single.isValid()) {
+        m_overTimeFor = {};
+        m_runner->cancelOverTime(false);
+        view->setMessage(tr("Select one variable of a run with two or more checkpoints"));
+        return;
+    }
+    if (m_overTimeFor == m_single)
+        return;
+    m_overTimeFor = m_single;
+    const TensorInfo &info = m_single.info();
+    if (!dtypeIsNumeric(info.dtype)) {
+        m_runner->cancelOverTime(false);
+        view->setMessage(
+            tr("%1 holds %2 values, which have no histogram").arg(info.name, info.dtypeText()));
+        return;
+    }
+    QStringList notes;
+    const auto inputs = variableAcrossCheckpoints(runOf(m_single), info, &notes);
+    if (inputs.size() < 2) {
+        m_runner->cancelOverTime(false);
+        view->setMessage(tr("%1 is in one checkpoint only; Over Time needs a run that holds it "
+                            "in two or more")
+                             .arg(info.name));
+        return;
+    }
+    OverTimeRequest request;
+    request.bins = std::clamp(m_inspector->histogram()->binsFor(info.numElements()), 16, 80);
+    view->setMessage(tr("Reading %1 in %2 checkpoints…").arg(info.name).arg(inputs.size()), true);
+    m_runner->requestOverTime(inputs, request, notes);
 }
 
 void Workbench::updateSummary()

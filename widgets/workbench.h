@@ -69,6 +69,13 @@ public:
     // that has it opens, when `later`).
     bool selectTensor(const QString &keyOrName, bool later = true);
 
+    // The checkpoints of the run (opened source) that holds t's checkpoint.
+    std::vector<std::shared_ptr<const Checkpoint>> runOf(const TensorRef &t) const;
+    // Whether t's run holds t's variable in two or more checkpoints.
+    bool hasOverTime(const TensorRef &t) const;
+    // Selects t and shows it in the Over Time tab.
+    void showOverTime(const TensorRef &t);
+
     static constexpr int kMaxOverlay = 12;
     static constexpr qint64 kMaxValues = 4'000'000;
 
@@ -89,6 +96,7 @@ private:
     void onSelectionChanged();
     void onStats(const TensorRef &t, const TensorReport &report);
     void requestValuesIfVisible();
+    void requestOverTimeIfVisible();
     void refreshProblems();
     // Shows the logs at or around a node in Curves; `show` also brings the tab forward.
     void showCurvesFor(const QModelIndex &index, bool show);
@@ -112,6 +120,7 @@ private:
     QHash<QString, events::LogWatcher *> m_watchers; // by source path
     TensorRef m_single;                              // the one selected tensor, if exactly one
     TensorRef m_valuesFor;                           // what the Values tab shows or waits for
+    TensorRef m_overTimeFor;                         // what the Over Time tab shows or waits for
     QString m_pendingSelect;
     int m_pendingOpens = 0;
     int m_batchPaths = 0;        // paths asked for since nothing was pending

@@ -65,6 +65,7 @@ void JobRunner::registerMetaTypes()
         qRegisterMetaType<wl::TensorRef>("wl::TensorRef");
         qRegisterMetaType<wl::StatsBatch>("wl::StatsBatch");
         qRegisterMetaType<QVector<double>>("QVector<double>");
+        qRegisterMetaType<wl::OverTime>("wl::OverTime");
     });
 }
 
@@ -379,6 +380,42 @@ void JobRunner::requestValues(const TensorRef &t, qint64 maxElements)
     });
 }
 
+void JobRunner::requestOverTime(const std::vector<OverTimeInput> &inputs,
+                                const OverTimeRequest &request, const QStringList &notes)
+{
+    const quint64 gen = ++m_overTimeGen;
+    if (m_overTimeCancel)
+        m_overTimeCancel->store(true);
+    auto flag = std::make_shared<std::atomic<bool>>(false);
+    m_overTimeCancel = flag;
+    begin();
+    m_pool.start([this, gen, flag, inputs, request, notes, report = progressReporter()] {
+        auto result = computeOverTime(inputs, request, JobContext(flag.get(), report));
+        if (result.ok())
+            result->notes = notes + result->notes;
+        QMetaObject::invokeMethod(
+            this,
+            [this, gen, result = std::move(result)] {
+                if (gen == m_overTimeGen) {
+                    if (result.ok())
+                        emit overTimeReady(result.value());
+                    else
+                        emit overTimeFailed(result.error().message());
+                }
+                end();
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void JobRunner::cancelOverTime(bool report)
+{
+    if (!report)
+        ++m_overTimeGen;
+    if (m_overTimeCancel)
+        m_overTimeCancel->store(true);
+}
+
 void JobRunner::cancelAll()
 {
     ++m_selectionGen;
@@ -388,6 +425,9 @@ void JobRunner::cancelAll()
         m_selectionCancel->store(true);
     if (m_valuesCancel)
         m_valuesCancel->store(true);
+    // The weights over time report that they were cancelled, so their view can say so.
+    if (m_overTimeCancel)
+        m_overTimeCancel->store(true);
     for (const auto &f : std::as_const(m_openCancels))
         f->store(true);
     for (const auto &f : std::as_const(m_backgroundCancels))

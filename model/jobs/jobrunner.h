@@ -3,6 +3,7 @@
 #include "core/result.h"
 #include "formats/reader.h"
 #include "itemmodels/tensorref.h"
+#include "stats/overtime.h"
 #include "stats/statsengine.h"
 
 #include <QHash>
@@ -54,6 +55,13 @@ public:
     // delivers.
     void requestValues(const TensorRef &t, qint64 maxElements);
 
+    // One variable across the checkpoints of a run (stats/overtime.h). Only the latest request
+    // delivers; cancelAll stops it. `notes` (checkpoints left out) are added to the result's.
+    void requestOverTime(const std::vector<OverTimeInput> &inputs, const OverTimeRequest &request,
+                         const QStringList &notes = {});
+    // Stops it; it then fails with a cancelled error, unless !report: then nothing is delivered.
+    void cancelOverTime(bool report = true);
+
     void cancelAll();
     bool isBusy() const { return m_active > 0; }
 
@@ -64,6 +72,8 @@ signals:
     void statsBatchReady(const wl::StatsBatch &batch);
     void valuesReady(const wl::TensorRef &tensor, const QVector<double> &values);
     void valuesFailed(const wl::TensorRef &tensor, const QString &reason);
+    void overTimeReady(const wl::OverTime &result);
+    void overTimeFailed(const QString &reason);
     void progress(double fraction, const QString &phase);
     void busyChanged(bool busy);
 
@@ -94,9 +104,11 @@ private:
     quint64 m_nextJob = 0;
     quint64 m_selectionGen = 0;
     quint64 m_valuesGen = 0;
+    quint64 m_overTimeGen = 0;
     quint64 m_cancelGen = 0; // bumped by cancelAll
     Flag m_selectionCancel;
     Flag m_valuesCancel;
+    Flag m_overTimeCancel;
     QList<Flag> m_openCancels;
     // Per openPaths call: outcomes by path index, delivered in order from `next`.
     struct OpenBatch {

@@ -1,0 +1,163 @@
+#include "formats/readerregistry.h"
+#include "itemmodels/checkpointtreemodel.h"
+#include "jobs/jobrunner.h"
+#include "overtimeview.h"
+#include "sourcesview.h"
+#include "tensorinspector.h"
+#include "testutil.h"
+#include "workbench.h"
+
+#include <QStandardPaths>
+#include <QTest>
+#include <qcustomplot.h>
+
+using namespace wl;
+using namespace wl::test;
+
+namespace
+{
+
+const QString kRun = QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts");
+const QString kKey = QStringLiteral("actor/hidden1/kernel/.ATTRIBUTES/VARIABLE_VALUE");
+
+OpenResult openCorpus(const QString &relative)
+{
+    auto r = ReaderRegistry::builtin().open(corpus(relative));
+    return r.ok() ? r.value() : OpenResult{};
+}
+
+OverTime computed(const OpenResult &run, const QString &key)
+{
+    std::vector<std::shared_ptr<const Checkpoint>> cps(run.checkpoints.begin(),
+                                                       run.checkpoints.end());
+    const auto &first = *cps.front();
+    auto r = computeOverTime(
+        variableAcrossCheckpoints(cps, first.tensor(first.index().indexOfKey(key))));
+    return r.ok() ? r.value() : OverTime{};
+}
+
+} // namespace
+
+class TestOverTimeView : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    // The ridge draws each step's counts over its own baseline, later steps further back; the
+    // band draws four filled bands and the median; the change plot holds the relative changes.
+    void drawsWhatWasComputed()
+    {
+        const OpenResult run = openCorpus(kRun);
+        QCOMPARE(run.checkpoints.size(), std::size_t(3));
+        const OverTime ot = computed(run, kKey);
+        QCOMPARE(ot.steps.size(), std::size_t(3));
+
+        OverTimeView view;
+        view.resize(900, 700);
+        view.setResult(ot);
+        QVERIFY(view.message().isEmpty());
+        QCOMPARE(view.mode(), OverTimeView::Mode::Ridge);
+        auto *plot = view.plot();
+        QCOMPARE(plot->graphCount(), 6); // a baseline and a ridge per step
+        double peak = 0;
+        for (const auto &s : ot.steps)
+            for (double c : s.counts)
+                peak = std::max(peak, c);
+        QVERIFY(peak > 0);
+        // Drawn back to front: graph 1 is the last step's ridge, graph 5 the first's.
+        for (int k = 0; k < 3; ++k) {
+            const auto *g = plot->graph(5 - 2 * k);
+            const auto &counts = ot.steps[std::size_t(k)].counts;
+            QCOMPARE(g->data()->size(), int(2 * counts.size()));
+            double top = -1;
+            int at = -1;
+            for (int i = 0; i < g->data()->size(); ++i)
+                if (g->data()->at(i)->value > top) {
+                    top = g->data()->at(i)->value;
+                    at = i / 2;
+                }
+            const double most = *std::max_element(counts.begin(), counts.end());
+            QCOMPARE(counts[std::size_t(at)], most);
+            QVERIFY(std::abs(top - (k + most / peak * 2.6)) < 1e-9);
+            QCOMPARE(g->data()->at(0)->key, ot.lo);
+        }
+        auto *ticker = dynamic_cast<QCPAxisTickerText *>(plot->yAxis->ticker().data());
+        QVERIFY(ticker);
+        QCOMPARE(ticker->ticks().value(0.0), QString::number(ot.steps[0].step));
+        QCOMPARE(ticker->ticks().value(2.0), QString::number(ot.steps[2].step));
+
+        auto *change = view.changePlot();
+        QCOMPARE(change->graphCount(), 1);
+        QCOMPARE(change->graph(0)->data()->size(), 2);
+        for (int i = 0; i < 2; ++i) {
+            QCOMPARE(change->graph(0)->data()->at(i)->key,
+                     double(ot.steps[std::size_t(i + 1)].step));
+            QCOMPARE(change->graph(0)->data()->at(i)->value,
+                     *ot.steps[std::size_t(i + 1)].relChange);
+        }
+
+        view.setMode(OverTimeView::Mode::Band);
+        QCOMPARE(plot->graphCount(), 9);
+        // The outermost band runs from min to max, the median line through the 50th percentile.
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(plot->graph(0)->data()->at(i)->value, ot.steps[std::size_t(i)].band[0]);
+            QCOMPARE(plot->graph(1)->data()->at(i)->value, ot.steps[std::size_t(i)].band[8]);
+            QCOMPARE(plot->graph(8)->data()->at(i)->value, ot.steps[std::size_t(i)].band[4]);
+            QCOMPARE(plot->graph(8)->data()->at(i)->key, double(ot.steps[std::size_t(i)].step));
+        }
+
+        view.setMessage(QStringLiteral("Reading…"), true);
+        QCOMPARE(view.message(), QStringLiteral("Reading…"));
+        QVERIFY(!view.hasResult());
+    }
+
+    // From the tree: "Show Over Time" is offered for a variable its run holds more than once;
+    // the tab then computes it in the background and shows every checkpoint.
+    void fromTheWorkbench()
+    {
+        QWidget host;
+        Workbench bench(&host);
+        const OpenResult run = openCorpus(kRun);
+        const OpenResult single = openCorpus(QStringLiteral("keras2-h5-full/mnist-mlp-h5"));
+        QCOMPARE(run.checkpoints.size(), std::size_t(3));
+        QCOMPARE(single.checkpoints.size(), std::size_t(1));
+        bench.addOpened(run);
+        bench.addOpened(single);
+
+        const auto &cp = run.checkpoints[1];
+        const TensorRef t{cp, cp->index().indexOfKey(kKey)};
+        QVERIFY(t.isValid());
+        QVERIFY(bench.hasOverTime(t));
+        int numeric = 0;
+        while (numeric < single.checkpoints[0]->index().tensors.size() &&
+               single.checkpoints[0]->tensor(numeric).dtype != DType::Float32)
+            ++numeric;
+        const TensorRef alone{single.checkpoints[0], numeric};
+        QVERIFY(alone.isValid());
+        QVERIFY(!bench.hasOverTime(alone));
+        const int graph = cp->index().indexOfKey(QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH"));
+        QVERIFY(graph >= 0);
+        QVERIFY(!bench.hasOverTime({cp, graph})); // a string
+
+        auto *view = bench.inspector()->overTime();
+        emit bench.sources()->overTimeRequested(t);
+        QCOMPARE(bench.inspector()->currentWidget(), view);
+        QTRY_VERIFY_WITH_TIMEOUT(view->hasResult(), 20000);
+        const OverTime expected = computed(run, kKey);
+        QCOMPARE(view->result().steps.size(), std::size_t(3));
+        QCOMPARE(view->result().lo, expected.lo);
+        QCOMPARE(view->result().hi, expected.hi);
+        for (std::size_t s = 0; s < 3; ++s) {
+            QCOMPARE(view->result().steps[s].step, expected.steps[s].step);
+            QCOMPARE(view->result().steps[s].band, expected.steps[s].band);
+        }
+
+        // A tensor of the single-checkpoint source says why there is nothing to show.
+        bench.sources()->select(bench.model()->indexOf(alone));
+        QTRY_VERIFY(view->message().contains(QLatin1String("one checkpoint only")));
+    }
+};
+
+QTEST_MAIN(TestOverTimeView)
+#include "tst_overtimeview.moc"

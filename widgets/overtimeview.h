@@ -1,0 +1,64 @@
+#pragma once
+
+#include "stats/overtime.h"
+
+#include <QWidget>
+
+class QCustomPlot;
+class QLabel;
+class QPushButton;
+class QToolButton;
+
+namespace wl
+{
+
+// A variable across the checkpoints of a run (or a histogram tag across its steps): a ridge of
+// offset histograms on shared bins, later steps further back, or filled percentile bands
+// against step; below them, the relative L2 change from the previous checkpoint.
+class OverTimeView : public QWidget
+{
+    Q_OBJECT
+public:
+    enum class Mode { Ridge, Band };
+
+    explicit OverTimeView(QWidget *parent = nullptr);
+
+    void setResult(const OverTime &result);
+    const OverTime &result() const { return m_result; }
+    bool hasResult() const { return !m_result.steps.empty(); }
+    // Replaces the plots with a centred note; `busy` shows Cancel beside it.
+    void setMessage(const QString &text, bool busy = false);
+    QString message() const;
+
+    Mode mode() const { return m_mode; }
+    void setMode(Mode mode);
+
+    QCustomPlot *plot() const { return m_plot; }         // ridge or band
+    QCustomPlot *changePlot() const { return m_change; } // relative L2 change vs step
+    QString notesText() const;
+
+signals:
+    void cancelRequested();
+    void modeChanged(wl::OverTimeView::Mode mode);
+
+private:
+    void redraw();
+    void drawRidge();
+    void drawBand();
+    void drawChange();
+    void exportPlot();
+
+    OverTime m_result;
+    Mode m_mode = Mode::Ridge;
+    QLabel *m_title = nullptr;
+    QToolButton *m_ridgeButton = nullptr;
+    QToolButton *m_bandButton = nullptr;
+    QToolButton *m_export = nullptr;
+    QPushButton *m_cancel = nullptr;
+    QLabel *m_message = nullptr;
+    QCustomPlot *m_plot = nullptr;
+    QCustomPlot *m_change = nullptr;
+    QLabel *m_notes = nullptr;
+};
+
+} // namespace wl
