@@ -1,6 +1,7 @@
 #include "kerasarchivereader.h"
 #include "kerash5reader.h"
 #include "readerregistry.h"
+#include "safetensorsreader.h"
 #include "savedmodelreader.h"
 #include "tfbundlereader.h"
 
@@ -14,6 +15,7 @@ void registerBuiltinReaders(ReaderRegistry &registry)
     registry.add(std::make_unique<SavedModelReader>());
     registry.add(std::make_unique<KerasH5Reader>());
     registry.add(std::make_unique<KerasArchiveReader>());
+    registry.add(std::make_unique<SafetensorsReader>());
 }
 
 } // namespace wl
