@@ -37,6 +37,7 @@ constexpr int kSliderSteps = 1000;  // smoothing weight in thousandths, as Tenso
 constexpr double kMarkerPixels = 4; // how near a click must be to a checkpoint marker
 constexpr int kRawAlpha = 60;       // the raw series behind the smoothed one
 constexpr int kTagRole = Qt::UserRole + 1;
+constexpr std::size_t kDotsUpTo = 50; // series this short get a dot per point
 
 // The group of a tag in the list: up to its first '/', else its first '_' ("epoch_loss").
 QString prefixOf(const QString &tag)
@@ -69,12 +70,14 @@ struct CurvesPanel::Curve {
     // In the series' order, as read: what is smoothed and exported.
     std::vector<std::int64_t> step;
     std::vector<double> wall, value, smooth;
-    // Sorted by x, non-finite x left out: what is drawn.
+    // What is drawn, non-finite x left out: the series cut where x goes back (a training that
+    // restarted without saying so), each piece a line of its own in x order.
     std::vector<double> x, y, s;
-    std::vector<std::size_t> order; // x[i] belongs to point order[i]
-    QCPGraph *raw = nullptr;
-    QCPGraph *smoothed = nullptr;
+    std::vector<std::size_t> order;        // x[i] belongs to point order[i]
+    std::vector<std::size_t> pieces;       // start of each piece in x, then x.size()
+    std::vector<QCPGraph *> raw, smoothed; // per piece
     int drawnRaw = 0, drawnSmooth = 0;
+    std::size_t pieceCount() const { return pieces.empty() ? 0 : pieces.size() - 1; }
 };
 
 struct CurvesPanel::Pane {
@@ -143,6 +146,9 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
     m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_readout->setStyleSheet(QStringLiteral("color: palette(mid);"));
     m_readout->setText(tr("Hover a plot to read every run's value at one step"));
+    // The readout of many runs is long: it wraps instead of widening the window.
+    m_readout->setWordWrap(true);
+    m_readout->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
     // Two rows: the slider needs room to be finely set in a narrow centre.
     m_smoothing->setMinimumWidth(120);
@@ -196,6 +202,11 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
     connect(m_plot, &QCustomPlot::mousePress, this, &CurvesPanel::onMousePress);
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] { resetZoom(); });
     connect(m_plot, &QCustomPlot::afterLayout, this, [this] {
+        // As many run names to a legend row as fit: eight runs must not take eight rows.
+        if (const int wrap = std::max(1, m_plot->width() / 220); m_plot->legend->wrap() != wrap) {
+            m_plot->legend->setWrap(wrap);
+            m_plot->replot(QCustomPlot::rpQueuedReplot);
+        }
         if (std::any_of(m_panes.begin(), m_panes.end(),
                         [](const auto &p) { return p->rect->width() != p->columns; }))
             redraw();
@@ -499,14 +510,33 @@ void CurvesPanel::rebuildPlots()
                 c.wall.push_back(p.wallTime);
                 c.value.push_back(p.value);
             }
+            c.order.reserve(pts.size());
+            for (std::size_t i = 0; i < pts.size(); ++i) {
+                const double x = xOf(c, i);
+                if (!std::isfinite(x))
+                    continue;
+                if (c.x.empty() || x < c.x.back())
+                    c.pieces.push_back(c.x.size());
+                c.x.push_back(x);
+                c.order.push_back(i);
+            }
+            c.pieces.push_back(c.x.size());
             const QColor color = runColor(r);
             QColor faint = color;
             faint.setAlpha(kRawAlpha);
-            c.raw = new QCPGraph(xa, ya);
-            c.raw->setPen(QPen(faint, 1));
-            c.smoothed = new QCPGraph(xa, ya);
-            c.smoothed->setPen(QPen(color, 1.6));
-            c.smoothed->setName(names.value(r));
+            // A few points, or many at one step (evaluations), would vanish as a bare line.
+            const bool dots = pts.size() <= kDotsUpTo || pts.front().step == pts.back().step;
+            for (std::size_t k = 0; k < c.pieceCount(); ++k) {
+                auto *raw = new QCPGraph(xa, ya);
+                raw->setPen(QPen(faint, 1));
+                auto *smoothed = new QCPGraph(xa, ya);
+                smoothed->setPen(QPen(color, 1.6));
+                smoothed->setName(names.value(r));
+                if (dots)
+                    smoothed->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
+                c.raw.push_back(raw);
+                c.smoothed.push_back(smoothed);
+            }
             pane->curves.push_back(std::move(c));
         }
         m_panes.push_back(std::move(pane));
@@ -515,24 +545,14 @@ void CurvesPanel::rebuildPlots()
     QSet<int> listed;
     for (const auto &p : m_panes)
         for (const auto &c : p->curves)
-            if (!listed.contains(c.run)) {
+            if (!c.smoothed.empty() && !listed.contains(c.run)) {
                 listed.insert(c.run);
-                c.smoothed->addToLegend(m_plot->legend);
+                c.smoothed.front()->addToLegend(m_plot->legend);
             }
     m_plot->legend->setVisible(!listed.isEmpty());
+    m_plot->legend->setWrap(std::max(1, m_plot->width() / 220));
 
-    // x order for drawing; the smoothing stays in the series' order.
     for (auto &p : m_panes) {
-        for (auto &c : p->curves) {
-            c.order.resize(c.step.size());
-            std::iota(c.order.begin(), c.order.end(), std::size_t(0));
-            std::erase_if(c.order, [&](std::size_t i) { return !std::isfinite(xOf(c, i)); });
-            std::stable_sort(c.order.begin(), c.order.end(),
-                             [&](std::size_t a, std::size_t b) { return xOf(c, a) < xOf(c, b); });
-            c.x.resize(c.order.size());
-            for (std::size_t i = 0; i < c.order.size(); ++i)
-                c.x[i] = xOf(c, c.order[i]);
-        }
         auto *cursor = new QCPItemStraightLine(m_plot);
         cursor->setClipAxisRect(p->rect);
         for (auto *pos : {cursor->point1, cursor->point2})
@@ -562,7 +582,8 @@ void CurvesPanel::resmooth()
                 c.y[i] = c.value[c.order[i]];
                 c.s[i] = c.smooth[c.order[i]];
             }
-            c.raw->setVisible(w > 0);
+            for (auto *g : c.raw)
+                g->setVisible(w > 0);
         }
 }
 
@@ -576,24 +597,30 @@ void CurvesPanel::redraw()
         p->columns = p->rect->width() > 0 ? p->rect->width() : std::max(1, m_plot->width());
         const int columns = p->columns;
         for (auto &c : p->curves) {
-            auto fill = [&](const std::vector<double> &ys, QCPGraph *g) {
-                const auto idx = events::decimateMinMax(c.x, ys, range.lower, range.upper, columns);
+            auto fill = [&](const std::vector<double> &ys, QCPGraph *g, std::size_t k) {
+                const std::size_t from = c.pieces[k], n = c.pieces[k + 1] - from;
+                const std::span<const double> xs(c.x.data() + from, n), vs(ys.data() + from, n);
+                const auto idx = events::decimateMinMax(xs, vs, range.lower, range.upper, columns);
                 QVector<double> keys, values;
                 keys.reserve(qsizetype(idx.size()));
                 values.reserve(qsizetype(idx.size()));
                 for (std::size_t i : idx) {
-                    if (log && !(ys[i] > 0))
+                    if (log && !(vs[i] > 0))
                         continue; // no place on a log axis
-                    keys << c.x[i];
-                    values << ys[i];
+                    keys << xs[i];
+                    values << vs[i];
                 }
                 g->setData(keys, values, true);
                 return int(keys.size());
             };
-            c.drawnSmooth = fill(c.s, c.smoothed);
-            c.drawnRaw = c.raw->visible() ? fill(c.y, c.raw) : 0;
-            if (!c.raw->visible())
-                c.raw->data()->clear();
+            c.drawnSmooth = c.drawnRaw = 0;
+            for (std::size_t k = 0; k < c.pieceCount(); ++k) {
+                c.drawnSmooth += fill(c.s, c.smoothed[k], k);
+                if (c.raw[k]->visible())
+                    c.drawnRaw += fill(c.y, c.raw[k], k);
+                else
+                    c.raw[k]->data()->clear();
+            }
         }
     }
     m_plot->replot(QCustomPlot::rpQueuedReplot);
@@ -605,10 +632,10 @@ void CurvesPanel::resetZoom()
     for (auto &p : m_panes) {
         double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
         for (const auto &c : p->curves) {
-            if (c.x.empty())
-                continue;
-            xlo = std::min(xlo, c.x.front());
-            xhi = std::max(xhi, c.x.back());
+            for (std::size_t k = 0; k < c.pieceCount(); ++k) {
+                xlo = std::min(xlo, c.x[c.pieces[k]]);
+                xhi = std::max(xhi, c.x[c.pieces[k + 1] - 1]);
+            }
             for (const auto *v : {&c.y, &c.s})
                 for (double y : *v)
                     if (std::isfinite(y) && (!log || y > 0)) {
@@ -713,11 +740,21 @@ QString CurvesPanel::readoutAt(const QString &tag, double x) const
         if (p->tag != tag)
             continue;
         for (const auto &c : p->curves) {
-            // The last point at or before x: what the run had reached there.
-            const auto it = std::upper_bound(c.x.begin(), c.x.end(), x);
-            if (it == c.x.begin())
+            // The last point at or before x in the latest piece that spans x, else in the
+            // latest that starts before it: what the run had reached there.
+            std::size_t k = 0;
+            for (std::size_t j = c.pieceCount(); j > 0 && k == 0; --j)
+                if (c.x[c.pieces[j - 1]] <= x && x <= c.x[c.pieces[j] - 1])
+                    k = j;
+            for (std::size_t j = c.pieceCount(); j > 0 && k == 0; --j)
+                if (c.x[c.pieces[j - 1]] <= x)
+                    k = j;
+            if (k == 0)
                 continue;
-            const std::size_t i = c.order[std::size_t(it - c.x.begin()) - 1];
+            const auto begin = c.x.begin() + std::ptrdiff_t(c.pieces[k - 1]);
+            const auto end = c.x.begin() + std::ptrdiff_t(c.pieces[k]);
+            const std::size_t i =
+                c.order[std::size_t(std::upper_bound(begin, end, x) - c.x.begin()) - 1];
             QString text =
                 tr("%1: %2").arg(names.value(c.run), number(smoothed ? c.smooth[i] : c.value[i]));
             if (smoothed)
@@ -727,7 +764,7 @@ QString CurvesPanel::readoutAt(const QString &tag, double x) const
         }
     }
     return parts.isEmpty() ? QString()
-                           : tag + QLatin1String(" — ") + parts.join(QLatin1String("; "));
+                           : tag + QStringLiteral(" — ") + parts.join(QLatin1String("; "));
 }
 
 QString CurvesPanel::readoutText() const

@@ -31,7 +31,7 @@ std::vector<double> smoothEma(const std::vector<double> &values, double weight)
     return out;
 }
 
-std::vector<std::size_t> decimateMinMax(const std::vector<double> &x, const std::vector<double> &y,
+std::vector<std::size_t> decimateMinMax(std::span<const double> x, std::span<const double> y,
                                         double xMin, double xMax, int buckets)
 {
     const std::size_t n = std::min(x.size(), y.size());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <vector>
 
 namespace wl::events
@@ -17,7 +18,7 @@ std::vector<double> smoothEma(const std::vector<double> &values, double weight);
 // highest and last point, in series order. Points outside the range are dropped except the
 // nearest one on each side, so the line still runs to the edges. `x` must be non-decreasing.
 // Returns every index when there are no more than 4 * buckets points in range.
-std::vector<std::size_t> decimateMinMax(const std::vector<double> &x, const std::vector<double> &y,
+std::vector<std::size_t> decimateMinMax(std::span<const double> x, std::span<const double> y,
                                         double xMin, double xMax, int buckets);
 
 } // namespace wl::events

@@ -261,6 +261,7 @@ private slots:
         QVERIFY2(text.contains(QStringLiteral("train: %1").arg(p.value, 0, 'g', 6)),
                  qPrintable(text));
         QVERIFY2(text.contains(QLatin1String("validation: ")), qPrintable(text));
+        QVERIFY2(text.startsWith(QStringLiteral("epoch_loss — ")), qPrintable(text));
     }
 
     // Smoothing runs over the whole series as TensorBoard's: checked against the weighted mean,
@@ -435,6 +436,35 @@ private slots:
         // No wall times in a CSV log: nothing to draw against time.
         panel.setXAxis(CurvesPanel::XAxis::RelativeTime);
         QCOMPARE(panel.drawnPoints(0, columns.first(), true), 0);
+    }
+
+    // A training that restarted without a session_log START logs its steps again: each pass
+    // is a line of its own (not a zigzag between them), and the readout takes the latest pass.
+    void restartedStepsDrawSeparately()
+    {
+        auto logs = std::make_shared<events::RunLogs>();
+        events::LogRun run;
+        run.name = run.group = run.folder = QStringLiteral("resumed");
+        auto &s = run.series.series(QStringLiteral("loss"), events::SeriesKind::Scalar);
+        for (int i = 0; i < 60; ++i) // steps 0..59, then 0..39 again
+            s.scalars.push_back({i, 0, 1.0 + i});
+        for (int i = 0; i < 40; ++i)
+            s.scalars.push_back({i, 0, 100.0 + i});
+        logs->runs.push_back(std::move(run));
+        CurvesPanel panel;
+        panel.setRuns({{logs, 0}});
+        panel.setSmoothing(0);
+        showPanel(panel);
+        QCOMPARE(panel.plot()->graphCount(), 4); // raw and smoothed of each pass
+        QCOMPARE(panel.plot()->graph(1)->dataCount(), 60);
+        QCOMPARE(panel.plot()->graph(3)->dataCount(), 40);
+        QCOMPARE(panel.drawnPoints(0, QStringLiteral("loss"), true), 100);
+        QVERIFY2(
+            panel.readoutAt(QStringLiteral("loss"), 10).contains(QLatin1String(": 110 at step 10")),
+            qPrintable(panel.readoutAt(QStringLiteral("loss"), 10)));
+        QVERIFY2(
+            panel.readoutAt(QStringLiteral("loss"), 50).contains(QLatin1String(": 51 at step 50")),
+            qPrintable(panel.readoutAt(QStringLiteral("loss"), 50)));
     }
 
     // Log y leaves out values a log axis cannot place.
