@@ -371,7 +371,8 @@ int demo(const QStringList &args)
         err() << "weightlens: " << r.error().message() << "\n";
         return 1;
     }
-    out() << "weightlens: wrote the demo run " << r.value() << "\n";
+    for (const auto &run : r.value())
+        out() << "weightlens: wrote the demo run " << run << "\n";
     return 0;
 }
 
@@ -425,13 +426,17 @@ int run(const QStringList &args)
     return usage(QStringLiteral("unknown command %1").arg(cmd));
 }
 
-QString demoRun()
+QStringList demoRuns()
 {
     const QString base =
         QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + "/demo";
-    const QString run = base + QLatin1String("/mnist-mlp-run");
-    if (QFileInfo::exists(run + QLatin1String("/checkpoint")))
-        return run;
+    QStringList runs;
+    for (const auto &name : demoRunNames())
+        runs << base + QLatin1Char('/') + name;
+    if (std::all_of(runs.begin(), runs.end(), [](const QString &run) {
+            return QFileInfo::exists(run + QLatin1String("/best_model.h5"));
+        }))
+        return runs;
     auto r = writeDemo(base);
     if (!r.ok()) {
         err() << "weightlens: " << r.error().message() << "\n";
@@ -443,14 +448,15 @@ QString demoRun()
 
 int headlessDemo(const char *why)
 {
-    const QString runDir = demoRun();
-    if (runDir.isEmpty())
+    const QStringList runs = demoRuns();
+    if (runs.isEmpty())
         return 1;
     const QString reportFile =
         QDir::current().filePath(QStringLiteral("weightlens-demo-report.md"));
-    err() << "weightlens: " << why << "; writing a report of the demo run instead\n";
+    err() << "weightlens: " << why << "; writing a report of the demo runs instead\n";
     err().flush();
-    return run({QStringLiteral("report"), runDir, QStringLiteral("-o"), reportFile});
+    return run(QStringList{QStringLiteral("report")} + runs +
+               QStringList{QStringLiteral("-o"), reportFile});
 }
 
 } // namespace wl::cli

@@ -146,8 +146,10 @@ QList<CommandSpec> buildSpecs()
                                      ValueKind::File},
                           allowLarge()}};
     specs << CommandSpec{QStringLiteral("demo"),
-                         QStringLiteral("Writes the built-in demo run (a small MNIST MLP and its "
-                                        "checkpoints)\ninto DIR."),
+                         QStringLiteral("Trains the built-in demo (a small MLP on generated "
+                                        "spirals, Adam at two\nlearning rates) and writes its "
+                                        "two runs into DIR: checkpoints, event files,\na CSV log "
+                                        "and the best epoch as Keras .h5."),
                          QStringLiteral("DIR"),
                          QStringLiteral("The folder to write into."),
                          ValueKind::Dir,
@@ -243,8 +245,8 @@ const QList<OptionSpec> &guiOptions()
         flag(QStringLiteral("new-window"),
              QStringLiteral("Open a new window even when WeightLens is already running; without "
                             "it the PATHs are added to the running window.")),
-        flag(QStringLiteral("demo"), QStringLiteral("Open the built-in demo run (with no display: "
-                                                    "write a report of it in the current "
+        flag(QStringLiteral("demo"), QStringLiteral("Open the built-in demo runs (with no display: "
+                                                    "write a report of them in the current "
                                                     "folder).")),
     };
     return o;
@@ -267,7 +269,7 @@ QString overviewText()
     QString s = QStringLiteral("usage:\n  weightlens [--new-window] [PATH...]   open the GUI\n");
     for (const auto &c : commandSpecs())
         s += QStringLiteral("  ") + usageLine(c) + QLatin1Char('\n');
-    s += QStringLiteral("  weightlens --demo                    open the demo run\n"
+    s += QStringLiteral("  weightlens --demo                    open the demo runs\n"
                         "  weightlens --version\n"
                         "Run 'weightlens COMMAND --help' for a command's options.\n");
     return s;

@@ -20,8 +20,7 @@ int main(int argc, char **argv)
     QGuiApplication::setDesktopFileName(QStringLiteral("org.weightlens.WeightLens"));
     const bool newWindow = args.removeAll(QStringLiteral("--new-window")) > 0;
     if (args == QStringList{QStringLiteral("--demo")}) {
-        const QString run = wl::cli::demoRun();
-        args = run.isEmpty() ? QStringList{} : QStringList{run};
+        args = wl::cli::demoRuns();
     }
     // The receiving window has another working folder: hand over absolute paths.
     QStringList paths;
