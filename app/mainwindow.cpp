@@ -17,6 +17,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
@@ -194,7 +195,8 @@ void MainWindow::openPaths(const QStringList &paths)
                                                       : OverTimeView::Mode::Ridge);
         m_bench->inspector()->setCurrentWidget(m_bench->inspector()->overTime());
     }
-    // WEIGHTLENS_COMPARE=1: compare the first two checkpoints once they are open.
+    // WEIGHTLENS_COMPARE=1 (or =layers, one row per layer): compare the first two checkpoints
+    // once they are open.
     if (qEnvironmentVariableIsSet("WEIGHTLENS_COMPARE")) {
         auto conn = std::make_shared<QMetaObject::Connection>();
         *conn = connect(m_bench, &Workbench::sourcesChanged, this, [this, conn] {
@@ -241,6 +243,8 @@ void MainWindow::openCompare(std::shared_ptr<const Checkpoint> a,
     view->setWindowFlag(Qt::Window);
     view->setAttribute(Qt::WA_DeleteOnClose);
     view->show();
+    if (qEnvironmentVariable("WEIGHTLENS_COMPARE") == QLatin1String("layers"))
+        view->rowsCombo()->setCurrentIndex(1);
     const QString select = qEnvironmentVariable("WEIGHTLENS_COMPARE_SELECT");
     if (!select.isEmpty())
         connect(view, &CompareView::comparisonFinished, view,

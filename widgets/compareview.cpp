@@ -4,6 +4,7 @@
 #include "histogramplot.h"
 #include "itemmodels/comparemodel.h"
 
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -85,7 +86,11 @@ CompareView::CompareView(std::shared_ptr<const Checkpoint> a, std::shared_ptr<co
     m_detailNote = new QLabel(this);
     m_detailNote->setWordWrap(true);
 
+    m_layers = new QComboBox(this);
+    m_layers->addItems({tr("Tensors"), tr("Layers")});
+    m_layers->setToolTip(tr("One row per tensor, or per layer with its tensors' sums"));
     auto *top = new QHBoxLayout;
+    top->addWidget(m_layers);
     top->addWidget(m_filter, 1);
     top->addWidget(m_progress);
     top->addWidget(m_cancel);
@@ -116,6 +121,10 @@ CompareView::CompareView(std::shared_ptr<const Checkpoint> a, std::shared_ptr<co
     connect(m_filter, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
     connect(m_cancel, &QToolButton::clicked, m_session, &CompareSession::cancel);
+    connect(m_layers, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_model->setShowLayers(i == 1);
+        m_proxy->sort(m_proxy->sortColumn(), m_table->horizontalHeader()->sortIndicatorOrder());
+    });
     connect(m_session, &CompareSession::matched, this, [this](const NameMatching &m) {
         m_model->setComparison(m_session->a(), m_session->b(), m);
         m_summary->setText(tr("%1 matched, %2 only in A, %3 only in B; comparing…")
@@ -197,8 +206,9 @@ void CompareView::onCurrentRowChanged()
     const auto &row = m_model->rowAt(cur.row());
     m_heatmap->clear();
     if (row.kind != CompareModel::RowKind::Pair) {
-        const QString why =
-            row.kind == CompareModel::RowKind::OnlyA ? tr("Only in A") : tr("Only in B");
+        const QString why = row.kind == CompareModel::RowKind::OnlyA   ? tr("Only in A")
+                            : row.kind == CompareModel::RowKind::OnlyB ? tr("Only in B")
+                                                                       : tr("Select a tensor");
         m_hist->setMessage(why);
         m_diffHist->setMessage(why);
         m_detailNote->clear();

@@ -5,6 +5,7 @@
 #include <QWidget>
 #include <memory>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -40,6 +41,7 @@ public:
     HeatmapView *heatmap() const { return m_heatmap; }
     QLineEdit *filterEdit() const { return m_filter; }
     QLabel *summary() const { return m_summary; }
+    QComboBox *rowsCombo() const { return m_layers; } // Tensors or Layers
     QProgressBar *progressBar() const { return m_progress; }
 
     // Selects the row of the tensor with this readable name or key in A or B.
@@ -64,6 +66,7 @@ private:
     QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_table = nullptr;
     QLineEdit *m_filter = nullptr;
+    QComboBox *m_layers = nullptr;
     QLabel *m_summary = nullptr;
     QProgressBar *m_progress = nullptr;
     QToolButton *m_cancel = nullptr;

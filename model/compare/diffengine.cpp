@@ -190,9 +190,17 @@ QVector<GroupDiff> diffByLayer(const CheckpointIndex &a, const QVector<TensorDif
         if (!d.computed)
             continue;
         const auto &t = a.tensors[d.match.a];
-        const QString name = canonicalTensorName(t.name.isEmpty() ? t.key : t.name);
-        const qsizetype slash = name.lastIndexOf(QLatin1Char('/'));
-        const QString layer = slash > 0 ? name.left(slash) : QString();
+        // A layer is where weights live; optimizer state and bookkeeping get a group each.
+        QString layer;
+        if (t.role == TensorRole::OptimizerSlot || t.role == TensorRole::Optimizer) {
+            layer = QStringLiteral("(optimizer state)");
+        } else if (t.role == TensorRole::Metadata) {
+            layer = QStringLiteral("(metadata)");
+        } else {
+            const QString name = canonicalTensorName(t.name.isEmpty() ? t.key : t.name);
+            const qsizetype slash = name.lastIndexOf(QLatin1Char('/'));
+            layer = slash > 0 ? name.left(slash) : QString();
+        }
         auto &g = groups[layer];
         g.name = layer;
         ++g.tensors;

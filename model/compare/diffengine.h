@@ -34,7 +34,8 @@ QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
                                 const QVector<TensorMatch> &pairs, const DiffRequest &request = {},
                                 const JobContext &job = JobContext::none());
 
-// Metrics of a group of tensors: a layer (A's readable name without its last segment) or all.
+// Metrics of a group of tensors: a layer (A's readable name without its last segment; optimizer
+// slots and scalars form one group, bookkeeping another) or all.
 struct GroupDiff {
     QString name;
     int tensors = 0;

@@ -15,23 +15,52 @@ void CompareModel::setComparison(std::shared_ptr<const Checkpoint> a,
     m_b = std::move(b);
     m_matching = matching;
     m_diffs.clear();
+    m_layers.clear();
     m_ready = false;
-    m_rows.clear();
-    for (int i = 0; i < matching.pairs.size(); ++i)
-        m_rows.append({RowKind::Pair, matching.pairs[i].a, matching.pairs[i].b, i});
-    for (int i : matching.onlyA)
-        m_rows.append({RowKind::OnlyA, i, -1, -1});
-    for (int j : matching.onlyB)
-        m_rows.append({RowKind::OnlyB, -1, j, -1});
+    rebuildRows();
     endResetModel();
+}
+
+void CompareModel::rebuildRows()
+{
+    m_rows.clear();
+    if (m_showLayers) {
+        for (int g = 0; g < m_layers.size(); ++g)
+            m_rows.append({RowKind::Layer, -1, -1, g});
+        return;
+    }
+    for (int i = 0; i < m_matching.pairs.size(); ++i)
+        m_rows.append({RowKind::Pair, m_matching.pairs[i].a, m_matching.pairs[i].b, i});
+    for (int i : m_matching.onlyA)
+        m_rows.append({RowKind::OnlyA, i, -1, -1});
+    for (int j : m_matching.onlyB)
+        m_rows.append({RowKind::OnlyB, -1, j, -1});
 }
 
 void CompareModel::setDiffs(const QVector<TensorDiff> &diffs)
 {
     m_diffs = diffs;
     m_ready = diffs.size() == m_matching.pairs.size();
+    if (m_showLayers) {
+        beginResetModel();
+        m_layers = m_ready && m_a ? diffByLayer(m_a->index(), m_diffs) : QVector<GroupDiff>();
+        rebuildRows();
+        endResetModel();
+        return;
+    }
+    m_layers = m_ready && m_a ? diffByLayer(m_a->index(), m_diffs) : QVector<GroupDiff>();
     if (!m_rows.isEmpty())
         emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+}
+
+void CompareModel::setShowLayers(bool layers)
+{
+    if (layers == m_showLayers)
+        return;
+    beginResetModel();
+    m_showLayers = layers;
+    rebuildRows();
+    endResetModel();
 }
 
 void CompareModel::clear()
@@ -41,6 +70,7 @@ void CompareModel::clear()
     m_b.reset();
     m_matching = {};
     m_diffs.clear();
+    m_layers.clear();
     m_rows.clear();
     m_ready = false;
     endResetModel();
@@ -48,6 +78,8 @@ void CompareModel::clear()
 
 const TensorDiff *CompareModel::diffAt(int row) const
 {
+    if (m_rows.value(row).kind != RowKind::Pair)
+        return nullptr;
     const int d = m_rows.value(row).diff;
     return m_ready && d >= 0 && d < m_diffs.size() ? &m_diffs[d] : nullptr;
 }
@@ -69,6 +101,8 @@ QString CompareModel::status(const Row &r) const
         return tr("only in A");
     case RowKind::OnlyB:
         return tr("only in B");
+    case RowKind::Layer:
+        return m_layers[r.diff].sums.identical ? tr("identical") : tr("changed");
     case RowKind::Pair:
         break;
     }
@@ -87,12 +121,11 @@ QString CompareModel::status(const Row &r) const
 
 QVariant CompareModel::metric(const Row &r, int column) const
 {
-    if (r.kind != RowKind::Pair || !m_ready)
+    if (r.kind == RowKind::OnlyA || r.kind == RowKind::OnlyB || !m_ready)
         return {};
-    const TensorDiff &d = m_diffs[r.diff];
-    if (!d.computed)
+    if (r.kind == RowKind::Pair && !m_diffs[r.diff].computed)
         return {};
-    const DiffSums &s = d.sums;
+    const DiffSums &s = r.kind == RowKind::Layer ? m_layers[r.diff].sums : m_diffs[r.diff].sums;
     std::optional<double> v;
     switch (column) {
     case MaxAbsColumn:
@@ -127,6 +160,17 @@ QVariant CompareModel::data(const QModelIndex &index, int role) const
         return !t ? QString() : t->name.isEmpty() ? t->key : t->name;
     };
     const int c = index.column();
+    if (r.kind == RowKind::Layer && (role == Qt::DisplayRole || role == SortRole)) {
+        const GroupDiff &g = m_layers[r.diff];
+        if (c == NameColumn)
+            return g.name.isEmpty() ? tr("(top level)") : g.name;
+        if (c == ShapeColumn)
+            return role == SortRole ? QVariant(g.tensors)
+                                    : QVariant(g.tensors == 1 ? tr("1 tensor")
+                                                              : tr("%1 tensors").arg(g.tensors));
+        if (c == PartnerColumn || c == MatchColumn)
+            return QString();
+    }
     if (role == Qt::DisplayRole || role == SortRole) {
         switch (c) {
         case NameColumn:

@@ -28,12 +28,12 @@ public:
         ColumnCount
     };
     enum Role { SortRole = Qt::UserRole + 1 };
-    enum class RowKind { Pair, OnlyA, OnlyB };
+    enum class RowKind { Pair, OnlyA, OnlyB, Layer };
     struct Row {
         RowKind kind = RowKind::Pair;
         int a = -1;
         int b = -1;
-        int diff = -1; // index into diffs(), for pairs
+        int diff = -1; // index into diffs(), for pairs; into layers() for layers
     };
 
     explicit CompareModel(QObject *parent = nullptr);
@@ -43,6 +43,11 @@ public:
     // Metrics of the pairs, in the matching's pair order.
     void setDiffs(const QVector<TensorDiff> &diffs);
     void clear();
+    // One row per layer (A's readable name without its last segment) with the sums of its
+    // compared tensors, instead of one per tensor; the layers are known once metrics are.
+    void setShowLayers(bool layers);
+    bool showLayers() const { return m_showLayers; }
+    const QVector<GroupDiff> &layers() const { return m_layers; }
 
     const Row &rowAt(int row) const { return m_rows[row]; }
     const TensorDiff *diffAt(int row) const;
@@ -59,6 +64,7 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
+    void rebuildRows();
     QString status(const Row &r) const;
     QVariant metric(const Row &r, int column) const;
 
@@ -67,7 +73,9 @@ private:
     NameMatching m_matching;
     QVector<TensorDiff> m_diffs;
     QVector<Row> m_rows;
+    QVector<GroupDiff> m_layers;
     bool m_ready = false;
+    bool m_showLayers = false;
 };
 
 } // namespace wl

@@ -141,6 +141,36 @@ private slots:
         QCOMPARE(view.proxy()->rowCount(), expected);
         view.filterEdit()->clear();
 
+        // Layers: one row per parent path of the numeric tensors, with their summed change.
+        QHash<QString, std::pair<double, double>> layers; // parent -> (Σ(a−b)², Σa²)
+        for (auto it = fa.begin(); it != fa.end(); ++it) {
+            if (it.key().contains("OPTIMIZER_SLOT") || it.key().contains("_optimizer/"))
+                continue; // slots and optimizer scalars are grouped as optimizer state
+            QString name = it.key();
+            name.chop(QString("/.ATTRIBUTES/VARIABLE_VALUE").size());
+            auto &[d2, a2] = layers[name.section('/', 0, -2)];
+            const auto &x = it.value();
+            const auto &y = fb[it.key()];
+            for (std::size_t i = 0; i < x.size(); ++i)
+                d2 += (x[i] - y[i]) * (x[i] - y[i]), a2 += x[i] * x[i];
+        }
+        view.rowsCombo()->setCurrentIndex(1);
+        // Plus three groups of integer counters and optimizer state: the top level
+        // (episode_counter), metadata (save_counter) and the optimizers' slots and iterations.
+        QCOMPARE(view.proxy()->rowCount(), layers.size() + 3);
+        const QModelIndex hidden = view.proxy()
+                                       ->match(view.proxy()->index(0, 0), Qt::DisplayRole,
+                                               "actor/hidden1", 1, Qt::MatchExactly)
+                                       .value(0);
+        QVERIFY(hidden.isValid());
+        const auto [d2, a2] = layers["actor/hidden1"];
+        QVERIFY(std::fabs(hidden.siblingAtColumn(CompareModel::RelL2Column)
+                              .data(CompareModel::SortRole)
+                              .toDouble() -
+                          std::sqrt(d2 / a2)) <= 1e-5 * std::sqrt(d2 / a2));
+        view.rowsCombo()->setCurrentIndex(0);
+        QCOMPARE(view.proxy()->rowCount(), keys);
+
         // A 2-D pair: A and B binned alike, A − B, and the heatmap of A − B.
         const QString key = "actor/hidden1/kernel/.ATTRIBUTES/VARIABLE_VALUE";
         QSignalSpy shown(&view, &CompareView::detailShown);
