@@ -113,14 +113,16 @@ private slots:
             x[i] = a[i];
             y[i] = b[i];
         }
-        QByteArray ba(n * 4 + misalign, 0), bb(n * 4 + misalign, 0);
-        std::memcpy(ba.data() + misalign, a.data(), a.size() * 4);
-        std::memcpy(bb.data() + misalign, b.data(), b.size() * 4);
+        // Bytes views: an empty vector's data() may be null, which memcpy must not see.
+        const QByteArrayView va(reinterpret_cast<const char *>(a.data()), qsizetype(count * 4));
+        const QByteArrayView vb(reinterpret_cast<const char *>(b.data()), qsizetype(count * 4));
+        const QByteArray ba = QByteArray(misalign, 0).append(va);
+        const QByteArray bb = QByteArray(misalign, 0).append(vb);
         DiffSums s;
         kernels::diff(DType::Float32, ba.constData() + misalign, bb.constData() + misalign,
                       std::size_t(n), s);
         check(s, reference(x, y), std::size_t(n), 2e-6);
-        QCOMPARE(s.identical, std::memcmp(a.data(), b.data(), a.size() * 4) == 0);
+        QCOMPARE(s.identical, va == vb);
 
         DiffSums same;
         kernels::diff(DType::Float32, ba.constData() + misalign, ba.constData() + misalign,
