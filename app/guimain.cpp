@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "mainwindow.h"
 #include "singleinstance.h"
+#include "themecolors.h"
 
 #include <QApplication>
 #include <QFileInfo>
@@ -18,6 +19,12 @@ int main(int argc, char **argv)
     QApplication::setApplicationVersion(QStringLiteral(WEIGHTLENS_VERSION));
     QApplication app(argc, argv);
     QGuiApplication::setDesktopFileName(QStringLiteral("org.weightlens.WeightLens"));
+    // The window follows the platform's palette; WEIGHTLENS_PALETTE=dark forces a dark one (with
+    // Fusion) where the platform theme offers none, e.g. to check the dark look on any desktop.
+    if (qEnvironmentVariable("WEIGHTLENS_PALETTE") == QLatin1String("dark")) {
+        QApplication::setStyle(QStringLiteral("Fusion"));
+        QApplication::setPalette(wl::theme::darkPalette());
+    }
     const bool newWindow = args.removeAll(QStringLiteral("--new-window")) > 0;
     if (args == QStringList{QStringLiteral("--demo")}) {
         args = wl::cli::demoRuns();

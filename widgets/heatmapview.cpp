@@ -1,5 +1,7 @@
 #include "heatmapview.h"
 
+#include "themecolors.h"
+
 #include <QLabel>
 #include <QVBoxLayout>
 #include <cmath>
@@ -33,17 +35,7 @@ HeatmapView::HeatmapView(QWidget *parent) : QWidget(parent)
     m_plot->plotLayout()->addElement(0, 1, m_scale);
     m_map->setColorScale(m_scale);
 
-    QCPColorGradient g;
-    g.clearColorStops();
-    g.setColorStopAt(0.0, QColor(33, 72, 160));
-    g.setColorStopAt(0.25, QColor(110, 160, 215));
-    g.setColorStopAt(0.5, QColor(247, 247, 247));
-    g.setColorStopAt(0.75, QColor(235, 140, 110));
-    g.setColorStopAt(1.0, QColor(170, 30, 40));
-    g.setNanHandling(QCPColorGradient::nhNanColor);
-    g.setNanColor(QColor(255, 200, 0));
-    g.setLevelCount(256);
-    m_map->setGradient(g);
+    applyPalette();
 
     auto *margins = new QCPMarginGroup(m_plot);
     m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
@@ -60,6 +52,21 @@ HeatmapView::HeatmapView(QWidget *parent) : QWidget(parent)
         m_plot->rescaleAxes();
         m_plot->replot();
     });
+}
+
+void HeatmapView::applyPalette()
+{
+    theme::applyToPlot(m_plot, palette());
+    m_map->setGradient(theme::divergingGradient(palette()));
+}
+
+void HeatmapView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange) {
+        applyPalette();
+        m_plot->replot();
+    }
 }
 
 void HeatmapView::clear()

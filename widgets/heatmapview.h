@@ -29,8 +29,12 @@ public:
     // Symmetric colour range [-r, r] in use.
     double colorRange() const { return m_range; }
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void hover(QMouseEvent *event);
+    void applyPalette();
 
     QCustomPlot *m_plot = nullptr;
     QCPColorMap *m_map = nullptr;

@@ -1,5 +1,7 @@
 #include "histogramplot.h"
 
+#include "themecolors.h"
+
 #include "plotexport.h"
 
 #include <algorithm>
@@ -128,14 +130,12 @@ HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
     m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
     m_plot->xAxis->setLabel(tr("value"));
     m_plot->yAxis->setLabel(tr("count"));
-    m_plot->legend->setBrush(QColor(255, 255, 255, 220));
-    m_plot->legend->setBorderPen(QPen(QColor(190, 190, 190)));
     m_plot->setMinimumHeight(200);
     const QFont f = font();
     for (auto *axis : {m_plot->xAxis, m_plot->yAxis}) {
         axis->setLabelFont(f);
         axis->setTickLabelFont(f);
-        axis->grid()->setPen(QPen(QColor(225, 225, 225), 0, Qt::DotLine));
+        axis->grid()->setPen(QPen(Qt::lightGray, 0, Qt::DotLine)); // coloured by the palette
     }
     m_plot->legend->setFont(f);
     m_plot->plotLayout()->insertRow(0);
@@ -145,6 +145,7 @@ HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
     m_plot->installEventFilter(this);
     m_plot->plotLayout()->addElement(0, 0, m_title);
     m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
+    theme::applyToPlot(m_plot, palette());
 
     m_readout = new QLabel(this);
     m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -275,7 +276,7 @@ void HistogramPlot::rebuild()
     auto *zero = new QCPItemStraightLine(m_plot);
     zero->point1->setCoords(0, 0);
     zero->point2->setCoords(0, 1);
-    zero->setPen(QPen(QColor(90, 90, 90), 1, Qt::DashLine));
+    zero->setPen(QPen(theme::mutedText(palette()), 1, Qt::DashLine));
     zero->setVisible(!m_bars.isEmpty());
 
     if (!m_message.isEmpty() || m_bars.isEmpty()) {
@@ -286,8 +287,8 @@ void HistogramPlot::rebuild()
         QFont f = font();
         f.setPointSizeF(f.pointSizeF() * 1.15);
         m_note->setFont(f);
-        m_note->setColor(QColor(120, 120, 120));
-        m_note->setBrush(QBrush(Qt::white)); // the grid stays behind the text
+        m_note->setColor(theme::mutedText(palette()));
+        m_note->setBrush(palette().color(QPalette::Base)); // the grid stays behind the text
         m_note->setPadding(QMargins(8, 6, 8, 6));
         wrapNote();
     }
@@ -302,6 +303,15 @@ void HistogramPlot::wrapNote()
     m_note->setText(
         wrapped(m_message.isEmpty() ? tr("Select a numeric tensor or a layer") : m_message,
                 m_note->font(), std::max(120, m_plot->width() - 140)));
+}
+
+void HistogramPlot::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange) {
+        theme::applyToPlot(m_plot, palette());
+        rebuild(); // the zero line, the note and the counts take their colours when made
+    }
 }
 
 bool HistogramPlot::eventFilter(QObject *watched, QEvent *event)
@@ -397,7 +407,8 @@ void HistogramPlot::updateNonFinite()
         m_nonFinite->clear();
         return;
     }
-    const QString warn = QStringLiteral("color:#c0392b; font-weight:600;");
+    const QString warn =
+        QStringLiteral("color:%1; font-weight:600;").arg(theme::warningText(palette()).name());
     auto part = [&](const QString &name, std::int64_t n) {
         return QStringLiteral("<span style='%1'>%2: %3</span>")
             .arg(n ? warn : QString(), name, QLocale().toString(qlonglong(n)));

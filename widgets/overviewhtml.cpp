@@ -1,9 +1,11 @@
 #include "overviewhtml.h"
 
 #include "core/plural.h"
+#include "themecolors.h"
 
 #include <QDir>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QLocale>
 #include <QSet>
 
@@ -12,20 +14,30 @@ namespace wl::overview
 namespace
 {
 
-const char *kStyle = "<style>"
-                     "body { margin: 8px; }"
-                     "h2 { margin: 0 0 2px 0; }"
-                     "h3 { margin: 14px 0 4px 0; color: #2f5e9e; }"
-                     "td { padding: 2px 12px 2px 0; vertical-align: top; }"
-                     "td.k { color: #666; white-space: nowrap; }"
-                     "td.n { text-align: right; font-family: monospace; }"
-                     "th { text-align: left; padding: 2px 12px 2px 0; color: #444;"
-                     "     border-bottom: 1px solid #bbb; }"
-                     ".sub { color: #666; }"
-                     ".warn { color: #b03a2e; }"
-                     ".info { color: #666; }"
-                     "pre { font-family: monospace; white-space: pre-wrap; }"
-                     "</style>";
+// Colours from the application palette, so the page reads on light and dark desktops alike.
+QString style()
+{
+    const QPalette p = QGuiApplication::palette();
+    const QString muted = theme::mutedText(p).name();
+    return QStringLiteral("<style>"
+                          "body { margin: 8px; }"
+                          "h2 { margin: 0 0 2px 0; }"
+                          "h3 { margin: 14px 0 4px 0; color: %1; }"
+                          "td { padding: 2px 12px 2px 0; vertical-align: top; }"
+                          "td.k { color: %2; white-space: nowrap; }"
+                          "td.n { text-align: right; font-family: monospace; }"
+                          "th { text-align: left; padding: 2px 12px 2px 0; color: %3;"
+                          "     border-bottom: 1px solid %4; }"
+                          ".sub { color: %2; }"
+                          ".warn { color: %5; }"
+                          ".info { color: %2; }"
+                          "pre { font-family: monospace; white-space: pre-wrap; }"
+                          "</style>")
+        .arg(theme::accent(p).name(), muted,
+             theme::mix(p.color(QPalette::Text), p.color(QPalette::Base), 0.2).name(),
+             theme::mix(p.color(QPalette::Text), p.color(QPalette::Base), 0.6).name(),
+             theme::warningText(p).name());
+}
 
 QString esc(const QString &s)
 {
@@ -45,7 +57,7 @@ QString num(const std::optional<double> &v)
 
 QString header(const QString &title, const QString &subtitle)
 {
-    return QString::fromLatin1(kStyle) +
+    return style() +
            QStringLiteral("<h2>%1</h2><div class='sub'>%2</div>").arg(esc(title), esc(subtitle));
 }
 
@@ -165,7 +177,7 @@ QString formatCount(std::int64_t n, const QString &one, const QString &many)
 
 QString emptyPage()
 {
-    return QString::fromLatin1(kStyle) +
+    return style() +
            QObject::tr("<p class='sub'>Select a checkpoint, a layer or a tensor in the tree. "
                        "Several tensors (Ctrl+click) overlay their histograms.</p>");
 }

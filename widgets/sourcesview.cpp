@@ -4,6 +4,7 @@
 #include "itemmodels/checkpointtreemodel.h"
 #include "itemmodels/tensorfilterproxy.h"
 #include "overviewhtml.h"
+#include "themecolors.h"
 
 #include <QClipboard>
 #include <QComboBox>
@@ -235,7 +236,8 @@ void SourcesView::applyPattern()
         m_filter->setStyleSheet({});
         m_filter->setToolTip(tr("Shows tensors whose readable name or raw key matches"));
     } else {
-        m_filter->setStyleSheet(QStringLiteral("QLineEdit { background: #fde2e2; }"));
+        m_filter->setStyleSheet(QStringLiteral("QLineEdit { background: %1; }")
+                                    .arg(theme::errorBackground(palette()).name()));
         m_filter->setToolTip(tr("Invalid pattern: %1").arg(m_proxy->patternError()));
     }
     if (!m_filter->text().isEmpty())
