@@ -2,7 +2,10 @@
 
 #include "plotexport.h"
 
+#include "events/runlogs.h"
+
 #include <QButtonGroup>
+#include <QComboBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -94,7 +97,14 @@ OverTimeView::OverTimeView(QWidget *parent) : QWidget(parent)
     m_cancel->hide();
     connect(m_cancel, &QPushButton::clicked, this, &OverTimeView::cancelRequested);
 
+    m_logTags = new QComboBox(this);
+    m_logTags->setToolTip(tr("A histogram tag of the logs"));
+    m_logTags->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_logTags->hide();
+    connect(m_logTags, &QComboBox::currentIndexChanged, this, &OverTimeView::showLogTag);
+
     auto *bar = new QHBoxLayout;
+    bar->addWidget(m_logTags);
     bar->addWidget(m_title, 1);
     bar->addWidget(m_ridgeButton);
     bar->addWidget(m_bandButton);
@@ -182,6 +192,46 @@ void OverTimeView::setResult(const OverTime &result)
     m_notes->setText(notes.join(QLatin1Char('\n')));
     m_notes->setVisible(!notes.isEmpty());
     redraw();
+}
+
+bool OverTimeView::setLogHistograms(const QList<LogRunRef> &runs)
+{
+    QList<QPair<LogRunRef, QString>> choices;
+    QStringList labels;
+    for (const auto &run : runs) {
+        if (!run.isValid())
+            continue;
+        for (const auto &s : run.get().series.all())
+            if (s.kind == events::SeriesKind::Histogram && !s.histograms.empty()) {
+                choices.append({run, s.tag});
+                labels << (runs.size() > 1 ? run.get().name + QStringLiteral(": ") + s.tag : s.tag);
+            }
+    }
+    const QSignalBlocker block(m_logTags);
+    m_logTags->clear();
+    m_logChoices = choices;
+    m_logTags->addItems(labels);
+    m_logTags->setVisible(!choices.isEmpty());
+    if (choices.isEmpty())
+        return false;
+    showLogTag(0);
+    return true;
+}
+
+void OverTimeView::showLogTag(int choice)
+{
+    if (choice < 0 || choice >= m_logChoices.size())
+        return;
+    const auto &[run, tag] = m_logChoices[choice];
+    const events::Series *series = run.isValid() ? run.get().series.find(tag) : nullptr;
+    if (!series)
+        return setMessage(tr("%1 is no longer in the logs").arg(tag));
+    // A few buckets per logged step: quick enough to compute here.
+    auto r = overTimeFromHistograms(*series, 60);
+    if (r.ok())
+        setResult(r.value());
+    else
+        setMessage(r.error().message());
 }
 
 void OverTimeView::setMode(Mode mode)
@@ -311,8 +361,11 @@ void OverTimeView::drawChange()
     m_change->rescaleAxes();
     const double top = *std::max_element(ys.begin(), ys.end());
     m_change->yAxis->setRange(0, top > 0 ? top * 1.1 : 1);
-    const double pad = std::max(1.0, (xs.back() - xs.front()) * 0.02);
-    m_change->xAxis->setRange(xs.front() - pad, xs.back() + pad);
+    // Over every step, so that it lines up with the bands above.
+    const double first = double(m_result.steps.front().step);
+    const double last = double(m_result.steps.back().step);
+    const double pad = std::max(1.0, (last - first) * 0.02);
+    m_change->xAxis->setRange(first - pad, last + pad);
     m_change->replot();
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
+#include "itemmodels/checkpointtreemodel.h"
 #include "stats/overtime.h"
 
 #include <QWidget>
 
+class QComboBox;
 class QCustomPlot;
 class QLabel;
 class QPushButton;
@@ -30,6 +32,11 @@ public:
     void setMessage(const QString &text, bool busy = false);
     QString message() const;
 
+    // The histogram tags of these log runs, offered in a list above the plots; the chosen one
+    // is drawn. False (and no list) when the runs hold none.
+    bool setLogHistograms(const QList<LogRunRef> &runs);
+    QComboBox *logTags() const { return m_logTags; }
+
     Mode mode() const { return m_mode; }
     void setMode(Mode mode);
 
@@ -47,6 +54,7 @@ private:
     void drawBand();
     void drawChange();
     void exportPlot();
+    void showLogTag(int choice);
 
     OverTime m_result;
     Mode m_mode = Mode::Ridge;
@@ -54,6 +62,8 @@ private:
     QToolButton *m_ridgeButton = nullptr;
     QToolButton *m_bandButton = nullptr;
     QToolButton *m_export = nullptr;
+    QComboBox *m_logTags = nullptr;
+    QList<QPair<LogRunRef, QString>> m_logChoices; // run and tag of each list entry
     QPushButton *m_cancel = nullptr;
     QLabel *m_message = nullptr;
     QCustomPlot *m_plot = nullptr;

@@ -492,12 +492,18 @@ void Workbench::requestOverTimeIfVisible()
     if (!m_single.isValid()) {
         m_overTimeFor = {};
         m_runner->cancelOverTime(false);
-        view->setMessage(tr("Select one variable of a run with two or more checkpoints"));
+        // A node with logs: their histogram tags.
+        const QModelIndexList rows = m_sources->selectedRows();
+        if (rows.size() == 1 && view->setLogHistograms(m_model->logRunsAt(rows.first())))
+            return;
+        view->setMessage(tr("Select one variable of a run with two or more checkpoints, or "
+                            "logs with histograms"));
         return;
     }
     if (m_overTimeFor == m_single)
         return;
     m_overTimeFor = m_single;
+    view->setLogHistograms({});
     const TensorInfo &info = m_single.info();
     if (!dtypeIsNumeric(info.dtype)) {
         m_runner->cancelOverTime(false);

@@ -1,3 +1,4 @@
+#include "events/runlogs.h"
 #include "formats/readerregistry.h"
 #include "itemmodels/checkpointtreemodel.h"
 #include "jobs/jobrunner.h"
@@ -7,6 +8,7 @@
 #include "testutil.h"
 #include "workbench.h"
 
+#include <QComboBox>
 #include <QStandardPaths>
 #include <QTest>
 #include <qcustomplot.h>
@@ -156,6 +158,55 @@ private slots:
         // A tensor of the single-checkpoint source says why there is nothing to show.
         bench.sources()->select(bench.model()->indexOf(alone));
         QTRY_VERIFY(view->message().contains(QLatin1String("one checkpoint only")));
+    }
+
+    // A Logs node: its histogram tags are offered, and the chosen one drawn on shared bins.
+    void histogramTagsOfLogs()
+    {
+        QWidget host;
+        Workbench bench(&host);
+        const OpenResult run = openCorpus(QStringLiteral("tfevents/churn-fit-run"));
+        QVERIFY(run.logs);
+        bench.addOpened(run);
+        auto *model = bench.model();
+        QModelIndex logs;
+        std::vector<QModelIndex> todo{model->index(0, 0)};
+        while (!todo.empty() && !logs.isValid()) {
+            const QModelIndex i = todo.back();
+            todo.pop_back();
+            if (model->nodeKind(i) == CheckpointTreeModel::NodeKind::Logs)
+                logs = i;
+            for (int r = 0; r < model->rowCount(i); ++r)
+                todo.push_back(model->index(r, 0, i));
+        }
+        QVERIFY(logs.isValid());
+        int histogramTags = 0;
+        const events::Series *first = nullptr;
+        for (const auto &ref : model->logRunsAt(logs))
+            for (const auto &s : ref.get().series.all())
+                if (s.kind == events::SeriesKind::Histogram && !s.histograms.empty()) {
+                    ++histogramTags;
+                    if (!first)
+                        first = &s;
+                }
+        QVERIFY(histogramTags > 0);
+
+        auto *view = bench.inspector()->overTime();
+        bench.sources()->select(logs);
+        bench.inspector()->setCurrentWidget(view);
+        QVERIFY(!view->logTags()->isHidden());
+        QCOMPARE(view->logTags()->count(), histogramTags);
+        QVERIFY(view->hasResult());
+        const auto expected = overTimeFromHistograms(*first, 60);
+        QVERIFY(expected.ok());
+        QCOMPARE(view->result().name, first->tag);
+        QCOMPARE(view->result().steps.size(), expected->steps.size());
+        QCOMPARE(view->result().steps.back().counts, expected->steps.back().counts);
+        QVERIFY(!view->result().exactBand);
+        QVERIFY(view->changePlot()->isHidden()); // logs hold no copies to compare
+
+        view->logTags()->setCurrentIndex(histogramTags - 1);
+        QVERIFY(view->result().name != first->tag || histogramTags == 1);
     }
 };
 
