@@ -130,6 +130,9 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
 
     m_plot = new QCustomPlot(this);
     m_plot->setAutoAddPlottableToLegend(false);
+    // One polyline per graph: stroking thousands of short segments one by one is what made a
+    // thinned million-point series slow to draw.
+    m_plot->setPlottingHint(QCP::phFastPolylines, true);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->setMinimumHeight(200);
     m_plot->plotLayout()->clear(); // panes are added per checked tag, below the legend
@@ -205,6 +208,7 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
         // As many run names to a legend row as fit: eight runs must not take eight rows.
         if (const int wrap = std::max(1, m_plot->width() / 220); m_plot->legend->wrap() != wrap) {
             m_plot->legend->setWrap(wrap);
+            m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst, true); // re-flows the rows
             m_plot->replot(QCustomPlot::rpQueuedReplot);
         }
         if (std::any_of(m_panes.begin(), m_panes.end(),
@@ -551,6 +555,7 @@ void CurvesPanel::rebuildPlots()
             }
     m_plot->legend->setVisible(!listed.isEmpty());
     m_plot->legend->setWrap(std::max(1, m_plot->width() / 220));
+    m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst, true);
 
     for (auto &p : m_panes) {
         auto *cursor = new QCPItemStraightLine(m_plot);

@@ -11,6 +11,7 @@
 #include "testutil.h"
 #include "workbench.h"
 
+#include <QElapsedTimer>
 #include <QHBoxLayout>
 #include <QImage>
 #include <QJsonArray>
@@ -502,6 +503,19 @@ private slots:
         for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it)
             top = std::max(top, it->value);
         QCOMPARE(top, 9.0);
+
+        // How long a pan takes to thin and hand over the points (reported, not asserted).
+        QElapsedTimer timer;
+        timer.start();
+        for (int i = 0; i < 20; ++i)
+            rect->axis(QCPAxis::atBottom)->moveRange(1000);
+        qInfo("a million points: %.2f ms per pan to thin them",
+              double(timer.nsecsElapsed()) / 20e6);
+        for (int i = 0; i < 3; ++i) {
+            timer.restart();
+            panel.plot()->replot();
+            qInfo("and %.2f ms to draw what is left", double(timer.nsecsElapsed()) / 1e6);
+        }
 
         rect->axis(QCPAxis::atBottom)->setRange(1000, 1500);
         QCOMPARE(panel.drawnPoints(0, QStringLiteral("loss"), true), 501 + 2); // and one outside
