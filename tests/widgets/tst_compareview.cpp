@@ -8,14 +8,19 @@
 #include "formats/readerregistry.h"
 #include "heatmapview.h"
 #include "histogramplot.h"
+#include "itemmodels/checkpointtreemodel.h"
 #include "itemmodels/comparemodel.h"
+#include "itemmodels/tensorfilterproxy.h"
+#include "sourcesview.h"
 
 #include <QAbstractItemModelTester>
+#include <QIdentityProxyModel>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTest>
+#include <QTreeView>
 
 #include <cmath>
 #include <cstring>
@@ -200,6 +205,30 @@ private slots:
         QCOMPARE(data->keySize() * data->valueSize(), int(x.size()));
         for (int c = 0; c < data->keySize(); ++c)
             QCOMPARE(data->cell(c, 0), x[std::size_t(c)] - y[std::size_t(c)]);
+    }
+
+    // The tree offers Compare for exactly two selected checkpoints: the ones selected.
+    void twoCheckpointsSelectedInTheTree()
+    {
+        auto opened = ReaderRegistry::builtin().open(test::corpus(kItem));
+        QVERIFY(opened.ok());
+        QCOMPARE(opened->checkpoints.size(), std::size_t(3));
+        CheckpointTreeModel model;
+        model.addSource(opened.value());
+        SourcesView view(&model);
+        const QModelIndex first = model.indexOfCheckpoint(opened->checkpoints[0].get());
+        const QModelIndex third = model.indexOfCheckpoint(opened->checkpoints[2].get());
+        QVERIFY(first.isValid() && third.isValid());
+        view.select(first);
+        QCOMPARE(view.selectedCheckpoints().size(), 1);
+        auto *icons = static_cast<QIdentityProxyModel *>(view.tree()->model());
+        view.tree()->selectionModel()->select(
+            icons->mapFromSource(view.proxy()->mapFromSource(third)),
+            QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        const auto chosen = view.selectedCheckpoints();
+        QCOMPARE(chosen.size(), 2);
+        QVERIFY(chosen.contains(opened->checkpoints[0]));
+        QVERIFY(chosen.contains(opened->checkpoints[2]));
     }
 
     // A user's correction pairs A's tensor with another of B's; the metrics are recomputed.
