@@ -1,5 +1,6 @@
 #include "atomicfile.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
 
@@ -23,6 +24,25 @@ Status writeFileAtomically(const QString &path, const std::function<Status(QFile
     }
     if (!file.commit())
         return makeError(LoadError::Code::WriteFailed, path, {}, {}, {}, file.errorString());
+    return Ok{};
+}
+
+Status writeBytesAtomically(const QString &path, const QByteArray &bytes, bool overwrite)
+{
+    auto st = writeFileAtomically(
+        path,
+        [&](QFileDevice &f) -> Status {
+            if (f.write(bytes) != bytes.size())
+                return makeError(LoadError::Code::WriteFailed, path, {}, {}, {}, f.errorString());
+            return Ok{};
+        },
+        overwrite);
+    if (!st.ok())
+        return st;
+    QFile back(path);
+    if (!back.open(QIODevice::ReadOnly) || back.readAll() != bytes)
+        return makeError(LoadError::Code::WriteFailed, path, {}, {}, {},
+                         QStringLiteral("the written file reads back different"));
     return Ok{};
 }
 

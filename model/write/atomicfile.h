@@ -16,4 +16,8 @@ namespace wl
 Status writeFileAtomically(const QString &path, const std::function<Status(QFileDevice &)> &body,
                            bool overwrite = false);
 
+// Writes `bytes` as writeFileAtomically does, then reads the file back and checks that it
+// holds exactly those bytes.
+Status writeBytesAtomically(const QString &path, const QByteArray &bytes, bool overwrite = false);
+
 } // namespace wl

@@ -9,7 +9,6 @@
 
 #include <QDateTime>
 #include <QDir>
-#include <QFileDevice>
 #include <QLocale>
 
 #include <cmath>
@@ -287,16 +286,6 @@ KerasH5Model bestModel(const Snapshot &s)
     return model;
 }
 
-Status writeText(const QString &path, const QByteArray &text)
-{
-    return writeFileAtomically(path, [&](QFileDevice &f) -> Status {
-        if (f.write(text) != text.size())
-            return makeError(LoadError::Code::WriteFailed, f.fileName(), {}, {}, {},
-                             f.errorString());
-        return Ok{};
-    });
-}
-
 Status writeRun(const QString &run, const demo::SpiralData &data, float lr,
                 const DemoOptions &options, double start)
 {
@@ -384,13 +373,15 @@ Status writeRun(const QString &run, const demo::SpiralData &data, float lr,
         const QByteArray state =
             "model_checkpoint_path: \"" + latest.toUtf8() + "\"\n" + paths + times +
             "last_preserved_timestamp: " + QByteArray::number(start, 'f', 6) + "\n";
-        if (auto st = writeText(QDir(run).filePath(QStringLiteral("checkpoint")), state); !st.ok())
+        if (auto st = writeBytesAtomically(QDir(run).filePath(QStringLiteral("checkpoint")), state);
+            !st.ok())
             return st;
     }
     for (auto *events : {&train, &validation})
         if (auto st = events->finish(); !st.ok())
             return st;
-    if (auto st = writeText(QDir(run).filePath(QStringLiteral("training_log.csv")), csv); !st.ok())
+    if (auto st = writeBytesAtomically(QDir(run).filePath(QStringLiteral("training_log.csv")), csv);
+        !st.ok())
         return st;
     if (haveBest)
         if (auto st =
@@ -412,9 +403,12 @@ QStringList demoRunNames()
 
 Result<QStringList> writeDemo(const QString &dir, const DemoOptions &options)
 {
-    const double start = options.startTime > 0
-                             ? options.startTime
-                             : double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
+    // Training takes milliseconds here; the logs tell of half a second an epoch (see
+    // writeRun), ending now.
+    const double start =
+        options.startTime > 0
+            ? options.startTime
+            : double(QDateTime::currentMSecsSinceEpoch()) / 1000.0 - 0.5 * options.epochs;
     const demo::SpiralData data = demo::makeSpirals(options.seed);
     QStringList runs;
     for (float lr : kLearningRates) {

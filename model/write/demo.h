@@ -15,7 +15,7 @@ struct DemoOptions {
     int checkpointEvery = 5; // epochs between CheckpointManager saves
     int maxToKeep = 5;       // CheckpointManager's max_to_keep
     int histogramEvery = 5;  // the TensorBoard callback's histogram_freq
-    // Wall-clock seconds of the first epoch; 0 takes the current time.
+    // Wall-clock seconds when training starts; 0 sets it so that the last epoch ends now.
     double startTime = 0;
 };
 

@@ -4,7 +4,6 @@
 #include "io/crc32c.h"
 #include "proto/event.pb.h"
 
-#include <QFileDevice>
 #include <QtEndian>
 
 #include <algorithm>
@@ -113,12 +112,7 @@ void EventFileWriter::addHistogram(const QString &tag, std::int64_t step, double
 
 Status EventFileWriter::finish()
 {
-    return writeFileAtomically(m_path, [&](QFileDevice &f) -> Status {
-        if (f.write(m_bytes) != m_bytes.size())
-            return makeError(LoadError::Code::WriteFailed, f.fileName(), {}, {}, {},
-                             f.errorString());
-        return Ok{};
-    });
+    return writeBytesAtomically(m_path, m_bytes);
 }
 
 } // namespace wl
