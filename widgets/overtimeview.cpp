@@ -1,6 +1,7 @@
 #include "overtimeview.h"
 
 #include "plotexport.h"
+#include "themecolors.h"
 
 #include "events/runlogs.h"
 
@@ -40,7 +41,7 @@ void styleAxes(QCustomPlot *p, const QFont &f)
     for (auto *axis : {p->xAxis, p->yAxis}) {
         axis->setLabelFont(f);
         axis->setTickLabelFont(f);
-        axis->grid()->setPen(QPen(QColor(225, 225, 225), 0, Qt::DotLine));
+        axis->grid()->setPen(QPen(Qt::lightGray, 0, Qt::DotLine)); // coloured by the palette
     }
 }
 
@@ -134,6 +135,9 @@ OverTimeView::OverTimeView(QWidget *parent) : QWidget(parent)
     m_change->setToolTip(tr("Relative L2 change from the previous checkpoint: "
                             "‖Wₜ − Wₜ₋₁‖ / ‖Wₜ₋₁‖"));
 
+    theme::applyToPlot(m_plot, palette());
+    theme::applyToPlot(m_change, palette());
+
     m_notes = new QLabel(this);
     m_notes->setWordWrap(true);
     m_notes->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -160,6 +164,16 @@ void OverTimeView::setMessage(const QString &text, bool busy)
     m_change->hide();
     m_notes->clear();
     m_export->setEnabled(false);
+}
+
+void OverTimeView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange) {
+        theme::applyToPlot(m_plot, palette());
+        theme::applyToPlot(m_change, palette());
+        redraw();
+    }
 }
 
 QString OverTimeView::message() const
@@ -327,7 +341,7 @@ void OverTimeView::drawBand()
     }
     auto *median = m_plot->addGraph();
     median->setData(xs, column(last / 2), true);
-    median->setPen(QPen(base.darker(160), 1.6));
+    median->setPen(QPen(theme::isDark(palette()) ? base.lighter(140) : base.darker(160), 1.6));
     if (steps.size() == 1)
         median->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
     m_plot->xAxis->setLabel(tr("step"));
@@ -356,7 +370,7 @@ void OverTimeView::drawChange()
         return;
     auto *g = m_change->addGraph();
     g->setData(xs, ys, true);
-    g->setPen(QPen(QColor(0x3b, 0x6e, 0xc4), 1.6));
+    g->setPen(QPen(theme::accent(palette()), 1.6));
     g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
     m_change->rescaleAxes();
     const double top = *std::max_element(ys.begin(), ys.end());

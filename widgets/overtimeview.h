@@ -44,6 +44,9 @@ public:
     QCustomPlot *changePlot() const { return m_change; } // relative L2 change vs step
     QString notesText() const;
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 signals:
     void cancelRequested();
     void modeChanged(wl::OverTimeView::Mode mode);
