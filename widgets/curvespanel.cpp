@@ -3,6 +3,7 @@
 #include "events/smoothing.h"
 #include "histogramplot.h"
 #include "plotexport.h"
+#include "themecolors.h"
 #include "write/atomicfile.h"
 
 #include <QCheckBox>
@@ -562,15 +563,23 @@ void CurvesPanel::rebuildPlots()
         cursor->setClipAxisRect(p->rect);
         for (auto *pos : {cursor->point1, cursor->point2})
             pos->setAxes(p->rect->axis(QCPAxis::atBottom), p->rect->axis(QCPAxis::atLeft));
-        cursor->setPen(QPen(QColor(120, 120, 120), 0, Qt::DashLine));
+        cursor->setPen(QPen(theme::mutedText(palette()), 0, Qt::DashLine));
         cursor->setVisible(false);
         p->cursor = cursor;
         connect(p->rect->axis(QCPAxis::atBottom),
                 qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this, [this] { redraw(); });
     }
+    theme::applyToPlot(m_plot, palette()); // the panes are new: axes and titles take it now
     resmooth();
     updateMarkers();
     resetZoom();
+}
+
+void CurvesPanel::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange)
+        rebuildPlots();
 }
 
 void CurvesPanel::resmooth()

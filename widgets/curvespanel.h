@@ -92,6 +92,9 @@ public:
 signals:
     void checkpointClicked(const Checkpoint *checkpoint);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     struct Curve; // one run's series of one tag, with its smoothed values
     struct Pane;  // the plot of one tag
