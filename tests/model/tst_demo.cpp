@@ -9,7 +9,11 @@
 #include "testutil.h"
 
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcessEnvironment>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -312,6 +316,81 @@ private slots:
             QCOMPARE(compared, 6);
             QCOMPARE(int64At(model, QStringLiteral("optimizer_weights/Adam/iter:0")),
                      std::int64_t(best + 1) * stepsPerEpoch());
+        }
+    }
+
+    // h5py, where it is installed, reads the best-epoch .h5 as Keras would: names from the
+    // layer_names and weight_names attributes, the model config as JSON, and datasets whose
+    // sums equal those of the run's checkpoint of that epoch.
+    void h5pyReadsTheBestModel()
+    {
+        const QString python =
+            QStandardPaths::findExecutable(QStringLiteral("python3"), {QStringLiteral("/usr/bin")});
+        if (python.isEmpty() || QProcess::execute(python, {"-c", "import h5py, numpy"}) != 0)
+            QSKIP("python3 with h5py and numpy is not installed");
+        QTemporaryDir dir;
+        DemoOptions options;
+        options.epochs = 10;
+        options.checkpointEvery = 1;
+        options.maxToKeep = 0;
+        auto runs = writeDemo(dir.path(), options);
+        QVERIFY(runs.ok());
+        const char *script = R"(
+import h5py, json, sys
+import numpy as np
+f = h5py.File(sys.argv[1], 'r')
+mw = f['model_weights']
+out = {'keras_version': f.attrs['keras_version'],
+       'class_name': json.loads(f.attrs['model_config'])['class_name'],
+       'iter': int(f['optimizer_weights']['Adam/iter:0'][()]),
+       'layers': []}
+for name in mw.attrs['layer_names']:
+    g = mw[name.decode()]
+    out['layers'].append({'name': name.decode(), 'weights': [
+        {'name': w.decode(), 'shape': list(g[w.decode()].shape),
+         'sum': float(np.sum(g[w.decode()][()].astype(np.float64)))}
+        for w in g.attrs['weight_names']]})
+print(json.dumps(out))
+)";
+        QProcess p;
+        p.start(python, {QStringLiteral("-c"), QString::fromLatin1(script),
+                         runs->first() + QStringLiteral("/best_model.h5")});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 0);
+        const QJsonObject o = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+        QCOMPARE(o.value("keras_version").toString(), QStringLiteral("2.7.0"));
+        QCOMPARE(o.value("class_name").toString(), QStringLiteral("Sequential"));
+        const auto epochs = o.value("iter").toInteger() / stepsPerEpoch();
+        auto ckpt =
+            ReaderRegistry::builtin().open(runs->first() + QStringLiteral("/ckpt-%1").arg(epochs));
+        QVERIFY(ckpt.ok());
+        const auto &cp = *ckpt->checkpoints.front();
+        const QJsonArray layers = o.value("layers").toArray();
+        QCOMPARE(layers.size(), 3);
+        for (int l = 0; l < 3; ++l) {
+            const QJsonObject layer = layers[l].toObject();
+            QCOMPARE(layer.value("name").toString(),
+                     l ? QStringLiteral("dense_%1").arg(l) : QStringLiteral("dense"));
+            const QJsonArray weights = layer.value("weights").toArray();
+            QCOMPARE(weights.size(), 2);
+            for (int k = 0; k < 2; ++k) {
+                const QJsonObject w = weights[k].toObject();
+                const QString var = QStringLiteral("model/layer_with_weights-%1/%2")
+                                        .arg(l)
+                                        .arg(k ? "bias" : "kernel");
+                QCOMPARE(w.value("name").toString(),
+                         layer.value("name").toString() + (k ? "/bias:0" : "/kernel:0"));
+                const QByteArray bytes = tensorBytes(cp, var + "/.ATTRIBUTES/VARIABLE_VALUE");
+                QVERIFY(!bytes.isEmpty());
+                double sum = 0;
+                for (qsizetype i = 0; i < bytes.size(); i += 4) {
+                    float x;
+                    std::memcpy(&x, bytes.constData() + i, 4);
+                    sum += x;
+                }
+                QVERIFY2(std::abs(w.value("sum").toDouble() - sum) <= 1e-9 * (1 + std::abs(sum)),
+                         qPrintable(var));
+            }
         }
     }
 
