@@ -10,6 +10,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QLocale>
+#include <QRandomGenerator>
 
 #include <cmath>
 #include <vector>
@@ -409,19 +410,34 @@ Result<QStringList> writeDemo(const QString &dir, const DemoOptions &options)
         options.startTime > 0
             ? options.startTime
             : double(QDateTime::currentMSecsSinceEpoch()) / 1000.0 - 0.5 * options.epochs;
-    const demo::SpiralData data = demo::makeSpirals(options.seed);
     QStringList runs;
     for (float lr : kLearningRates) {
         const QString run = QDir(dir).filePath(runName(lr));
         if (QFileInfo::exists(run))
             return makeError(LoadError::Code::WriteFailed, run, {}, QStringLiteral("a new folder"),
                              QStringLiteral("an existing one"));
-        if (!QDir().mkpath(run))
-            return makeError(LoadError::Code::WriteFailed, run, {}, {}, {},
-                             QStringLiteral("cannot create the folder"));
-        if (auto st = writeRun(run, data, lr, options, start); !st.ok())
-            return st.error();
         runs << run;
+    }
+    const demo::SpiralData data = demo::makeSpirals(options.seed);
+    for (int i = 0; i < runs.size(); ++i) {
+        // Each run is written into a hidden sibling and renamed into place when complete, so
+        // that a failed or interrupted write leaves nothing under the run's name.
+        const QFileInfo target(runs[i]);
+        const QString partial = target.dir().filePath(
+            QStringLiteral(".%1.partial-%2")
+                .arg(target.fileName())
+                .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0')));
+        if (!QDir().mkpath(partial))
+            return makeError(LoadError::Code::WriteFailed, partial, {}, {}, {},
+                             QStringLiteral("cannot create the folder"));
+        auto st = writeRun(partial, data, kLearningRates[i], options, start);
+        if (st.ok() && !QDir().rename(partial, runs[i]))
+            st = makeError(LoadError::Code::WriteFailed, runs[i], {}, {}, {},
+                           QStringLiteral("cannot rename the finished run into place"));
+        if (!st.ok()) {
+            QDir(partial).removeRecursively();
+            return st.error();
+        }
     }
     return runs;
 }

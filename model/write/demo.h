@@ -23,8 +23,9 @@ struct DemoOptions {
 // Adam at two learning rates and writes each run into its own folder under `dir` as Keras 2
 // and TensorFlow 2 would: object-based checkpoints with Adam slots and a `checkpoint` state file
 // (CheckpointManager), TensorBoard event files under train/ and validation/, a CSVLogger file and
-// the best epoch's model as an .h5 (ModelCheckpoint(save_best_only=True)). Existing files are
-// never overwritten. Returns the run folders, the faster learning rate first.
+// the best epoch's model as an .h5 (ModelCheckpoint(save_best_only=True)). Fails, writing
+// nothing, when a run folder exists; a run folder appears only once it is complete. Returns the
+// run folders, the faster learning rate first.
 Result<QStringList> writeDemo(const QString &dir, const DemoOptions &options = {});
 
 // Folder names of the runs writeDemo() writes.
