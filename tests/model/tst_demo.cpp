@@ -131,6 +131,65 @@ private slots:
         QVERIFY(worst > 0); // the comparison saw real differences, not two copies of zero
     }
 
+    // Adam's first step moves every weight by the learning rate against its gradient's sign
+    // (bias correction makes m/sqrt(v) = g/|g|); later steps follow Keras 2's update computed
+    // here in double precision.
+    void adamFollowsKeras()
+    {
+        auto net = demo::initialMlp(5);
+        demo::Mlp<float> grads = net;
+        demo::Rng rng(17);
+        for (auto &l : grads.layers) {
+            for (auto &g : l.kernel)
+                g = float(rng.uniform() - 0.5);
+            for (auto &g : l.bias)
+                g = float(rng.uniform() - 0.5);
+        }
+        demo::AdamState adam;
+        adam.learningRate = 0.01f;
+        const auto before = net;
+        demo::adamStep(net, grads, adam);
+        QCOMPARE(adam.iterations, std::int64_t(1));
+        int moved = 0;
+        for (std::size_t l = 0; l < net.layers.size(); ++l)
+            for (std::size_t i = 0; i < net.layers[l].kernel.size(); ++i) {
+                const float g = grads.layers[l].kernel[i];
+                const double step = double(net.layers[l].kernel[i]) - before.layers[l].kernel[i];
+                if (std::abs(g) < 0.1f) // where epsilon would show
+                    continue;
+                QVERIFY2(std::abs(step + 0.01 * (g > 0 ? 1 : -1)) < 1e-6,
+                         qPrintable(QString::number(step)));
+                ++moved;
+            }
+        QVERIFY(moved > 800);
+        // Two more steps with other gradients, against the update written out in double.
+        std::vector<double> w(before.layers[1].kernel.begin(), before.layers[1].kernel.end());
+        std::vector<double> m(w.size(), 0.0), v(w.size(), 0.0);
+        const auto &g1 = grads.layers[1].kernel;
+        auto reference = [&](const std::vector<float> &g, int t) {
+            const double b1 = 0.9f, b2 = 0.999f, lr = 0.01f, eps = 1e-7f;
+            const double lrT = lr * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t));
+            for (std::size_t i = 0; i < w.size(); ++i) {
+                m[i] = b1 * m[i] + (1 - b1) * g[i];
+                v[i] = b2 * v[i] + (1 - b2) * double(g[i]) * g[i];
+                w[i] -= lrT * m[i] / (std::sqrt(v[i]) + eps);
+            }
+        };
+        reference(g1, 1);
+        for (int t = 2; t <= 3; ++t) {
+            for (auto &l : grads.layers)
+                for (auto &g : l.kernel)
+                    g = float(rng.uniform() - 0.5);
+            demo::adamStep(net, grads, adam);
+            reference(grads.layers[1].kernel, t);
+        }
+        for (std::size_t i = 0; i < w.size(); ++i)
+            QVERIFY2(
+                std::abs(double(net.layers[1].kernel[i]) - w[i]) < 1e-5,
+                qPrintable(
+                    QStringLiteral("%1: %2 vs %3").arg(i).arg(net.layers[1].kernel[i]).arg(w[i])));
+    }
+
     // The histogram rows TensorBoard would store: 30 equal-width buckets from min to max, the
     // last closed, counts adding up; all-equal values give one bucket around the value.
     void histogramRowsFollowTensorBoard()
