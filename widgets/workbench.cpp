@@ -65,6 +65,7 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
             [this](const OverTime &r) { m_inspector->overTime()->setResult(r); });
     connect(m_runner, &JobRunner::overTimeFailed, this, [this](const QString &reason) {
         m_overTimeFor = {}; // shown again, it is asked for again
+        m_overTimeCopies.clear();
         m_inspector->overTime()->setMessage(reason);
     });
     connect(m_inspector->overTime(), &OverTimeView::cancelRequested, m_runner,
@@ -291,6 +292,7 @@ void Workbench::reload()
 
 void Workbench::sourcesAltered()
 {
+    m_overTimeCopies.clear(); // a closed checkpoint's address may be reused
     // A closed source's logs are no longer watched.
     for (auto it = m_watchers.begin(); it != m_watchers.end();) {
         if (std::none_of(m_opened.begin(), m_opened.end(),
@@ -491,6 +493,7 @@ void Workbench::requestOverTimeIfVisible()
         return;
     if (!m_single.isValid()) {
         m_overTimeFor = {};
+        m_overTimeCopies.clear();
         m_runner->cancelOverTime(false);
         // A node with logs: their histogram tags.
         const QModelIndexList rows = m_sources->selectedRows();
@@ -506,6 +509,7 @@ void Workbench::requestOverTimeIfVisible()
     view->setLogHistograms({});
     const TensorInfo &info = m_single.info();
     if (!dtypeIsNumeric(info.dtype)) {
+        m_overTimeCopies.clear();
         m_runner->cancelOverTime(false);
         view->setMessage(
             tr("%1 holds %2 values, which have no histogram").arg(info.name, info.dtypeText()));
@@ -513,6 +517,12 @@ void Workbench::requestOverTimeIfVisible()
     }
     QStringList notes;
     const auto inputs = variableAcrossCheckpoints(runOf(m_single), info, &notes);
+    std::vector<std::pair<const Checkpoint *, int>> copies;
+    for (const auto &in : inputs)
+        copies.emplace_back(in.checkpoint.get(), in.tensor);
+    if (copies == m_overTimeCopies)
+        return; // shown or on its way
+    m_overTimeCopies = copies;
     if (inputs.size() < 2) {
         m_runner->cancelOverTime(false);
         view->setMessage(tr("%1 is in one checkpoint only; Over Time needs a run that holds it "

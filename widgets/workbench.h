@@ -121,6 +121,8 @@ private:
     TensorRef m_single;                              // the one selected tensor, if exactly one
     TensorRef m_valuesFor;                           // what the Values tab shows or waits for
     TensorRef m_overTimeFor;                         // what the Over Time tab shows or waits for
+    // The copies it reads: selecting the same variable in another checkpoint reads nothing again.
+    std::vector<std::pair<const Checkpoint *, int>> m_overTimeCopies;
     QString m_pendingSelect;
     int m_pendingOpens = 0;
     int m_batchPaths = 0;        // paths asked for since nothing was pending

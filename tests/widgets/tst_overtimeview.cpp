@@ -155,6 +155,13 @@ private slots:
             QCOMPARE(view->result().steps[s].band, expected.steps[s].band);
         }
 
+        // The same variable in another checkpoint of the run: shown at once, nothing read again.
+        const TensorRef later{run.checkpoints[2], run.checkpoints[2]->index().indexOfKey(kKey)};
+        bench.sources()->select(bench.model()->indexOf(later));
+        QVERIFY(view->hasResult());
+        QVERIFY(view->message().isEmpty());
+        QCOMPARE(view->result().steps.size(), std::size_t(3));
+
         // A tensor of the single-checkpoint source says why there is nothing to show.
         bench.sources()->select(bench.model()->indexOf(alone));
         QTRY_VERIFY(view->message().contains(QLatin1String("one checkpoint only")));
