@@ -304,6 +304,11 @@ Status writeRun(const QString &run, const demo::SpiralData &data, float lr,
     };
     EventFileWriter train(QDir(trainDir).filePath(eventName(0)), start);
     EventFileWriter validation(QDir(validationDir).filePath(eventName(1)), start);
+    // write_graph=True: the model's JSON (model.to_json()) when training begins.
+    train.addString(QStringLiteral("keras"), 0, start,
+                    modelConfig().chopped(1) +
+                        R"(, "keras_version": "2.7.0", "backend": "tensorflow"})",
+                    "graph_keras_model", "1");
     QByteArray csv = "epoch,accuracy,loss,val_accuracy,val_loss\r\n";
     std::vector<Snapshot> saved; // every CheckpointManager save, oldest first
     Snapshot best;

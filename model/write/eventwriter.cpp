@@ -14,9 +14,10 @@ namespace wl
 namespace
 {
 
-// types.proto: DT_FLOAT = 1, DT_DOUBLE = 2.
+// types.proto: DT_FLOAT = 1, DT_DOUBLE = 2, DT_STRING = 7.
 constexpr int kDtFloat = 1;
 constexpr int kDtDouble = 2;
+constexpr int kDtString = 7;
 
 void setPlugin(tf::Summary::Value *value, const char *plugin)
 {
@@ -62,6 +63,25 @@ void EventFileWriter::addScalar(const QString &tag, std::int64_t step, double wa
     qToLittleEndian<float>(value, bytes);
     t->set_tensor_content(bytes, 4);
     setPlugin(v, "scalars");
+    appendRecord(e.SerializeAsString());
+}
+
+void EventFileWriter::addString(const QString &tag, std::int64_t step, double wallTime,
+                                const QByteArray &value, const char *plugin,
+                                const QByteArray &pluginContent)
+{
+    tf::Event e;
+    e.set_wall_time(wallTime);
+    e.set_step(step);
+    auto *v = e.mutable_summary()->add_value();
+    v->set_tag(tag.toStdString());
+    auto *t = v->mutable_tensor();
+    t->set_dtype(kDtString);
+    t->mutable_tensor_shape();
+    t->add_string_val(value.constData(), std::size_t(value.size()));
+    setPlugin(v, plugin);
+    v->mutable_metadata()->mutable_plugin_data()->set_content(pluginContent.constData(),
+                                                              std::size_t(pluginContent.size()));
     appendRecord(e.SerializeAsString());
 }
 

@@ -22,6 +22,10 @@ public:
     explicit EventFileWriter(QString path, double wallTime);
 
     void addScalar(const QString &tag, std::int64_t step, double wallTime, float value);
+    // A DT_STRING scalar with the given plugin, as the TensorBoard callback stores the model's
+    // JSON under the tag `keras` (plugin graph_keras_model, content "1").
+    void addString(const QString &tag, std::int64_t step, double wallTime, const QByteArray &value,
+                   const char *plugin, const QByteArray &pluginContent);
     // Buckets as TensorBoard's histogram summary computes them: `buckets` equal-width bins
     // from min to max (the last one closed); all-equal values give one bin [v - 0.5, v + 0.5].
     void addHistogram(const QString &tag, std::int64_t step, double wallTime,

@@ -274,6 +274,10 @@ private slots:
             const auto *kernelHist =
                 seriesOf(*logs, QStringLiteral("train"), QStringLiteral("dense/kernel_0"));
             QVERIFY(trainLoss && valLoss && kernelHist);
+            const auto *graph = seriesOf(*logs, QStringLiteral("train"), QStringLiteral("keras"));
+            QVERIFY(graph);
+            QCOMPARE(graph->plugin, QStringLiteral("graph_keras_model"));
+            QCOMPARE(graph->otherCount, std::int64_t(1));
             QCOMPARE(trainLoss->plugin, QStringLiteral("scalars"));
             QCOMPARE(trainLoss->scalars.size(), std::size_t(50));
             QCOMPARE(valLoss->scalars.size(), std::size_t(50));
