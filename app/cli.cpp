@@ -6,6 +6,7 @@
 #include "core/glob.h"
 #include "core/plural.h"
 #include "formats/readerregistry.h"
+#include "io/hdf5file.h"
 #include "report/report.h"
 #include "stats/statsengine.h"
 #include "write/demo.h"
@@ -179,6 +180,16 @@ int lsOrStats(const QStringList &args, bool stats)
     if (auto stop = parseLsOrStats(args, stats, o))
         return *stop;
     int status = 0;
+    // An HDF5 reader process starts while the registry looks at the paths.
+    for (const auto &input : o.paths) {
+        const QFileInfo fi(input);
+        if (fi.isDir() ||
+            QStringList{QStringLiteral("h5"), QStringLiteral("hdf5"), QStringLiteral("keras")}
+                .contains(fi.suffix().toLower())) {
+            h5::prestartWorker();
+            break;
+        }
+    }
     const auto &registry = ReaderRegistry::builtin();
     JobContext job;
     job.setAllowLarge(o.allowLarge);

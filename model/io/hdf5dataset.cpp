@@ -82,9 +82,16 @@ Result<DatasetInfo> File::dataset(const QString &path) const
     Handle d = openObject(hid_t(m_file.get()), path);
     if (!d.valid() || H5Iget_type(hid_t(d.get())) != H5I_DATASET)
         return error(where, QStringLiteral("a dataset"));
-    Handle type = make(H5Dget_type(hid_t(d.get())));
-    Handle space = make(H5Dget_space(hid_t(d.get())));
-    Handle dcpl = make(H5Dget_create_plist(hid_t(d.get())));
+    return datasetOf(d.get(), path, std::nullopt);
+}
+
+Result<DatasetInfo> File::datasetOf(Id d, const QString &path,
+                                    std::optional<QString> headerProblem) const
+{
+    const QString where = objectText(path);
+    Handle type = make(H5Dget_type(hid_t(d)));
+    Handle space = make(H5Dget_space(hid_t(d)));
+    Handle dcpl = make(H5Dget_create_plist(hid_t(d)));
     if (!type.valid() || !space.valid() || !dcpl.valid())
         return error(where, QStringLiteral("a dataset type, dataspace and creation list"));
     DatasetInfo info;
@@ -104,10 +111,16 @@ Result<DatasetInfo> File::dataset(const QString &path) const
     // without it the values would be read as another type.
     std::optional<QString> tag;
     if (cls == H5T_INTEGER || cls == H5T_OPAQUE) {
-        auto a = string(path, QStringLiteral("dtype"));
+        // Attributes are read only through a checked object header.
+        if (!headerProblem)
+            headerProblem = objectHeaderProblem(hid_t(d));
+        if (!headerProblem->isEmpty())
+            return error(where, QStringLiteral("a sound object header"), *headerProblem);
+        auto a = attributeOf(d, path, QStringLiteral("dtype"));
         if (!a)
             return a.error();
-        tag = *a;
+        if (*a && (*a)->isString && (*a)->strings.size() == 1)
+            tag = (*a)->strings.front();
     }
     switch (cls) {
     case H5T_FLOAT:
@@ -168,8 +181,8 @@ Result<DatasetInfo> File::dataset(const QString &path) const
     const auto layout = H5Pget_layout(hid_t(dcpl.get()));
     const int filters = H5Pget_nfilters(hid_t(dcpl.get()));
     if (layout == H5D_CONTIGUOUS && filters == 0 && info.dtype != DType::String) {
-        const haddr_t off = H5Dget_offset(hid_t(d.get()));
-        const hsize_t stored = H5Dget_storage_size(hid_t(d.get()));
+        const haddr_t off = H5Dget_offset(hid_t(d));
+        const hsize_t stored = H5Dget_storage_size(hid_t(d));
         H5Eclear2(H5E_DEFAULT);
         if (off != HADDR_UNDEF && std::int64_t(stored) == info.logicalBytes() && stored > 0) {
             info.contiguous = true;

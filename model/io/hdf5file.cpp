@@ -334,9 +334,14 @@ Result<QStringList> File::children(const QString &group) const
     Handle g = openObject(hid_t(m_file.get()), group);
     if (!g.valid() || H5Iget_type(hid_t(g.get())) != H5I_GROUP)
         return error(objectText(group), QStringLiteral("a group"));
+    return childrenOf(g.get(), group);
+}
+
+Result<QStringList> File::childrenOf(Id g, const QString &group) const
+{
     QStringList names;
     hsize_t idx = 0;
-    if (H5Literate(hid_t(g.get()), H5_INDEX_NAME, H5_ITER_INC, &idx, collectName, &names) < 0)
+    if (H5Literate(hid_t(g), H5_INDEX_NAME, H5_ITER_INC, &idx, collectName, &names) < 0)
         return error(objectText(group), QStringLiteral("a list of the group's links"));
     return names;
 }
@@ -429,9 +434,14 @@ Result<QStringList> File::attributeNames(const QString &object) const
         return error(objectText(object), QStringLiteral("an object"));
     if (const QString bad = objectHeaderProblem(hid_t(o.get())); !bad.isEmpty())
         return error(objectText(object), QStringLiteral("a sound object header"), bad);
+    return attributeNamesOf(o.get(), object);
+}
+
+Result<QStringList> File::attributeNamesOf(Id o, const QString &object) const
+{
     QStringList names;
     hsize_t idx = 0;
-    if (H5Aiterate2(hid_t(o.get()), H5_INDEX_NAME, H5_ITER_INC, &idx, collectAttr, &names) < 0)
+    if (H5Aiterate2(hid_t(o), H5_INDEX_NAME, H5_ITER_INC, &idx, collectAttr, &names) < 0)
         return error(objectText(object), QStringLiteral("a list of attributes"));
     return names;
 }
@@ -460,11 +470,17 @@ Result<std::optional<Attribute>> File::attribute(const QString &object, const QS
         return std::optional<Attribute>();
     if (const QString bad = objectHeaderProblem(hid_t(o.get())); !bad.isEmpty())
         return error(objectText(object), QStringLiteral("a sound object header"), bad);
+    return attributeOf(o.get(), object, name);
+}
+
+Result<std::optional<Attribute>> File::attributeOf(Id o, const QString &object,
+                                                   const QString &name) const
+{
     const QByteArray an = name.toUtf8();
-    if (H5Aexists(hid_t(o.get()), an.constData()) <= 0)
+    if (H5Aexists(hid_t(o), an.constData()) <= 0)
         return std::optional<Attribute>();
     const QString where = objectText(object) + QStringLiteral(" attribute ") + name;
-    Handle a = make(H5Aopen(hid_t(o.get()), an.constData(), H5P_DEFAULT));
+    Handle a = make(H5Aopen(hid_t(o), an.constData(), H5P_DEFAULT));
     Handle type = make(H5Aget_type(hid_t(a.get())));
     Handle space = make(H5Aget_space(hid_t(a.get())));
     if (!a.valid() || !type.valid() || !space.valid())

@@ -99,6 +99,9 @@ bool isolationEnabled();
 // Ends the idle reader processes and waits for them (tests count child processes after), and
 // forgets the snapshots kept for reopening a file.
 void stopIdleWorkers();
+// Starts a reader process into the pool unless one is idle, so that its start overlaps the
+// caller's other setup (the command line calls it before opening HDF5 paths).
+void prestartWorker();
 
 // A read-only HDF5 file (on disk or a memory image), read through the checking driver of
 // hdf5driver.cpp. Every failing call becomes a LoadError naming the file and the object path;
@@ -155,6 +158,15 @@ private:
     File() = default;
     // 0 other, 1 group, 2 dataset; an error when the object cannot be opened.
     Result<int> kind(const QString &path) const;
+    // The same queries on an object already open (its header checked by the caller), so that
+    // a reader process's snapshot opens each object once.
+    Result<QStringList> childrenOf(Id group, const QString &path) const;
+    Result<QStringList> attributeNamesOf(Id object, const QString &path) const;
+    Result<std::optional<Attribute>> attributeOf(Id object, const QString &path,
+                                                 const QString &name) const;
+    // `headerProblem`: objectHeaderProblem's answer when the caller has it.
+    Result<DatasetInfo> datasetOf(Id dataset, const QString &path,
+                                  std::optional<QString> headerProblem) const;
     LoadError error(const QString &where, const QString &expected) const;
     LoadError error(const QString &where, const QString &expected, const QString &why) const;
     // Declared before m_file: the image must outlive the open file.

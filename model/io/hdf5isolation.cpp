@@ -154,6 +154,17 @@ public:
         discard(p);
     }
 
+    void prestart()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_idle.empty())
+                return;
+        }
+        if (auto p = spawn(QString()))
+            release(*p);
+    }
+
     void stopIdle()
     {
         std::deque<Proc> idle;
@@ -745,6 +756,12 @@ void stopIdleWorkers()
 {
     detail::pool().stopIdle();
     detail::cache().clear();
+}
+
+void prestartWorker()
+{
+    if (isolationEnabled())
+        detail::pool().prestart();
 }
 
 } // namespace wl::h5

@@ -438,27 +438,24 @@ int selfTest(const char *path, bool sandbox)
 void Worker::snapshot(const File &f, h5w::Reply &reply)
 {
     // The same traversal as File::walk, but it records every answer, errors included, so that
-    // the parent's File replays them.
+    // the parent's File replays them. Each object is opened once and asked everything.
     constexpr int maxDepth = 64;
     constexpr std::size_t maxNodes = 1'000'000;
-    auto record = [&](const QString &path, int kind, h5w::Object *o) {
-        note(objectText(path));
-        o->set_path(path.toStdString());
+    auto record = [&](const QString &path, Id h, int kind, h5w::Object *o) {
         o->set_kind(kind == 1   ? h5w::Object::GROUP
                     : kind == 2 ? h5w::Object::DATASET
                                 : h5w::Object::OTHER);
-        Handle h = openObject(hid_t(f.m_file.get()), path);
-        if (const QString bad = h.valid() ? objectHeaderProblem(hid_t(h.get())) : QString();
-            !bad.isEmpty()) {
+        const QString bad = objectHeaderProblem(hid_t(h));
+        if (!bad.isEmpty()) {
             toProto(f.error(objectText(path), QStringLiteral("a sound object header"), bad),
                     o->mutable_header_error());
-        } else if (auto names = f.attributeNames(path); !names) {
+        } else if (auto names = f.attributeNamesOf(h, path); !names) {
             toProto(names.error(), o->mutable_names_error());
         } else {
             for (const auto &n : *names) {
                 auto *a = o->add_attributes();
                 a->set_name(n.toStdString());
-                auto v = f.attribute(path, n);
+                auto v = f.attributeOf(h, path, n);
                 if (!v) {
                     toProto(v.error(), a->mutable_error());
                     continue;
@@ -476,7 +473,7 @@ void Worker::snapshot(const File &f, h5w::Reply &reply)
         }
         if (kind == 2) {
             faultAt("walk");
-            auto d = f.dataset(path);
+            auto d = f.datasetOf(h, path, bad);
             if (!d) {
                 toProto(d.error(), o->mutable_dataset_error());
             } else {
@@ -494,7 +491,7 @@ void Worker::snapshot(const File &f, h5w::Reply &reply)
             }
         }
         if (kind == 1) {
-            auto kids = f.children(path);
+            auto kids = f.childrenOf(h, path);
             if (!kids)
                 toProto(kids.error(), o->mutable_children_error());
             else
@@ -508,15 +505,19 @@ void Worker::snapshot(const File &f, h5w::Reply &reply)
         auto [path, depth] = stack.back();
         stack.pop_back();
         auto *o = reply.add_objects();
-        auto k = path.isEmpty() ? Result<int>(1) : f.kind(path);
-        if (!k) {
-            o->set_path(path.toStdString());
+        o->set_path(path.toStdString());
+        note(objectText(path));
+        Handle h = openObject(hid_t(f.m_file.get()), path);
+        if (!h.valid()) {
             o->set_kind(h5w::Object::UNOPENABLE);
-            toProto(k.error(), o->mutable_open_error());
+            toProto(f.error(objectText(path), QStringLiteral("an object")),
+                    o->mutable_open_error());
             continue;
         }
-        record(path, *k, o);
-        if (*k != 1 || depth > maxDepth || ++count > maxNodes)
+        const auto type = H5Iget_type(hid_t(h.get()));
+        const int kind = type == H5I_GROUP ? 1 : type == H5I_DATASET ? 2 : 0;
+        record(path, h.get(), kind, o);
+        if (kind != 1 || depth > maxDepth || ++count > maxNodes)
             continue;
         for (const auto &c : o->children())
             stack.push_back({joinPath(path, QString::fromStdString(c)), depth + 1});
