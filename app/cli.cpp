@@ -200,7 +200,7 @@ int lsOrStats(const QStringList &args, bool stats)
             status = 1;
             continue;
         }
-        if (opened->checkpoints.empty()) { // a folder of training logs alone
+        if (opened->checkpoints.empty()) {          // a folder of training logs alone
             printProblems(input, opened->problems); // why no checkpoint was read, if one failed
             err() << "weightlens: " << input
                   << ": no checkpoint, only training logs (see weightlens events)\n";

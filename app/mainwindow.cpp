@@ -8,6 +8,7 @@
 #include "jobs/jobrunner.h"
 #include "overtimeview.h"
 #include "problemspanel.h"
+#include "shortcutsdialog.h"
 #include "sourcesview.h"
 #include "tensorinspector.h"
 #include "valuesview.h"
@@ -16,6 +17,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QFileDialog>
@@ -122,6 +124,14 @@ void MainWindow::createMenus()
         edit->addAction(tr("Compare Chec&kpoints"), this, &MainWindow::compareCheckpoints);
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     compare->setToolTip(tr("Compare the two selected checkpoints tensor by tensor"));
+    auto *copyStats = edit->addAction(tr("Copy &Statistics"), this, [this] {
+        const QString text = m_bench->selectedStatisticsText();
+        if (text.isEmpty())
+            statusBar()->showMessage(tr("Select one tensor whose statistics are computed"), 6000);
+        else
+            QGuiApplication::clipboard()->setText(text);
+    });
+    copyStats->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_C));
     auto *cancel =
         edit->addAction(tr("&Cancel Background Work"), m_bench->runner(), &JobRunner::cancelAll);
     cancel->setShortcut(Qt::Key_Escape);
@@ -158,6 +168,9 @@ void MainWindow::createMenus()
     view->addAction(tr("C&ollapse All"), m_bench->sources()->tree(), &QTreeView::collapseAll);
 
     auto *help = menuBar()->addMenu(tr("&Help"));
+    auto *keys = help->addAction(tr("&Keyboard Shortcuts"), this,
+                                 [this] { ShortcutsDialog(this, this).exec(); });
+    keys->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&About WeightLens"), this, [this] {
         QStringList formats;
         for (const auto &r : ReaderRegistry::builtin().readers())

@@ -13,6 +13,7 @@ namespace wl
 HeatmapView::HeatmapView(QWidget *parent) : QWidget(parent)
 {
     m_plot = new QCustomPlot(this);
+    m_plot->setAccessibleName(tr("Heatmap of values"));
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->axisRect()->setupFullAxesBox(true);
     m_plot->xAxis->setLabel(tr("column"));

@@ -125,6 +125,7 @@ HistogramPlot::HistogramPlot(QWidget *parent) : QWidget(parent)
     m_nonFinite->setWordWrap(true);
 
     m_plot = new QCustomPlot(this);
+    m_plot->setAccessibleName(tr("Histogram plot"));
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->axisRect()->setRangeDrag(Qt::Horizontal | Qt::Vertical);
     m_plot->axisRect()->setRangeZoom(Qt::Horizontal);

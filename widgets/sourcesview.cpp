@@ -6,6 +6,7 @@
 #include "overviewhtml.h"
 #include "themecolors.h"
 
+#include <QAction>
 #include <QClipboard>
 #include <QComboBox>
 #include <QFontMetrics>
@@ -16,6 +17,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QMimeData>
 #include <QSet>
 #include <QToolButton>
 #include <QTreeView>
@@ -23,6 +25,9 @@
 
 namespace wl
 {
+
+static QModelIndex toSource(const QAbstractItemModel *view, const QModelIndex &i);
+
 namespace
 {
 
@@ -93,6 +98,24 @@ SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
     m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_tree->setAllColumnsShowFocus(true);
     m_tree->setTextElideMode(Qt::ElideMiddle);
+    m_tree->setAccessibleName(tr("Checkpoint tree"));
+    m_tree->setDragEnabled(true); // a tensor drags out as its key
+    m_tree->setDragDropMode(QAbstractItemView::DragOnly);
+    auto *copyKeys = new QAction(tr("&Copy Key"), m_tree);
+    copyKeys->setShortcut(QKeySequence::Copy);
+    copyKeys->setShortcutContext(Qt::WidgetShortcut);
+    connect(copyKeys, &QAction::triggered, this, [this] {
+        QModelIndexList rows = m_tree->selectionModel()->selectedRows();
+        std::sort(rows.begin(), rows.end());
+        QModelIndexList sources;
+        for (const auto &r : rows)
+            sources << toSource(m_tree->model(), r);
+        if (auto *data = m_model->mimeData(sources)) {
+            QGuiApplication::clipboard()->setText(data->text());
+            delete data;
+        }
+    });
+    m_tree->addAction(copyKeys);
     auto *header = m_tree->header();
     header->setStretchLastSection(false);
     header->setSectionsMovable(true);

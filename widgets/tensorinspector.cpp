@@ -15,6 +15,7 @@ namespace wl
 TensorInspector::TensorInspector(QWidget *parent) : QTabWidget(parent)
 {
     m_overview = new QTextBrowser(this);
+    m_overview->setAccessibleName(tr("Overview"));
     m_overview->setOpenLinks(false);
     m_overview->setFrameShape(QFrame::NoFrame);
     m_histogram = new HistogramPlot(this);

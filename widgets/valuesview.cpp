@@ -1,11 +1,15 @@
 #include "valuesview.h"
 
+#include "clipboardtext.h"
 #include "heatmapview.h"
 #include "valuestablemodel.h"
 
+#include <QAction>
 #include <QButtonGroup>
+#include <QClipboard>
 #include <QComboBox>
 #include <QFontDatabase>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -29,6 +33,29 @@ ValuesView::ValuesView(QWidget *parent) : QWidget(parent)
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->setWordWrap(false);
+    m_table->setAccessibleName(tr("Tensor values"));
+    // Copying is bound to the table: Ctrl+C elsewhere keeps its own meaning.
+    auto *copy = new QAction(tr("&Copy"), m_table);
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetShortcut);
+    connect(copy, &QAction::triggered, this, [this] {
+        const QString text =
+            clipboardtext::valuesTsv(*m_model, m_table->selectionModel()->selectedIndexes());
+        if (!text.isEmpty())
+            QGuiApplication::clipboard()->setText(text);
+    });
+    auto *copyNumpy = new QAction(tr("Copy as &NumPy Array"), m_table);
+    copyNumpy->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    copyNumpy->setShortcutContext(Qt::WidgetShortcut);
+    connect(copyNumpy, &QAction::triggered, this, [this] {
+        const QString text = clipboardtext::valuesNumpy(
+            *m_model, m_table->selectionModel()->selectedIndexes(),
+            m_tensor.isValid() ? m_tensor.info().dtypeText() : QString());
+        if (!text.isEmpty())
+            QGuiApplication::clipboard()->setText(text);
+    });
+    m_table->addActions({copy, copyNumpy});
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_heatmap = new HeatmapView(this);
     m_note = new QLabel(this);
     m_note->setAlignment(Qt::AlignCenter);

@@ -1,5 +1,7 @@
 #include "workbench.h"
 
+#include "clipboardtext.h"
+
 #include "curvespanel.h"
 #include "dropfilter.h"
 #include "emptystate.h"
@@ -612,6 +614,16 @@ void Workbench::installDropTarget(QWidget *w)
                 [this](const QStringList &paths) { openPaths(paths); });
     }
     m_drops->watch(w);
+}
+
+QString Workbench::selectedStatisticsText() const
+{
+    if (!m_single.isValid())
+        return {};
+    const auto report = m_runner->cachedStats(m_single, histogramBins({m_single}));
+    if (!report || !report->reduced)
+        return {};
+    return clipboardtext::statistics(m_single.info().name, report->stats);
 }
 
 } // namespace wl

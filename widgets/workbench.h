@@ -53,6 +53,8 @@ public:
     // when a member would inflate past the limit and !allowLarge.
     // Opening a path that is already open replaces it.
     void openPaths(const QStringList &paths, bool allowLarge = false);
+    // The selected tensor's statistics as "name<TAB>value" lines; empty until they are computed.
+    QString selectedStatisticsText() const;
     // Adds an opened source as if the runner had just delivered it.
     void addOpened(const OpenResult &result);
     QStringList openSourcePaths() const;

@@ -1,5 +1,8 @@
 #include "checkpointtreemodel.h"
 
+#include <QMimeData>
+#include <QSet>
+
 #include <QDir>
 #include <QFileInfo>
 #include <QLocale>
@@ -750,9 +753,35 @@ Qt::ItemFlags CheckpointTreeModel::flags(const QModelIndex &index) const
     if (!n)
         return Qt::NoItemFlags;
     Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
+    if (n->kind == NodeKind::Tensor)
+        f |= Qt::ItemIsDragEnabled; // dragged out as its key, see mimeData()
     if ((n->kind == NodeKind::Tensor || n->kind == NodeKind::LogRun) && n->children.empty())
         f |= Qt::ItemNeverHasChildren;
     return f;
+}
+
+QStringList CheckpointTreeModel::mimeTypes() const
+{
+    return {QStringLiteral("text/plain")};
+}
+
+QMimeData *CheckpointTreeModel::mimeData(const QModelIndexList &indexes) const
+{
+    // One line per tensor, its stored key: what a script needs to look the tensor up.
+    QStringList keys;
+    QSet<QPair<const void *, int>> seen;
+    for (const QModelIndex &i : indexes) {
+        const TensorRef t = tensorAt(i.siblingAtColumn(0));
+        if (!t.isValid() || seen.contains({t.checkpoint.get(), t.index}))
+            continue;
+        seen.insert({t.checkpoint.get(), t.index});
+        keys << t.info().key;
+    }
+    if (keys.isEmpty())
+        return nullptr;
+    auto *data = new QMimeData;
+    data->setText(keys.join(QLatin1Char('\n')));
+    return data;
 }
 
 QVariant CheckpointTreeModel::headerData(int section, Qt::Orientation orientation, int role) const

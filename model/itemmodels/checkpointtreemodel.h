@@ -87,6 +87,9 @@ public:
     QStringList dtypesPresent() const;
 
     TensorRef tensorAt(const QModelIndex &index) const;
+    // Tensors drag out as text: their stored keys, one a line.
+    QStringList mimeTypes() const override;
+    QMimeData *mimeData(const QModelIndexList &indexes) const override;
     // The tensors at and below a node (a layer or group: all its tensors), in tree order.
     QList<TensorRef> tensorsUnder(const QModelIndex &index) const;
     QModelIndex indexOf(const TensorRef &t, int column = NameColumn) const;
