@@ -143,11 +143,17 @@ OverTimeView::OverTimeView(QWidget *parent) : QWidget(parent)
     m_notes->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_notes->setStyleSheet(QStringLiteral("color: palette(mid);"));
 
+    m_readout = new QLabel(this);
+    m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    connect(m_plot, &QCustomPlot::mouseMove, this,
+            [this](QMouseEvent *e) { m_readout->setText(readoutAt(e->position())); });
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(bar);
     layout->addLayout(messageRow);
     layout->addWidget(m_plot, 3);
+    layout->addWidget(m_readout);
     layout->addWidget(m_change, 1);
     layout->addWidget(m_notes);
     setMessage(tr("Select a variable of a run with two or more checkpoints"));
@@ -163,6 +169,7 @@ void OverTimeView::setMessage(const QString &text, bool busy)
     m_plot->hide();
     m_change->hide();
     m_notes->clear();
+    m_readout->clear();
     m_export->setEnabled(false);
 }
 
@@ -186,12 +193,48 @@ QString OverTimeView::notesText() const
     return m_notes->text();
 }
 
+QString OverTimeView::readoutAt(const QPointF &pos) const
+{
+    const auto &steps = m_result.steps;
+    if (steps.empty())
+        return {};
+    const double x = m_plot->xAxis->pixelToCoord(pos.x());
+    auto num = [](double v) { return QString::number(v, 'g', 6); };
+    if (m_mode == Mode::Ridge) {
+        // The ridge whose baseline is the nearest one at or below the pointer.
+        const double y = m_plot->yAxis->pixelToCoord(pos.y());
+        const int k = std::clamp(int(std::floor(y)), 0, int(steps.size()) - 1);
+        const int b = int(
+            std::floor((x - m_result.lo) / (m_result.hi - m_result.lo) * double(m_result.bins)));
+        if (b < 0 || b >= m_result.bins)
+            return tr("step %1").arg(steps[std::size_t(k)].step);
+        return tr("step %1: [%2, %3) holds %4 of %5")
+            .arg(steps[std::size_t(k)].step)
+            .arg(num(m_result.binEdge(b)), num(m_result.binEdge(b + 1)),
+                 num(steps[std::size_t(k)].counts[std::size_t(b)]),
+                 num(steps[std::size_t(k)].count));
+    }
+    const auto nearest = std::min_element(steps.begin(), steps.end(), [x](auto &a, auto &b) {
+        return std::abs(double(a.step) - x) < std::abs(double(b.step) - x);
+    });
+    QStringList parts;
+    for (std::size_t i = 0; i < kBandBasisPoints.size(); ++i) {
+        const int bp = kBandBasisPoints[i];
+        const QString name = bp == 0       ? tr("min")
+                             : bp == 10000 ? tr("max")
+                                           : QStringLiteral("%1%").arg(bp / 100.0);
+        parts << QStringLiteral("%1 %2").arg(name, num(nearest->band[i]));
+    }
+    return tr("step %1: %2").arg(nearest->step).arg(parts.join(QStringLiteral(", ")));
+}
+
 void OverTimeView::setResult(const OverTime &result)
 {
     m_result = result;
     m_message->hide();
     m_cancel->hide();
     m_plot->show();
+    m_readout->setText(tr("Hover the plot to read a step"));
     m_export->setEnabled(true);
     const auto &steps = m_result.steps;
     const QString name = m_result.label.isEmpty() ? m_result.name : m_result.label;

@@ -43,6 +43,9 @@ public:
     QCustomPlot *plot() const { return m_plot; }         // ridge or band
     QCustomPlot *changePlot() const { return m_change; } // relative L2 change vs step
     QString notesText() const;
+    // What the readout says for a point of plot() in pixels: the step and bin under it (ridge)
+    // or the nearest step's band (bands).
+    QString readoutAt(const QPointF &pos) const;
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -72,6 +75,7 @@ private:
     QCustomPlot *m_plot = nullptr;
     QCustomPlot *m_change = nullptr;
     QLabel *m_notes = nullptr;
+    QLabel *m_readout = nullptr;
 };
 
 } // namespace wl

@@ -99,7 +99,28 @@ private slots:
                      *ot.steps[std::size_t(i + 1)].relChange);
         }
 
+        // The readout names the step and bin under the pointer.
+        plot->replot();
+        const int bin = 3;
+        const double mid = (ot.binEdge(bin) + ot.binEdge(bin + 1)) / 2;
+        const QPointF at(plot->xAxis->coordToPixel(mid), plot->yAxis->coordToPixel(1.2));
+        QCOMPARE(view.readoutAt(at), QStringLiteral("step %1: [%2, %3) holds %4 of %5")
+                                         .arg(ot.steps[1].step)
+                                         .arg(QString::number(ot.binEdge(bin), 'g', 6),
+                                              QString::number(ot.binEdge(bin + 1), 'g', 6),
+                                              QString::number(ot.steps[1].counts[bin], 'g', 6),
+                                              QString::number(ot.steps[1].count, 'g', 6)));
+
         view.setMode(OverTimeView::Mode::Band);
+        plot->replot();
+        const QString band =
+            view.readoutAt({plot->xAxis->coordToPixel(double(ot.steps[2].step) + 0.2), 10.0});
+        QVERIFY2(band.startsWith(QStringLiteral("step %1: min %2, 6.68% ")
+                                     .arg(ot.steps[2].step)
+                                     .arg(QString::number(ot.steps[2].band[0], 'g', 6))),
+                 qPrintable(band));
+        QVERIFY(band.endsWith(
+            QStringLiteral("max %1").arg(QString::number(ot.steps[2].band[8], 'g', 6))));
         QCOMPARE(plot->graphCount(), 9);
         // The outermost band runs from min to max, the median line through the 50th percentile.
         for (int i = 0; i < 3; ++i) {
