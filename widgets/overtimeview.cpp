@@ -137,6 +137,9 @@ OverTimeView::OverTimeView(QWidget *parent) : QWidget(parent)
 
     theme::applyToPlot(m_plot, palette());
     theme::applyToPlot(m_change, palette());
+    m_plot->setAccessibleName(tr("Weights over time"));
+    m_change->setAccessibleName(tr("Relative change per step"));
+    m_logTags->setAccessibleName(tr("Histogram tag"));
 
     m_notes = new QLabel(this);
     m_notes->setWordWrap(true);
