@@ -686,6 +686,25 @@ void CurvesPanel::resetZoom()
     redraw();
 }
 
+// Logs may count epochs where checkpoints count saves (Keras), so where both have times a
+// checkpoint stands at the step logged nearest its save time, if that lies within the logs.
+double CurvesPanel::stepLoggedAt(const Pane &pane, double savedAt)
+{
+    constexpr double kSlack = 60; // seconds a save may follow the last record or precede the first
+    double best = NAN, bestGap = INFINITY;
+    for (const auto &c : pane.curves) {
+        if (c.wall.empty() || !(savedAt >= c.wall.front() - kSlack) ||
+            !(savedAt <= c.wall.back() + kSlack))
+            continue;
+        for (std::size_t i = 0; i < c.wall.size(); ++i)
+            if (const double gap = std::abs(c.wall[i] - savedAt); gap < bestGap) {
+                bestGap = gap;
+                best = double(c.step[i]);
+            }
+    }
+    return best;
+}
+
 void CurvesPanel::updateMarkers()
 {
     for (auto &p : m_panes) {
@@ -697,7 +716,9 @@ void CurvesPanel::updateMarkers()
         for (const auto &cp : std::as_const(m_checkpoints)) {
             const auto &idx = cp->index();
             double x = NAN;
-            if (m_xAxis == XAxis::Step && idx.step)
+            if (m_xAxis == XAxis::Step && idx.savedAt)
+                x = stepLoggedAt(*p, *idx.savedAt);
+            if (m_xAxis == XAxis::Step && !std::isfinite(x) && idx.step)
                 x = double(*idx.step);
             else if (m_xAxis == XAxis::WallTime && idx.savedAt)
                 x = *idx.savedAt;

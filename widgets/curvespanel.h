@@ -104,6 +104,7 @@ private:
     void resmooth();
     void redraw(); // thins every curve to the current x range and replots
     void updateMarkers();
+    static double stepLoggedAt(const Pane &pane, double savedAt);
     void onMouseMove(QMouseEvent *event);
     void onMousePress(QMouseEvent *event);
     void exportDialog(const QString &format);

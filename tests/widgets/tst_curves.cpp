@@ -10,6 +10,7 @@
 #include "tensorinspector.h"
 #include "testutil.h"
 #include "workbench.h"
+#include "write/demo.h"
 
 #include <QElapsedTimer>
 #include <QHBoxLayout>
@@ -350,6 +351,36 @@ private slots:
         QCOMPARE(panel->drawnPoints(0, QStringLiteral("loss"), true) +
                      panel->drawnPoints(1, QStringLiteral("loss"), true),
                  200 + 19);
+    }
+
+    // Keras logs count epochs while the checkpoints count saves: with save times in the state
+    // file, a marker stands at the epoch logged when its checkpoint was saved. The demo saves
+    // ckpt-N after epoch 5N (epochs logged from 0) and keeps the last five.
+    void markersFollowSaveTimes()
+    {
+        QTemporaryDir dir;
+        auto runs = writeDemo(dir.path());
+        QVERIFY(runs.ok());
+        auto opened = ReaderRegistry::builtin().open(runs->first());
+        QVERIFY(opened.ok());
+        QWidget host;
+        Workbench bench(&host);
+        bench.addOpened(*opened);
+        auto *model = bench.model();
+        QModelIndex logs;
+        for (int r = 0; r < model->rowCount(model->index(0, 0)); ++r)
+            if (model->index(r, 0, model->index(0, 0)).data().toString() == QLatin1String("Logs"))
+                logs = model->index(r, 0, model->index(0, 0));
+        QVERIFY(logs.isValid());
+        bench.sources()->select(logs);
+        CurvesPanel *panel = bench.inspector()->curves();
+        panel->setCheckedTags({QStringLiteral("epoch_loss")});
+        QList<double> steps;
+        for (int n = 6; n <= 10; ++n)
+            steps << 5.0 * n - 1;
+        QList<double> at = panel->markerPositions(QStringLiteral("epoch_loss"));
+        std::sort(at.begin(), at.end());
+        QCOMPARE(at, steps);
     }
 
     // A run still training: records appended to its event file reach the open Curves tab, read
