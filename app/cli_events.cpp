@@ -261,7 +261,7 @@ int events(const QStringList &args)
             if (glob.isEmpty() || globMatch(glob, s.tag))
                 selected << &s;
         if (json) {
-            constexpr std::size_t kPiece = 1 << 16;
+            constexpr std::size_t kPiece = 1 << 13;
             for (const auto *s : selected) {
                 heads.push_back("{\"run\":" + jsonString(run.name) +
                                 ",\"tag\":" + jsonString(s->tag) + ",\"step\":");
