@@ -1,5 +1,6 @@
 #include "appsettings.h"
 
+#include "curvespanel.h"
 #include "histogramplot.h"
 #include "sourcesview.h"
 #include "tensorinspector.h"
@@ -50,6 +51,10 @@ bool boolValue(const QSettings &s, const QString &key, bool fallback)
     return fallback;
 }
 
+// Stored by name, so a reordered enum cannot misread an older file.
+const QStringList kXAxisNames{QStringLiteral("step"), QStringLiteral("relative"),
+                              QStringLiteral("wall")};
+
 } // namespace
 
 QString recoverDamaged(const QString &file)
@@ -86,6 +91,11 @@ void saveViews(QSettings &s, const Workbench &bench)
     s.setValue(QStringLiteral("histogram/bins"), h->bins());
     s.setValue(QStringLiteral("histogram/log"), h->logScale());
     s.setValue(QStringLiteral("histogram/density"), h->density());
+    const CurvesPanel *c = bench.inspector()->curves();
+    s.setValue(QStringLiteral("curves/smoothing"), c->smoothing());
+    s.setValue(QStringLiteral("curves/x"), kXAxisNames.value(int(c->xAxis())));
+    s.setValue(QStringLiteral("curves/logY"), c->logY());
+    s.setValue(QStringLiteral("curves/tags"), c->preferredTags());
 }
 
 void restoreViews(const QSettings &s, Workbench &bench)
@@ -101,6 +111,17 @@ void restoreViews(const QSettings &s, Workbench &bench)
         h->setBins(bins);
     h->setLogScale(boolValue(s, QStringLiteral("histogram/log"), false));
     h->setDensity(boolValue(s, QStringLiteral("histogram/density"), false));
+    CurvesPanel *c = bench.inspector()->curves();
+    const double weight = s.value(QStringLiteral("curves/smoothing")).toDouble(&ok);
+    if (ok && weight >= 0 && weight < 1)
+        c->setSmoothing(weight);
+    const int axis = int(kXAxisNames.indexOf(s.value(QStringLiteral("curves/x")).toString()));
+    if (axis >= 0)
+        c->setXAxis(CurvesPanel::XAxis(axis));
+    c->setLogY(boolValue(s, QStringLiteral("curves/logY"), c->logY()));
+    const QVariant tags = s.value(QStringLiteral("curves/tags"));
+    if (tags.typeId() == QMetaType::QStringList || tags.typeId() == QMetaType::QString)
+        c->setPreferredTags(tags.toStringList());
 }
 
 } // namespace settings

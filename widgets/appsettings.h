@@ -21,7 +21,8 @@ QString recoverDamaged(const QString &file);
 QString lastFolder(const QString &dialog);
 void setLastFolder(const QString &dialog, const QString &path);
 
-// The views' own state: tree columns, histogram bins, log counts, density.
+// The views' own state: tree columns, histogram bins, log counts, density; the Curves tab's
+// smoothing, x axis, log y and checked tags.
 void saveViews(QSettings &s, const Workbench &bench);
 void restoreViews(const QSettings &s, Workbench &bench);
 

@@ -290,6 +290,10 @@ void CurvesPanel::setRuns(const QList<LogRunRef> &runs,
     for (const auto &t : wasChecked)
         if (m_tags.contains(t))
             keep << t;
+    if (keep.isEmpty())
+        for (const auto &t : std::as_const(m_preferred))
+            if (m_tags.contains(t))
+                keep << t;
     if (keep.isEmpty() && !m_tags.isEmpty()) {
         // A loss is what people look at first.
         const auto loss = std::find_if(m_tags.begin(), m_tags.end(), [](const QString &t) {
@@ -350,6 +354,12 @@ QStringList CurvesPanel::checkedTags() const
         return m_tags.indexOf(a) < m_tags.indexOf(b);
     });
     return out;
+}
+
+QStringList CurvesPanel::preferredTags() const
+{
+    const QStringList checked = checkedTags();
+    return checked.isEmpty() ? m_preferred : checked;
 }
 
 void CurvesPanel::setCheckedTags(const QStringList &tags)

@@ -60,6 +60,10 @@ public:
     QStringList tags() const { return m_tags; }
     QStringList checkedTags() const;
     void setCheckedTags(const QStringList &tags);
+    // Tags to check when new runs have none of the checked ones (kept in the settings):
+    // the checked tags, else the ones set here.
+    QStringList preferredTags() const;
+    void setPreferredTags(const QStringList &tags) { m_preferred = tags; }
     // Shows only tags containing `text` (any case).
     void setTagFilter(const QString &text);
     QStringList visibleTags() const;
@@ -115,6 +119,7 @@ private:
     QList<LogRunRef> m_runs;
     QList<std::shared_ptr<const Checkpoint>> m_checkpoints;
     QStringList m_tags;
+    QStringList m_preferred;
     QHash<QString, int> m_colorOf; // stable colours: by run folder or file, first come first
     XAxis m_xAxis = XAxis::Step;
     std::vector<std::unique_ptr<Pane>> m_panes;

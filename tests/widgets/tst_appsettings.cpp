@@ -1,6 +1,7 @@
 // Settings survive a restart, a damaged settings file gives defaults instead of a crash, and a
 // second instance hands its paths to the first.
 #include "appsettings.h"
+#include "curvespanel.h"
 #include "histogramplot.h"
 #include "singleinstance.h"
 #include "sourcesview.h"
@@ -23,6 +24,27 @@
 #include <unistd.h>
 
 using namespace wl;
+
+namespace
+{
+
+// One in-memory run with a loss and an accuracy series, so the panel has a default (loss) to
+// differ from.
+LogRunRef twoTagRun()
+{
+    auto logs = std::make_shared<events::RunLogs>();
+    events::LogRun run;
+    run.name = run.group = run.folder = QStringLiteral("run");
+    for (const QString &tag : {QStringLiteral("epoch_accuracy"), QStringLiteral("epoch_loss")}) {
+        auto &s = run.series.series(tag, events::SeriesKind::Scalar);
+        for (int i = 0; i < 4; ++i)
+            s.scalars.push_back({i, 1.7e9 + i, 1.0 / (i + 1)});
+    }
+    logs->runs.push_back(std::move(run));
+    return {logs, 0};
+}
+
+} // namespace
 
 class TestAppSettings : public QObject
 {
@@ -60,6 +82,13 @@ private slots:
         first.inspector()->histogram()->setBins(64);
         first.inspector()->histogram()->setLogScale(true);
         first.inspector()->histogram()->setDensity(true);
+        CurvesPanel *curves = first.inspector()->curves();
+        curves->setRuns({twoTagRun()});
+        QCOMPARE(curves->checkedTags(), QStringList{QStringLiteral("epoch_loss")});
+        curves->setCheckedTags({QStringLiteral("epoch_accuracy")});
+        curves->setSmoothing(0.25);
+        curves->setXAxis(CurvesPanel::XAxis::WallTime);
+        curves->setLogY(true);
         {
             QSettings s;
             settings::saveViews(s, first);
@@ -75,6 +104,13 @@ private slots:
         QCOMPARE(second.inspector()->histogram()->bins(), 64);
         QVERIFY(second.inspector()->histogram()->logScale());
         QVERIFY(second.inspector()->histogram()->density());
+        CurvesPanel *back = second.inspector()->curves();
+        QCOMPARE(back->smoothing(), 0.25);
+        QCOMPARE(back->xAxis(), CurvesPanel::XAxis::WallTime);
+        QVERIFY(back->logY());
+        // The remembered tag wins over the loss the panel would check by itself.
+        back->setRuns({twoTagRun()});
+        QCOMPARE(back->checkedTags(), QStringList{QStringLiteral("epoch_accuracy")});
     }
 
     // Recent files: most recent first, no duplicates, bounded; missing ones can be dropped.
@@ -159,6 +195,7 @@ private slots:
         const QString file = settingsFile();
         QVERIFY(QDir().mkpath(QFileInfo(file).path()));
         QVERIFY(test::writeFile(file, "[histogram]\nbins=-5\nlog=maybe\n[tree]\nheader=12\n"
+                                      "[curves]\nsmoothing=nan\nx=sideways\nlogY=2\n"
                                       "[General]\nrecent=\n"));
         QVERIFY(settings::recoverDamaged(file).isEmpty());
         QWidget w;
@@ -168,6 +205,10 @@ private slots:
         QCOMPARE(bench.inspector()->histogram()->bins(), 0);
         QVERIFY(!bench.inspector()->histogram()->logScale());
         QCOMPARE(bench.sources()->tree()->header()->sectionSize(0), width0);
+        CurvesPanel *curves = bench.inspector()->curves();
+        QCOMPARE(curves->smoothing(), 0.6); // TensorBoard's default
+        QCOMPARE(curves->xAxis(), CurvesPanel::XAxis::Step);
+        QVERIFY(!curves->logY());
         RecentFiles r;
         r.load(QSettings());
         QVERIFY(r.paths().isEmpty());
