@@ -37,7 +37,7 @@ namespace wl
 {
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 {
-    setWindowTitle(QStringLiteral("WeightLens"));
+    setWindowTitle(tr("WeightLens"));
     setWindowIcon(icons::application());
     m_bench = new Workbench(this);
 
@@ -78,8 +78,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_bench, &Workbench::sourcesChanged, this, [this] {
         const QStringList paths = m_bench->openSourcePaths();
         setWindowTitle(paths.isEmpty()
-                           ? QStringLiteral("WeightLens")
-                           : QStringLiteral("%1 — WeightLens")
+                           ? tr("WeightLens")
+                           : tr("%1 — WeightLens")
                                  .arg(paths.size() == 1 ? QFileInfo(paths.first()).fileName()
                                                         : tr("%1 sources").arg(paths.size())));
     });
@@ -200,6 +200,12 @@ void MainWindow::openPaths(const QStringList &paths)
         m_bench->inspector()->setCurrentIndex(std::min(tab, int(TensorInspector::ValuesTab)));
     if (ok && tab == 3) // the Values tab as a heatmap
         m_bench->inspector()->values()->setHeatmapVisible(true);
+    // WEIGHTLENS_DIALOG=shortcuts: Help > Keyboard Shortcuts, open beside the window.
+    if (qEnvironmentVariable("WEIGHTLENS_DIALOG") == QLatin1String("shortcuts")) {
+        auto *keys = new ShortcutsDialog(this, this);
+        keys->setAttribute(Qt::WA_DeleteOnClose);
+        keys->show();
+    }
     // WEIGHTLENS_OVERTIME=ridge or band: the Over Time tab in that mode.
     const QString overTime = qEnvironmentVariable("WEIGHTLENS_OVERTIME");
     if (!overTime.isEmpty()) {

@@ -66,7 +66,7 @@ QString problemsSection(const Problems &problems)
 {
     if (problems.isEmpty())
         return {};
-    QString out = QStringLiteral("<h3>Problems</h3><ul>");
+    QString out = QObject::tr("<h3>Problems</h3>") + QStringLiteral("<ul>");
     for (const bool info : {false, true})
         for (const auto &p : problems)
             if ((p.severity == Problem::Severity::Info) == info)
@@ -140,9 +140,9 @@ QStringList checkpointNames(const QList<const CheckpointIndex *> &checkpoints)
 QString checkpointsTable(const QList<const CheckpointIndex *> &checkpoints)
 {
     const QStringList names = checkpointNames(checkpoints);
-    QString html = QStringLiteral("<h3>Checkpoints</h3><table><tr><th>Name</th><th>Format</th>"
-                                  "<th>Step</th><th>Saved</th><th>Tensors</th>"
-                                  "<th>Model parameters</th><th>Size</th></tr>");
+    QString html = QObject::tr("<h3>Checkpoints</h3><table><tr><th>Name</th><th>Format</th>"
+                               "<th>Step</th><th>Saved</th><th>Tensors</th>"
+                               "<th>Model parameters</th><th>Size</th></tr>");
     for (qsizetype i = 0; i < checkpoints.size(); ++i) {
         const CheckpointIndex *idx = checkpoints[i];
         html += QStringLiteral("<tr><td>%1</td><td>%2</td><td class='n'>%3</td><td>%4</td>"
@@ -185,7 +185,7 @@ QString emptyPage()
 QString sourcePage(const OpenResult &source, const Problems &problems)
 {
     QString html = header(QFileInfo(source.path).fileName(), source.path);
-    html += QStringLiteral("<h3>Source</h3><table>");
+    html += QObject::tr("<h3>Source</h3>") + QStringLiteral("<table>");
     html += row(QObject::tr("Kind"), esc(source.kind));
     // The reader that claimed the source (none for a scanned folder), then those of the
     // checkpoints it holds, which a folder may have from sub-runs of other formats.
@@ -240,7 +240,7 @@ QString sourcePage(const OpenResult &source, const Problems &problems)
 QString checkpointPage(const CheckpointIndex &idx, const Problems &problems)
 {
     QString html = header(idx.displayName, idx.path);
-    html += QStringLiteral("<h3>Format</h3><table>");
+    html += QObject::tr("<h3>Format</h3>") + QStringLiteral("<table>");
     html += row(QObject::tr("Format"), esc(idx.formatName));
     if (!idx.subtype.isEmpty())
         html += row(QObject::tr("Kind"), esc(idx.subtype));
@@ -252,7 +252,7 @@ QString checkpointPage(const CheckpointIndex &idx, const Problems &problems)
     html += row(QObject::tr("Size"), formatBytes(idx.totalBytes()));
     html += QStringLiteral("</table>");
     if (!idx.metadata.isEmpty()) {
-        html += QStringLiteral("<h3>Metadata</h3><table>");
+        html += QObject::tr("<h3>Metadata</h3>") + QStringLiteral("<table>");
         for (const auto &[k, v] : idx.metadata)
             html += row(k, esc(v));
         html += QStringLiteral("</table>");
@@ -318,7 +318,7 @@ QString tensorPage(const TensorRef &ref, const std::optional<TensorReport> &repo
 {
     const auto &t = ref.info();
     QString html = header(t.name, ref.checkpoint->index().displayName);
-    html += QStringLiteral("<h3>Tensor</h3><table>");
+    html += QObject::tr("<h3>Tensor</h3>") + QStringLiteral("<table>");
     html += row(QObject::tr("Key"), QStringLiteral("<code>%1</code>").arg(esc(t.key)));
     html += row(QObject::tr("Name"), esc(t.name));
     html += row(QObject::tr("DType"), esc(t.dtypeText()));
@@ -332,7 +332,7 @@ QString tensorPage(const TensorRef &ref, const std::optional<TensorReport> &repo
     html += row(QObject::tr("Role"), esc(roleName(t.role)));
     if (!t.slotName.isEmpty())
         html += row(QObject::tr("Optimizer slot"),
-                    esc(QStringLiteral("%1 of %2").arg(t.slotName, t.slotOf)));
+                    esc(QObject::tr("%1 of %2").arg(t.slotName, t.slotOf)));
     if (t.trainable)
         html +=
             row(QObject::tr("Trainable"), *t.trainable ? QObject::tr("yes") : QObject::tr("no"));
@@ -345,7 +345,7 @@ QString tensorPage(const TensorRef &ref, const std::optional<TensorReport> &repo
     }
     const ChecksumState cs = report ? report->checksum : t.checksum;
     html += row(QObject::tr("Checksum"), checksumText(cs));
-    html += QStringLiteral("</table><h3>Statistics</h3>");
+    html += QStringLiteral("</table>") + QObject::tr("<h3>Statistics</h3>");
     if (!report) {
         html += QObject::tr("<p class='sub'>Computing…</p>");
     } else if (!report->error.isEmpty()) {

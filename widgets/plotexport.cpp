@@ -44,10 +44,10 @@ Status savePlot(QCustomPlot *plot, const QString &path, int width, int height)
         gen.setOutputDevice(&file);
         gen.setSize(QSize(w, h));
         gen.setViewBox(QRect(0, 0, w, h));
-        gen.setTitle(QStringLiteral("WeightLens histogram"));
+        gen.setTitle(QObject::tr("WeightLens histogram"));
         QCPPainter painter;
         if (!painter.begin(&gen))
-            return failed(path, QStringLiteral("cannot start the SVG painter"));
+            return failed(path, QObject::tr("cannot start the SVG painter"));
         plot->toPainter(&painter, w, h);
         painter.end();
     } else if (suffix == QLatin1String("pdf")) {
@@ -55,20 +55,20 @@ Status savePlot(QCustomPlot *plot, const QString &path, int width, int height)
         pdf.setPageSize(QPageSize(QSizeF(w, h), QPageSize::Point));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
         pdf.setResolution(72);
-        pdf.setTitle(QStringLiteral("WeightLens histogram"));
+        pdf.setTitle(QObject::tr("WeightLens histogram"));
         QCPPainter painter;
         if (!painter.begin(&pdf))
-            return failed(path, QStringLiteral("cannot start the PDF painter"));
+            return failed(path, QObject::tr("cannot start the PDF painter"));
         plot->toPainter(&painter, w, h);
         painter.end();
     } else if (suffix == QLatin1String("png")) {
         const QPixmap pm = plot->toPixmap(w, h, 2.0);
         if (!pm.save(&file, "PNG"))
-            return failed(path, QStringLiteral("PNG encoding failed"));
+            return failed(path, QObject::tr("PNG encoding failed"));
     } else {
         file.cancelWriting();
         return makeError(LoadError::Code::BadArgument, path, {},
-                         QStringLiteral("a .png, .svg or .pdf file name"), suffix);
+                         QObject::tr("a .png, .svg or .pdf file name"), suffix);
     }
     if (!file.commit())
         return failed(path, file.errorString());
