@@ -1,6 +1,7 @@
 #include "cli.h"
 #include "cli_diff.h"
 #include "cli_events.h"
+#include "clioutput.h"
 #include "commandspec.h"
 
 #include "core/glob.h"
@@ -29,18 +30,6 @@ namespace wl::cli
 {
 namespace
 {
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
 
 int usage(const QString &problem = {})
 {
@@ -123,18 +112,6 @@ QJsonObject tensorJson(const QString &label, const CheckpointIndex &idx, const T
     if (idx.savedAt)
         o[QLatin1String("saved_at")] = *idx.savedAt;
     return o;
-}
-
-QJsonValue number(const std::optional<double> &v)
-{
-    if (!v || !std::isfinite(*v))
-        return QJsonValue(QJsonValue::Null);
-    return *v;
-}
-
-void printJson(const QJsonObject &o)
-{
-    out() << QJsonDocument(o).toJson(QJsonDocument::Compact) << '\n';
 }
 
 QString formatNumber(const std::optional<double> &v)

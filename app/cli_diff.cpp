@@ -1,4 +1,5 @@
 #include "cli_diff.h"
+#include "clioutput.h"
 #include "commandspec.h"
 
 #include "compare/diffengine.h"
@@ -18,18 +19,6 @@ namespace wl::cli
 {
 namespace
 {
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
 
 // The one checkpoint at a path; a run folder has to be narrowed to one of its checkpoints.
 Result<std::shared_ptr<Checkpoint>> openOne(const QString &path)
@@ -55,18 +44,6 @@ QJsonArray shapeJson(const Shape &s)
     for (auto d : s.dims)
         a.append(qint64(d));
     return a;
-}
-
-QJsonValue number(const std::optional<double> &v)
-{
-    if (!v || !std::isfinite(*v))
-        return QJsonValue(QJsonValue::Null);
-    return *v;
-}
-
-void printJson(const QJsonObject &o)
-{
-    out() << QJsonDocument(o).toJson(QJsonDocument::Compact) << '\n';
 }
 
 QString text(const std::optional<double> &v)

@@ -54,16 +54,6 @@ QString number(double v)
     return QString::number(v, 'g', 6);
 }
 
-QString csvField(QString s)
-{
-    if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')) ||
-        s.contains(QLatin1Char('\n'))) {
-        s.replace(QLatin1Char('"'), QStringLiteral("\"\""));
-        return QLatin1Char('"') + s + QLatin1Char('"');
-    }
-    return s;
-}
-
 } // namespace
 
 struct CurvesPanel::Curve {

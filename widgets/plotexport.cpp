@@ -19,6 +19,8 @@ Status failed(const QString &path, const QString &what)
     return makeError(LoadError::Code::WriteFailed, path, {}, {}, {}, what);
 }
 
+} // namespace
+
 QString csvField(QString s)
 {
     if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')) ||
@@ -28,8 +30,6 @@ QString csvField(QString s)
     }
     return s;
 }
-
-} // namespace
 
 Status savePlot(QCustomPlot *plot, const QString &path, int width, int height)
 {

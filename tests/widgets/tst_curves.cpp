@@ -130,6 +130,16 @@ void showPanel(CurvesPanel &panel)
     panel.plot()->replot();
 }
 
+// The Logs node of the first source in the tree.
+QModelIndex logsNode(const CheckpointTreeModel &model)
+{
+    const QModelIndex source = model.index(0, 0);
+    for (int r = 0; r < model.rowCount(source); ++r)
+        if (model.index(r, 0, source).data().toString() == QLatin1String("Logs"))
+            return model.index(r, 0, source);
+    return {};
+}
+
 } // namespace
 
 class TestCurves : public QObject
@@ -313,10 +323,7 @@ private slots:
         layout->addWidget(bench.centre(), 2);
         bench.addOpened(*opened);
         auto *model = bench.model();
-        QModelIndex logs;
-        for (int r = 0; r < model->rowCount(model->index(0, 0)); ++r)
-            if (model->index(r, 0, model->index(0, 0)).data().toString() == QLatin1String("Logs"))
-                logs = model->index(r, 0, model->index(0, 0));
+        const QModelIndex logs = logsNode(*model);
         QVERIFY(logs.isValid());
         bench.sources()->select(logs);
         QCOMPARE(bench.inspector()->currentIndex(), int(TensorInspector::CurvesTab));
@@ -367,10 +374,7 @@ private slots:
         Workbench bench(&host);
         bench.addOpened(*opened);
         auto *model = bench.model();
-        QModelIndex logs;
-        for (int r = 0; r < model->rowCount(model->index(0, 0)); ++r)
-            if (model->index(r, 0, model->index(0, 0)).data().toString() == QLatin1String("Logs"))
-                logs = model->index(r, 0, model->index(0, 0));
+        const QModelIndex logs = logsNode(*model);
         QVERIFY(logs.isValid());
         bench.sources()->select(logs);
         CurvesPanel *panel = bench.inspector()->curves();
