@@ -5,9 +5,12 @@
 #include <QHeaderView>
 #include <QMenu>
 #include <QMenuBar>
+#include <QScrollBar>
 #include <QSet>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace wl
 {
@@ -80,13 +83,24 @@ ShortcutsDialog::ShortcutsDialog(const QWidget *root, QWidget *parent) : QDialog
     table->setAlternatingRowColors(true);
     for (const auto &[action, keys] : shortcutList(root))
         new QTreeWidgetItem(table, {action, keys});
-    table->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    // Room between the longest action and its keys, which otherwise touch.
+    table->resizeColumnToContents(0);
+    table->setColumnWidth(0, table->columnWidth(0) + 3 * fontMetrics().averageCharWidth());
+    table->resizeColumnToContents(1);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(table);
     layout->addWidget(buttons);
-    resize(560, 520);
+    // Every row without scrolling or a blank half, up to a height that fits a small screen.
+    const int rows = table->topLevelItemCount();
+    const int content = table->header()->sizeHint().height() +
+                        rows * (rows ? table->sizeHintForRow(0) : 0) + 2 * table->frameWidth() +
+                        table->horizontalScrollBar()->sizeHint().height();
+    const int width = table->columnWidth(0) + table->columnWidth(1) + 2 * table->frameWidth();
+    const int chrome = sizeHint().height() - table->sizeHint().height();
+    resize(std::max(width + 2 * layout->contentsMargins().left(), 420),
+           std::clamp(content + chrome, 240, 720));
 }
 
 } // namespace wl
