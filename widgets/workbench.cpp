@@ -87,13 +87,30 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
 void Workbench::watchLogs(const OpenResult &result)
 {
     delete m_watchers.take(result.path);
-    if (!result.logs || result.logs->runs.empty())
+    const bool folder = QFileInfo(result.path).isDir();
+    const bool hasLogs = result.logs && !result.logs->runs.empty();
+    if (!hasLogs && !folder)
         return;
-    auto *watcher = new events::LogWatcher(result.logs, this);
+    auto *watcher = new events::LogWatcher(hasLogs ? result.logs : nullptr, this);
     m_watchers.insert(result.path, watcher);
     connect(watcher, &events::LogWatcher::updated, this,
             [this, path = result.path](const std::shared_ptr<const events::RunLogs> &logs) {
                 onLogsUpdated(path, logs);
+            });
+    if (!folder)
+        return;
+    // Files that made the folder reopen count as known even when the reader leaves them out,
+    // or they would make it reopen again and again.
+    QSet<QString> &seen = m_checkpointFiles[result.path];
+    watcher->watchCheckpoints(result.path,
+                              result.consumedFiles + QStringList(seen.begin(), seen.end()));
+    connect(watcher, &events::LogWatcher::checkpointsAppeared, this,
+            [this, path = result.path](const QStringList &files) {
+                for (const auto &f : files)
+                    m_checkpointFiles[path].insert(f);
+                // The reader opens the folder again in the background, now with the new
+                // checkpoint; the source is replaced when it is done.
+                openPaths({path});
             });
 }
 
@@ -300,6 +317,7 @@ void Workbench::sourcesAltered()
         if (std::none_of(m_opened.begin(), m_opened.end(),
                          [&](const OpenResult &r) { return r.path == it.key(); })) {
             delete it.value();
+            m_checkpointFiles.remove(it.key());
             it = m_watchers.erase(it);
         } else {
             ++it;

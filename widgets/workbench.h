@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 
 class QStackedWidget;
@@ -120,6 +121,7 @@ private:
     DropFilter *m_drops = nullptr;
     QList<OpenResult> m_opened;                      // parallel to the model's top-level rows
     QHash<QString, events::LogWatcher *> m_watchers; // by source path
+    QHash<QString, QSet<QString>> m_checkpointFiles; // by source path: seen appearing
     TensorRef m_single;                              // the one selected tensor, if exactly one
     TensorRef m_valuesFor;                           // what the Values tab shows or waits for
     TensorRef m_overTimeFor;                         // what the Over Time tab shows or waits for

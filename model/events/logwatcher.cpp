@@ -1,5 +1,10 @@
 #include "logwatcher.h"
 
+#include "formats/tfbundleopen.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QSet>
@@ -33,6 +38,74 @@ Extent extentOf(const RunLogs &logs)
             e.points += s.size();
     }
     return e;
+}
+
+// Whether every tensor of the bundle at `prefix` lies within its shard: TF writes the shards
+// first and the .index last, so an index that does not open yet, or names a shard that is
+// missing or short, is a checkpoint still being written.
+bool bundleComplete(const QString &prefix)
+{
+    const auto opened = tfopen::openV2(prefix, JobContext{});
+    if (!opened)
+        return false;
+    QHash<QString, qint64> sizes;
+    for (const auto &t : opened->checkpoint->index().tensors) {
+        const auto &loc = t.location;
+        if (loc.storage != TensorLocation::Storage::Raw || loc.size == 0)
+            continue;
+        auto it = sizes.find(loc.file);
+        if (it == sizes.end()) {
+            const QFileInfo fi(loc.file);
+            it = sizes.insert(loc.file, fi.isFile() ? fi.size() : -1);
+        }
+        if (it.value() < loc.offset + loc.size)
+            return false;
+    }
+    return true;
+}
+
+bool startsAsHdf5(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) && f.read(8) == QByteArray("\x89HDF\r\n\x1a\n", 8);
+}
+
+// Checkpoint files in `folder` that became complete since the last call, and the `checkpoint`
+// state file when it changed (TF updates it after the bundle: it names the newest).
+QStringList newCheckpoints(const QString &folder, QSet<QString> &known,
+                           QHash<QString, qint64> &h5Sizes, QString &stateSeen)
+{
+    QStringList out;
+    const QFileInfo state(QDir(folder).filePath(QStringLiteral("checkpoint")));
+    const QString stateNow = state.isFile() ? QStringLiteral("%1 %2")
+                                                  .arg(state.size())
+                                                  .arg(state.lastModified().toMSecsSinceEpoch())
+                                            : QStringLiteral("none");
+    if (!stateSeen.isEmpty() && stateNow != stateSeen)
+        out << state.absoluteFilePath();
+    stateSeen = stateNow;
+    const auto files = QDir(folder).entryInfoList(QDir::Files, QDir::Name);
+    QHash<QString, qint64> sizesNow;
+    for (const auto &fi : files) {
+        const QString path = fi.absoluteFilePath(), name = fi.fileName();
+        if (known.contains(path) || tfopen::isTempName(name))
+            continue;
+        if (name.endsWith(QLatin1String(".index"))) {
+            if (bundleComplete(path.chopped(6)))
+                out << path;
+        } else if (name.endsWith(QLatin1String(".h5")) || name.endsWith(QLatin1String(".hdf5"))) {
+            const qint64 size = fi.size();
+            if (size > 0 && h5Sizes.value(path, -1) == size && startsAsHdf5(path))
+                out << path;
+            else
+                sizesNow.insert(path, size);
+        }
+    }
+    h5Sizes = sizesNow; // files gone or complete are forgotten
+    for (const auto &p : std::as_const(out))
+        if (p != state.absoluteFilePath())
+            known.insert(p);
+    return out;
 }
 
 } // namespace
@@ -74,19 +147,36 @@ void LogWatcher::refreshNow()
         return;
     }
     m_running = true;
-    m_task = QtConcurrent::run([this, work = m_work] {
+    m_task = QtConcurrent::run([this, work = m_work, folder = m_ckptFolder] {
         const Extent before = extentOf(*work);
         // A failure (a file removed meanwhile) leaves what was read; the next refresh retries.
-        (void)refreshLogs(*work, kMaxDepth);
+        if (!work->root.isEmpty())
+            (void)refreshLogs(*work, kMaxDepth);
         const bool changed = !(extentOf(*work) == before);
+        QStringList added;
+        if (!folder.isEmpty())
+            added = newCheckpoints(folder, m_knownCkpt, m_h5Sizes, m_stateSeen);
         QMetaObject::invokeMethod(
-            this, [this, changed] { finished(changed); }, Qt::QueuedConnection);
+            this, [this, changed, added] { finished(changed, added); }, Qt::QueuedConnection);
     });
 }
 
-void LogWatcher::finished(bool changed)
+void LogWatcher::watchCheckpoints(const QString &folder, const QStringList &known)
+{
+    // The worker owns the known set while it runs.
+    m_task.waitForFinished();
+    m_ckptFolder = QFileInfo(folder).absoluteFilePath();
+    for (const auto &f : known)
+        m_knownCkpt.insert(QFileInfo(f).absoluteFilePath());
+    watchPaths();
+    refreshNow();
+}
+
+void LogWatcher::finished(bool changed, const QStringList &newCheckpoints)
 {
     m_running = false;
+    if (!newCheckpoints.isEmpty())
+        emit checkpointsAppeared(newCheckpoints);
     if (changed) {
         m_published = std::make_shared<const RunLogs>(*m_work);
         watchPaths();
@@ -100,7 +190,7 @@ void LogWatcher::finished(bool changed)
 
 void LogWatcher::watchPaths()
 {
-    QStringList paths{m_work->root};
+    QStringList paths{m_work->root, m_ckptFolder};
     for (const auto &run : m_work->runs) {
         paths << run.folder;
         if (!run.csvFile.isEmpty())

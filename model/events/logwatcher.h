@@ -3,7 +3,9 @@
 #include "runlogs.h"
 
 #include <QFuture>
+#include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 
 #include <memory>
@@ -19,6 +21,7 @@ namespace wl::events
 // and new log folders join, and each change is published as a fresh snapshot. The folder is
 // watched with QFileSystemWatcher and polled as well, for file systems where the watcher stays
 // silent (network and container mounts). Reading runs on a worker thread, one refresh at a time.
+// It can also report checkpoints that appear complete in the run folder (watchCheckpoints).
 class LogWatcher : public QObject
 {
     Q_OBJECT
@@ -30,15 +33,21 @@ public:
     void setPollInterval(int ms);
     // Starts a refresh now unless one is running (then one follows it).
     void refreshNow();
+    // Also looks for checkpoints that appear in `folder` besides the `known` files (absolute
+    // paths): a TF bundle once its .index opens and every shard holds its tensors, an .h5 file
+    // once its size held across two refreshes and it starts as HDF5; and a rewritten state file.
+    void watchCheckpoints(const QString &folder, const QStringList &known);
 
 signals:
     // A snapshot with what was appended or added since the last one; run indices of the last
     // snapshot keep their meaning (new runs come after them).
     void updated(std::shared_ptr<const RunLogs> logs);
+    // Files of checkpoints that became complete since the last report (each reported once).
+    void checkpointsAppeared(const QStringList &files);
 
 private:
     void watchPaths();
-    void finished(bool changed);
+    void finished(bool changed, const QStringList &newCheckpoints);
 
     std::shared_ptr<const RunLogs> m_published;
     std::shared_ptr<RunLogs> m_work; // the reader's own copy; never shared while it reads
@@ -48,6 +57,11 @@ private:
     bool m_running = false;
     bool m_again = false;
     QFuture<void> m_task;
+    QString m_ckptFolder;
+    // Both touched by the worker only while it runs, by the owner otherwise.
+    QSet<QString> m_knownCkpt;
+    QHash<QString, qint64> m_h5Sizes; // size at the last refresh of .h5 files not yet complete
+    QString m_stateSeen;              // size and time of the state file at the last refresh
 };
 
 } // namespace wl::events

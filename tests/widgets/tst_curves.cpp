@@ -1,7 +1,7 @@
 // The Curves view on real corpus logs: tags, point counts and values against GROUND_TRUTH.json
 // (event files) and the CSV text itself (CSV logs), smoothing against an independent weighted
 // mean, checkpoint markers that select their checkpoint, log y, export, and thinning of a
-// million-point series.
+// million-point series; a watched run that gains a checkpoint shows it only once complete.
 
 #include "curvespanel.h"
 #include "formats/readerregistry.h"
@@ -12,6 +12,7 @@
 #include "workbench.h"
 #include "write/demo.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QHBoxLayout>
 #include <QImage>
@@ -433,6 +434,100 @@ private slots:
             QVERIFY(rows[i].step > rows[i - 1].step);
         QCOMPARE(bench.model()->logRunsAt(src).first().get().series.find("loss")->scalars.size(),
                  std::size_t(want));
+    }
+
+    // A run still training saves its next checkpoint: nothing shows while only its data shard
+    // is there; once the .index and the state file follow, the run node and the Curves markers
+    // hold it, without reopening by hand.
+    void liveRunGainsCheckpoint()
+    {
+        const QString item = test::corpus(QStringLiteral("tf1-checkpoint/mnist-estimator-run"));
+        QTemporaryDir dir;
+        const QDir from(item);
+        for (const auto &fi : from.entryInfoList(QDir::Files))
+            if (!fi.fileName().startsWith(QLatin1String("model.ckpt-20000")) &&
+                fi.fileName() != QLatin1String("checkpoint"))
+                QVERIFY(QFile::copy(fi.absoluteFilePath(), dir.filePath(fi.fileName())));
+        QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("eval")));
+        for (const auto &fi :
+             QDir(from.filePath(QStringLiteral("eval"))).entryInfoList(QDir::Files))
+            QVERIFY(QFile::copy(fi.absoluteFilePath(),
+                                dir.filePath(QStringLiteral("eval/") + fi.fileName())));
+        QVERIFY(test::writeStateFile(dir.path(), QStringLiteral("model.ckpt-1"),
+                                     {QStringLiteral("model.ckpt-1")}));
+
+        QWidget host;
+        Workbench bench(&host);
+        QSignalSpy reopened(&bench, &Workbench::sourceOpened);
+        bench.openPaths({dir.path()});
+        QTRY_COMPARE_WITH_TIMEOUT(reopened.size(), 1, 30000);
+        const auto checkpointNames = [&bench] {
+            QStringList out;
+            for (const auto &cp : bench.model()->sourceCheckpoints(bench.model()->index(0, 0)))
+                out << cp->index().displayName;
+            return out;
+        };
+        QCOMPARE(checkpointNames(), QStringList{QStringLiteral("model.ckpt-1")});
+
+        // The shard comes first; a refresh (a second at most) finds no checkpoint in it.
+        const QString prefix = QStringLiteral("model.ckpt-20000");
+        for (const char *suffix : {".data-00000-of-00001", ".meta"})
+            QVERIFY(QFile::copy(from.filePath(prefix + QLatin1String(suffix)),
+                                dir.filePath(prefix + QLatin1String(suffix))));
+        QTest::qWait(2500);
+        QCOMPARE(bench.pendingOpens(), 0);
+        QCOMPARE(reopened.size(), 1);
+        QCOMPARE(checkpointNames(), QStringList{QStringLiteral("model.ckpt-1")});
+
+        QVERIFY(QFile::copy(from.filePath(prefix + QStringLiteral(".index")),
+                            dir.filePath(prefix + QStringLiteral(".index"))));
+        QVERIFY(QFile::remove(dir.filePath(QStringLiteral("checkpoint"))));
+        QVERIFY(QFile::copy(from.filePath(QStringLiteral("checkpoint")),
+                            dir.filePath(QStringLiteral("checkpoint"))));
+        const QStringList both{QStringLiteral("model.ckpt-1"), prefix};
+        QTRY_COMPARE_WITH_TIMEOUT(checkpointNames(), both, 30000);
+        QCOMPARE(bench.model()->rowCount(), 1);
+        QStringList markers;
+        for (const auto &cp : bench.inspector()->curves()->checkpoints())
+            markers << cp->index().displayName;
+        QCOMPARE(markers, both);
+        QCOMPARE(bench.model()->logRunsAt(bench.model()->index(0, 0)).size(), 2);
+    }
+
+    // An .index whose shard is still short (written out of order) waits for the shard: the run
+    // shows the checkpoint only when every tensor lies within it.
+    void shortShardWaits()
+    {
+        const QString item = test::corpus(QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts"));
+        QTemporaryDir dir;
+        QVERIFY(test::copyBundle(item + QStringLiteral("/ckpt-7"),
+                                 dir.filePath(QStringLiteral("ckpt-7"))));
+        QVERIFY(
+            test::writeStateFile(dir.path(), QStringLiteral("ckpt-7"), {QStringLiteral("ckpt-7")}));
+        QWidget host;
+        Workbench bench(&host);
+        QSignalSpy opened(&bench, &Workbench::sourceOpened);
+        bench.openPaths({dir.path()});
+        QTRY_COMPARE_WITH_TIMEOUT(opened.size(), 1, 30000);
+        const auto count = [&bench] {
+            return bench.model()->sourceCheckpoints(bench.model()->index(0, 0)).size();
+        };
+        QCOMPARE(count(), 1);
+
+        const QByteArray shard =
+            test::readFile(item + QStringLiteral("/ckpt-8.data-00000-of-00001"));
+        QVERIFY(shard.size() > 2);
+        const QString shardPath = dir.filePath(QStringLiteral("ckpt-8.data-00000-of-00001"));
+        QVERIFY(test::writeFile(shardPath, shard.left(shard.size() / 2)));
+        QVERIFY(QFile::copy(item + QStringLiteral("/ckpt-8.index"),
+                            dir.filePath(QStringLiteral("ckpt-8.index"))));
+        QTest::qWait(2500);
+        QCOMPARE(bench.pendingOpens(), 0);
+        QCOMPARE(opened.size(), 1);
+        QCOMPARE(count(), 1);
+
+        QVERIFY(test::writeFile(shardPath, shard));
+        QTRY_COMPARE_WITH_TIMEOUT(count(), 2, 30000);
     }
 
     // A CSV log: its columns are the tags and its values those of the last training in the
