@@ -433,12 +433,14 @@ void TestIsolation::damagedFilesStopOnlyTheirReader()
         const auto r = test::runWeightLens({QStringLiteral("stats"), path}, 15000);
         QVERIFY2(r.exitCode == -1 || r.err.contains("Sanitizer"), r.err.constData());
     }
-    // Isolated, the reader process stops instead and the command says where.
+    // Isolated, the command says which file and dataset failed. Mostly the reader process
+    // stops; under its memory limit HDF5 may instead fail an allocation and say so.
     const auto stats = test::runWeightLens({QStringLiteral("stats"), path});
     QCOMPARE(stats.exitCode, 1);
     const QString err = QString::fromLocal8Bit(stats.err);
     QVERIFY2(err.contains(path + QStringLiteral(": unreadable at /x: expected HDF5 to read it "
-                                                "safely, found the reader ")),
+                                                "safely, found the reader ")) ||
+                 err.contains(path + QStringLiteral(": corrupt at /x: ")),
              qPrintable(err));
     const auto ls = test::runWeightLens({QStringLiteral("ls"), path});
     QVERIFY2(ls.exitCode == 0 || (ls.exitCode == 1 && ls.err.contains(path.toLocal8Bit())),
