@@ -30,16 +30,6 @@ bool isDiffable(DType t)
     return dtypeIsNumeric(t) && dtypeSize(t) > 0 && t != DType::Complex64 && t != DType::Complex128;
 }
 
-QString tensorError(LoadError e, const CheckpointIndex &index, const TensorInfo &t)
-{
-    if (e.file.isEmpty())
-        e.file = t.location.file.isEmpty() ? index.path : t.location.file;
-    if (!e.where.contains(t.key))
-        e.where = e.where.isEmpty() ? QStringLiteral("tensor \"%1\"").arg(t.key)
-                                    : QStringLiteral("tensor \"%1\", %2").arg(t.key, e.where);
-    return e.message();
-}
-
 } // namespace
 
 QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,

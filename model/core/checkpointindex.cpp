@@ -30,4 +30,18 @@ QString CheckpointIndex::savedAtText() const
         .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
+QString tensorError(LoadError e, const CheckpointIndex &index, const TensorInfo &t)
+{
+    if (e.file.isEmpty())
+        e.file = t.location.file.isEmpty() ? index.path : t.location.file;
+    QStringView where = e.where;
+    if (where.startsWith(QLatin1Char('/')))
+        where = where.mid(1);
+    if (where != t.key) {
+        const QString tensor = QStringLiteral("tensor \"%1\"").arg(t.key);
+        e.where = e.where.isEmpty() ? tensor : tensor + QLatin1String(", ") + e.where;
+    }
+    return e.message();
+}
+
 } // namespace wl

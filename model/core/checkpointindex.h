@@ -1,6 +1,7 @@
 #pragma once
 
 #include "problem.h"
+#include "result.h"
 #include "tensorinfo.h"
 
 #include <QJsonObject>
@@ -35,5 +36,10 @@ struct CheckpointIndex {
     // savedAt in local time ("2025-06-10 12:37:52"); empty when unknown.
     QString savedAtText() const;
 };
+
+// A tensor's read error as a message naming its file and the tensor once each, whichever of
+// them the reader's error already gives (an HDF5 error is at the dataset's path, a bundle's at a
+// shard offset).
+QString tensorError(LoadError e, const CheckpointIndex &index, const TensorInfo &t);
 
 } // namespace wl

@@ -50,22 +50,6 @@ bool isRawNumeric(const TensorInfo &t)
            dtypeSize(t.dtype) > 0 && !t.location.bigEndian;
 }
 
-// A tensor's error names its file and the tensor once each, whichever of them the reader's
-// error already gives (an HDF5 error is at the dataset's path, a bundle's at a shard offset).
-QString tensorError(LoadError e, const CheckpointIndex &index, const TensorInfo &t)
-{
-    if (e.file.isEmpty())
-        e.file = t.location.file.isEmpty() ? index.path : t.location.file;
-    QStringView where = e.where;
-    if (where.startsWith(QLatin1Char('/')))
-        where = where.mid(1);
-    if (where != t.key) {
-        const QString tensor = QStringLiteral("tensor \"%1\"").arg(t.key);
-        e.where = e.where.isEmpty() ? tensor : tensor + QLatin1String(", ") + e.where;
-    }
-    return e.message();
-}
-
 } // namespace
 
 QVector<int> allTensors(const CheckpointIndex &index)

@@ -24,6 +24,17 @@ void setPlugin(tf::Summary::Value *value, const char *plugin)
     value->mutable_metadata()->mutable_plugin_data()->set_plugin_name(plugin);
 }
 
+// An Event of one summary value at (step, wallTime); the caller fills its tensor.
+tf::Summary::Value *tensorValue(tf::Event &e, const QString &tag, std::int64_t step,
+                                double wallTime)
+{
+    e.set_wall_time(wallTime);
+    e.set_step(step);
+    auto *v = e.mutable_summary()->add_value();
+    v->set_tag(tag.toStdString());
+    return v;
+}
+
 } // namespace
 
 EventFileWriter::EventFileWriter(QString path, double wallTime) : m_path(std::move(path))
@@ -52,10 +63,7 @@ void EventFileWriter::appendRecord(const std::string &data)
 void EventFileWriter::addScalar(const QString &tag, std::int64_t step, double wallTime, float value)
 {
     tf::Event e;
-    e.set_wall_time(wallTime);
-    e.set_step(step);
-    auto *v = e.mutable_summary()->add_value();
-    v->set_tag(tag.toStdString());
+    auto *v = tensorValue(e, tag, step, wallTime);
     auto *t = v->mutable_tensor();
     t->set_dtype(kDtFloat);
     t->mutable_tensor_shape();
@@ -71,10 +79,7 @@ void EventFileWriter::addString(const QString &tag, std::int64_t step, double wa
                                 const QByteArray &pluginContent)
 {
     tf::Event e;
-    e.set_wall_time(wallTime);
-    e.set_step(step);
-    auto *v = e.mutable_summary()->add_value();
-    v->set_tag(tag.toStdString());
+    auto *v = tensorValue(e, tag, step, wallTime);
     auto *t = v->mutable_tensor();
     t->set_dtype(kDtString);
     t->mutable_tensor_shape();
@@ -114,10 +119,7 @@ void EventFileWriter::addHistogram(const QString &tag, std::int64_t step, double
 {
     const std::vector<double> rows = histogramRows(values, buckets);
     tf::Event e;
-    e.set_wall_time(wallTime);
-    e.set_step(step);
-    auto *v = e.mutable_summary()->add_value();
-    v->set_tag(tag.toStdString());
+    auto *v = tensorValue(e, tag, step, wallTime);
     auto *t = v->mutable_tensor();
     t->set_dtype(kDtDouble);
     t->mutable_tensor_shape()->add_dim()->set_size(std::int64_t(rows.size() / 3));
