@@ -4,6 +4,7 @@
 
 #include "compare/diffengine.h"
 #include "formats/readerregistry.h"
+#include "write/convert.h"
 #include "write/restore.h"
 
 #include <QFileInfo>
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 
 namespace wl::cli
 {
@@ -85,11 +87,17 @@ int diff(const QStringList &args)
     const NameMatching matching = matchTensors(ia, ib, rules);
     const QVector<TensorDiff> diffs = computeDiff(**a, **b, matching.pairs);
     int status = 0;
-    for (const auto &d : diffs)
+    for (const auto &d : diffs) {
         if (!d.error.isEmpty()) {
             err() << "weightlens: " << d.error << "\n";
             status = 1;
         }
+        for (const auto &[state, t] : {std::pair{d.checksumA, &ia.tensors[d.match.a]},
+                                       std::pair{d.checksumB, &ib.tensors[d.match.b]}})
+            if (state == ChecksumState::Mismatch)
+                err() << "weightlens: warning: " << t->location.file << ": " << t->key
+                      << ": checksum mismatch (stored CRC-32C does not match the data)\n";
+    }
 
     if (p.isSet(QStringLiteral("json"))) {
         for (const auto &d : diffs) {
@@ -121,6 +129,12 @@ int diff(const QStringList &args)
             o[QLatin1String("changed_fraction")] = m ? number(s.changedFraction()) : QJsonValue();
             o[QLatin1String("identical")] =
                 d.error.isEmpty() ? QJsonValue(s.identical) : QJsonValue();
+            for (const auto &[name, state] :
+                 {std::pair{"checksum_a", d.checksumA}, std::pair{"checksum_b", d.checksumB}})
+                if (state == ChecksumState::Ok || state == ChecksumState::Mismatch)
+                    o[QLatin1String(name)] = state == ChecksumState::Ok
+                                                 ? QStringLiteral("ok")
+                                                 : QStringLiteral("mismatch");
             if (!d.error.isEmpty())
                 o[QLatin1String("error")] = d.error;
             printJson(o);
@@ -218,6 +232,26 @@ int diff(const QStringList &args)
     return status;
 }
 
+namespace
+{
+
+// For tests of interrupted writes: WEIGHTLENS_TEST_KILL_AT=PHASE:N kills the process at the
+// N-th progress report of PHASE ("writing", "verifying", "state"), as a crash or kill would.
+JobContext::ProgressFn killHook()
+{
+    const QString at = qEnvironmentVariable("WEIGHTLENS_TEST_KILL_AT");
+    if (at.isEmpty())
+        return {};
+    const QString phase = at.section(QLatin1Char(':'), 0, 0);
+    const int n = at.section(QLatin1Char(':'), 1).toInt();
+    return [phase, n, seen = 0](double, const QString &p) mutable {
+        if (p == phase && ++seen >= n)
+            ::raise(SIGKILL);
+    };
+}
+
+} // namespace
+
 int restore(const QStringList &args)
 {
     CommandLine p(QStringLiteral("restore"));
@@ -229,10 +263,14 @@ int restore(const QStringList &args)
     const QString from = p.value(QStringLiteral("from"));
     const QString into = p.value(QStringLiteral("into"));
     const QString outPrefix = p.value(QStringLiteral("out"));
-    if (from.isEmpty() || into.isEmpty() || outPrefix.isEmpty())
-        return p.fail(QStringLiteral("needs --from A, --into B and --out OUT"));
+    const bool intoRun = outPrefix.isEmpty() && QFileInfo(into).isDir();
+    if (from.isEmpty() || into.isEmpty() || (outPrefix.isEmpty() && !intoRun))
+        return p.fail(QStringLiteral("needs --from A, --into B and --out OUT, or --into a run "
+                                     "folder without --out"));
     RestoreRequest request;
     request.select = p.values(QStringLiteral("select"));
+    request.cast = p.isSet(QStringLiteral("cast"));
+    request.withSlots = p.isSet(QStringLiteral("with-slots"));
     for (const auto &r : p.values(QStringLiteral("map"))) {
         auto rule = parseNameRule(r);
         if (!rule.ok())
@@ -241,22 +279,75 @@ int restore(const QStringList &args)
         request.rules << rule.value();
     }
     auto a = openOne(from);
-    auto b = a.ok() ? openOne(into) : Result<std::shared_ptr<Checkpoint>>(a.error());
-    if (!a.ok() || !b.ok()) {
-        err() << "weightlens: " << (a.ok() ? b : a).error().message() << "\n";
+    if (!a.ok()) {
+        err() << "weightlens: " << a.error().message() << "\n";
         return 1;
     }
-    auto r = restoreTensors(**a, **b, outPrefix, request);
+    std::shared_ptr<Checkpoint> b;
+    if (!intoRun) {
+        auto opened = openOne(into);
+        if (!opened.ok()) {
+            err() << "weightlens: " << opened.error().message() << "\n";
+            return 1;
+        }
+        b = *opened;
+    }
+    const JobContext job(nullptr, killHook());
+    auto r = intoRun ? restoreIntoRun(**a, into, request, job)
+                     : restoreTensors(**a, *b, outPrefix, request, job);
     if (!r.ok()) {
         err() << "weightlens: " << r.error().message() << "\n";
         return 1;
     }
-    for (const auto &t : r->restored)
+    for (const auto &t : r->restored) {
         out() << "restored " << t.key
               << (t.fromKey != t.key ? QStringLiteral(" from ") + t.fromKey : QString())
-              << "  sha256 " << t.sha256.toHex() << "\n";
+              << "  sha256 " << t.sha256.toHex();
+        if (t.castFrom != DType::Invalid)
+            out() << "  cast from " << dtypeName(t.castFrom) << ", largest rounding error "
+                  << QString::number(t.maxRoundingError, 'g', 17);
+        out() << "\n";
+    }
     out() << "weightlens: wrote " << r->prefix << " (" << r->restored.size() << " restored, "
           << r->kept << " kept from B; read back and verified); log " << r->logPath << "\n";
+    if (!r->statePath.isEmpty())
+        out() << "weightlens: " << r->statePath << " now names it as the run's latest\n";
+    return 0;
+}
+
+int convert(const QStringList &args)
+{
+    CommandLine p(QStringLiteral("convert"));
+    if (auto stop = p.parse(args))
+        return *stop;
+    const QStringList paths = p.positional();
+    if (paths.size() != 2)
+        return p.fail(QStringLiteral("takes the checkpoint IN and the output OUT"));
+    ConvertFormat format = convertFormatFromPath(paths[1]);
+    if (p.isSet(QStringLiteral("format"))) {
+        const auto named = convertFormatFromName(p.value(QStringLiteral("format")));
+        if (!named)
+            return p.fail(QStringLiteral("--format %1: expected tf, keras-h5 or safetensors")
+                              .arg(p.value(QStringLiteral("format"))));
+        format = *named;
+    }
+    auto in = openOne(paths[0]);
+    if (!in.ok()) {
+        err() << "weightlens: " << in.error().message() << "\n";
+        return 1;
+    }
+    auto r = convertCheckpoint(**in, paths[1], format);
+    if (!r.ok()) {
+        err() << "weightlens: " << r.error().message() << "\n";
+        return 1;
+    }
+    for (const auto &s : r->skipped)
+        err() << "weightlens: left out " << s << "\n";
+    for (const auto &t : r->written)
+        out() << t.key << "  sha256 " << t.sha256.toHex() << "\n";
+    out() << "weightlens: wrote " << r->path << " (" << convertFormatName(r->format) << ", "
+          << r->written.size() << " tensors, " << r->skipped.size()
+          << " left out; read back and verified)\n";
     return 0;
 }
 

@@ -13,4 +13,8 @@ int diff(const QStringList &args);
 // TensorFlow checkpoint, B with A's chosen tensors. Exit status as for diff.
 int restore(const QStringList &args);
 
+// `weightlens convert IN OUT [--format tf|keras-h5|safetensors]`: IN written in another format.
+// Exit status as for diff.
+int convert(const QStringList &args);
+
 } // namespace wl::cli

@@ -1,6 +1,7 @@
 #include "cli_events.h"
 #include "commandspec.h"
 
+#include "core/doubletext.h"
 #include "core/glob.h"
 #include "events/runlogs.h"
 
@@ -55,13 +56,13 @@ public:
     void number(double v)
     {
         if (std::isfinite(v))
-            m_p = std::to_chars(m_p, m_p + 32, v).ptr;
+            m_p = shortestDouble(m_p, v);
         else
             lit("null");
     }
     void list(const std::vector<double> &v)
     {
-        ensure(v.size() * 33 + 2);
+        ensure(v.size() * 33 + 64);
         *m_p++ = '[';
         for (std::size_t i = 0; i < v.size(); ++i) {
             if (i)

@@ -91,11 +91,13 @@ QList<CommandSpec> buildSpecs()
                     ValueKind::Word}}};
     specs << CommandSpec{
         QStringLiteral("restore"),
-        QStringLiteral("Writes a new TensorFlow checkpoint OUT: checkpoint B with the chosen "
-                       "tensors taken\nfrom A (matched by name as for diff; same shape and "
-                       "dtype), everything else of B\ncopied byte for byte. Neither input is "
-                       "written; the result is read back and\nchecked by sha256, and "
-                       "OUT.restore.json lists what was restored."),
+        QStringLiteral("Writes a new checkpoint OUT in B's format (TensorFlow, Keras .h5 or "
+                       "safetensors): B with\nthe chosen tensors taken from A (matched by name "
+                       "as for diff; same shape and dtype), all\nelse of B kept byte for byte. "
+                       "Neither input is written; the result is read back and checked\nby "
+                       "sha256, and OUT.restore.json lists what was restored. With --into a TF "
+                       "run folder and no\n--out, the result is the run's next checkpoint and "
+                       "its state file names it as the latest."),
         QString(),
         QString(),
         ValueKind::None,
@@ -104,12 +106,16 @@ QList<CommandSpec> buildSpecs()
                     QStringLiteral("A"),
                     ValueKind::Path},
          OptionSpec{{QStringLiteral("into")},
-                    QStringLiteral("The TensorFlow checkpoint to restore into."),
+                    QStringLiteral("The checkpoint to restore into (TensorFlow, Keras .h5 or "
+                                   "safetensors), or a TF run folder with a checkpoint state "
+                                   "file (its latest)."),
                     QStringLiteral("B"),
                     ValueKind::Path},
          OptionSpec{{QStringLiteral("out")},
-                    QStringLiteral("The prefix of the checkpoint to write (OUT.index, "
-                                   "OUT.data-00000-of-00001); must not exist."),
+                    QStringLiteral("The checkpoint to write (for TensorFlow the prefix of "
+                                   "OUT.index and OUT.data-00000-of-00001); must not exist. Leave "
+                                   "it out to add a checkpoint to the run folder given to "
+                                   "--into."),
                     QStringLiteral("OUT"),
                     ValueKind::File},
          OptionSpec{{QStringLiteral("select")},
@@ -121,6 +127,30 @@ QList<CommandSpec> buildSpecs()
          OptionSpec{{QStringLiteral("map")},
                     QStringLiteral("Rename A's tensors to B's before matching, as for diff."),
                     QStringLiteral("FROM=TO"),
+                    ValueKind::Word},
+         flag(QStringLiteral("with-slots"),
+              QStringLiteral("Restore each chosen variable's optimizer slots (Adam m and v...) "
+                             "from A's slots of the same name along with it.")),
+         flag(QStringLiteral("cast"),
+              QStringLiteral("Convert A's values to B's dtype where they differ (otherwise "
+                             "refused) and report each tensor's largest rounding error."))}};
+    specs << CommandSpec{
+        QStringLiteral("convert"),
+        QStringLiteral(
+            "Writes the checkpoint IN as OUT in another format: a TensorFlow checkpoint, "
+            "Keras weights\n(.h5, the layout load_weights reads) or safetensors. "
+            "Tensors keep their readable names;\nones the target cannot hold "
+            "(strings) are listed and left out. IN is only read; OUT must\nnot "
+            "exist, and every tensor of it is read back and checked by sha256;\nOUT.convert.json "
+            "lists what was written."),
+        QStringLiteral("IN OUT"),
+        QStringLiteral("The checkpoint to convert, and the file or checkpoint prefix to write."),
+        ValueKind::Path,
+        {OptionSpec{{QStringLiteral("format")},
+                    QStringLiteral("The format of OUT: tf, keras-h5 or safetensors. Without it, "
+                                   "from OUT's name: .h5 or .hdf5 Keras, .safetensors "
+                                   "safetensors, anything else a TensorFlow checkpoint prefix."),
+                    QStringLiteral("FORMAT"),
                     ValueKind::Word}}};
     specs << CommandSpec{QStringLiteral("events"),
                          QStringLiteral("Scalar and histogram series of a run: TensorBoard event "
@@ -133,18 +163,45 @@ QList<CommandSpec> buildSpecs()
                                      QStringLiteral("Only tags matching GLOB ('*' matches '/')."),
                                      QStringLiteral("GLOB"),
                                      ValueKind::Word}}};
-    specs << CommandSpec{QStringLiteral("report"),
-                         QStringLiteral("A report of every checkpoint found at the PATHs: format, "
-                                        "metadata\nand a table of tensors with statistics."),
-                         QStringLiteral("PATH..."),
-                         QStringLiteral("Checkpoints, files or folders."),
-                         ValueKind::Path,
-                         {OptionSpec{{QStringLiteral("o"), QStringLiteral("output")},
-                                     QStringLiteral("The report to write: Markdown (.md) or "
-                                                    "JSON (.json)."),
-                                     QStringLiteral("FILE"),
-                                     ValueKind::File},
-                          allowLarge()}};
+    specs << CommandSpec{
+        QStringLiteral("graph"),
+        QStringLiteral("The model's layers or ops and their connections, each "
+                       "with the keys of its weights:\nKeras .h5 and .keras "
+                       "model configs, SavedModel and .meta GraphDefs."),
+        QStringLiteral("PATH"),
+        QStringLiteral("A Keras file, a SavedModel folder or saved_model.pb, or "
+                       "a .meta file."),
+        ValueKind::Path,
+        {json(QStringLiteral("node and one per edge (JSON Lines)")),
+         flag(QStringLiteral("dot"), QStringLiteral("Print the graph in Graphviz DOT, scopes as "
+                                                    "clusters."))}};
+    specs << CommandSpec{
+        QStringLiteral("report"),
+        QStringLiteral("A report to share of the checkpoints and training logs found at the "
+                       "PATHs: summary,\nlayer table, tensor statistics, histograms, training "
+                       "curves, weights over time,\na comparison and restore logs. HTML and PDF "
+                       "hold the plots; Markdown writes them\nbeside it in FILE_files/; JSON "
+                       "holds the numbers."),
+        QStringLiteral("PATH..."),
+        QStringLiteral("Checkpoints, files or folders (runs with their logs)."),
+        ValueKind::Path,
+        {OptionSpec{{QStringLiteral("o"), QStringLiteral("output")},
+                    QStringLiteral("The report to write, by its suffix: .html, .pdf, .md or "
+                                   ".json."),
+                    QStringLiteral("FILE"),
+                    ValueKind::File},
+         OptionSpec{{QStringLiteral("compare")},
+                    QStringLiteral("Add a comparison of checkpoint A with checkpoint B (two "
+                                   "values: --compare A B)."),
+                    QStringLiteral("A B"),
+                    ValueKind::Path},
+         OptionSpec{{QStringLiteral("sections")},
+                    QStringLiteral("Only these sections, comma-separated: summary, layers, "
+                                   "statistics, histograms, curves, over-time, compare, "
+                                   "restore (default: all)."),
+                    QStringLiteral("LIST"),
+                    ValueKind::Word},
+         allowLarge()}};
     specs << CommandSpec{QStringLiteral("demo"),
                          QStringLiteral("Trains the built-in demo (a small MLP on generated "
                                         "spirals, Adam at two\nlearning rates) and writes its "

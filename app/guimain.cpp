@@ -1,6 +1,7 @@
 #include "appsettings.h"
 #include "cli.h"
 #include "mainwindow.h"
+#include "reportplots.h"
 #include "singleinstance.h"
 #include "themecolors.h"
 
@@ -17,6 +18,17 @@ int main(int argc, char **argv)
     QApplication::setApplicationName(QStringLiteral("WeightLens"));
     QApplication::setOrganizationName(QStringLiteral("WeightLens"));
     QApplication::setApplicationVersion(QStringLiteral(WEIGHTLENS_VERSION));
+    // A command (weightlens hands over reports with plots): run it with the window's plot code,
+    // on the offscreen platform when there is no display.
+    if (!args.isEmpty() && wl::cli::isCommand(args.first())) {
+        if (qEnvironmentVariableIsEmpty("DISPLAY") &&
+            qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        QApplication app(argc, argv);
+        wl::ReportPlots plots;
+        wl::cli::setPlotRenderer(&plots);
+        return wl::cli::run(args);
+    }
     QApplication app(argc, argv);
     QGuiApplication::setDesktopFileName(QStringLiteral("org.weightlens.WeightLens"));
     // The window follows the platform's palette; WEIGHTLENS_PALETTE=dark forces a dark one (with

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "compareview.h"
+#include "core/plural.h"
 #include "formats/readerregistry.h"
 #include "histogramplot.h"
 #include "icons.h"
@@ -8,6 +9,8 @@
 #include "jobs/jobrunner.h"
 #include "overtimeview.h"
 #include "problemspanel.h"
+#include "reportdialog.h"
+#include "runchangesview.h"
 #include "shortcutsdialog.h"
 #include "sourcesview.h"
 #include "tensorinspector.h"
@@ -20,10 +23,12 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
@@ -85,6 +90,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     });
     m_bench->installDropTarget(this);
     connect(m_bench->sources(), &SourcesView::compareRequested, this, &MainWindow::openCompare);
+    connect(m_bench->sources(), &SourcesView::runChangesRequested, this,
+            &MainWindow::openRunChanges);
 
     createMenus();
     // Large enough for the tree's Name to Mean columns, small enough for the screen it opens on.
@@ -112,6 +119,11 @@ void MainWindow::createMenus()
     close->setShortcut(QKeySequence::Close);
     close->setToolTip(tr("Close the selected sources"));
     file->addAction(tr("Close &All"), m_bench, &Workbench::closeAll);
+    file->addSeparator();
+    auto *report = file->addAction(tr("&Export Report…"), this, &MainWindow::exportReport);
+    report->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    report->setToolTip(tr("Write a report to share (HTML, PDF, Markdown or JSON) of the "
+                          "selection, its run, a comparison or everything open"));
     file->addSeparator();
     auto *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -164,7 +176,7 @@ void MainWindow::createMenus()
             &QAction::setChecked);
     auto *expand =
         view->addAction(tr("&Expand All"), m_bench->sources()->tree(), &QTreeView::expandAll);
-    expand->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    expand->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     view->addAction(tr("C&ollapse All"), m_bench->sources()->tree(), &QTreeView::collapseAll);
 
     auto *help = menuBar()->addMenu(tr("&Help"));
@@ -206,6 +218,16 @@ void MainWindow::openPaths(const QStringList &paths)
         keys->setAttribute(Qt::WA_DeleteOnClose);
         keys->show();
     }
+    // WEIGHTLENS_DIALOG=report: File > Export Report once the paths are open.
+    if (qEnvironmentVariable("WEIGHTLENS_DIALOG") == QLatin1String("report") && !paths.isEmpty()) {
+        auto conn = std::make_shared<QMetaObject::Connection>();
+        *conn = connect(m_bench, &Workbench::sourceOpened, this, [this, conn] {
+            if (m_bench->pendingOpens() > 0)
+                return;
+            disconnect(*conn);
+            exportReport();
+        });
+    }
     // WEIGHTLENS_OVERTIME=ridge or band: the Over Time tab in that mode.
     const QString overTime = qEnvironmentVariable("WEIGHTLENS_OVERTIME");
     if (!overTime.isEmpty()) {
@@ -239,6 +261,90 @@ void MainWindow::openPaths(const QStringList &paths)
             }
         });
     }
+    // WEIGHTLENS_RUN_CHANGES=1: the first source's run changes once it is open.
+    if (qEnvironmentVariableIsSet("WEIGHTLENS_RUN_CHANGES")) {
+        auto conn = std::make_shared<QMetaObject::Connection>();
+        *conn = connect(m_bench, &Workbench::sourcesChanged, this, [this, conn] {
+            const QModelIndex first = m_bench->model()->index(0, 0);
+            const auto run = m_bench->sources()->runAt(first);
+            if (m_bench->pendingOpens() > 0 || run.size() < 2)
+                return;
+            disconnect(*conn);
+            openRunChanges(run, first.data().toString());
+        });
+    }
+}
+
+void MainWindow::exportReport()
+{
+    // Every scope reports from what the window has open: nothing is opened a second time.
+    const QStringList open = m_bench->openSourcePaths();
+    const auto &opened = m_bench->openSources();
+    const auto selected = m_bench->sources()->selectedCheckpoints();
+    const auto selectedOpen = m_bench->openedCheckpoints(selected);
+    QList<ReportScope> scopes;
+    auto nameOf = [](const std::shared_ptr<const Checkpoint> &c) { return c->index().displayName; };
+    if (selected.size() == 2 && selectedOpen.size() == 2)
+        scopes << ReportScope{
+            tr("Comparison of %1 and %2").arg(nameOf(selected[0]), nameOf(selected[1])),
+            {selected[0]->index().path, selected[1]->index().path},
+            selected[0]->index().path,
+            selected[1]->index().path,
+            selectedOpen,
+            selectedOpen[0],
+            selectedOpen[1]};
+    if (!selected.isEmpty()) {
+        QStringList paths, names;
+        for (const auto &c : selected) {
+            paths << c->index().path;
+            names << nameOf(c);
+        }
+        scopes << ReportScope{tr("Selected: %1").arg(names.join(QStringLiteral(", "))),
+                              paths,
+                              {},
+                              {},
+                              selectedOpen,
+                              {},
+                              {}};
+        // The opened source (run folder) that holds the first selected checkpoint.
+        const QString first = selected.first()->index().path;
+        for (int i = 0; i < open.size(); ++i) {
+            const QString &p = open[i];
+            if (p != first && (first.startsWith(p + QLatin1Char('/')) || first == p)) {
+                scopes << ReportScope{
+                    tr("Run: %1").arg(QFileInfo(p).fileName()), {p}, {}, {}, {opened[i]}, {}, {}};
+                break;
+            }
+        }
+    }
+    if (!open.isEmpty())
+        scopes << ReportScope{tr("Everything open (%1)").arg(counted(open.size(), "source")),
+                              open,
+                              {},
+                              {},
+                              opened,
+                              {},
+                              {}};
+    QSettings settings;
+    const QString file = settings
+                             .value(QStringLiteral("report/file"),
+                                    QDir::home().filePath(QStringLiteral("weightlens-report.html")))
+                             .toString();
+    auto *dialog = new ReportDialog(scopes, file, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ReportDialog::exported, this,
+            [this](bool ok, const QString &path, const QString &message) {
+                if (ok)
+                    QSettings().setValue(QStringLiteral("report/file"), path);
+                statusBar()->showMessage(message, 10000);
+            });
+    dialog->show();
+    // WEIGHTLENS_REPORT_FILE=PATH: export there at once, for scripted screenshots.
+    const QString scripted = qEnvironmentVariable("WEIGHTLENS_REPORT_FILE");
+    if (!scripted.isEmpty()) {
+        dialog->fileEdit()->setText(scripted);
+        dialog->startExport();
+    }
 }
 
 void MainWindow::compareCheckpoints()
@@ -258,7 +364,21 @@ void MainWindow::openCompare(std::shared_ptr<const Checkpoint> a,
                              std::shared_ptr<const Checkpoint> b)
 {
     // Its own window, so the tree stays at hand for the next comparison.
+    // Both in one run: the compare view offers that run's changes.
+    auto *model = m_bench->model();
+    const QModelIndex at = model->indexOfCheckpoint(a.get());
+    QModelIndex runNode = at.parent();
+    auto run = m_bench->sources()->runAt(runNode);
+    if (!run.contains(b)) {
+        for (runNode = at; runNode.parent().isValid();)
+            runNode = runNode.parent();
+        run = m_bench->sources()->runAt(runNode);
+    }
+    const QString runTitle = runNode.data().toString();
     auto *view = new CompareView(std::move(a), std::move(b), this);
+    if (run.contains(view->session()->b()))
+        view->setRun(run, runTitle);
+    connect(view, &CompareView::runChangesRequested, this, &MainWindow::openRunChanges);
     view->setWindowFlag(Qt::Window);
     view->setAttribute(Qt::WA_DeleteOnClose);
     view->show();
@@ -268,6 +388,23 @@ void MainWindow::openCompare(std::shared_ptr<const Checkpoint> a,
     if (!select.isEmpty())
         connect(view, &CompareView::comparisonFinished, view,
                 [view, select] { view->selectTensor(select); });
+    // WEIGHTLENS_COMPARE_RESTORE=GLOB: choose the pairs matching GLOB and show the dry run.
+    const QString restore = qEnvironmentVariable("WEIGHTLENS_COMPARE_RESTORE");
+    if (!restore.isEmpty())
+        connect(view, &CompareView::comparisonFinished, view, [view, restore] {
+            if (view->chooseMatching(restore) > 0)
+                view->openRestoreDialog();
+        });
+}
+
+void MainWindow::openRunChanges(const QVector<std::shared_ptr<const Checkpoint>> &run,
+                                const QString &title)
+{
+    auto *view = new RunChangesView(run, title, this);
+    view->setWindowFlag(Qt::Window);
+    view->setAttribute(Qt::WA_DeleteOnClose);
+    view->show();
+    view->start();
 }
 
 void MainWindow::openFileDialog()
@@ -342,17 +479,14 @@ void MainWindow::fillRecentMenu()
 
 void MainWindow::showError(const QString &message)
 {
-    statusBar()->showMessage(message, 10000);
-    // Non-modal, and one at a time: a later failure updates the box that is already shown.
-    if (!m_errorBox) {
-        m_errorBox = new QMessageBox(QMessageBox::Warning, tr("Cannot open"), QString(),
-                                     QMessageBox::Ok, this);
-        m_errorBox->setAttribute(Qt::WA_DeleteOnClose);
-        m_errorBox->setModal(false);
-    }
-    m_errorBox->setText(message);
-    m_errorBox->show();
-    m_errorBox->raise();
+    // No dialog: paths that failed at start must not stand between the user and those that
+    // opened. Each reason is a row of the Problems panel; the status bar says so.
+    statusBar()->showMessage(message.contains(QLatin1String("Problems"))
+                                 ? message
+                                 : tr("%1 — see Problems").arg(message),
+                             30000);
+    if (const QList<int> sizes = m_vsplit->sizes(); sizes.value(1) == 0)
+        m_vsplit->setSizes({std::max(0, sizes.value(0) - 120), 120}); // dragged shut: reopened
 }
 
 void MainWindow::askToOpenLarge(const QString &path, const QString &message)

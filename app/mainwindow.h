@@ -3,13 +3,11 @@
 #include "appsettings.h"
 
 #include <QMainWindow>
-#include <QPointer>
 
 #include <memory>
 
 class QLabel;
 class QMenu;
-class QMessageBox;
 class QSplitter;
 
 namespace wl
@@ -29,7 +27,12 @@ public:
     // Opens a compare window for two checkpoints; the first two selected when none are given.
     void compareCheckpoints();
     void openCompare(std::shared_ptr<const Checkpoint> a, std::shared_ptr<const Checkpoint> b);
+    void openRunChanges(const QVector<std::shared_ptr<const Checkpoint>> &run,
+                        const QString &title);
     Workbench *workbench() const { return m_bench; }
+    // File > Export Report: the dialog over the selection, its run, a comparison of two
+    // selected checkpoints or everything open.
+    void exportReport();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -50,7 +53,6 @@ private:
     QSplitter *m_vsplit = nullptr;
     QMenu *m_recent = nullptr;
     QLabel *m_summary = nullptr;
-    QPointer<QMessageBox> m_errorBox; // the one open-error message, reused while shown
     RecentFiles m_recentFiles;
 };
 

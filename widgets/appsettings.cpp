@@ -95,6 +95,7 @@ void saveViews(QSettings &s, const Workbench &bench)
     s.setValue(QStringLiteral("curves/smoothing"), c->smoothing());
     s.setValue(QStringLiteral("curves/x"), kXAxisNames.value(int(c->xAxis())));
     s.setValue(QStringLiteral("curves/logY"), c->logY());
+    s.setValue(QStringLiteral("curves/overlay"), c->overlay());
     s.setValue(QStringLiteral("curves/tags"), c->preferredTags());
 }
 
@@ -119,6 +120,7 @@ void restoreViews(const QSettings &s, Workbench &bench)
     if (axis >= 0)
         c->setXAxis(CurvesPanel::XAxis(axis));
     c->setLogY(boolValue(s, QStringLiteral("curves/logY"), c->logY()));
+    c->setOverlay(boolValue(s, QStringLiteral("curves/overlay"), c->overlay()));
     const QVariant tags = s.value(QStringLiteral("curves/tags"));
     if (tags.typeId() == QMetaType::QStringList || tags.typeId() == QMetaType::QString)
         c->setPreferredTags(tags.toStringList());

@@ -1,8 +1,12 @@
 #include "compareview.h"
 
+#include "core/glob.h"
 #include "heatmapview.h"
 #include "histogramplot.h"
 #include "itemmodels/comparemodel.h"
+#include "restorechoices.h"
+#include "restoredialog.h"
+#include "write/restore.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -10,12 +14,15 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QPointer>
 #include <QProgressBar>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
+#include <QThread>
 #include <QTimer>
 #include <QToolButton>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
 namespace wl
@@ -42,8 +49,9 @@ CompareView::CompareView(std::shared_ptr<const Checkpoint> a, std::shared_ptr<co
     setWindowTitle(tr("Compare %1 ↔ %2 — WeightLens").arg(nameOf(*a), nameOf(*b)));
     m_session = new CompareSession(a, b, this);
     m_model = new CompareModel(this);
+    m_choices = new RestoreChoices(m_model, this);
     m_proxy = new QSortFilterProxyModel(this);
-    m_proxy->setSourceModel(m_model);
+    m_proxy->setSourceModel(m_choices);
     m_proxy->setSortRole(CompareModel::SortRole);
     m_proxy->setFilterKeyColumn(-1);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
@@ -89,11 +97,40 @@ CompareView::CompareView(std::shared_ptr<const Checkpoint> a, std::shared_ptr<co
     m_layers = new QComboBox(this);
     m_layers->addItems({tr("Tensors"), tr("Layers")});
     m_layers->setToolTip(tr("One row per tensor, or per layer with its tensors' sums"));
+    // Choosing for a restore: undoable until written, from the view's own keys.
+    auto *undo = m_choices->undoStack()->createUndoAction(this, tr("Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    auto *redo = m_choices->undoStack()->createRedoAction(this, tr("Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    for (auto *act : {undo, redo}) {
+        act->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        addAction(act);
+    }
+    auto *undoButton = new QToolButton(this);
+    undoButton->setDefaultAction(undo);
+    auto *redoButton = new QToolButton(this);
+    redoButton->setDefaultAction(redo);
+    m_restore = new QToolButton(this);
+    m_restore->setText(tr("Restore into B…"));
+    m_restore->setToolTip(tr("Write a copy of B with the checked tensors' values from A, after "
+                             "a summary of what will be written"));
+    m_restore->setEnabled(false);
+    m_wholeRun = new QToolButton(this);
+    m_wholeRun->setText(tr("Whole Run…"));
+    m_wholeRun->setToolTip(tr("Every weight's change from each checkpoint of this run to the "
+                              "next, as a heatmap"));
+    m_wholeRun->hide(); // until setRun names a run holding both checkpoints
+    connect(m_wholeRun, &QToolButton::clicked, this,
+            [this] { emit runChangesRequested(m_run, m_runTitle); });
     auto *top = new QHBoxLayout;
     top->addWidget(m_layers);
     top->addWidget(m_filter, 1);
     top->addWidget(m_progress);
     top->addWidget(m_cancel);
+    top->addWidget(undoButton);
+    top->addWidget(redoButton);
+    top->addWidget(m_restore);
+    top->addWidget(m_wholeRun);
     auto *plots = new QSplitter(Qt::Horizontal, this);
     plots->addWidget(m_hist);
     plots->addWidget(m_diffHist);
@@ -120,7 +157,19 @@ CompareView::CompareView(std::shared_ptr<const Checkpoint> a, std::shared_ptr<co
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
-    connect(m_cancel, &QToolButton::clicked, m_session, &CompareSession::cancel);
+    connect(m_cancel, &QToolButton::clicked, this, [this] {
+        if (m_restoreCancel)
+            *m_restoreCancel = true;
+        else
+            m_session->cancel();
+    });
+    connect(m_restore, &QToolButton::clicked, this, &CompareView::openRestoreDialog);
+    connect(m_choices, &RestoreChoices::chosenChanged, this, [this] {
+        const auto n = m_choices->chosen().size();
+        m_restore->setEnabled(n > 0 && !isRestoring());
+        m_restore->setText(n > 0 ? tr("Restore %n into B…", nullptr, int(n))
+                                 : tr("Restore into B…"));
+    });
     connect(m_layers, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_model->setShowLayers(i == 1);
         m_proxy->sort(m_proxy->sortColumn(), m_table->horizontalHeader()->sortIndicatorOrder());
@@ -155,7 +204,23 @@ CompareView::CompareView(std::shared_ptr<const Checkpoint> a, std::shared_ptr<co
     m_session->start();
 }
 
-CompareView::~CompareView() = default;
+void CompareView::setRun(const QVector<std::shared_ptr<const Checkpoint>> &run,
+                         const QString &title)
+{
+    m_run = run;
+    m_runTitle = title;
+    m_wholeRun->setVisible(run.size() >= 2);
+}
+
+CompareView::~CompareView()
+{
+    // A restore in flight stops at its next tensor and removes what it wrote.
+    if (m_restoreThread) {
+        *m_restoreCancel = true;
+        m_restoreThread->wait();
+        delete m_restoreThread;
+    }
+}
 
 void CompareView::onFinished(const QVector<TensorDiff> &diffs)
 {
@@ -264,6 +329,24 @@ void CompareView::showTableMenu(const QPoint &pos)
     const auto row = m_model->rowAt(at.row());
     QMenu menu(this);
     if (row.kind == CompareModel::RowKind::Pair) {
+        if (m_choices->choosable(at.row())) {
+            const bool on = m_choices->isChosen({row.a, row.b});
+            menu.addAction(
+                on ? tr("Leave Out of Restore") : tr("Choose for Restore"), this, [this, at, on] {
+                    m_choices->setData(m_choices->index(at.row(), 0),
+                                       on ? Qt::Unchecked : Qt::Checked, Qt::CheckStateRole);
+                });
+        }
+        menu.addAction(tr("Choose All Shown for Restore"), this, [this] {
+            QVector<RestoreChoices::Pair> pairs;
+            for (int r = 0; r < m_proxy->rowCount(); ++r) {
+                const int src = m_proxy->mapToSource(m_proxy->index(r, 0)).row();
+                if (m_choices->choosable(src))
+                    pairs << m_choices->pairAt(src);
+            }
+            m_choices->choose(pairs, true, tr("Choose %n tensors", nullptr, int(pairs.size())));
+        });
+        menu.addSeparator();
         menu.addAction(tr("Unpair"), this, [this, row] { m_session->setMatch(row.a, -1); });
     } else if (row.kind == CompareModel::RowKind::OnlyA) {
         // Pair with a tensor of B that has no partner, of the same shape first.
@@ -299,6 +382,94 @@ bool CompareView::selectTensor(const QString &nameOrKey)
         }
     }
     return false;
+}
+
+int CompareView::chooseMatching(const QString &glob)
+{
+    QVector<RestoreChoices::Pair> pairs;
+    for (int r = 0; r < m_choices->rowCount(); ++r) {
+        if (!m_choices->choosable(r))
+            continue;
+        const auto p = m_choices->pairAt(r);
+        const auto &a = m_session->a()->tensor(p.first);
+        const auto &b = m_session->b()->tensor(p.second);
+        if (globMatch(glob, a.name) || globMatch(glob, a.key) || globMatch(glob, b.name) ||
+            globMatch(glob, b.key))
+            pairs << p;
+    }
+    m_choices->choose(pairs, true, tr("Choose %1").arg(glob));
+    return int(pairs.size());
+}
+
+RestoreDialog *CompareView::openRestoreDialog()
+{
+    const auto chosen = m_choices->chosen();
+    if (chosen.isEmpty() || isRestoring())
+        return nullptr;
+    auto *dialog = new RestoreDialog(*m_session->a(), *m_session->b(), chosen, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        startRestore(dialog->intoRun() ? dialog->runDir() : dialog->outPath(), dialog->intoRun(),
+                     dialog->withSlots());
+    });
+    dialog->open();
+    return dialog;
+}
+
+void CompareView::startRestore(const QString &out, bool intoRun, bool withSlots)
+{
+    if (isRestoring())
+        return;
+    RestoreRequest request;
+    request.pairs = m_choices->chosen();
+    request.withSlots = withSlots;
+    m_restoreCancel = std::make_shared<std::atomic<bool>>(false);
+    auto cancel = m_restoreCancel;
+    auto a = m_session->a();
+    auto b = m_session->b();
+    QPointer<CompareView> self(this);
+    m_restore->setEnabled(false);
+    m_progress->setValue(0);
+    m_progress->setVisible(true);
+    m_cancel->setVisible(true);
+    m_summary->setText(tr("Restoring %n tensors into B…", nullptr, int(request.pairs.size())));
+    m_restoreThread = QThread::create([=] {
+        const JobContext job(cancel.get(), [self](double f, const QString &) {
+            QMetaObject::invokeMethod(self, [self, f] {
+                if (self)
+                    self->m_progress->setValue(int(f * 1000));
+            });
+        });
+        auto r = intoRun ? restoreIntoRun(*a, out, request, job)
+                         : restoreTensors(*a, *b, out, request, job);
+        QMetaObject::invokeMethod(self, [self, r] {
+            if (!self)
+                return;
+            self->m_restoreThread->wait();
+            self->m_restoreThread->deleteLater();
+            self->m_restoreThread = nullptr;
+            self->m_restoreCancel.reset();
+            self->m_progress->setVisible(false);
+            self->m_cancel->setVisible(false);
+            QString message;
+            if (r.ok()) {
+                message = tr("Wrote %1: %n tensors restored from A, the rest of B kept; read "
+                             "back and verified. Log: %2",
+                             nullptr, int(r->restored.size()))
+                              .arg(r->prefix, r->logPath);
+                if (!r->statePath.isEmpty())
+                    message += tr(" The run's checkpoint state file now names it.");
+                // Written: the choices are done with and no longer undoable.
+                self->m_choices->reset();
+            } else {
+                message = tr("Nothing written: %1").arg(r.error().message());
+                self->m_restore->setEnabled(!self->m_choices->chosen().isEmpty());
+            }
+            self->m_summary->setText(message);
+            emit self->restoreFinished(r.ok(), message);
+        });
+    });
+    m_restoreThread->start();
 }
 
 } // namespace wl

@@ -8,14 +8,11 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMenu>
-#include <QMessageBox>
 #include <QSet>
 #include <QSlider>
 #include <QSplitter>
@@ -58,6 +55,7 @@ QString number(double v)
 
 struct CurvesPanel::Curve {
     int run = 0;
+    QString tag;
     // In the series' order, as read: what is smoothed and exported.
     std::vector<std::int64_t> step;
     std::vector<double> wall, value, smooth;
@@ -72,7 +70,8 @@ struct CurvesPanel::Curve {
 };
 
 struct CurvesPanel::Pane {
-    QString tag;
+    QString tag;      // its title: the tag, or the overlaid tags joined
+    QStringList tags; // the tags drawn in it
     QCPAxisRect *rect = nullptr;
     QCPTextElement *title = nullptr;
     std::vector<Curve> curves;
@@ -91,7 +90,7 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
     m_tagList->setHeaderHidden(true);
     m_tagList->setRootIsDecorated(true);
     m_tagList->setUniformRowHeights(true);
-    m_tagList->setToolTip(tr("Checked tags are plotted, one plot each"));
+    m_tagList->setToolTip(tr("Checked tags are plotted, one plot each or overlaid"));
 
     m_smoothing = new QSlider(Qt::Horizontal, this);
     m_smoothing->setRange(0, kSliderSteps - 1);
@@ -105,19 +104,20 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
                              "point, or the time of day"));
     m_log = new QCheckBox(tr("Log y"), this);
     m_log->setToolTip(tr("Logarithmic value axis; values of zero or below are not drawn"));
+    m_overlay = new QCheckBox(tr("Overlay"), this);
+    m_overlay->setToolTip(tr("Every checked tag on one plot, a colour per run and tag"));
     auto *reset = new QToolButton(this);
     reset->setText(tr("Reset zoom"));
     reset->setToolTip(tr("Show every point again (wheel zooms, drag pans, double-click resets)"));
     m_export = new QToolButton(this);
     m_export->setText(tr("Export"));
-    m_export->setPopupMode(QToolButton::InstantPopup);
-    auto *menu = new QMenu(m_export);
-    for (const auto &[label, fmt] : {std::pair{tr("Image (PNG)…"), QStringLiteral("png")},
-                                     {tr("Vector (SVG)…"), QStringLiteral("svg")},
-                                     {tr("Document (PDF)…"), QStringLiteral("pdf")},
-                                     {tr("Values (CSV)…"), QStringLiteral("csv")}})
-        menu->addAction(label, this, [this, f = fmt] { exportDialog(f); });
-    m_export->setMenu(menu);
+    setExportMenu(
+        m_export, tr("Export curves"),
+        [this] {
+            const QStringList tags = checkedTags();
+            return tags.size() == 1 ? tags.first() : QStringLiteral("curves");
+        },
+        [this](const QString &path) { return exportTo(path); });
 
     m_plot = new QCustomPlot(this);
     m_plot->setAutoAddPlottableToLegend(false);
@@ -153,6 +153,7 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_xChoice);
     bar->addWidget(m_log);
+    bar->addWidget(m_overlay);
     bar->addStretch(1);
     bar->addWidget(reset);
     bar->addWidget(m_export);
@@ -191,13 +192,13 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
     connect(m_xChoice, &QComboBox::currentIndexChanged, this,
             [this](int i) { setXAxis(XAxis(i)); });
     connect(m_log, &QCheckBox::toggled, this, [this] { rebuildPlots(); });
+    connect(m_overlay, &QCheckBox::toggled, this, [this] { rebuildPlots(); });
     connect(reset, &QToolButton::clicked, this, &CurvesPanel::resetZoom);
     connect(m_plot, &QCustomPlot::mouseMove, this, &CurvesPanel::onMouseMove);
     connect(m_plot, &QCustomPlot::mousePress, this, &CurvesPanel::onMousePress);
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] { resetZoom(); });
     connect(m_plot, &QCustomPlot::afterLayout, this, [this] {
-        // As many run names to a legend row as fit: eight runs must not take eight rows.
-        if (const int wrap = std::max(1, m_plot->width() / 220); m_plot->legend->wrap() != wrap) {
+        if (const int wrap = legendColumns(); m_plot->legend->wrap() != wrap) {
             m_plot->legend->setWrap(wrap);
             m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst, true); // re-flows the rows
             m_plot->replot(QCustomPlot::rpQueuedReplot);
@@ -211,21 +212,55 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent)
 
 CurvesPanel::~CurvesPanel() = default;
 
-QColor CurvesPanel::runColor(int run) const
+// As many names to a legend row as fit: eight runs must not take eight rows, and the long
+// "run · tag" names of an overlay must not run past the plot.
+int CurvesPanel::legendColumns() const
+{
+    int widest = 220;
+    for (int i = 0; i < m_plot->legend->itemCount(); ++i)
+        if (auto *item = m_plot->legend->item(i))
+            widest = std::max(widest, item->minimumOuterSizeHint().width() + 12);
+    return std::max(1, m_plot->width() / widest);
+}
+
+QString CurvesPanel::runKey(int run) const
 {
     const auto &r = m_runs[run].get();
-    return HistogramPlot::seriesColor(
-        m_colorOf.value(r.csvFile.isEmpty() ? r.folder : r.csvFile, run));
+    return r.csvFile.isEmpty() ? r.folder : r.csvFile;
+}
+
+QColor CurvesPanel::runColor(int run) const
+{
+    return HistogramPlot::seriesColor(m_colorOf.value(runKey(run), run));
+}
+
+// First come first served as the runs' colours, so a pair keeps its colour while other tags
+// are checked and unchecked.
+QColor CurvesPanel::pairColor(int run, const QString &tag)
+{
+    const QString key = runKey(run) + QChar(0) + tag;
+    auto it = m_pairColorOf.constFind(key);
+    if (it == m_pairColorOf.constEnd())
+        it = m_pairColorOf.insert(key, int(m_pairColorOf.size()));
+    return HistogramPlot::seriesColor(*it);
 }
 
 QStringList CurvesPanel::runNames() const
 {
     QList<QStringList> parts;
+    // Runs of several opened folders (two runs' train/ and validation/) start with the folder.
+    const bool severalLogs = std::any_of(m_runs.begin(), m_runs.end(), [&](const LogRunRef &r) {
+        return r.logs != m_runs.first().logs;
+    });
     for (const auto &r : m_runs) {
         const auto &run = r.get();
         // "." is the opened folder itself.
-        parts << (run.name == QLatin1String(".") ? QFileInfo(run.folder).fileName() : run.name)
-                     .split(QLatin1Char('/'));
+        QStringList p =
+            (run.name == QLatin1String(".") ? QFileInfo(run.folder).fileName() : run.name)
+                .split(QLatin1Char('/'));
+        if (severalLogs && run.name != QLatin1String("."))
+            p.prepend(QFileInfo(r.logs->root).fileName());
+        parts << p;
     }
     // Folders every run shares say nothing: "logs/fit/1/train" and "logs/fit/2/train" are
     // "1/train" and "2/train".
@@ -265,11 +300,9 @@ void CurvesPanel::setRuns(const QList<LogRunRef> &runs,
         if (r.isValid())
             m_runs << r;
     m_checkpoints = checkpoints;
-    for (const auto &r : std::as_const(m_runs)) {
-        const QString key = r.get().csvFile.isEmpty() ? r.get().folder : r.get().csvFile;
-        if (!m_colorOf.contains(key))
+    for (int r = 0; r < m_runs.size(); ++r)
+        if (const QString key = runKey(r); !m_colorOf.contains(key))
             m_colorOf.insert(key, int(m_colorOf.size()));
-    }
     m_tags.clear();
     for (const auto &r : std::as_const(m_runs))
         for (const auto &s : r.get().series.all())
@@ -416,6 +449,16 @@ void CurvesPanel::setLogY(bool on)
     m_log->setChecked(on);
 }
 
+bool CurvesPanel::overlay() const
+{
+    return m_overlay->isChecked();
+}
+
+void CurvesPanel::setOverlay(bool on)
+{
+    m_overlay->setChecked(on);
+}
+
 void CurvesPanel::setXAxis(XAxis axis)
 {
     if (m_xChoice->currentIndex() != int(axis))
@@ -452,18 +495,29 @@ void CurvesPanel::rebuildPlots()
     m_plot->plotLayout()->simplify();
     m_panes.clear();
 
-    const QStringList tags = checkedTags().mid(0, kMaxPlots);
+    // One plot per tag, or one for all of them; several tags on one plot are told apart by
+    // colour, so an overlay has no lower cap than the colours.
+    const bool overlaid = overlay();
+    QList<QStringList> paneTags;
+    if (overlaid) {
+        if (const QStringList all = checkedTags(); !all.isEmpty())
+            paneTags << all;
+    } else {
+        for (const auto &t : checkedTags().mid(0, kMaxPlots))
+            paneTags << QStringList{t};
+    }
     const QStringList names = runNames();
     const QFont f = font();
     QFont titleFont = f;
     titleFont.setBold(true);
-    for (const auto &tag : tags) {
+    for (const auto &tags : std::as_const(paneTags)) {
         auto pane = std::make_unique<Pane>();
-        pane->tag = tag;
+        pane->tag = tags.join(QLatin1String(", "));
+        pane->tags = tags;
         const int row = m_plot->plotLayout()->rowCount();
         // Long tags (TF1 queue names) are cut in the middle rather than widening the plot.
         const QString title = QFontMetrics(titleFont).elidedText(
-            tag, Qt::ElideMiddle, std::max(200, m_plot->width() - 40));
+            pane->tag, Qt::ElideMiddle, std::max(200, m_plot->width() - 40));
         pane->title = new QCPTextElement(m_plot, title, titleFont);
         m_plot->plotLayout()->addElement(row, 0, pane->title);
         m_plot->plotLayout()->setRowStretchFactor(row, 0.001);
@@ -500,62 +554,65 @@ void CurvesPanel::rebuildPlots()
             ya->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog));
         }
 
-        for (int r = 0; r < m_runs.size(); ++r) {
-            const auto *series = m_runs[r].get().series.find(tag);
-            if (!series || series->scalars.empty())
-                continue;
-            Curve c;
-            c.run = r;
-            const auto &pts = series->scalars;
-            c.step.reserve(pts.size());
-            c.wall.reserve(pts.size());
-            c.value.reserve(pts.size());
-            for (const auto &p : pts) {
-                c.step.push_back(p.step);
-                c.wall.push_back(p.wallTime);
-                c.value.push_back(p.value);
-            }
-            c.order.reserve(pts.size());
-            for (std::size_t i = 0; i < pts.size(); ++i) {
-                const double x = xOf(c, i);
-                if (!std::isfinite(x))
+        for (const auto &tag : tags)
+            for (int r = 0; r < m_runs.size(); ++r) {
+                const auto *series = m_runs[r].get().series.find(tag);
+                if (!series || series->scalars.empty())
                     continue;
-                if (c.x.empty() || x < c.x.back())
-                    c.pieces.push_back(c.x.size());
-                c.x.push_back(x);
-                c.order.push_back(i);
+                Curve c;
+                c.run = r;
+                c.tag = tag;
+                const auto &pts = series->scalars;
+                c.step.reserve(pts.size());
+                c.wall.reserve(pts.size());
+                c.value.reserve(pts.size());
+                for (const auto &p : pts) {
+                    c.step.push_back(p.step);
+                    c.wall.push_back(p.wallTime);
+                    c.value.push_back(p.value);
+                }
+                c.order.reserve(pts.size());
+                for (std::size_t i = 0; i < pts.size(); ++i) {
+                    const double x = xOf(c, i);
+                    if (!std::isfinite(x))
+                        continue;
+                    if (c.x.empty() || x < c.x.back())
+                        c.pieces.push_back(c.x.size());
+                    c.x.push_back(x);
+                    c.order.push_back(i);
+                }
+                c.pieces.push_back(c.x.size());
+                const QColor color = overlaid ? pairColor(r, tag) : runColor(r);
+                QColor faint = color;
+                faint.setAlpha(kRawAlpha);
+                // A few points, or many at one step (evaluations), would vanish as a bare line.
+                const bool dots = pts.size() <= kDotsUpTo || pts.front().step == pts.back().step;
+                for (std::size_t k = 0; k < c.pieceCount(); ++k) {
+                    auto *raw = new QCPGraph(xa, ya);
+                    raw->setPen(QPen(faint, 1));
+                    auto *smoothed = new QCPGraph(xa, ya);
+                    smoothed->setPen(QPen(color, 1.6));
+                    smoothed->setName(curveName(c, names));
+                    if (dots)
+                        smoothed->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
+                    c.raw.push_back(raw);
+                    c.smoothed.push_back(smoothed);
+                }
+                pane->curves.push_back(std::move(c));
             }
-            c.pieces.push_back(c.x.size());
-            const QColor color = runColor(r);
-            QColor faint = color;
-            faint.setAlpha(kRawAlpha);
-            // A few points, or many at one step (evaluations), would vanish as a bare line.
-            const bool dots = pts.size() <= kDotsUpTo || pts.front().step == pts.back().step;
-            for (std::size_t k = 0; k < c.pieceCount(); ++k) {
-                auto *raw = new QCPGraph(xa, ya);
-                raw->setPen(QPen(faint, 1));
-                auto *smoothed = new QCPGraph(xa, ya);
-                smoothed->setPen(QPen(color, 1.6));
-                smoothed->setName(names.value(r));
-                if (dots)
-                    smoothed->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
-                c.raw.push_back(raw);
-                c.smoothed.push_back(smoothed);
-            }
-            pane->curves.push_back(std::move(c));
-        }
         m_panes.push_back(std::move(pane));
     }
-    // The legend names each run once, with its colour.
-    QSet<int> listed;
+    // The legend names each run once, with its colour; overlaid, each run and tag.
+    QSet<QString> listed;
     for (const auto &p : m_panes)
         for (const auto &c : p->curves)
-            if (!c.smoothed.empty() && !listed.contains(c.run)) {
-                listed.insert(c.run);
+            if (const QString name = curveName(c, names);
+                !c.smoothed.empty() && !listed.contains(name)) {
+                listed.insert(name);
                 c.smoothed.front()->addToLegend(m_plot->legend);
             }
     m_plot->legend->setVisible(!listed.isEmpty());
-    m_plot->legend->setWrap(std::max(1, m_plot->width() / 220));
+    m_plot->legend->setWrap(legendColumns());
     m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst, true);
 
     for (auto &p : m_panes) {
@@ -738,23 +795,48 @@ void CurvesPanel::updateMarkers()
     }
 }
 
+const CurvesPanel::Pane *CurvesPanel::paneOf(const QString &tag) const
+{
+    for (const auto &p : m_panes)
+        if (p->tags.contains(tag))
+            return p.get();
+    return nullptr;
+}
+
+const CurvesPanel::Curve *CurvesPanel::curveOf(int run, const QString &tag) const
+{
+    if (const Pane *p = paneOf(tag))
+        for (const auto &c : p->curves)
+            if (c.run == run && c.tag == tag)
+                return &c;
+    return nullptr;
+}
+
+QString CurvesPanel::curveName(const Curve &c, const QStringList &runNames) const
+{
+    const QString run = runNames.value(c.run);
+    return overlay() ? tr("%1 · %2").arg(run, c.tag) : run;
+}
+
+QColor CurvesPanel::curveColor(int run, const QString &tag) const
+{
+    const Curve *c = curveOf(run, tag);
+    return c && !c->smoothed.empty() ? c->smoothed.front()->pen().color() : QColor();
+}
+
 QList<double> CurvesPanel::markerPositions(const QString &tag) const
 {
     QList<double> out;
-    for (const auto &p : m_panes)
-        if (p->tag == tag)
-            for (const auto &[line, cp] : p->markers)
-                out << line->point1->coords().x();
+    if (const Pane *p = paneOf(tag))
+        for (const auto &[line, cp] : p->markers)
+            out << line->point1->coords().x();
     return out;
 }
 
 int CurvesPanel::drawnPoints(int run, const QString &tag, bool smoothed) const
 {
-    for (const auto &p : m_panes)
-        if (p->tag == tag)
-            for (const auto &c : p->curves)
-                if (c.run == run)
-                    return smoothed ? c.drawnSmooth : c.drawnRaw;
+    if (const Curve *c = curveOf(run, tag))
+        return smoothed ? c->drawnSmooth : c->drawnRaw;
     return -1;
 }
 
@@ -768,38 +850,40 @@ CurvesPanel::Pane *CurvesPanel::paneAt(const QPointF &pos) const
 
 QString CurvesPanel::readoutAt(const QString &tag, double x) const
 {
+    const Pane *p = paneOf(tag);
+    return p ? readoutOf(*p, x) : QString();
+}
+
+QString CurvesPanel::readoutOf(const Pane &pane, double x) const
+{
     const QStringList names = runNames();
     const bool smoothed = smoothing() > 0;
     QStringList parts;
-    for (const auto &p : m_panes) {
-        if (p->tag != tag)
+    for (const auto &c : pane.curves) {
+        // The last point at or before x in the latest piece that spans x, else in the
+        // latest that starts before it: what the run had reached there.
+        std::size_t k = 0;
+        for (std::size_t j = c.pieceCount(); j > 0 && k == 0; --j)
+            if (c.x[c.pieces[j - 1]] <= x && x <= c.x[c.pieces[j] - 1])
+                k = j;
+        for (std::size_t j = c.pieceCount(); j > 0 && k == 0; --j)
+            if (c.x[c.pieces[j - 1]] <= x)
+                k = j;
+        if (k == 0)
             continue;
-        for (const auto &c : p->curves) {
-            // The last point at or before x in the latest piece that spans x, else in the
-            // latest that starts before it: what the run had reached there.
-            std::size_t k = 0;
-            for (std::size_t j = c.pieceCount(); j > 0 && k == 0; --j)
-                if (c.x[c.pieces[j - 1]] <= x && x <= c.x[c.pieces[j] - 1])
-                    k = j;
-            for (std::size_t j = c.pieceCount(); j > 0 && k == 0; --j)
-                if (c.x[c.pieces[j - 1]] <= x)
-                    k = j;
-            if (k == 0)
-                continue;
-            const auto begin = c.x.begin() + std::ptrdiff_t(c.pieces[k - 1]);
-            const auto end = c.x.begin() + std::ptrdiff_t(c.pieces[k]);
-            const std::size_t i =
-                c.order[std::size_t(std::upper_bound(begin, end, x) - c.x.begin()) - 1];
-            QString text =
-                tr("%1: %2").arg(names.value(c.run), number(smoothed ? c.smooth[i] : c.value[i]));
-            if (smoothed)
-                text += tr(" (raw %1)").arg(number(c.value[i]));
-            text += tr(" at step %1").arg(c.step[i]);
-            parts << text;
-        }
+        const auto begin = c.x.begin() + std::ptrdiff_t(c.pieces[k - 1]);
+        const auto end = c.x.begin() + std::ptrdiff_t(c.pieces[k]);
+        const std::size_t i =
+            c.order[std::size_t(std::upper_bound(begin, end, x) - c.x.begin()) - 1];
+        QString text =
+            tr("%1: %2").arg(curveName(c, names), number(smoothed ? c.smooth[i] : c.value[i]));
+        if (smoothed)
+            text += tr(" (raw %1)").arg(number(c.value[i]));
+        text += tr(" at step %1").arg(c.step[i]);
+        parts << text;
     }
     return parts.isEmpty() ? QString()
-                           : tag + QStringLiteral(" — ") + parts.join(QLatin1String("; "));
+                           : pane.tag + QStringLiteral(" — ") + parts.join(QLatin1String("; "));
 }
 
 QString CurvesPanel::readoutText() const
@@ -819,7 +903,7 @@ void CurvesPanel::onMouseMove(QMouseEvent *event)
     const double x = pane->rect->axis(QCPAxis::atBottom)->pixelToCoord(event->position().x());
     pane->cursor->point1->setCoords(x, 0);
     pane->cursor->point2->setCoords(x, 1);
-    const QString text = readoutAt(pane->tag, x);
+    const QString text = readoutOf(*pane, x);
     if (!text.isEmpty())
         m_readout->setText(text);
     if (const Checkpoint *cp = markerAt(event->position()))
@@ -890,31 +974,7 @@ Status CurvesPanel::exportTo(const QString &path)
 {
     if (!path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive))
         return savePlot(m_plot, path);
-    const QByteArray data = csv();
-    return writeFileAtomically(
-        path,
-        [&](QFileDevice &f) -> Status {
-            if (f.write(data) != data.size())
-                return makeError(LoadError::Code::WriteFailed, path, {}, {}, {}, f.errorString());
-            return Ok{};
-        },
-        true);
-}
-
-void CurvesPanel::exportDialog(const QString &format)
-{
-    const QString filter = format == QLatin1String("csv")   ? tr("CSV files (*.csv)")
-                           : format == QLatin1String("svg") ? tr("SVG images (*.svg)")
-                           : format == QLatin1String("pdf") ? tr("PDF documents (*.pdf)")
-                                                            : tr("PNG images (*.png)");
-    QString base = checkedTags().size() == 1 ? checkedTags().first() : QStringLiteral("curves");
-    base.replace(QLatin1Char('/'), QLatin1Char('_'));
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export curves"),
-                                                      base + QLatin1Char('.') + format, filter);
-    if (path.isEmpty())
-        return;
-    if (const Status st = exportTo(path); !st.ok())
-        QMessageBox::warning(this, tr("Export failed"), st.error().message());
+    return writeBytesAtomically(path, csv(), true);
 }
 
 } // namespace wl

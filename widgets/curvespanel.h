@@ -29,7 +29,8 @@ namespace wl
 {
 
 // Training curves of one or more log runs: a tag list (check boxes, search, grouped by prefix),
-// one plot per checked tag with every run overlaid in its own colour, TensorBoard's smoothing
+// one plot per checked tag with every run overlaid in its own colour (or, in overlay mode, every
+// checked tag of every run on one plot, a colour per run and tag), TensorBoard's smoothing
 // with the raw series faint behind it, step / relative time / wall time on x, log y, a hover
 // readout of every run at one x, and markers at the steps of the source's checkpoints (a click
 // on one emits checkpointClicked). Series are smoothed whole and thinned to the pixels shown,
@@ -74,12 +75,17 @@ public:
     void setXAxis(XAxis axis);
     bool logY() const;
     void setLogY(bool on);
+    // All checked tags on one plot instead of one plot each.
+    bool overlay() const;
+    void setOverlay(bool on);
     void resetZoom();
 
     QCustomPlot *plot() const { return m_plot; }
     QTreeWidget *tagList() const { return m_tagList; }
     // Points handed to the plot for one run and tag: raw and smoothed (after thinning).
     int drawnPoints(int run, const QString &tag, bool smoothed) const;
+    // Colour of the curve of one run and tag as drawn now, invalid when it is not drawn.
+    QColor curveColor(int run, const QString &tag) const;
     // Checkpoint markers of the plot of `tag`, as x positions.
     QList<double> markerPositions(const QString &tag) const;
     // What the readout says at x in the plot of `tag`.
@@ -111,16 +117,23 @@ private:
     static double stepLoggedAt(const Pane &pane, double savedAt);
     void onMouseMove(QMouseEvent *event);
     void onMousePress(QMouseEvent *event);
-    void exportDialog(const QString &format);
     Pane *paneAt(const QPointF &pos) const;
+    const Pane *paneOf(const QString &tag) const;
+    const Curve *curveOf(int run, const QString &tag) const;
+    QString readoutOf(const Pane &pane, double x) const;
+    QString curveName(const Curve &c, const QStringList &runNames) const;
     double xOf(const Curve &c, std::size_t i) const;
     QColor runColor(int run) const;
+    int legendColumns() const;
+    QString runKey(int run) const;
+    QColor pairColor(int run, const QString &tag);
 
     QList<LogRunRef> m_runs;
     QList<std::shared_ptr<const Checkpoint>> m_checkpoints;
     QStringList m_tags;
     QStringList m_preferred;
-    QHash<QString, int> m_colorOf; // stable colours: by run folder or file, first come first
+    QHash<QString, int> m_colorOf;     // stable colours: by run folder or file, first come first
+    QHash<QString, int> m_pairColorOf; // the same for run and tag pairs, in overlay mode
     XAxis m_xAxis = XAxis::Step;
     std::vector<std::unique_ptr<Pane>> m_panes;
     bool m_building = false;
@@ -131,6 +144,7 @@ private:
     QLabel *m_smoothingLabel = nullptr;
     QComboBox *m_xChoice = nullptr;
     QCheckBox *m_log = nullptr;
+    QCheckBox *m_overlay = nullptr;
     QToolButton *m_export = nullptr;
     QCustomPlot *m_plot = nullptr;
     QLabel *m_readout = nullptr;

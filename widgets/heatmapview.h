@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QStringList>
 #include <QVector>
 #include <QWidget>
 
@@ -23,11 +24,19 @@ public:
     // rowMajor holds rows * cols values.
     void setSlice(const QVector<double> &rowMajor, int rows, int cols, const QString &title);
     void clear();
+    // Names for rows and columns instead of indices, with the axes' titles; empty lists go back
+    // to indices. Applies from the next setSlice.
+    void setLabels(const QStringList &rows, const QStringList &cols, const QString &rowTitle,
+                   const QString &colTitle);
+    // Values that are never negative: a sequential gradient over [0, max] (or, logarithmic,
+    // [smallest positive, max]) instead of one symmetric around zero.
+    void setSequential(bool on, bool logScale = false);
 
     QCustomPlot *plot() const { return m_plot; }
     QCPColorMap *colorMap() const { return m_map; }
-    // Symmetric colour range [-r, r] in use.
+    // Symmetric colour range [-r, r] in use; for a sequential map, its upper end.
     double colorRange() const { return m_range; }
+    QString readoutText() const;
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -44,6 +53,10 @@ private:
     int m_rows = 0;
     int m_cols = 0;
     double m_range = 1;
+    QStringList m_rowLabels;
+    QStringList m_colLabels;
+    bool m_sequential = false;
+    bool m_log = false;
 };
 
 } // namespace wl

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "stats/tensorstats.h"
+#include "stats/histogramseries.h"
 
 #include <QColor>
 #include <QList>
@@ -20,19 +20,6 @@ class QMouseEvent;
 
 namespace wl
 {
-
-// One tensor's histogram as drawn: bars over [lo, hi] plus the non-finite counts beside them.
-struct HistogramSeries {
-    QString label;
-    Histogram histogram;
-    std::int64_t nan = 0;
-    std::int64_t inf = 0;
-    std::int64_t count = 0;
-    std::optional<double> mean = {};
-    std::optional<double> std = {};
-    std::optional<double> min = {};
-    std::optional<double> max = {};
-};
 
 // Bars of one or more histograms (overlaid in distinct colours with a legend), a bin-count
 // control, log counts, wheel zoom and drag pan, a hover readout and export.

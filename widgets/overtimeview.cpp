@@ -4,14 +4,12 @@
 #include "themecolors.h"
 
 #include "events/runlogs.h"
+#include "write/atomicfile.h"
 
 #include <QButtonGroup>
 #include <QComboBox>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QMenu>
-#include <QMessageBox>
 #include <QPushButton>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -89,9 +87,13 @@ OverTimeView::OverTimeView(QWidget *parent) : QWidget(parent)
     connect(m_bandButton, &QToolButton::clicked, this, [this] { setMode(Mode::Band); });
 
     m_export = new QToolButton(this);
-    m_export->setText(tr("Export…"));
-    m_export->setToolTip(tr("Save the upper plot as PNG, SVG or PDF"));
-    connect(m_export, &QToolButton::clicked, this, &OverTimeView::exportPlot);
+    m_export->setText(tr("Export"));
+    m_export->setToolTip(tr("Save the plots as PNG, SVG or PDF, or the percentiles and "
+                            "changes per step as CSV"));
+    setExportMenu(
+        m_export, tr("Export weights over time"),
+        [this] { return m_result.label.isEmpty() ? QStringLiteral("over-time") : m_result.label; },
+        [this](const QString &path) { return exportTo(path); });
 
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->setToolTip(tr("Stop reading the checkpoints (Esc)"));
@@ -131,7 +133,10 @@ OverTimeView::OverTimeView(QWidget *parent) : QWidget(parent)
     m_change->setMinimumHeight(110);
     styleAxes(m_change, f);
     m_change->xAxis->setLabel(tr("step"));
-    m_change->yAxis->setLabel(tr("rel. L2 change"));
+    // The strip is short, in the window and in reports: few ticks, and a label that fits its
+    // height; the tooltip and the report's caption say which change.
+    m_change->yAxis->setLabel(tr("rel. change"));
+    m_change->yAxis->ticker()->setTickCount(3);
     m_change->setToolTip(tr("Relative L2 change from the previous checkpoint: "
                             "‖Wₜ − Wₜ₋₁‖ / ‖Wₜ₋₁‖"));
 
@@ -256,6 +261,7 @@ void OverTimeView::setResult(const OverTime &result)
 
 bool OverTimeView::setLogHistograms(const QList<LogRunRef> &runs)
 {
+    const QString wasChosen = m_logTags->currentText();
     QList<QPair<LogRunRef, QString>> choices;
     QStringList labels;
     for (const auto &run : runs) {
@@ -274,7 +280,9 @@ bool OverTimeView::setLogHistograms(const QList<LogRunRef> &runs)
     m_logTags->setVisible(!choices.isEmpty());
     if (choices.isEmpty())
         return false;
-    showLogTag(0);
+    const int keep = std::max(0, int(labels.indexOf(wasChosen)));
+    m_logTags->setCurrentIndex(keep);
+    showLogTag(keep);
     return true;
 }
 
@@ -286,12 +294,11 @@ void OverTimeView::showLogTag(int choice)
     const events::Series *series = run.isValid() ? run.get().series.find(tag) : nullptr;
     if (!series)
         return setMessage(tr("%1 is no longer in the logs").arg(tag));
-    // A few buckets per logged step: quick enough to compute here.
-    auto r = overTimeFromHistograms(*series, 60);
-    if (r.ok())
-        setResult(r.value());
-    else
-        setMessage(r.error().message());
+    // A live run asks again with each update: the last result stays until the new one comes.
+    if (m_result.name != tag)
+        setMessage(tr("Binning %1 over %n step(s)…", "", int(series->histograms.size())).arg(tag),
+                   true);
+    emit logHistogramRequested(std::shared_ptr<const events::Series>(run.logs, series));
 }
 
 void OverTimeView::setMode(Mode mode)
@@ -429,16 +436,35 @@ void OverTimeView::drawChange()
     m_change->replot();
 }
 
-void OverTimeView::exportPlot()
+QByteArray OverTimeView::csv() const
 {
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export the plot"), QString(),
-        tr("PNG image (*.png);;SVG image (*.svg);;PDF document (*.pdf)"));
-    if (path.isEmpty())
-        return;
-    const auto r = savePlot(m_plot, path);
-    if (!r.ok())
-        QMessageBox::warning(this, tr("Export failed"), r.error().message());
+    QByteArray out = "step,label,count,non_finite";
+    for (int bp : kBandBasisPoints)
+        out += bp == 0       ? QByteArray(",min")
+               : bp == 10000 ? QByteArray(",max")
+                             : ",p" + QByteArray::number(bp / 100.0);
+    out += ",rel_change\n";
+    auto num = [](double v) { return std::isfinite(v) ? QString::number(v, 'g', 17) : QString(); };
+    for (const auto &s : m_result.steps) {
+        QStringList row{QString::number(s.step), csvField(s.label),
+                        QString::number(s.count, 'g', 17), QString::number(s.nonFinite)};
+        for (double v : s.band)
+            row << num(v);
+        row << (s.relChange ? num(*s.relChange) : QString());
+        out += row.join(QLatin1Char(',')).toUtf8() + '\n';
+    }
+    return out;
+}
+
+Status OverTimeView::exportTo(const QString &path)
+{
+    if (path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive))
+        return writeBytesAtomically(path, csv(), true);
+    QList<std::pair<QCustomPlot *, QSize>> plots{{m_plot, m_plot->size()}};
+    // The change plot lines up under the bands; it is hidden when there is no change to show.
+    if (!m_change->isHidden())
+        plots.append({m_change, QSize(m_plot->width(), m_change->height())});
+    return savePlots(plots, path);
 }
 
 } // namespace wl

@@ -33,7 +33,9 @@ public:
     QString message() const;
 
     // The histogram tags of these log runs, offered in a list above the plots; the chosen one
-    // is drawn. False (and no list) when the runs hold none.
+    // is asked for (logHistogramRequested) and drawn once its result comes to setResult. The
+    // tag chosen before stays chosen when the runs still hold it. False (and no list) when the
+    // runs hold none.
     bool setLogHistograms(const QList<LogRunRef> &runs);
     QComboBox *logTags() const { return m_logTags; }
 
@@ -47,19 +49,26 @@ public:
     // or the nearest step's band (bands).
     QString readoutAt(const QPointF &pos) const;
 
+    // Per step: label, count, non-finite values, the band's percentiles and the relative change.
+    QByteArray csv() const;
+    // PNG, SVG or PDF by suffix (both plots, one below the other), or CSV (csv()).
+    Status exportTo(const QString &path);
+
 protected:
     void changeEvent(QEvent *event) override;
 
 signals:
     void cancelRequested();
     void modeChanged(wl::OverTimeView::Mode mode);
+    // The histograms of one logged tag over its steps are wanted; `series` keeps its log
+    // snapshot alive.
+    void logHistogramRequested(std::shared_ptr<const wl::events::Series> series);
 
 private:
     void redraw();
     void drawRidge();
     void drawBand();
     void drawChange();
-    void exportPlot();
     void showLogTag(int choice);
 
     OverTime m_result;

@@ -19,20 +19,21 @@ QString style()
 {
     const QPalette p = QGuiApplication::palette();
     const QString muted = theme::mutedText(p).name();
-    return QStringLiteral("<style>"
-                          "body { margin: 8px; }"
-                          "h2 { margin: 0 0 2px 0; }"
-                          "h3 { margin: 14px 0 4px 0; color: %1; }"
-                          "td { padding: 2px 12px 2px 0; vertical-align: top; }"
-                          "td.k { color: %2; white-space: nowrap; }"
-                          "td.n { text-align: right; font-family: monospace; }"
-                          "th { text-align: left; padding: 2px 12px 2px 0; color: %3;"
-                          "     border-bottom: 1px solid %4; }"
-                          ".sub { color: %2; }"
-                          ".warn { color: %5; }"
-                          ".info { color: %2; }"
-                          "pre { font-family: monospace; white-space: pre-wrap; }"
-                          "</style>")
+    return QStringLiteral(
+               "<style>"
+               "body { margin: 8px; }"
+               "h2 { margin: 0 0 2px 0; }"
+               "h3 { margin: 14px 0 4px 0; color: %1; }"
+               "td { padding: 2px 12px 2px 0; vertical-align: top; }"
+               "td.k { color: %2; white-space: nowrap; }"
+               "td.n { text-align: right; font-family: monospace; white-space: nowrap; }"
+               "th { text-align: left; padding: 2px 12px 2px 0; color: %3; white-space: nowrap;"
+               "     border-bottom: 1px solid %4; }"
+               ".sub { color: %2; }"
+               ".warn { color: %5; }"
+               ".info { color: %2; }"
+               "pre { font-family: monospace; white-space: pre-wrap; }"
+               "</style>")
         .arg(theme::accent(p).name(), muted,
              theme::mix(p.color(QPalette::Text), p.color(QPalette::Base), 0.2).name(),
              theme::mix(p.color(QPalette::Text), p.color(QPalette::Base), 0.6).name(),

@@ -1,12 +1,20 @@
 #include "plotexport.h"
 
+#include "write/atomicfile.h"
+
 #include <QBuffer>
+#include <QFileDialog>
 #include <QFileInfo>
+#include <QImage>
+#include <QMenu>
+#include <QMessageBox>
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSaveFile>
 #include <QSvgGenerator>
+#include <QToolButton>
+#include <algorithm>
 #include <qcustomplot.h>
 
 namespace wl
@@ -20,6 +28,36 @@ Status failed(const QString &path, const QString &what)
 }
 
 } // namespace
+
+void setExportMenu(QToolButton *button, const QString &dialogTitle, std::function<QString()> base,
+                   std::function<Status(const QString &path)> write)
+{
+    button->setPopupMode(QToolButton::InstantPopup);
+    auto *menu = new QMenu(button);
+    const std::pair<QString, QString> formats[] = {
+        {QObject::tr("Image (PNG)…"), QStringLiteral("png")},
+        {QObject::tr("Vector (SVG)…"), QStringLiteral("svg")},
+        {QObject::tr("Document (PDF)…"), QStringLiteral("pdf")},
+        {QObject::tr("Values (CSV)…"), QStringLiteral("csv")}};
+    for (const auto &[label, suffix] : formats)
+        menu->addAction(label, button, [=] {
+            const QString filter =
+                suffix == QLatin1String("csv")   ? QObject::tr("CSV files (*.csv)")
+                : suffix == QLatin1String("svg") ? QObject::tr("SVG images (*.svg)")
+                : suffix == QLatin1String("pdf") ? QObject::tr("PDF documents (*.pdf)")
+                                                 : QObject::tr("PNG images (*.png)");
+            QString name = base();
+            name.replace(QLatin1Char('/'), QLatin1Char('_'));
+            const QString path = QFileDialog::getSaveFileName(
+                button->window(), dialogTitle, name + QLatin1Char('.') + suffix, filter);
+            if (path.isEmpty())
+                return;
+            if (const Status st = write(path); !st.ok())
+                QMessageBox::warning(button->window(), QObject::tr("Export failed"),
+                                     st.error().message());
+        });
+    button->setMenu(menu);
+}
 
 QString csvField(QString s)
 {
@@ -35,44 +73,73 @@ Status savePlot(QCustomPlot *plot, const QString &path, int width, int height)
 {
     const int w = width > 0 ? width : plot->width();
     const int h = height > 0 ? height : plot->height();
+    return savePlots({{plot, QSize(w, h)}}, path);
+}
+
+Status savePlots(const QList<std::pair<QCustomPlot *, QSize>> &plots, const QString &path)
+{
+    int w = 0, h = 0;
+    for (const auto &[plot, size] : plots) {
+        w = std::max(w, size.width());
+        h += size.height();
+    }
+    // Each plot below the one before, at its own size.
+    auto paint = [&](QCPPainter &painter) {
+        int y = 0;
+        for (const auto &[plot, size] : plots) {
+            painter.save();
+            painter.translate(0, y);
+            plot->toPainter(&painter, size.width(), size.height());
+            painter.restore();
+            y += size.height();
+        }
+    };
     const QString suffix = QFileInfo(path).suffix().toLower();
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return failed(path, file.errorString());
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
     if (suffix == QLatin1String("svg")) {
         QSvgGenerator gen;
-        gen.setOutputDevice(&file);
+        gen.setOutputDevice(&buffer);
         gen.setSize(QSize(w, h));
         gen.setViewBox(QRect(0, 0, w, h));
-        gen.setTitle(QObject::tr("WeightLens histogram"));
+        gen.setTitle(QObject::tr("WeightLens plot"));
         QCPPainter painter;
         if (!painter.begin(&gen))
             return failed(path, QObject::tr("cannot start the SVG painter"));
-        plot->toPainter(&painter, w, h);
+        paint(painter);
         painter.end();
     } else if (suffix == QLatin1String("pdf")) {
-        QPdfWriter pdf(&file);
+        QPdfWriter pdf(&buffer);
         pdf.setPageSize(QPageSize(QSizeF(w, h), QPageSize::Point));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
         pdf.setResolution(72);
-        pdf.setTitle(QObject::tr("WeightLens histogram"));
+        pdf.setTitle(QObject::tr("WeightLens plot"));
         QCPPainter painter;
         if (!painter.begin(&pdf))
             return failed(path, QObject::tr("cannot start the PDF painter"));
-        plot->toPainter(&painter, w, h);
+        paint(painter);
         painter.end();
     } else if (suffix == QLatin1String("png")) {
-        const QPixmap pm = plot->toPixmap(w, h, 2.0);
-        if (!pm.save(&file, "PNG"))
+        // Twice the screen size, as QCustomPlot::toPixmap is asked for.
+        constexpr int kScale = 2;
+        QImage image(w * kScale, h * kScale, QImage::Format_ARGB32_Premultiplied);
+        image.fill(Qt::white);
+        QPainter painter(&image);
+        int y = 0;
+        for (const auto &[plot, size] : plots) {
+            painter.drawPixmap(0, y * kScale,
+                               plot->toPixmap(size.width(), size.height(), double(kScale)));
+            y += size.height();
+        }
+        painter.end();
+        if (!image.save(&buffer, "PNG"))
             return failed(path, QObject::tr("PNG encoding failed"));
     } else {
-        file.cancelWriting();
         return makeError(LoadError::Code::BadArgument, path, {},
                          QObject::tr("a .png, .svg or .pdf file name"), suffix);
     }
-    if (!file.commit())
-        return failed(path, file.errorString());
-    return Ok{};
+    return writeBytesAtomically(path, bytes, true);
 }
 
 QByteArray histogramCsv(const QList<HistogramSeries> &series)

@@ -9,6 +9,7 @@
 #include <QAction>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDropEvent>
 #include <QFontMetrics>
 #include <QGuiApplication>
 #include <QHBoxLayout>
@@ -101,6 +102,9 @@ SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
     m_tree->setAccessibleName(tr("Checkpoint tree"));
     m_tree->setDragEnabled(true); // a tensor drags out as its key
     m_tree->setDragDropMode(QAbstractItemView::DragOnly);
+    // Checkpoint dropped on checkpoint: compare them (handled here, the view only drags).
+    m_tree->viewport()->setAcceptDrops(true);
+    m_tree->viewport()->installEventFilter(this);
     auto *copyKeys = new QAction(tr("&Copy Key"), m_tree);
     copyKeys->setShortcut(QKeySequence::Copy);
     copyKeys->setShortcutContext(Qt::WidgetShortcut);
@@ -222,10 +226,15 @@ QList<std::shared_ptr<const Checkpoint>> SourcesView::selectedCheckpoints() cons
     return out;
 }
 
-void SourcesView::select(const QModelIndex &sourceIndex)
+QModelIndex SourcesView::viewIndex(const QModelIndex &sourceIndex) const
 {
     auto *icons = static_cast<QIdentityProxyModel *>(m_tree->model());
-    const QModelIndex i = icons->mapFromSource(m_proxy->mapFromSource(sourceIndex));
+    return icons->mapFromSource(m_proxy->mapFromSource(sourceIndex));
+}
+
+void SourcesView::select(const QModelIndex &sourceIndex)
+{
+    const QModelIndex i = viewIndex(sourceIndex);
     if (!i.isValid())
         return;
     for (QModelIndex p = i.parent(); p.isValid(); p = p.parent())
@@ -320,6 +329,81 @@ void SourcesView::fillFilterMenu()
     });
 }
 
+SourcesView::CheckpointDrop SourcesView::checkpointDrop(const QMimeData *mime,
+                                                        const QPoint &viewportPos) const
+{
+    const QByteArray fmt(CheckpointTreeModel::kCheckpointMime);
+    if (!mime || !mime->hasFormat(QString::fromLatin1(fmt)))
+        return {};
+    const auto dragged =
+        m_model->checkpointByKey(QString::fromUtf8(mime->data(QString::fromLatin1(fmt))));
+    const QModelIndex at = m_tree->indexAt(viewportPos);
+    if (!dragged || !at.isValid())
+        return {};
+    const QModelIndex src = toSource(m_tree->model(), at.siblingAtColumn(0));
+    const auto kind = m_model->nodeKind(src);
+    if (kind != CheckpointTreeModel::NodeKind::Checkpoint &&
+        kind != CheckpointTreeModel::NodeKind::Source)
+        return {};
+    const auto target = m_model->checkpointAt(src);
+    if (!target || target == dragged)
+        return {};
+    return {dragged, target};
+}
+
+bool SourcesView::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_tree->viewport()) {
+        switch (event->type()) {
+        case QEvent::DragEnter:
+        case QEvent::DragMove: {
+            auto *e = static_cast<QDropEvent *>(event);
+            if (!e->mimeData()->hasFormat(
+                    QString::fromLatin1(CheckpointTreeModel::kCheckpointMime)))
+                break;
+            // The enter is taken even over the dragged node itself (where every drag starts),
+            // so moves follow; each move then says whether the node under it takes the drop.
+            if (event->type() == QEvent::DragEnter ||
+                checkpointDrop(e->mimeData(), e->position().toPoint()).a)
+                e->acceptProposedAction();
+            else
+                e->ignore();
+            return true;
+        }
+        case QEvent::Drop: {
+            auto *e = static_cast<QDropEvent *>(event);
+            const auto drop = checkpointDrop(e->mimeData(), e->position().toPoint());
+            if (drop.a) {
+                e->acceptProposedAction();
+                emit compareRequested(drop.a, drop.b);
+                return true;
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+QVector<std::shared_ptr<const Checkpoint>> SourcesView::runAt(const QModelIndex &index) const
+{
+    // The checkpoints right below this node (a source, run folder or Checkpoints node), or a
+    // source's checkpoints when they sit under a Checkpoints node beside its logs.
+    QVector<std::shared_ptr<const Checkpoint>> run;
+    for (int r = 0; r < m_model->rowCount(index); ++r) {
+        const QModelIndex child = m_model->index(r, 0, index);
+        if (m_model->nodeKind(child) == CheckpointTreeModel::NodeKind::Checkpoint)
+            if (auto cp = m_model->checkpointAt(child))
+                run << cp;
+    }
+    if (run.isEmpty() && m_model->nodeKind(index) == CheckpointTreeModel::NodeKind::Source)
+        for (const auto &cp : m_model->sourceCheckpoints(index))
+            run << cp;
+    return run;
+}
+
 void SourcesView::showContextMenu(const QPoint &pos)
 {
     const QModelIndex at = m_tree->indexAt(pos);
@@ -342,6 +426,13 @@ void SourcesView::showContextMenu(const QPoint &pos)
                        [this, at] { m_tree->expandRecursively(at.siblingAtColumn(0)); });
         menu.addAction(tr("Collapse"), this,
                        [this, at] { m_tree->collapse(at.siblingAtColumn(0)); });
+    }
+    const auto run = t.isValid() ? QVector<std::shared_ptr<const Checkpoint>>() : runAt(src);
+    if (run.size() >= 2) {
+        menu.addSeparator();
+        const QString title = src.data().toString();
+        menu.addAction(tr("Show Changes Over Run"), this,
+                       [this, run, title] { emit runChangesRequested(run, title); });
     }
     const auto checkpoints = selectedCheckpoints();
     if (checkpoints.size() == 2) {

@@ -10,6 +10,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QMenu;
+class QMimeData;
 class QToolButton;
 class QTreeView;
 
@@ -42,6 +43,8 @@ public:
     QList<std::shared_ptr<const Checkpoint>> selectedCheckpoints() const;
 
     void select(const QModelIndex &sourceIndex);
+    // The tree's index of a model index (through the filter), invalid when filtered out.
+    QModelIndex viewIndex(const QModelIndex &sourceIndex) const;
     void focusFilter();
     void setShowRawKeys(bool raw);
     // Whether a tensor's context menu offers "Show Over Time" (its run has it twice or more).
@@ -50,6 +53,21 @@ public:
         m_overTimeCheck = std::move(check);
     }
 
+    // The checkpoints of the run at a node of the tree model (a source, run folder or its
+    // Checkpoints node), in the run's order; empty for other nodes.
+    QVector<std::shared_ptr<const Checkpoint>> runAt(const QModelIndex &modelIndex) const;
+
+    // What dropping this data at a point of the tree's viewport compares: the dragged
+    // checkpoint (A) and the one under the point (B); empty when it is no checkpoint drop.
+    struct CheckpointDrop {
+        std::shared_ptr<const Checkpoint> a;
+        std::shared_ptr<const Checkpoint> b;
+    };
+    CheckpointDrop checkpointDrop(const QMimeData *mime, const QPoint &viewportPos) const;
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 signals:
     void selectionChanged();
     void showRawKeysChanged(bool raw);
@@ -57,6 +75,9 @@ signals:
     // "Compare" on two selected checkpoints.
     void compareRequested(std::shared_ptr<const wl::Checkpoint> a,
                           std::shared_ptr<const wl::Checkpoint> b);
+    // "Show Changes Over Run" on a node holding two or more checkpoints, in the run's order.
+    void runChangesRequested(const QVector<std::shared_ptr<const wl::Checkpoint>> &run,
+                             const QString &title);
     // "Show Over Time" on a tensor that setOverTimeCheck accepts.
     void overTimeRequested(const wl::TensorRef &tensor);
 

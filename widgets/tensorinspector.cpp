@@ -5,8 +5,10 @@
 #include "overtimeview.h"
 #include "valuesview.h"
 
+#include "graphview.h"
 #include <QScrollBar>
 #include <QSet>
+
 #include <QTextBrowser>
 
 namespace wl
@@ -33,6 +35,10 @@ TensorInspector::TensorInspector(QWidget *parent) : QTabWidget(parent)
     addTab(m_overTime, tr("Over Time"));
     setTabToolTip(OverTimeTab, tr("The selected variable across the checkpoints of its run: ridge, "
                                   "percentile bands and change per step (Alt+5)"));
+    m_graph = new GraphView(this);
+    addTab(m_graph, tr("Graph"));
+    setTabToolTip(GraphTab, tr("The model's layers or ops and their connections, linked to their "
+                               "weights"));
     setDocumentMode(true);
 }
 

@@ -12,6 +12,7 @@ namespace wl
 {
 
 class CurvesPanel;
+class GraphView;
 class HistogramPlot;
 class OverTimeView;
 class ValuesView;
@@ -23,7 +24,7 @@ class TensorInspector : public QTabWidget
 {
     Q_OBJECT
 public:
-    enum Tab { OverviewTab, HistogramTab, ValuesTab, CurvesTab, OverTimeTab };
+    enum Tab { OverviewTab, HistogramTab, ValuesTab, CurvesTab, OverTimeTab, GraphTab };
 
     explicit TensorInspector(QWidget *parent = nullptr);
 
@@ -45,6 +46,8 @@ public:
     // The selected variable across the checkpoints of its run (the last tab).
     OverTimeView *overTime() const { return m_overTime; }
     QTextBrowser *overview() const { return m_overview; }
+    // The model's architecture, linked to the tree's tensors.
+    GraphView *graph() const { return m_graph; }
 
     // Short legend labels: the last path components that tell the tensors apart.
     static QStringList shortLabels(const QList<TensorRef> &tensors);
@@ -57,6 +60,7 @@ private:
     ValuesView *m_values = nullptr;
     CurvesPanel *m_curves = nullptr;
     OverTimeView *m_overTime = nullptr;
+    GraphView *m_graph = nullptr;
     QList<TensorRef> m_tensors;
     QString m_title;
     QHash<TensorRef, TensorReport> m_reports;

@@ -117,4 +117,18 @@ QCPColorGradient divergingGradient(const QPalette &p)
     return g;
 }
 
+QCPColorGradient sequentialGradient(const QPalette &p)
+{
+    const QCPColorGradient diverging = divergingGradient(p);
+    QCPColorGradient g;
+    g.clearColorStops();
+    for (auto it = diverging.colorStops().cbegin(); it != diverging.colorStops().cend(); ++it)
+        if (it.key() >= 0.5)
+            g.setColorStopAt((it.key() - 0.5) * 2, it.value());
+    g.setNanHandling(QCPColorGradient::nhNanColor);
+    g.setNanColor(p.color(QPalette::Mid)); // not computed: neutral, not an alarm colour
+    g.setLevelCount(256);
+    return g;
+}
+
 } // namespace wl::theme

@@ -31,5 +31,8 @@ void applyToPlot(QCustomPlot *plot, const QPalette &p);
 // Blue below zero, red above, the view's background at zero: the midpoint disappears into the
 // page in light and dark palettes alike.
 QCPColorGradient divergingGradient(const QPalette &p);
+// The diverging gradient's upper half: the background at zero, red at the top, for values that
+// are never negative (magnitudes of change).
+QCPColorGradient sequentialGradient(const QPalette &p);
 
 } // namespace wl::theme

@@ -6,6 +6,8 @@
 #include "dropfilter.h"
 #include "emptystate.h"
 #include "events/logwatcher.h"
+#include "graph/modelgraph.h"
+#include "graphview.h"
 #include "histogramplot.h"
 #include "itemmodels/checkpointtreemodel.h"
 #include "jobs/jobrunner.h"
@@ -14,12 +16,15 @@
 #include "problemspanel.h"
 #include "sourcesview.h"
 #include "tensorinspector.h"
+#include "uimeasure.h"
 #include "valuesview.h"
 #include "workstatus.h"
 
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QSet>
 #include <QStackedWidget>
+#include <QtConcurrent>
 
 namespace wl
 {
@@ -54,6 +59,8 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
                     m_inspector->values()->setMessage(reason);
             });
     connect(m_sources, &SourcesView::selectionChanged, this, &Workbench::onSelectionChanged);
+    if (UiMeasure::enabled())
+        new UiMeasure(this);
     connect(m_problems, &ProblemsPanel::problemActivated, this,
             [this](const QString &, const QString &where) {
                 if (!where.isEmpty())
@@ -61,6 +68,8 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
             });
     connect(m_sources, &SourcesView::closeRequested, this, &Workbench::closeSelected);
     connect(m_sources, &SourcesView::showRawKeysChanged, this, &Workbench::onSelectionChanged);
+    connect(m_inspector->graph(), &GraphView::nodeSelected, this,
+            [this](const QString &path) { selectTensor(path, false); });
     connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestValuesIfVisible);
     connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestOverTimeIfVisible);
     connect(m_runner, &JobRunner::overTimeReady, this,
@@ -72,6 +81,10 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
     });
     connect(m_inspector->overTime(), &OverTimeView::cancelRequested, m_runner,
             [this] { m_runner->cancelOverTime(); });
+    connect(m_inspector->overTime(), &OverTimeView::logHistogramRequested, m_runner,
+            [this](const std::shared_ptr<const events::Series> &series) {
+                m_runner->requestOverTime(series, 60);
+            });
     m_sources->setOverTimeCheck([this](const TensorRef &t) { return hasOverTime(t); });
     connect(m_sources, &SourcesView::overTimeRequested, this, &Workbench::showOverTime);
     connect(m_inspector->histogram(), &HistogramPlot::binsChanged, this,
@@ -109,9 +122,46 @@ void Workbench::watchLogs(const OpenResult &result)
                 for (const auto &f : files)
                     m_checkpointFiles[path].insert(f);
                 // The reader opens the folder again in the background, now with the new
-                // checkpoint; the source is replaced when it is done.
+                // checkpoint, which then joins the source's tree in place.
+                m_refreshing.insert(QFileInfo(path).absoluteFilePath());
                 openPaths({path});
             });
+}
+
+bool Workbench::mergeRefreshed(int source, const OpenResult &result)
+{
+    if (!m_model->refreshCheckpoints(source, result))
+        return false;
+    OpenResult &opened = m_opened[source];
+    // The checkpoints read before stay the same objects: the selection, statistics and the
+    // Over Time inputs refer to them.
+    QHash<QString, std::shared_ptr<Checkpoint>> before;
+    for (const auto &cp : opened.checkpoints)
+        before.insert(CheckpointTreeModel::checkpointKey(*cp), cp);
+    std::vector<std::shared_ptr<Checkpoint>> now;
+    for (const auto &cp : result.checkpoints) {
+        const auto kept = before.take(CheckpointTreeModel::checkpointKey(*cp));
+        now.push_back(kept ? kept : cp);
+        if (!kept)
+            m_runner->requestBackgroundStats(cp);
+    }
+    for (const auto &gone : std::as_const(before))
+        m_runner->cancelBackgroundStats(gone.get());
+    const auto logs = opened.logs; // the watcher's snapshot, newer than the reader's
+    opened = result;
+    opened.checkpoints = std::move(now);
+    opened.logs = logs;
+
+    // Curve markers and Over Time take the new checkpoints in.
+    const QModelIndex srcIndex = m_model->index(source, 0);
+    auto *curves = m_inspector->curves();
+    if (!curves->runs().isEmpty() && curves->runs().first().logs == logs)
+        curves->setRuns(curves->runs(), m_model->sourceCheckpoints(srcIndex), true);
+    m_overTimeFor = {};
+    requestOverTimeIfVisible();
+    refreshProblems();
+    updateSummary();
+    return true;
 }
 
 void Workbench::onLogsUpdated(const QString &path,
@@ -193,8 +243,13 @@ void Workbench::onOpened(const OpenResult &result)
 {
     m_pendingOpens = std::max(0, m_pendingOpens - 1);
     const QString path = QFileInfo(result.path).absoluteFilePath();
+    const bool refresh = m_refreshing.remove(path);
     for (int i = 0; i < m_opened.size(); ++i) {
         if (QFileInfo(m_opened[i].path).absoluteFilePath() == path) {
+            if (refresh && mergeRefreshed(i, result)) {
+                finishBatchIfDone();
+                return;
+            }
             for (const auto &cp : m_opened[i].checkpoints)
                 m_runner->cancelBackgroundStats(cp.get());
             m_model->removeSource(i);
@@ -205,6 +260,7 @@ void Workbench::onOpened(const OpenResult &result)
     m_opened << result;
     m_model->addSource(result);
     watchLogs(result);
+    loadGraphs(result.path);
     for (const auto &cp : result.checkpoints)
         m_runner->requestBackgroundStats(cp);
     sourcesAltered();
@@ -219,6 +275,7 @@ void Workbench::onOpened(const OpenResult &result)
 void Workbench::onOpenFailed(const QString &path, const LoadError &error)
 {
     m_pendingOpens = std::max(0, m_pendingOpens - 1);
+    m_refreshing.remove(QFileInfo(path).absoluteFilePath());
     if (error.code == LoadError::Code::Cancelled) {
         finishBatchIfDone();
         return;
@@ -261,6 +318,27 @@ QStringList Workbench::openSourcePaths() const
     QStringList out;
     for (const auto &r : m_opened)
         out << r.path;
+    return out;
+}
+
+QList<OpenResult>
+Workbench::openedCheckpoints(const QList<std::shared_ptr<const Checkpoint>> &checkpoints) const
+{
+    QList<OpenResult> out;
+    for (const auto &c : checkpoints)
+        for (const auto &src : m_opened) {
+            const auto it = std::find_if(src.checkpoints.begin(), src.checkpoints.end(),
+                                         [&](const auto &o) { return o.get() == c.get(); });
+            if (it == src.checkpoints.end())
+                continue;
+            OpenResult one;
+            one.path = c->index().path;
+            one.kind = QStringLiteral("checkpoint");
+            one.readerId = src.readerId;
+            one.checkpoints = {*it};
+            out << one;
+            break;
+        }
     return out;
 }
 
@@ -364,6 +442,10 @@ void Workbench::onSelectionChanged()
 {
     const QModelIndexList rows = m_sources->selectedRows();
     const QList<TensorRef> tensors = m_sources->selectedTensors();
+    QStringList keys;
+    for (const auto &t : tensors)
+        keys << t.info().key;
+    m_inspector->graph()->highlightTensors(keys);
     m_single = {};
     QList<TensorRef> plotted;
     for (const auto &t : tensors)
@@ -482,10 +564,22 @@ void Workbench::requestValuesIfVisible()
 
 std::vector<std::shared_ptr<const Checkpoint>> Workbench::runOf(const TensorRef &t) const
 {
-    for (const auto &r : m_opened)
+    for (const auto &r : m_opened) {
+        if (std::none_of(r.checkpoints.begin(), r.checkpoints.end(),
+                         [&](const auto &cp) { return cp == t.checkpoint; }))
+            continue;
+        // Run folders side by side in one source (logs/lr-0.01, logs/lr-0.003) are runs of
+        // their own: their steps would interleave. Folders of one checkpoint each
+        // (checkpoint-500/, checkpoint-1000/) make one run together.
+        const QString folder = QFileInfo(t.checkpoint->index().path).absolutePath();
+        std::vector<std::shared_ptr<const Checkpoint>> same;
         for (const auto &cp : r.checkpoints)
-            if (cp == t.checkpoint)
-                return {r.checkpoints.begin(), r.checkpoints.end()};
+            if (QFileInfo(cp->index().path).absolutePath() == folder)
+                same.push_back(cp);
+        if (same.size() >= 2)
+            return same;
+        return {r.checkpoints.begin(), r.checkpoints.end()};
+    }
     return {};
 }
 
@@ -642,6 +736,20 @@ QString Workbench::selectedStatisticsText() const
     if (!report || !report->reduced)
         return {};
     return clipboardtext::statistics(m_single.info().name, report->stats);
+}
+
+void Workbench::loadGraphs(const QString &path)
+{
+    // Files without an architecture (plain checkpoints, weights-only files) have no graph.
+    auto *watcher = new QFutureWatcher<Result<std::vector<graph::ModelGraph>>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path] {
+        auto graphs = watcher->result();
+        watcher->deleteLater();
+        if (graphs && !graphs->empty())
+            m_inspector->graph()->setGraphs(path, std::move(*graphs));
+    });
+    watcher->setFuture(
+        QtConcurrent::run([path] { return graph::loadGraphs(path, JobContext::none()); }));
 }
 
 } // namespace wl

@@ -59,6 +59,12 @@ public:
     // Adds an opened source as if the runner had just delivered it.
     void addOpened(const OpenResult &result);
     QStringList openSourcePaths() const;
+    // The open sources as they were opened, parallel to openSourcePaths().
+    const QList<OpenResult> &openSources() const { return m_opened; }
+    // Each of these checkpoints as a source of its own, from the open source that holds it;
+    // those no open source holds are left out.
+    QList<OpenResult>
+    openedCheckpoints(const QList<std::shared_ptr<const Checkpoint>> &checkpoints) const;
     void closeSelected();
     void closeAll();
     void reload();
@@ -105,6 +111,10 @@ private:
     void showCurvesFor(const QModelIndex &index, bool show);
     // Watches the logs of an opened run folder while it is open, so a training run's curves grow.
     void watchLogs(const OpenResult &result);
+    // Reads the model graph of an opened source in the background for the Graph tab.
+    void loadGraphs(const QString &path);
+    // A watched run opened again for checkpoints that appeared: merged into its source in place.
+    bool mergeRefreshed(int source, const OpenResult &result);
     void onLogsUpdated(const QString &path, const std::shared_ptr<const events::RunLogs> &logs);
     void updateSummary();
     void sourcesAltered();
@@ -122,9 +132,10 @@ private:
     QList<OpenResult> m_opened;                      // parallel to the model's top-level rows
     QHash<QString, events::LogWatcher *> m_watchers; // by source path
     QHash<QString, QSet<QString>> m_checkpointFiles; // by source path: seen appearing
-    TensorRef m_single;                              // the one selected tensor, if exactly one
-    TensorRef m_valuesFor;                           // what the Values tab shows or waits for
-    TensorRef m_overTimeFor;                         // what the Over Time tab shows or waits for
+    QSet<QString> m_refreshing; // source paths opened again for their new checkpoints
+    TensorRef m_single;         // the one selected tensor, if exactly one
+    TensorRef m_valuesFor;      // what the Values tab shows or waits for
+    TensorRef m_overTimeFor;    // what the Over Time tab shows or waits for
     // The copies it reads: selecting the same variable in another checkpoint reads nothing again.
     std::vector<std::pair<const Checkpoint *, int>> m_overTimeCopies;
     QString m_pendingSelect;

@@ -1,5 +1,6 @@
 #include "diffengine.h"
 
+#include "io/crc32c.h"
 #include "jobs/parallel.h"
 
 #include <QThread>
@@ -24,6 +25,10 @@ bool isRaw(const TensorInfo &t)
 {
     return t.location.storage == TensorLocation::Storage::Raw && !t.location.bigEndian;
 }
+
+// Checksummed data is compared and checksummed a cache-sized piece at a time, so memory is
+// read once.
+constexpr std::size_t kCachePiece = std::size_t(64) << 10;
 
 bool isDiffable(DType t)
 {
@@ -70,6 +75,13 @@ QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
     std::vector<DiffSums> sums(pieces.size());
     std::vector<QString> errors(pieces.size());
     std::vector<char> computed(pieces.size(), 0);
+    std::vector<std::uint32_t> crcA(pieces.size(), 0), crcB(pieces.size(), 0);
+    // The readers' own check of what they decode (TF strings, for one).
+    std::vector<ChecksumState> readStateA(pieces.size(), ChecksumState::None),
+        readStateB(pieces.size(), ChecksumState::None);
+    const auto checked = [&](const TensorInfo &t) {
+        return request.verifyChecksum && t.location.maskedCrc32c.has_value();
+    };
     // In doubles: a damaged file can declare sizes whose sum overflows 64 bits.
     double bytesDone = 0, bytesTotal = 0;
     for (const auto &p : pieces)
@@ -93,6 +105,7 @@ QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
             const std::size_t item = std::size_t(dtypeSize(ta.dtype));
             std::int64_t posA = p.begin;
             QString innerError;
+            const bool checkA = checked(ta), checkB = checked(tb);
             auto st = streamA[w].stream(
                 ta.location.file, ta.location.offset + p.begin, p.end - p.begin, request.window,
                 item, [&](const std::uint8_t *da, std::size_t na) {
@@ -101,7 +114,20 @@ QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
                     auto inner = streamB[w].stream(
                         tb.location.file, tb.location.offset + posA, std::int64_t(na),
                         request.window, item, [&](const std::uint8_t *db, std::size_t nb) {
-                            kernels::diff(ta.dtype, da + used, db, nb / item, s);
+                            if (!checkA && !checkB) {
+                                kernels::diff(ta.dtype, da + used, db, nb / item, s);
+                                used += nb;
+                                return !job.cancelled();
+                            }
+                            for (std::size_t k = 0; k < nb; k += kCachePiece) {
+                                const std::size_t n = std::min(kCachePiece, nb - k);
+                                const std::uint8_t *qa = da + used + k;
+                                kernels::diff(ta.dtype, qa, db + k, n / item, s);
+                                if (checkA)
+                                    crcA[pi] = crc32cExtend(crcA[pi], qa, n);
+                                if (checkB)
+                                    crcB[pi] = crc32cExtend(crcB[pi], db + k, n);
+                            }
                             used += nb;
                             return !job.cancelled();
                         });
@@ -122,12 +148,14 @@ QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
                 computed[pi] = 1;
         } else {
             // Decoded by the reader, or not numbers: both whole, within the request's limit.
-            auto ra = a.readTensor(m.a, request.maxDecodedBytes);
+            auto ra = a.readTensor(m.a, request.maxDecodedBytes,
+                                   request.verifyChecksum ? &readStateA[pi] : nullptr);
             if (!ra.ok()) {
                 errors[pi] = tensorError(ra.error(), a.index(), ta);
                 return;
             }
-            auto rb = b.readTensor(m.b, request.maxDecodedBytes);
+            auto rb = b.readTensor(m.b, request.maxDecodedBytes,
+                                   request.verifyChecksum ? &readStateB[pi] : nullptr);
             if (!rb.ok()) {
                 errors[pi] = tensorError(rb.error(), b.index(), tb);
                 return;
@@ -148,11 +176,21 @@ QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
         job.progress(bytesTotal > 0 ? bytesDone / bytesTotal : 1.0, QStringLiteral("comparing"));
     });
 
+    // A tensor's pieces come in order of their offsets: their CRCs chain into the tensor's.
     std::vector<bool> seen(std::size_t(pairs.size()), false);
+    std::vector<std::uint32_t> slotCrcA(std::size_t(pairs.size()), 0),
+        slotCrcB(std::size_t(pairs.size()), 0);
+    std::vector<std::size_t> firstPiece(std::size_t(pairs.size()), 0);
     for (std::size_t pi = 0; pi < pieces.size(); ++pi) {
         auto &d = out[pieces[pi].slot];
-        const bool first = !seen[std::size_t(pieces[pi].slot)];
-        seen[std::size_t(pieces[pi].slot)] = true;
+        const auto slot = std::size_t(pieces[pi].slot);
+        const bool first = !seen[slot];
+        seen[slot] = true;
+        if (first)
+            firstPiece[slot] = pi;
+        const auto len = std::uint64_t(pieces[pi].end - pieces[pi].begin);
+        slotCrcA[slot] = first ? crcA[pi] : crc32cCombine(slotCrcA[slot], crcA[pi], len);
+        slotCrcB[slot] = first ? crcB[pi] : crc32cCombine(slotCrcB[slot], crcB[pi], len);
         if (!errors[pi].isEmpty()) {
             if (d.error.isEmpty())
                 d.error = errors[pi];
@@ -165,11 +203,33 @@ QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
             d.computed = d.computed && computed[pi] == 1;
         d.sums.merge(sums[pi]);
     }
-    for (auto &d : out)
+    for (int slot = 0; slot < out.size(); ++slot) {
+        auto &d = out[slot];
         if (!d.error.isEmpty()) {
             d.computed = false;
             d.sums = DiffSums{};
+            continue;
         }
+        if (!seen[std::size_t(slot)])
+            continue; // not comparable: nothing was read
+        // Streamed tensors were checksummed here; the others by their reader.
+        const auto &ta = a.tensor(pairs[slot].a);
+        const auto &tb = b.tensor(pairs[slot].b);
+        const bool streamed =
+            isDiffable(ta.dtype) && isRaw(ta) && isRaw(tb) && ta.location.size == tb.location.size;
+        const auto state = [&](const TensorInfo &t, std::uint32_t crc, ChecksumState read) {
+            if (!streamed)
+                return read;
+            if (!checked(t))
+                return ChecksumState::None;
+            return crc32cMask(crc) == *t.location.maskedCrc32c ? ChecksumState::Ok
+                                                               : ChecksumState::Mismatch;
+        };
+        d.checksumA =
+            state(ta, slotCrcA[std::size_t(slot)], readStateA[firstPiece[std::size_t(slot)]]);
+        d.checksumB =
+            state(tb, slotCrcB[std::size_t(slot)], readStateB[firstPiece[std::size_t(slot)]]);
+    }
     return out;
 }
 

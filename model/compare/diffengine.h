@@ -17,6 +17,8 @@ struct DiffRequest {
     // Tensors whose bytes a reader decodes (compressed HDF5, big-endian data) are read whole,
     // up to this size each.
     std::int64_t maxDecodedBytes = std::int64_t(1) << 30;
+    // Check the bytes read against the CRC-32C a TF bundle stores for each tensor.
+    bool verifyChecksum = true;
 };
 
 struct TensorDiff {
@@ -24,6 +26,9 @@ struct TensorDiff {
     bool computed = false; // sums hold the element metrics (numeric, same shape and dtype)
     DiffSums sums;         // for non-numeric pairs only `identical` is set
     QString error;         // reading failed or was cancelled; sums are absent
+    // Each side's stored CRC-32C against the bytes compared (None: the format stores none).
+    ChecksumState checksumA = ChecksumState::None;
+    ChecksumState checksumB = ChecksumState::None;
 };
 
 // Element metrics of each matched pair, both tensors streamed through bounded memory-mapped

@@ -1,6 +1,7 @@
 #include "shape.h"
 
-#include <QStringList>
+#include <charconv>
+#include <string>
 
 namespace wl
 {
@@ -31,10 +32,22 @@ QString Shape::toString() const
 {
     if (unknownRank)
         return QStringLiteral("<unknown rank>");
-    QStringList parts;
-    for (auto d : dims)
-        parts << (d < 0 ? QStringLiteral("?") : QString::number(d));
-    return QLatin1Char('[') + parts.join(QLatin1String(", ")) + QLatin1Char(']');
+    // Digits straight into one buffer: listings call this for every one of thousands of tensors.
+    std::string text(1, '[');
+    text.reserve(2 + dims.size() * 8);
+    char digits[24];
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        if (i)
+            text += ", ";
+        if (dims[i] < 0) {
+            text += '?';
+            continue;
+        }
+        const auto r = std::to_chars(digits, digits + sizeof digits, dims[i]);
+        text.append(digits, r.ptr);
+    }
+    text += ']';
+    return QString::fromLatin1(text.data(), qsizetype(text.size()));
 }
 
 } // namespace wl

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <iterator>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <unordered_set>
 
@@ -122,6 +123,8 @@ public:
 
     void record(const std::uint8_t *data, std::size_t len, std::int64_t offset)
     {
+        if (simpleScalars(data, data + len))
+            return;
         // One Event is reused: clearing keeps its messages and buffers, so a million small
         // records do not each allocate.
         if (!m_event.ParseFromArray(data, int(len))) {
@@ -146,8 +149,10 @@ public:
         }
     }
 
-    // Decodes the records in [begin, end), whose lengths were checked by the framing pass.
-    void range(const std::uint8_t *d, std::size_t begin, std::size_t end);
+    // Decodes the records in [begin, end) as the framing pass cut them, checking each length
+    // CRC first: at a bad one it stops, and what the framing read after it is not to be used.
+    // `expect` is how many bytes of records will add to these series in all, to reserve room.
+    void range(const std::uint8_t *d, std::size_t begin, std::size_t end, std::size_t expect);
 
     // A piece decoded apart from the ones before it cannot know their plugin names: tags whose
     // values it read without one, and the restarts it saw, are settled when pieces are joined.
@@ -155,6 +160,7 @@ public:
     std::unordered_set<std::string> unresolved;
     std::vector<std::int64_t> starts;
     std::int64_t records = 0;
+    std::int64_t badLengthAt = -1; // a record whose length CRC failed: decoding stopped there
 
     void warn(std::int64_t offset, const QString &text)
     {
@@ -163,14 +169,91 @@ public:
     }
 
 private:
-    Series &series(const std::string &tag, SeriesKind kind)
+    Series &series(std::string_view tag, SeriesKind kind)
     {
-        // Files repeat a handful of tags: find them without making a QString each time.
-        if (auto it = m_tagIndex.find(tag); it != m_tagIndex.end())
-            return m_out.at(it->second);
-        Series &s = m_out.series(QString::fromStdString(tag), kind);
-        m_tagIndex.emplace(tag, std::size_t(&s - m_out.all().data()));
-        return s;
+        // Writers repeat their tags in the same order: guess the one that followed the previous
+        // tag last time before hashing, and never make a QString for a known tag.
+        std::size_t i = m_follows.size();
+        if (m_last < m_follows.size() && m_follows[m_last] < m_tagNames.size() &&
+            m_tagNames[m_follows[m_last]] == tag) {
+            i = m_follows[m_last];
+        } else if (auto it = m_tagIndex.find(tag); it != m_tagIndex.end()) {
+            i = it->second;
+        } else {
+            Series &s = m_out.series(QString::fromUtf8(tag.data(), qsizetype(tag.size())), kind);
+            i = std::size_t(&s - m_out.all().data());
+            m_tagIndex.emplace(std::string(tag), i);
+            if (m_tagNames.size() <= i)
+                m_tagNames.resize(i + 1);
+            m_tagNames[i] = std::string(tag);
+            m_follows.resize(m_tagNames.size(), std::size_t(-1));
+        }
+        if (m_last < m_follows.size())
+            m_follows[m_last] = i;
+        m_last = i;
+        return m_out.at(i);
+    }
+
+    // The shape of nearly every record of a TF1 log: Event{wall_time, step, summary{value{tag,
+    // simple_value}...}}, fields once each and in order. Such a record is read here without the
+    // generated parser; anything else (other fields, repeats, non-ASCII tags) returns false and
+    // takes the full parse, so both paths give the same points.
+    bool simpleScalars(const std::uint8_t *p, const std::uint8_t *end)
+    {
+        double wall = 0;
+        std::uint64_t step = 0;
+        if (p < end && *p == 0x09) { // 1: wall_time, fixed64
+            if (end - p < 9)
+                return false;
+            std::memcpy(&wall, p + 1, 8);
+            p += 9;
+        }
+        if (p < end && *p == 0x10 && !varint(++p, end, step)) // 2: step
+            return false;
+        std::uint64_t len = 0;
+        if (p == end || *p != 0x2a || !varint(++p, end, len) || len != std::uint64_t(end - p))
+            return false; // 5: summary, the rest of the record
+        const std::uint8_t *const values = p;
+        // Check every value before adding any, so a record is taken whole or not at all.
+        for (int pass = 0; pass < 2; ++pass) {
+            for (p = values; p < end;) {
+                std::uint64_t vlen = 0, tlen = 0;
+                if (*p != 0x0a || !varint(++p, end, vlen) || vlen > std::uint64_t(end - p))
+                    return false;
+                const std::uint8_t *const vend = p + vlen;
+                if (p == vend || *p != 0x0a || !varint(++p, vend, tlen) || tlen == 0 ||
+                    tlen >= std::uint64_t(vend - p) || std::uint64_t(vend - p) != tlen + 5 ||
+                    p[tlen] != 0x15)
+                    return false;
+                const std::string_view tag(reinterpret_cast<const char *>(p), tlen);
+                if (pass == 0) {
+                    // ASCII only: the full parse checks UTF-8.
+                    for (const char c : tag)
+                        if (static_cast<unsigned char>(c) >= 0x80)
+                            return false;
+                } else {
+                    float v;
+                    std::memcpy(&v, p + tlen + 1, 4);
+                    series(tag, SeriesKind::Scalar)
+                        .scalars.push_back({std::int64_t(step), wall, v});
+                }
+                p = vend;
+            }
+        }
+        return true;
+    }
+
+    static bool varint(const std::uint8_t *&p, const std::uint8_t *end, std::uint64_t &v)
+    {
+        v = 0;
+        // Nine bytes at most: longer ones (negative steps) are left to the full parse.
+        for (int shift = 0; shift < 63 && p < end; shift += 7) {
+            const std::uint8_t b = *p++;
+            v |= std::uint64_t(b & 0x7f) << shift;
+            if (!(b & 0x80))
+                return true;
+        }
+        return false;
     }
 
     void value(const tf::Summary::Value &v)
@@ -249,7 +332,17 @@ private:
     Problems &m_problems;
     bool m_restarts;
     tf::Event m_event;
-    std::unordered_map<std::string, std::size_t> m_tagIndex;
+    struct TagHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const
+        {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    std::unordered_map<std::string, std::size_t, TagHash, std::equal_to<>> m_tagIndex;
+    std::vector<std::string> m_tagNames;  // by series index
+    std::vector<std::size_t> m_follows;   // by series index: the tag read after it last time
+    std::size_t m_last = std::size_t(-1); // series of the previous value
     std::vector<double> m_values;
 };
 
@@ -267,9 +360,31 @@ std::uint32_t le32(const std::uint8_t *p)
     return v;
 }
 
-void Decoder::range(const std::uint8_t *d, std::size_t begin, std::size_t end)
+void Decoder::range(const std::uint8_t *d, std::size_t begin, std::size_t end, std::size_t expect)
 {
+    // Series grown by doubling touch twice their size in fresh pages, the costliest part of
+    // reading on this kind of machine: after a sixteenth of the piece, reserve what the rest
+    // will add at the same rate.
+    const std::size_t probe = begin + std::max<std::size_t>((end - begin) / 16, 1 << 16);
+    std::vector<std::size_t> before;
+    for (const auto &s : m_out.all())
+        before.push_back(s.scalars.size());
+    bool reserved = probe >= end;
     for (std::size_t pos = begin; pos < end; ++records) {
+        if (crc32cMask(crc32c(d + pos, 8)) != le32(d + pos + 8)) {
+            badLengthAt = std::int64_t(pos);
+            return;
+        }
+        if (!reserved && pos >= probe) {
+            reserved = true;
+            const double scale = double(expect) / double(pos - begin);
+            for (std::size_t i = 0; i < m_out.all().size(); ++i) {
+                auto &points = m_out.at(i).scalars;
+                const std::size_t had = i < before.size() ? before[i] : 0;
+                const std::size_t added = points.size() > had ? points.size() - had : 0;
+                points.reserve(points.size() + std::size_t(double(added) * (scale - 1) * 1.02));
+            }
+        }
         const std::uint64_t len = le64(d + pos);
         const std::uint8_t *data = d + pos + 12;
         if (crc32cMask(crc32c(data, len)) != le32(data + len))
@@ -330,8 +445,9 @@ Status readEvents(EventFileCursor &cursor, SeriesSet &out, Problems &problems, b
     const std::size_t size = (*mapped)->size();
     const auto begin = std::size_t(cursor.offset);
 
-    // Framing: only the length CRCs, so that the records can be cut into pieces decoded on
-    // every core. Record: u64 length, masked CRC of those 8 bytes, data, masked CRC of the data.
+    // Framing: only the lengths, so that the records can be cut into pieces decoded on every
+    // core, which check the length CRCs too. Record: u64 length, masked CRC of those 8 bytes,
+    // data, masked CRC of the data.
     constexpr std::size_t kMinPiece = 4 << 20;
     const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
     const std::size_t pieceBytes =
@@ -340,13 +456,13 @@ Status readEvents(EventFileCursor &cursor, SeriesSet &out, Problems &problems, b
     std::size_t pos = begin;
     std::int64_t badLengthAt = -1;
     while (pos <= size && size - pos >= 12) {
-        if (crc32cMask(crc32c(d + pos, 8)) != le32(d + pos + 8)) {
-            badLengthAt = std::int64_t(pos);
+        const std::uint64_t len = le64(d + pos);
+        if (len > size - pos - 12 || size - pos - 12 - len < 4) {
+            // Still being written (resume here), unless the length itself is damaged.
+            if (crc32cMask(crc32c(d + pos, 8)) != le32(d + pos + 8))
+                badLengthAt = std::int64_t(pos);
             break;
         }
-        const std::uint64_t len = le64(d + pos);
-        if (len > size - pos - 12 || size - pos - 12 - len < 4)
-            break; // still being written: resume here
         pos += 16 + len;
         if (pos - cuts.back() >= pieceBytes)
             cuts.push_back(pos);
@@ -369,22 +485,31 @@ Status readEvents(EventFileCursor &cursor, SeriesSet &out, Problems &problems, b
         p.cursor.path = cursor.path;
         p.decoder = std::make_unique<Decoder>(p.cursor, p.out, p.problems, restarts);
         p.decoder->guessing = true;
-        pool.emplace_back([&p, d, b = cuts[i + 1], e = cuts[i + 2]] { p.decoder->range(d, b, e); });
+        pool.emplace_back(
+            [&p, d, b = cuts[i + 1], e = cuts[i + 2]] { p.decoder->range(d, b, e, e - b); });
     }
     if (pieces > 0)
-        first.range(d, cuts[0], cuts[1]);
+        first.range(d, cuts[0], cuts[1], pos - begin); // later pieces join it
     for (auto &t : pool)
         t.join();
     std::int64_t records = first.records;
-    for (std::size_t i = 0; i < rest.size(); ++i) {
+    // Pieces after a bad length were cut from lengths that cannot be trusted: dropped.
+    std::int64_t stoppedAt = first.badLengthAt;
+    for (std::size_t i = 0; i < rest.size() && stoppedAt < 0; ++i) {
         Piece &p = rest[i];
         if (join(cursor, out, problems, p.cursor, p.out, p.problems, *p.decoder)) {
             records += p.decoder->records;
+            stoppedAt = p.decoder->badLengthAt;
             continue;
         }
         Decoder again(cursor, out, problems, restarts);
-        again.range(d, cuts[i + 1], cuts[i + 2]);
+        again.range(d, cuts[i + 1], cuts[i + 2], cuts[i + 2] - cuts[i + 1]);
         records += again.records;
+        stoppedAt = again.badLengthAt;
+    }
+    if (stoppedAt >= 0) {
+        pos = std::size_t(stoppedAt);
+        badLengthAt = stoppedAt;
     }
     cursor.records += records;
     cursor.offset = std::int64_t(pos);

@@ -16,9 +16,10 @@ namespace wl::events
 namespace
 {
 
-constexpr int kPollMs = 1000;  // a silent watcher still shows new records within a second
-constexpr int kSettleMs = 150; // writers append in bursts: read once after the burst
-constexpr int kMaxDepth = 5;   // as deep as the logs were first searched
+constexpr int kPollMs = 1000;     // a silent watcher still shows new records within a second
+constexpr int kSettleMs = 150;    // writers append in bursts: read once after the burst
+constexpr int kMaxDepth = 5;      // as deep as the logs were first searched
+constexpr int kMaxFolders = 2000; // watched at most: inotify watches are a per-user budget
 
 // What a refresh can change: points, runs, files and findings.
 struct Extent {
@@ -64,10 +65,34 @@ bool bundleComplete(const QString &prefix)
     return true;
 }
 
-bool startsAsHdf5(const QString &path)
+// Whether the HDF5 file at `path` holds all that its superblock says it does. The superblock
+// (at the start, as Keras writes it) records the end-of-file address, and a copy or save still
+// under way is shorter than that. A superblock elsewhere (after a user block) is not looked
+// for: the size that held across two refreshes decides alone.
+bool hdf5Complete(const QString &path, qint64 size)
 {
     QFile f(path);
-    return f.open(QIODevice::ReadOnly) && f.read(8) == QByteArray("\x89HDF\r\n\x1a\n", 8);
+    if (!f.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray head = f.read(64);
+    if (!head.startsWith(QByteArray("\x89HDF\r\n\x1a\n", 8)) || head.size() < 16)
+        return false;
+    // Versions 0 and 1: offsets from byte 24 (28 for 1), their size at byte 13; versions 2
+    // and 3: from byte 12, their size at byte 9. Base, then two addresses, the second the end.
+    const int version = quint8(head[8]);
+    const int width = quint8(version <= 1 ? head[13] : head[9]);
+    const int at = version == 0 ? 24 : version == 1 ? 28 : 12;
+    if (version > 3 || (width != 4 && width != 8) || head.size() < at + 3 * width)
+        return true;
+    auto address = [&](int i) {
+        quint64 v = 0;
+        for (int b = width - 1; b >= 0; --b)
+            v = (v << 8) | quint8(head[at + i * width + b]);
+        return v;
+    };
+    const quint64 base = address(0);
+    const quint64 end = address(2);
+    return base + end <= quint64(size);
 }
 
 // Checkpoint files in `folder` that became complete since the last call, and the `checkpoint`
@@ -95,7 +120,7 @@ QStringList newCheckpoints(const QString &folder, QSet<QString> &known,
                 out << path;
         } else if (name.endsWith(QLatin1String(".h5")) || name.endsWith(QLatin1String(".hdf5"))) {
             const qint64 size = fi.size();
-            if (size > 0 && h5Sizes.value(path, -1) == size && startsAsHdf5(path))
+            if (size > 0 && h5Sizes.value(path, -1) == size && hdf5Complete(path, size))
                 out << path;
             else
                 sizesNow.insert(path, size);
@@ -105,6 +130,30 @@ QStringList newCheckpoints(const QString &folder, QSet<QString> &known,
     for (const auto &p : std::as_const(out))
         if (p != state.absoluteFilePath())
             known.insert(p);
+    return out;
+}
+
+// The folders below `root` that discovery searches (runlogs.cpp: hidden ones skipped, at most
+// kMaxDepth levels down), so a log folder created deep inside is seen without waiting for the
+// poll. Breadth first, so a huge tree gives up its deepest folders first.
+QStringList logFolders(const QString &root)
+{
+    QStringList out;
+    if (root.isEmpty())
+        return out;
+    QStringList level{root};
+    for (int depth = 0; depth < kMaxDepth && !level.isEmpty(); ++depth) {
+        QStringList next;
+        for (const auto &dir : std::as_const(level))
+            for (const auto &sub :
+                 QDir(dir).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
+                if (out.size() >= kMaxFolders)
+                    return out;
+                out << sub.absoluteFilePath();
+                next << sub.absoluteFilePath();
+            }
+        level = next;
+    }
     return out;
 }
 
@@ -127,6 +176,7 @@ LogWatcher::LogWatcher(std::shared_ptr<const RunLogs> logs, QObject *parent)
     connect(m_poll, &QTimer::timeout, this, &LogWatcher::refreshNow);
     watchPaths();
     m_poll->start();
+    refreshNow(); // finds the folders below the run to watch
 }
 
 LogWatcher::~LogWatcher()
@@ -156,8 +206,14 @@ void LogWatcher::refreshNow()
         QStringList added;
         if (!folder.isEmpty())
             added = newCheckpoints(folder, m_knownCkpt, m_h5Sizes, m_stateSeen);
+        const QStringList folders = logFolders(work->root);
         QMetaObject::invokeMethod(
-            this, [this, changed, added] { finished(changed, added); }, Qt::QueuedConnection);
+            this,
+            [this, changed, added, folders] {
+                m_folders = folders;
+                finished(changed, added);
+            },
+            Qt::QueuedConnection);
     });
 }
 
@@ -177,9 +233,10 @@ void LogWatcher::finished(bool changed, const QStringList &newCheckpoints)
     m_running = false;
     if (!newCheckpoints.isEmpty())
         emit checkpointsAppeared(newCheckpoints);
+    // Folders made since the last refresh are watched even before they hold logs.
+    watchPaths();
     if (changed) {
         m_published = std::make_shared<const RunLogs>(*m_work);
-        watchPaths();
         emit updated(m_published);
     }
     if (m_again) {
@@ -191,6 +248,7 @@ void LogWatcher::finished(bool changed, const QStringList &newCheckpoints)
 void LogWatcher::watchPaths()
 {
     QStringList paths{m_work->root, m_ckptFolder};
+    paths += m_folders;
     for (const auto &run : m_work->runs) {
         paths << run.folder;
         if (!run.csvFile.isEmpty())
@@ -206,6 +264,11 @@ void LogWatcher::watchPaths()
             add << p;
     if (!add.isEmpty())
         m_watcher->addPaths(add); // paths it cannot watch are left to polling
+}
+
+QStringList LogWatcher::watchedPaths() const
+{
+    return m_watcher->files() + m_watcher->directories();
 }
 
 } // namespace wl::events

@@ -35,8 +35,12 @@ public:
     void refreshNow();
     // Also looks for checkpoints that appear in `folder` besides the `known` files (absolute
     // paths): a TF bundle once its .index opens and every shard holds its tensors, an .h5 file
-    // once its size held across two refreshes and it starts as HDF5; and a rewritten state file.
+    // once its size held across two refreshes and reaches the end its HDF5 superblock records;
+    // and a rewritten state file.
     void watchCheckpoints(const QString &folder, const QStringList &known);
+    // Files and folders the file system watcher reports on: the logs' files, and every folder
+    // below the run that discovery searches.
+    QStringList watchedPaths() const;
 
 signals:
     // A snapshot with what was appended or added since the last one; run indices of the last
@@ -58,6 +62,7 @@ private:
     bool m_again = false;
     QFuture<void> m_task;
     QString m_ckptFolder;
+    QStringList m_folders; // below the logs' root, found by the last refresh
     // Both touched by the worker only while it runs, by the owner otherwise.
     QSet<QString> m_knownCkpt;
     QHash<QString, qint64> m_h5Sizes; // size at the last refresh of .h5 files not yet complete

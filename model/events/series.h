@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/largealloc.h"
+
 #include <QHash>
 #include <QString>
 #include <cstdint>
@@ -30,7 +32,7 @@ struct Series {
     QString tag;
     QString plugin; // TensorBoard plugin name; empty for TF1 values and CSV columns
     SeriesKind kind = SeriesKind::Scalar;
-    std::vector<ScalarPoint> scalars;
+    std::vector<ScalarPoint, LargeAllocator<ScalarPoint>> scalars;
     std::vector<HistogramPoint> histograms;
     std::int64_t otherCount = 0; // images, audio, other tensors
 

@@ -53,7 +53,8 @@ Result<ChecksumState> Checkpoint::streamTensor(int i, const ChunkSink &sink,
     return streamRawLocation(t, sink, options);
 }
 
-Result<QByteArray> Checkpoint::readTensor(int i, std::int64_t maxBytes) const
+Result<QByteArray> Checkpoint::readTensor(int i, std::int64_t maxBytes,
+                                          ChecksumState *checksum) const
 {
     if (i < 0 || i >= m_index.tensors.size())
         return makeError(LoadError::Code::BadArgument, m_index.path, QString::number(i),
@@ -71,6 +72,8 @@ Result<QByteArray> Checkpoint::readTensor(int i, std::int64_t maxBytes) const
     });
     if (!r.ok())
         return r.error();
+    if (checksum)
+        *checksum = r.value();
     return out;
 }
 

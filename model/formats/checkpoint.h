@@ -38,7 +38,9 @@ public:
     void setStateFileFacts(bool latest, std::optional<double> savedAt);
 
     // Whole tensor in memory; refuses tensors larger than maxBytes.
-    Result<QByteArray> readTensor(int i, std::int64_t maxBytes = std::int64_t(1) << 31) const;
+    // With `checksum`, also how the bytes compare with a stored checksum.
+    Result<QByteArray> readTensor(int i, std::int64_t maxBytes = std::int64_t(1) << 31,
+                                  ChecksumState *checksum = nullptr) const;
 
 protected:
     CheckpointIndex &mutableIndex() { return m_index; }

@@ -1,5 +1,6 @@
 #include "kerasconfig.h"
 
+#include "core/jsonobject.h"
 #include "kerasshapes.h"
 
 #include <QJsonDocument>
@@ -59,15 +60,10 @@ void readInbound(const QJsonObject &entry, ConfigLayer &l)
 Result<ModelConfig> parseModelConfig(const QByteArray &json, const QString &file,
                                      const QString &where)
 {
-    QJsonParseError err{};
-    const auto doc = QJsonDocument::fromJson(json, &err);
-    if (err.error != QJsonParseError::NoError || !doc.isObject())
-        return makeError(
-            LoadError::Code::Corrupt, file, where, QStringLiteral("a JSON object"),
-            err.error != QJsonParseError::NoError
-                ? QStringLiteral("%1 at offset %2").arg(err.errorString()).arg(err.offset)
-                : QStringLiteral("another JSON value"));
-    const auto root = doc.object();
+    const auto parsed = parseJsonObject(json, file, where);
+    if (!parsed)
+        return parsed.error();
+    const QJsonObject &root = *parsed;
     ModelConfig m;
     m.className = root.value("class_name").toString();
     const auto cfgValue = root.value("config");

@@ -99,7 +99,8 @@ Status Builder::legacy(bool full, const std::optional<ModelConfig> &config)
             const bool nonTrainable = !cl.trainable ||
                                       shortName.endsWith(QLatin1String("moving_mean")) ||
                                       shortName.endsWith(QLatin1String("moving_variance"));
-            const QString readable = ln + QLatin1Char('/') + shortName;
+            // A weight named as its layer (a converted file's "save_counter") is not doubled.
+            const QString readable = shortName == ln ? ln : ln + QLatin1Char('/') + shortName;
             auto n = add(join(g, w), readable, TensorRole::Variable, !nonTrainable);
             if (!n)
                 return n.error();

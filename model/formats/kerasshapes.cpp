@@ -18,13 +18,36 @@ using Dim = std::optional<std::int64_t>;
 using Dims = std::vector<Dim>;
 using Ints = std::vector<std::int64_t>;
 
+// Config numbers beyond this are not sizes Keras could build; refusing them keeps every
+// formula below (a product of two, a sum of a few) inside 64 bits.
+constexpr double kMaxConfigInt = double(std::int64_t(1) << 30);
+
+bool isInt(const QJsonValue &v)
+{
+    const double d = v.toDouble();
+    return v.isDouble() && d >= -kMaxConfigInt && d <= kMaxConfigInt &&
+           d == double(std::int64_t(d));
+}
+
+// Products and sums of dimensions, None when they leave 64 bits.
+Dim mul(Dim a, Dim b)
+{
+    std::int64_t r;
+    return a && b && !__builtin_mul_overflow(*a, *b, &r) ? Dim(r) : std::nullopt;
+}
+Dim add(Dim a, Dim b)
+{
+    std::int64_t r;
+    return a && b && !__builtin_add_overflow(*a, *b, &r) ? Dim(r) : std::nullopt;
+}
+
 std::optional<Dims> toDims(const std::optional<QJsonArray> &a)
 {
     if (!a)
         return std::nullopt;
     Dims d;
     for (const auto &v : *a) {
-        if (v.isDouble())
+        if (isInt(v))
             d.push_back(std::int64_t(v.toDouble()));
         else if (v.isNull())
             d.push_back(std::nullopt);
@@ -40,11 +63,6 @@ QJsonArray toJson(const Dims &d)
     for (const auto &v : d)
         a.append(v ? QJsonValue(double(*v)) : QJsonValue(QJsonValue::Null));
     return a;
-}
-
-bool isInt(const QJsonValue &v)
-{
-    return v.isDouble() && v.toDouble() == double(std::int64_t(v.toDouble()));
 }
 
 // An int or a list of n ints (kernel_size, strides, ... are stored either way); `fallback`
@@ -125,7 +143,7 @@ Dim deconvLength(Dim in, std::int64_t k, const QString &padding, std::int64_t s,
 
 Dim times(Dim a, std::int64_t b)
 {
-    return a ? Dim(*a * b) : std::nullopt;
+    return mul(a, b);
 }
 
 std::optional<Dims> conv(const QString &c, const QJsonObject &cfg, const Dims &in)
@@ -258,8 +276,8 @@ std::optional<Dims> reshape(const QJsonObject &cfg, const Dims &in)
     Dims out{in[0]};
     std::optional<std::int64_t> total = 1;
     for (std::size_t i = 1; i < in.size(); ++i)
-        total = in[i] && total ? Dim(*total * *in[i]) : std::nullopt;
-    std::int64_t known = 1;
+        total = mul(total, in[i]);
+    Dim known = 1;
     int unknownAt = -1;
     for (const auto &v : target) {
         if (!isInt(v))
@@ -268,12 +286,13 @@ std::optional<Dims> reshape(const QJsonObject &cfg, const Dims &in)
         if (n == -1)
             unknownAt = int(out.size());
         else
-            known *= n;
+            known = mul(known, n);
         out.push_back(n);
     }
     if (unknownAt >= 0)
-        out[std::size_t(unknownAt)] =
-            total && known > 0 ? Dim(*total / known) : std::nullopt; // None, as Keras prints
+        out[std::size_t(unknownAt)] = total && known && *known > 0
+                                          ? Dim(*total / *known)
+                                          : std::nullopt; // None, as Keras prints
     return out;
 }
 
@@ -309,7 +328,7 @@ std::optional<Dims> concatenate(const QJsonObject &cfg, const QList<std::optiona
         if (!other || int(other->size()) != rank)
             return std::nullopt;
         const Dim a = out[std::size_t(axis)], b = (*other)[std::size_t(axis)];
-        out[std::size_t(axis)] = a && b ? Dim(*a + *b) : std::nullopt;
+        out[std::size_t(axis)] = add(a, b);
     }
     return out;
 }
@@ -402,7 +421,7 @@ std::optional<Dims> infer(const QString &c, const QJsonObject &cfg,
             return std::nullopt;
         Dim n = 1;
         for (std::size_t i = 1; i < in.size(); ++i)
-            n = n && in[i] ? Dim(*n * *in[i]) : std::nullopt;
+            n = mul(n, in[i]);
         return Dims{in[0], n};
     }
     if (c == QLatin1String("Reshape"))

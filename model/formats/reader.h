@@ -38,6 +38,11 @@ struct OpenResult {
     std::shared_ptr<const events::RunLogs> logs;
 };
 
+// What a reader returns when `path` opens to exactly one checkpoint: latest is its name, and
+// consumedFiles the files it accounts for (the file at `path` alone when empty).
+OpenResult singleCheckpoint(const QString &path, const QString &readerId,
+                            std::shared_ptr<Checkpoint> checkpoint, QStringList consumedFiles = {});
+
 class Reader
 {
 public:

@@ -184,6 +184,10 @@ void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int d
     // The order every view shows: sub-runs and files as people number them.
     std::stable_sort(dirs.begin(), dirs.end(), naturalLess);
     std::stable_sort(files.begin(), files.end(), naturalLess);
+    // A sharded checkpoint's index opens its shards, so it goes before them.
+    std::stable_partition(files.begin(), files.end(), [](const QString &f) {
+        return f.endsWith(QLatin1String(".index.json"));
+    });
     auto absorb = [&](OpenResult &&sub) {
         for (auto &cp : sub.checkpoints) {
             if (consumed.contains(cp->index().path))

@@ -26,31 +26,6 @@ namespace
 constexpr std::int64_t kMaxHeader = 100'000'000; // the reference reader's limit
 const QString kReaderId = QStringLiteral("safetensors");
 
-std::optional<DType> dtypeOfName(const QString &name)
-{
-    static const QHash<QString, DType> names{
-        {QStringLiteral("BOOL"), DType::Bool},
-        {QStringLiteral("U8"), DType::UInt8},
-        {QStringLiteral("I8"), DType::Int8},
-        {QStringLiteral("I16"), DType::Int16},
-        {QStringLiteral("U16"), DType::UInt16},
-        {QStringLiteral("F16"), DType::Float16},
-        {QStringLiteral("BF16"), DType::BFloat16},
-        {QStringLiteral("I32"), DType::Int32},
-        {QStringLiteral("U32"), DType::UInt32},
-        {QStringLiteral("F32"), DType::Float32},
-        {QStringLiteral("F64"), DType::Float64},
-        {QStringLiteral("I64"), DType::Int64},
-        {QStringLiteral("U64"), DType::UInt64},
-        {QStringLiteral("C64"), DType::Complex64},
-        {QStringLiteral("F8_E5M2"), DType::Float8E5M2},
-        // safetensors' F8_E4M3 is the "fn" variant: no infinities, 0x7F and 0xFF are NaN.
-        {QStringLiteral("F8_E4M3"), DType::Float8E4M3FN},
-    };
-    auto it = names.constFind(name);
-    return it == names.constEnd() ? std::nullopt : std::optional<DType>(*it);
-}
-
 std::uint64_t le64(const char *p)
 {
     std::uint64_t v;
@@ -110,7 +85,42 @@ struct Entry {
     std::int64_t begin, end;
 };
 
+const QHash<QString, DType> &dtypeNames()
+{
+    static const QHash<QString, DType> names{
+        {QStringLiteral("BOOL"), DType::Bool},
+        {QStringLiteral("U8"), DType::UInt8},
+        {QStringLiteral("I8"), DType::Int8},
+        {QStringLiteral("I16"), DType::Int16},
+        {QStringLiteral("U16"), DType::UInt16},
+        {QStringLiteral("F16"), DType::Float16},
+        {QStringLiteral("BF16"), DType::BFloat16},
+        {QStringLiteral("I32"), DType::Int32},
+        {QStringLiteral("U32"), DType::UInt32},
+        {QStringLiteral("F32"), DType::Float32},
+        {QStringLiteral("F64"), DType::Float64},
+        {QStringLiteral("I64"), DType::Int64},
+        {QStringLiteral("U64"), DType::UInt64},
+        {QStringLiteral("C64"), DType::Complex64},
+        {QStringLiteral("F8_E5M2"), DType::Float8E5M2},
+        // safetensors' F8_E4M3 is the "fn" variant: no infinities, 0x7F and 0xFF are NaN.
+        {QStringLiteral("F8_E4M3"), DType::Float8E4M3FN},
+    };
+    return names;
+}
+
 } // namespace
+
+std::optional<DType> safetensorsDType(const QString &name)
+{
+    const auto it = dtypeNames().constFind(name);
+    return it == dtypeNames().constEnd() ? std::nullopt : std::optional<DType>(*it);
+}
+
+QString safetensorsDTypeName(DType dtype)
+{
+    return dtypeNames().key(dtype);
+}
 
 QString SafetensorsReader::id() const
 {
@@ -214,7 +224,7 @@ Result<OpenResult> SafetensorsReader::open(const Source &source, const JobContex
         t.location.file = path;
         t.location.storage = TensorLocation::Storage::None;
         const QString dtypeName = o.value(QLatin1String("dtype")).toString();
-        const auto dtype = dtypeOfName(dtypeName);
+        const auto dtype = safetensorsDType(dtypeName);
         t.dtype = dtype.value_or(DType::Unknown);
         if (!dtype)
             problems << problem(
@@ -312,14 +322,7 @@ Result<OpenResult> SafetensorsReader::open(const Source &source, const JobContex
             .arg(counted(index.tensors.size(), "tensor"), counted(std::int64_t(n), "byte"));
     index.summary.insert(QStringLiteral("header_bytes"), double(n));
 
-    OpenResult r;
-    r.path = path;
-    r.kind = QStringLiteral("checkpoint");
-    r.readerId = kReaderId;
-    r.consumedFiles << QFileInfo(path).absoluteFilePath();
-    r.latest = index.displayName;
-    r.checkpoints.push_back(std::make_shared<Checkpoint>(std::move(index)));
-    return r;
+    return singleCheckpoint(path, kReaderId, std::make_shared<Checkpoint>(std::move(index)));
 }
 
 } // namespace wl

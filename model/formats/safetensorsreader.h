@@ -2,8 +2,14 @@
 
 #include "reader.h"
 
+#include <optional>
+
 namespace wl
 {
+
+// The format's dtype names ("F32") both ways; nullopt or empty for a type it has no name for.
+std::optional<DType> safetensorsDType(const QString &name);
+QString safetensorsDTypeName(DType dtype);
 
 // safetensors files: header validated (UTF-8 JSON, no duplicate names, offsets that tile the
 // buffer, sizes that match shape and dtype), `__metadata__` shown, tensors mapped in place.

@@ -134,6 +134,11 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
     bool first = true;
     QVector<TensorInfo> tensors;
     std::vector<tf::BundleEntryProto> entries;
+    // Room for as many entries as the index could hold (each takes a few bytes at least), so
+    // that thousands of them are not copied as the vectors grow; pages never written cost nothing.
+    const auto room = std::min<qint64>(QFileInfo(indexPath).size() / 8, qint64(1) << 22);
+    tensors.reserve(room);
+    entries.reserve(std::size_t(room));
     std::map<QByteArray, std::vector<std::pair<tfbundle::SliceKey, tf::BundleEntryProto>>> slices;
     Problems problems;
     int visited = 0;

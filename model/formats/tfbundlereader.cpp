@@ -58,14 +58,7 @@ bool isVariablesFolder(const Source &s)
 
 OpenResult single(const QString &path, tfopen::Opened &&opened)
 {
-    OpenResult r;
-    r.path = path;
-    r.kind = QStringLiteral("checkpoint");
-    r.readerId = tfopen::kReaderId;
-    r.latest = opened.checkpoint->index().displayName;
-    r.consumedFiles = opened.consumed;
-    r.checkpoints.push_back(std::move(opened.checkpoint));
-    return r;
+    return singleCheckpoint(path, tfopen::kReaderId, std::move(opened.checkpoint), opened.consumed);
 }
 
 Result<OpenResult> openFile(const Source &s, const JobContext &job)

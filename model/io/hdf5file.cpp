@@ -50,6 +50,14 @@ Handle openObject(hid_t file, const QString &path)
     return make(H5Oopen(file, path.toUtf8().constData(), H5P_DEFAULT));
 }
 
+Handle openChild(hid_t file, const QString &path)
+{
+    const QByteArray p = path.toUtf8();
+    if (H5Lexists(file, p.constData(), H5P_DEFAULT) <= 0)
+        return {};
+    return make(H5Oopen(file, p.constData(), H5P_DEFAULT));
+}
+
 } // namespace wl::h5::detail
 
 namespace wl::h5

@@ -17,6 +17,8 @@ Handle make(hid_t id);
 QString objectText(const QString &p);
 // Opens an object only when every link on its path exists; invalid handle otherwise.
 Handle openObject(hid_t file, const QString &path);
+// openObject for a path whose parent openObject opened: only the last link is left to check.
+Handle openChild(hid_t file, const QString &path);
 
 // Sets the read-only file driver of hdf5driver.cpp on a file-access property list: it reads the
 // file named at open, or the caller's buffer when data is set (the buffer outlives the file).

@@ -507,7 +507,10 @@ void Worker::snapshot(const File &f, h5w::Reply &reply)
         auto *o = reply.add_objects();
         o->set_path(path.toStdString());
         note(objectText(path));
-        Handle h = openObject(hid_t(f.m_file.get()), path);
+        // Below the root, the parent was opened through every check of its own path, and each
+        // check from the root again cost a path walk per level.
+        Handle h = depth == 0 ? openObject(hid_t(f.m_file.get()), path)
+                              : openChild(hid_t(f.m_file.get()), path);
         if (!h.valid()) {
             o->set_kind(h5w::Object::UNOPENABLE);
             toProto(f.error(objectText(path), QStringLiteral("an object")),

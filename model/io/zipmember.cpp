@@ -71,10 +71,14 @@ bool allZero(const std::uint8_t *p, std::size_t n)
 
 } // namespace
 
-Result<ZipMember> findZipMember(QuaZip &zip, const QString &archive, const QString &name)
+namespace
+{
+
+// The archive's current member, its local header read for the data offset.
+Result<ZipMember> currentMember(QuaZip &zip, const QString &archive, const QString &name)
 {
     QuaZipFileInfo64 info;
-    if (!zip.setCurrentFile(name, QuaZip::csSensitive) || !zip.getCurrentFileInfo(&info))
+    if (!zip.getCurrentFileInfo(&info))
         return makeError(LoadError::Code::Corrupt, archive, name, QStringLiteral("a member"),
                          QStringLiteral("none"));
     ZipMember m;
@@ -106,6 +110,37 @@ Result<ZipMember> findZipMember(QuaZip &zip, const QString &archive, const QStri
                              .arg(m.dataOffset),
                          QStringLiteral("an archive of %1 bytes").arg(size));
     return m;
+}
+
+} // namespace
+
+Result<ZipMember> findZipMember(QuaZip &zip, const QString &archive, const QString &name)
+{
+    if (!zip.setCurrentFile(name, QuaZip::csSensitive))
+        return makeError(LoadError::Code::Corrupt, archive, name, QStringLiteral("a member"),
+                         QStringLiteral("none"));
+    return currentMember(zip, archive, name);
+}
+
+Result<std::vector<ZipMember>> listZipMembers(QuaZip &zip, const QString &archive,
+                                              std::size_t maxMembers)
+{
+    std::vector<ZipMember> out;
+    for (bool more = zip.goToFirstFile(); more; more = zip.goToNextFile()) {
+        if (out.size() >= maxMembers)
+            return makeError(
+                LoadError::Code::Unsupported, archive, QStringLiteral("central directory"),
+                QStringLiteral("at most %1 members").arg(maxMembers), QStringLiteral("more"));
+        auto m = currentMember(zip, archive, zip.getCurrentFileName());
+        if (!m.ok())
+            return m.error();
+        out.push_back(std::move(*m));
+    }
+    if (zip.getZipError() != 0)
+        return makeError(LoadError::Code::Corrupt, archive, QStringLiteral("central directory"),
+                         QStringLiteral("a readable list of members"),
+                         QStringLiteral("zip error %1").arg(zip.getZipError()));
+    return out;
 }
 
 Result<std::shared_ptr<const InflatedMember>> InflatedMember::inflate(const ZipMember &m,

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 class QuaZip;
 
@@ -31,6 +32,11 @@ struct ZipMember {
 // The member `name` of an open archive, made current in `zip`. An error names the archive and
 // the member when it is missing or its data lies outside the archive.
 Result<ZipMember> findZipMember(QuaZip &zip, const QString &archive, const QString &name);
+
+// Every member of an open archive in central-directory order, each with its data offset
+// checked against the archive's size. Refuses archives of more than maxMembers.
+Result<std::vector<ZipMember>> listZipMembers(QuaZip &zip, const QString &archive,
+                                              std::size_t maxMembers = 1'000'000);
 
 // A few kilobytes of deflate can declare terabytes: inflating more than kLargeInflateRatio times
 // the archive's size and more than kLargeInflateBytes needs JobContext::allowLarge().

@@ -129,33 +129,49 @@ int CheckpointTreeModel::sourceCount() const
     return int(m_sources.size());
 }
 
+QString CheckpointTreeModel::checkpointKey(const Checkpoint &checkpoint)
+{
+    return checkpoint.index().path;
+}
+
+QString CheckpointTreeModel::labelOf(const Checkpoint &c, std::size_t checkpoints)
+{
+    const auto &idx = c.index();
+    QString label = idx.displayName.isEmpty() ? QFileInfo(idx.path).fileName() : idx.displayName;
+    if (idx.latest && checkpoints > 1)
+        label += tr(" (latest)");
+    return label;
+}
+
+std::unique_ptr<CheckpointTreeModel::CheckpointData>
+CheckpointTreeModel::makeCheckpointData(const std::shared_ptr<const Checkpoint> &c,
+                                        const OpenResult &opened)
+{
+    const QFileInfo srcInfo(opened.path);
+    const QDir srcDir(srcInfo.isDir() ? opened.path : srcInfo.path());
+    auto cp = std::make_unique<CheckpointData>();
+    cp->checkpoint = c;
+    const auto &idx = c->index();
+    cp->label = labelOf(*c, opened.checkpoints.size());
+    if (srcInfo.isDir()) {
+        const QString rel = srcDir.relativeFilePath(QFileInfo(idx.path).path());
+        cp->runDir =
+            (rel == QLatin1String(".") || rel.startsWith(QLatin1String(".."))) ? QString() : rel;
+    }
+    cp->stats.resize(std::size_t(idx.tensors.size()));
+    for (const auto &p : idx.problems)
+        if (!p.where.isEmpty())
+            cp->tensorProblems[p.where] << p;
+    return cp;
+}
+
 void CheckpointTreeModel::addSource(const OpenResult &opened)
 {
     auto src = std::make_unique<SourceData>();
     src->opened = opened;
-    const QFileInfo srcInfo(opened.path);
-    const QDir srcDir(srcInfo.isDir() ? opened.path : srcInfo.path());
-    for (const auto &c : opened.checkpoints) {
-        if (!c)
-            continue;
-        auto cp = std::make_unique<CheckpointData>();
-        cp->checkpoint = c;
-        const auto &idx = c->index();
-        cp->label = idx.displayName.isEmpty() ? QFileInfo(idx.path).fileName() : idx.displayName;
-        if (idx.latest && opened.checkpoints.size() > 1)
-            cp->label += tr(" (latest)");
-        if (srcInfo.isDir()) {
-            const QString rel = srcDir.relativeFilePath(QFileInfo(idx.path).path());
-            cp->runDir = (rel == QLatin1String(".") || rel.startsWith(QLatin1String("..")))
-                             ? QString()
-                             : rel;
-        }
-        cp->stats.resize(std::size_t(idx.tensors.size()));
-        for (const auto &p : idx.problems)
-            if (!p.where.isEmpty())
-                cp->tensorProblems[p.where] << p;
-        src->checkpoints.push_back(std::move(cp));
-    }
+    for (const auto &c : opened.checkpoints)
+        if (c)
+            src->checkpoints.push_back(makeCheckpointData(c, opened));
     // The reader's order (state file, then step) is the order of every view: no sorting here.
 
     const int row = int(m_sources.size());
@@ -230,6 +246,158 @@ void CheckpointTreeModel::updateLogs(const std::shared_ptr<const events::RunLogs
         }
         return;
     }
+}
+
+QModelIndex CheckpointTreeModel::indexOfNode(const Node *n) const
+{
+    return n == m_root.get() ? QModelIndex() : createIndex(n->row, 0, const_cast<Node *>(n));
+}
+
+// Adds a node's totals to its ancestors (negative to take them away) and tells the views.
+void CheckpointTreeModel::addToAncestors(Node *from, std::int64_t params, std::int64_t bytes,
+                                         int problems)
+{
+    for (Node *p = from; p != m_root.get(); p = p->parent) {
+        p->params += params;
+        p->bytes += bytes;
+        p->problems += problems;
+        emit dataChanged(createIndex(p->row, 0, p), createIndex(p->row, ColumnCount - 1, p));
+    }
+}
+
+void CheckpointTreeModel::insertChild(Node *parent, int row, std::unique_ptr<Node> child)
+{
+    beginInsertRows(indexOfNode(parent), row, row);
+    child->parent = parent;
+    parent->children.insert(parent->children.begin() + row, std::move(child));
+    for (std::size_t k = std::size_t(row); k < parent->children.size(); ++k)
+        parent->children[k]->row = int(k);
+    endInsertRows();
+}
+
+void CheckpointTreeModel::removeChild(Node *parent, int row)
+{
+    beginRemoveRows(indexOfNode(parent), row, row);
+    parent->children.erase(parent->children.begin() + row);
+    for (std::size_t k = std::size_t(row); k < parent->children.size(); ++k)
+        parent->children[k]->row = int(k);
+    endRemoveRows();
+}
+
+bool CheckpointTreeModel::refreshCheckpoints(int row, const OpenResult &refreshed)
+{
+    if (row < 0 || row >= int(m_sources.size()))
+        return false;
+    SourceData &src = *m_sources[std::size_t(row)];
+    Node *srcNode = m_root->children[std::size_t(row)].get();
+    if (srcNode->cp)
+        return false; // one checkpoint shown inline: no list to insert into
+
+    QHash<QString, int> order; // by key, the refreshed reader's order
+    for (std::size_t i = 0; i < refreshed.checkpoints.size(); ++i)
+        if (const auto &c = refreshed.checkpoints[i])
+            order.insert(checkpointKey(*c), int(i));
+    const auto orderOf = [&](const CheckpointData &cp) {
+        return order.value(checkpointKey(*cp.checkpoint), -1);
+    };
+
+    // Gone from the folder (a TF saver keeps only the newest few): their rows go.
+    for (std::size_t i = src.checkpoints.size(); i-- > 0;) {
+        CheckpointData &cp = *src.checkpoints[i];
+        if (orderOf(cp) >= 0)
+            continue;
+        Node *n = cp.node;
+        Node *parent = n->parent;
+        addToAncestors(parent, -n->params, -n->bytes, -n->problems);
+        removeChild(parent, n->row);
+        // A run folder's node goes with its last checkpoint.
+        if (parent->children.empty() && parent != srcNode && !cp.runDir.isEmpty())
+            removeChild(parent->parent, parent->row);
+        auto it = m_byCheckpoint.find(cp.checkpoint.get());
+        if (it != m_byCheckpoint.end() && it.value() == &cp)
+            m_byCheckpoint.erase(it);
+        src.checkpoints.erase(src.checkpoints.begin() + std::ptrdiff_t(i));
+    }
+
+    // Where checkpoints go: beside the logs in a Checkpoints node (made now if the run had
+    // none yet), else in the source itself.
+    QHash<QString, const CheckpointData *> have;
+    for (const auto &cp : src.checkpoints)
+        have.insert(checkpointKey(*cp->checkpoint), cp.get());
+    const bool hasLogs = src.opened.logs && !src.opened.logs->runs.empty();
+    Node *cpRoot = srcNode;
+    if (hasLogs) {
+        cpRoot = nullptr;
+        for (const auto &child : srcNode->children)
+            if (child->kind == NodeKind::Group && !child->cp)
+                cpRoot = child.get();
+        if (!cpRoot && qsizetype(refreshed.checkpoints.size()) > have.size()) {
+            auto n = std::make_unique<Node>();
+            n->name = tr("Checkpoints");
+            n->src = &src;
+            insertChild(srcNode, 0, std::move(n));
+            cpRoot = srcNode->children.front().get();
+        }
+    }
+
+    for (const auto &c : refreshed.checkpoints) {
+        if (!c || have.contains(checkpointKey(*c)))
+            continue;
+        auto data = makeCheckpointData(c, refreshed);
+        const int at = order.value(checkpointKey(*c));
+        Node *parent = cpRoot;
+        if (!data->runDir.isEmpty()) {
+            parent = nullptr;
+            for (const auto &child : cpRoot->children)
+                if (!child->cp && child->name == data->runDir)
+                    parent = child.get();
+            if (!parent) {
+                auto n = std::make_unique<Node>();
+                n->name = data->runDir;
+                n->src = &src;
+                insertChild(cpRoot, int(cpRoot->children.size()), std::move(n));
+                parent = cpRoot->children.back().get();
+            }
+        }
+        // Before the first sibling that the reader puts after it.
+        int pos = int(parent->children.size());
+        for (const auto &sib : parent->children)
+            if (sib->kind == NodeKind::Checkpoint && orderOf(*sib->cp) > at) {
+                pos = sib->row;
+                break;
+            }
+        auto n = std::make_unique<Node>();
+        n->kind = NodeKind::Checkpoint;
+        n->src = &src;
+        n->cp = data.get();
+        n->name = data->label;
+        Node *cpNode = n.get();
+        buildCheckpoint(*data, cpNode);
+        insertChild(parent, pos, std::move(n));
+        addToAncestors(parent, cpNode->params, cpNode->bytes, cpNode->problems);
+        m_byCheckpoint.insert(c.get(), data.get());
+        auto next = std::find_if(src.checkpoints.begin(), src.checkpoints.end(),
+                                 [&](const auto &cp) { return orderOf(*cp) > at; });
+        src.checkpoints.insert(next, std::move(data));
+    }
+
+    // "(latest)" moves to the newest; the kept checkpoints' own flags are of their first read.
+    for (const auto &cp : src.checkpoints) {
+        const auto &now = refreshed.checkpoints[std::size_t(orderOf(*cp))];
+        if (const QString label = labelOf(*now, refreshed.checkpoints.size()); label != cp->label) {
+            cp->label = cp->node->name = label;
+            cp->node->sortKey.clear();
+            emit dataChanged(createIndex(cp->node->row, 0, cp->node),
+                             createIndex(cp->node->row, 0, cp->node));
+        }
+    }
+    // The model's list is src.checkpoints; the reader's would keep removed checkpoints alive.
+    src.opened.checkpoints.clear();
+    src.opened.latest = refreshed.latest;
+    src.opened.consumedFiles = refreshed.consumedFiles;
+    src.opened.summary = refreshed.summary;
+    src.opened.summaryText = refreshed.summaryText;
+    return true;
 }
 
 void CheckpointTreeModel::clear()
@@ -755,6 +923,10 @@ Qt::ItemFlags CheckpointTreeModel::flags(const QModelIndex &index) const
     Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
     if (n->kind == NodeKind::Tensor)
         f |= Qt::ItemIsDragEnabled; // dragged out as its key, see mimeData()
+    // A checkpoint drags onto another to compare them.
+    if (n->kind == NodeKind::Checkpoint ||
+        (n->kind == NodeKind::Source && n->src->checkpoints.size() == 1))
+        f |= Qt::ItemIsDragEnabled;
     if ((n->kind == NodeKind::Tensor || n->kind == NodeKind::LogRun) && n->children.empty())
         f |= Qt::ItemNeverHasChildren;
     return f;
@@ -762,7 +934,15 @@ Qt::ItemFlags CheckpointTreeModel::flags(const QModelIndex &index) const
 
 QStringList CheckpointTreeModel::mimeTypes() const
 {
-    return {QStringLiteral("text/plain")};
+    return {QStringLiteral("text/plain"), QString::fromLatin1(kCheckpointMime)};
+}
+
+std::shared_ptr<const Checkpoint> CheckpointTreeModel::checkpointByKey(const QString &key) const
+{
+    for (const CheckpointData *cp : std::as_const(m_byCheckpoint))
+        if (checkpointKey(*cp->checkpoint) == key)
+            return cp->checkpoint;
+    return {};
 }
 
 QMimeData *CheckpointTreeModel::mimeData(const QModelIndexList &indexes) const
@@ -777,8 +957,22 @@ QMimeData *CheckpointTreeModel::mimeData(const QModelIndexList &indexes) const
         seen.insert({t.checkpoint.get(), t.index});
         keys << t.info().key;
     }
-    if (keys.isEmpty())
+    if (keys.isEmpty()) {
+        // A checkpoint node: its key (the file or prefix) in our own format and as text.
+        for (const QModelIndex &i : indexes) {
+            const Node *n = nodeAt(i.siblingAtColumn(0));
+            if (!n || (n->kind != NodeKind::Checkpoint && n->kind != NodeKind::Source))
+                continue;
+            if (const auto cp = checkpointAt(i.siblingAtColumn(0))) {
+                const QString key = checkpointKey(*cp);
+                auto *data = new QMimeData;
+                data->setData(QString::fromLatin1(kCheckpointMime), key.toUtf8());
+                data->setText(key);
+                return data;
+            }
+        }
         return nullptr;
+    }
     auto *data = new QMimeData;
     data->setText(keys.join(QLatin1Char('\n')));
     return data;

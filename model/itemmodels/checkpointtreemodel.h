@@ -69,6 +69,14 @@ public:
     // place when the runs are the same ones, and the Logs node is rebuilt when runs were added.
     void updateLogs(const std::shared_ptr<const events::RunLogs> &from,
                     std::shared_ptr<const events::RunLogs> to);
+    // The source at `row` opened again (a watched run that gained or lost checkpoints): the
+    // checkpoints it no longer holds leave, new ones join their run node where the reader puts
+    // them, and "(latest)" moves, all as inserted and removed rows, so views keep expansion,
+    // selection and scroll position. Kept checkpoints keep their objects (and statistics).
+    // False, changing nothing, when the source shows its one checkpoint inline.
+    bool refreshCheckpoints(int row, const OpenResult &refreshed);
+    // What tells checkpoints of a run apart across reads: the file or prefix.
+    static QString checkpointKey(const Checkpoint &checkpoint);
     void clear();
     int sourceCount() const;
 
@@ -87,7 +95,10 @@ public:
     QStringList dtypesPresent() const;
 
     TensorRef tensorAt(const QModelIndex &index) const;
-    // Tensors drag out as text: their stored keys, one a line.
+    // Tensors drag out as text: their stored keys, one a line. A checkpoint drags out as its
+    // checkpointKey under kCheckpointMime (and as text), to be dropped on another to compare.
+    static constexpr const char *kCheckpointMime = "application/x-weightlens-checkpoint";
+    std::shared_ptr<const Checkpoint> checkpointByKey(const QString &key) const;
     QStringList mimeTypes() const override;
     QMimeData *mimeData(const QModelIndexList &indexes) const override;
     // The tensors at and below a node (a layer or group: all its tensors), in tree order.
@@ -130,6 +141,13 @@ private:
     void buildCheckpoint(CheckpointData &cp, Node *cpNode);
     void buildLogs(SourceData &src, Node *srcNode);
     void rebuildAll();
+    static QString labelOf(const Checkpoint &c, std::size_t checkpoints);
+    static std::unique_ptr<CheckpointData>
+    makeCheckpointData(const std::shared_ptr<const Checkpoint> &c, const OpenResult &opened);
+    QModelIndex indexOfNode(const Node *n) const;
+    void addToAncestors(Node *from, std::int64_t params, std::int64_t bytes, int problems);
+    void insertChild(Node *parent, int row, std::unique_ptr<Node> child);
+    void removeChild(Node *parent, int row);
     CheckpointData *dataFor(const Checkpoint *c) const;
     QVariant tensorData(const Node *n, int column, int role) const;
 

@@ -31,6 +31,19 @@ public:
     bool allowLarge() const { return m_allowLarge; }
     void setAllowLarge(bool allow) { m_allowLarge = allow; }
 
+    // The same cancellation, with progress mapped into [from, to] of this context's: one step
+    // of a longer job.
+    JobContext part(double from, double to) const
+    {
+        JobContext c(m_cancel);
+        c.m_allowLarge = m_allowLarge;
+        if (m_progress)
+            c.m_progress = [p = m_progress, from, to](double f, const QString &phase) {
+                p(from + (to - from) * f, phase);
+            };
+        return c;
+    }
+
     // A context that never cancels and reports nowhere.
     static const JobContext &none()
     {

@@ -1,6 +1,7 @@
 #include "jobrunner.h"
 
 #include "core/plural.h"
+#include "events/series.h"
 #include "formats/readerregistry.h"
 #include "stats/kernels.h"
 
@@ -383,16 +384,31 @@ void JobRunner::requestValues(const TensorRef &t, qint64 maxElements)
 void JobRunner::requestOverTime(const std::vector<OverTimeInput> &inputs,
                                 const OverTimeRequest &request, const QStringList &notes)
 {
+    startOverTime([inputs, request, notes](const JobContext &job) {
+        auto result = computeOverTime(inputs, request, job);
+        if (result.ok())
+            result->notes = notes + result->notes;
+        return result;
+    });
+}
+
+void JobRunner::requestOverTime(std::shared_ptr<const events::Series> series, int bins)
+{
+    startOverTime([series = std::move(series), bins](const JobContext &job) {
+        return overTimeFromHistograms(*series, bins, job);
+    });
+}
+
+void JobRunner::startOverTime(std::function<Result<OverTime>(const JobContext &)> compute)
+{
     const quint64 gen = ++m_overTimeGen;
     if (m_overTimeCancel)
         m_overTimeCancel->store(true);
     auto flag = std::make_shared<std::atomic<bool>>(false);
     m_overTimeCancel = flag;
     begin();
-    m_pool.start([this, gen, flag, inputs, request, notes, report = progressReporter()] {
-        auto result = computeOverTime(inputs, request, JobContext(flag.get(), report));
-        if (result.ok())
-            result->notes = notes + result->notes;
+    m_pool.start([this, gen, flag, compute = std::move(compute), report = progressReporter()] {
+        auto result = compute(JobContext(flag.get(), report));
         QMetaObject::invokeMethod(
             this,
             [this, gen, result = std::move(result)] {

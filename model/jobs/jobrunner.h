@@ -59,6 +59,9 @@ public:
     // delivers; cancelAll stops it. `notes` (checkpoints left out) are added to the result's.
     void requestOverTime(const std::vector<OverTimeInput> &inputs, const OverTimeRequest &request,
                          const QStringList &notes = {});
+    // The same from a histogram tag of the logs; `series` keeps the log snapshot it is part of
+    // alive (an aliasing pointer), so a live update cannot pull it away mid-way.
+    void requestOverTime(std::shared_ptr<const events::Series> series, int bins);
     // Stops it; it then fails with a cancelled error, unless !report: then nothing is delivered.
     void cancelOverTime(bool report = true);
 
@@ -96,6 +99,8 @@ private:
 
     void begin();
     void end();
+    // Both kinds of weights over time: one at a time, the latest delivers.
+    void startOverTime(std::function<Result<OverTime>(const JobContext &)> compute);
     void storeCache(const TensorRef &t, int bins, const TensorReport &r);
     JobContext::ProgressFn progressReporter();
 

@@ -2,6 +2,7 @@
 
 #include "tensorstats.h"
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -58,10 +59,22 @@ void accumulate(DType dtype, const void *data, std::size_t n, StatsAccumulator::
 void histogram(DType dtype, const void *data, std::size_t n, double lo, double hi,
                std::uint64_t *counts, int bins);
 
-// accumulate() and histogram() in one pass, for when the range is known beforehand.
+// accumulate() and histogram() in one pass, for when the range is known beforehand; the moments
+// are bit for bit those of accumulate() over the same elements.
 void accumulateWithHistogram(DType dtype, const void *data, std::size_t n,
                              StatsAccumulator::Moments &m, double lo, double hi,
                              std::uint64_t *counts, int bins);
+
+// The smallest and largest finite value of some elements; min > max while none was seen.
+struct Range {
+    double min = std::numeric_limits<double>::infinity();
+    double max = -std::numeric_limits<double>::infinity();
+};
+
+// Extends r over n elements (a histogram's range, in a pass that is much cheaper than
+// accumulate()'s); with crc, also extends that CRC-32C over their bytes.
+void finiteRange(DType dtype, const void *data, std::size_t n, Range &r,
+                 std::uint32_t *crc = nullptr);
 
 // Converts n elements to double (for tables, heatmaps and tests).
 void toDouble(DType dtype, const void *data, std::size_t n, double *out);

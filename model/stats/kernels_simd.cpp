@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #ifndef WL_KERNELS_SIMD_ONCE
@@ -65,6 +66,19 @@ void RunChunk(int kind, const std::uint8_t *p, std::size_t n, Moments *m, const 
         accumulateScalar(t, p, n, *m);
     if (h)
         histogramScalar(t, p, n, h->binning.lo, h->binning.hi, h->counts, h->binning.bins);
+}
+
+void RunRange(int kind, const std::uint8_t *p, std::size_t n, Range *r, std::uint32_t *crc)
+{
+    if (crc)
+        *crc = crc32cExtend(*crc, p, n * detail::itemSize(kind));
+    for (std::size_t i = 0; i < n; ++i) {
+        const double v = detail::element(kind, p, i);
+        if (std::isfinite(v)) {
+            r->min = std::min(r->min, v);
+            r->max = std::max(r->max, v);
+        }
+    }
 }
 
 #else
@@ -391,7 +405,9 @@ void Chunk(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h
             ++(std::isnan(v) ? part.nan : part.inf);
         }
     }
-    MomentLanes<K == int(Kind::Float32) && !kHist && HWY_NATIVE_FMA> ml(shift);
+    // The same lanes with and without a histogram: the statistics engine takes a tensor's moments
+    // in the fused loop when it wants a histogram, and they must not change with --bins.
+    MomentLanes<K == int(Kind::Float32) && HWY_NATIVE_FMA> ml(shift);
 
     // Without a histogram, blocks are 2 KiB: a checksum after each keeps memory busy (the
     // block's prefetches are in flight meanwhile); 1 and 4 KiB measured slower.
@@ -561,6 +577,66 @@ void RunKind(const std::uint8_t *p, std::size_t n, Moments *m, const HistParams 
         Chunk<K, false, true>(p, n, m, h, nullptr);
 }
 
+// Smallest and largest finite value: what a histogram's range needs before its pass. Memory
+// bound, so each 4 KiB block is checksummed right after, while in L1.
+template <int K> void RangeKind(const std::uint8_t *p, std::size_t n, Range *r, std::uint32_t *crc)
+{
+    constexpr std::size_t kItem = detail::itemSize(K);
+    const DF df;
+    const std::size_t N = hn::Lanes(df);
+    const VF inf = hn::Set(df, std::numeric_limits<float>::infinity());
+    const VF ninf = hn::Neg(inf);
+    VF mn0 = inf, mn1 = inf, mx0 = ninf, mx1 = ninf;
+    constexpr std::size_t kBlock = 4096 / kItem;
+    std::size_t i = 0;
+    while (i + 2 * N <= n) {
+        const std::size_t end = std::min(n, i + kBlock) - (std::min(n, i + kBlock) - i) % (2 * N);
+        const std::size_t from = i;
+        for (; i < end; i += 2 * N) {
+            VF v0, v1;
+            Load2<K>(p, i, v0, v1);
+            hwy::Prefetch(p + i * kItem + kPrefetchDistance);
+            // Non-finite lanes (v - v is NaN) stand in as ±Inf, which a finite value replaces.
+            const auto f0 = hn::Eq(hn::Sub(v0, v0), hn::Zero(df));
+            const auto f1 = hn::Eq(hn::Sub(v1, v1), hn::Zero(df));
+            mn0 = hn::Min(mn0, hn::IfThenElse(f0, v0, inf));
+            mx0 = hn::Max(mx0, hn::IfThenElse(f0, v0, ninf));
+            mn1 = hn::Min(mn1, hn::IfThenElse(f1, v1, inf));
+            mx1 = hn::Max(mx1, hn::IfThenElse(f1, v1, ninf));
+        }
+        if (crc)
+            *crc = crc32cExtend(*crc, p + from * kItem, (i - from) * kItem);
+    }
+    HWY_ALIGN float f[hn::MaxLanes(DF())];
+    hn::Store(hn::Min(mn0, mn1), df, f);
+    for (std::size_t j = 0; j < N; ++j)
+        r->min = std::min(r->min, double(f[j]));
+    hn::Store(hn::Max(mx0, mx1), df, f);
+    for (std::size_t j = 0; j < N; ++j)
+        r->max = std::max(r->max, double(f[j]));
+    if (crc)
+        *crc = crc32cExtend(*crc, p + i * kItem, (n - i) * kItem);
+    for (; i < n; ++i) {
+        const double v = detail::element(K, p, i);
+        if (std::isfinite(v)) {
+            r->min = std::min(r->min, v);
+            r->max = std::max(r->max, v);
+        }
+    }
+}
+
+void RunRange(int kind, const std::uint8_t *p, std::size_t n, Range *r, std::uint32_t *crc)
+{
+    switch (kind) {
+    case int(Kind::Float32):
+        return RangeKind<int(Kind::Float32)>(p, n, r, crc);
+    case int(Kind::BFloat16):
+        return RangeKind<int(Kind::BFloat16)>(p, n, r, crc);
+    default:
+        return RangeKind<int(Kind::Float16)>(p, n, r, crc);
+    }
+}
+
 void RunChunk(int kind, const std::uint8_t *p, std::size_t n, Moments *m, const HistParams *h,
               std::uint32_t *crc)
 {
@@ -589,10 +665,12 @@ namespace
 // Dispatch is done here rather than with HWY_DYNAMIC_DISPATCH, whose run-time library costs
 // every process several milliseconds of start-up (it measures its timer when loaded).
 using RunFn = decltype(&HWY_STATIC_DISPATCH(RunChunk));
+using RangeFn = decltype(&HWY_STATIC_DISPATCH(RunRange));
 
 struct Entry {
     std::int64_t target;
     RunFn run;
+    RangeFn range;
 };
 
 // Instruction sets each Highway x86 target needs (see hwy/targets.cc).
@@ -603,8 +681,19 @@ bool cpuHas(std::int64_t target)
     const bool sse4 = ssse3 && __builtin_cpu_supports("sse4.1") &&
                       __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("pclmul") &&
                       __builtin_cpu_supports("aes");
+#if defined(__clang__)
+    // clang (the fuzzing build) knows no level names and no "vaes": the features it can test.
+    const bool avx2 = sse4 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+                      __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("fma");
+    const bool avx3 = avx2 && __builtin_cpu_supports("avx512f") &&
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd");
+    const bool vaes = true;
+#else
     const bool avx2 = sse4 && __builtin_cpu_supports("x86-64-v3");
     const bool avx3 = avx2 && __builtin_cpu_supports("x86-64-v4");
+    const bool vaes = __builtin_cpu_supports("vaes");
+#endif
     switch (target) {
     case HWY_SSSE3:
         return ssse3;
@@ -617,7 +706,7 @@ bool cpuHas(std::int64_t target)
     case HWY_AVX3_DL:
         return avx3 && __builtin_cpu_supports("avx512vnni") &&
                __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx512vbmi") &&
-               __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("vaes") &&
+               __builtin_cpu_supports("avx512vbmi2") && vaes &&
                __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512bitalg");
     default:
         return true; // the portable fallback
@@ -636,12 +725,13 @@ constexpr std::int64_t kFallback = HWY_STATIC_TARGET;
 const std::vector<Entry> &entries()
 {
     static const std::vector<Entry> list = [] {
-        const Entry all[] = {{HWY_AVX3_DL, HWY_CHOOSE_AVX3_DL(RunChunk)},
-                             {HWY_AVX3, HWY_CHOOSE_AVX3(RunChunk)},
-                             {HWY_AVX2, HWY_CHOOSE_AVX2(RunChunk)},
-                             {HWY_SSE4, HWY_CHOOSE_SSE4(RunChunk)},
-                             {HWY_SSSE3, HWY_CHOOSE_SSSE3(RunChunk)},
-                             {kFallback, HWY_CHOOSE_FALLBACK(RunChunk)}};
+        const Entry all[] = {
+            {HWY_AVX3_DL, HWY_CHOOSE_AVX3_DL(RunChunk), HWY_CHOOSE_AVX3_DL(RunRange)},
+            {HWY_AVX3, HWY_CHOOSE_AVX3(RunChunk), HWY_CHOOSE_AVX3(RunRange)},
+            {HWY_AVX2, HWY_CHOOSE_AVX2(RunChunk), HWY_CHOOSE_AVX2(RunRange)},
+            {HWY_SSE4, HWY_CHOOSE_SSE4(RunChunk), HWY_CHOOSE_SSE4(RunRange)},
+            {HWY_SSSE3, HWY_CHOOSE_SSSE3(RunChunk), HWY_CHOOSE_SSSE3(RunRange)},
+            {kFallback, HWY_CHOOSE_FALLBACK(RunChunk), HWY_CHOOSE_FALLBACK(RunRange)}};
         std::vector<Entry> out;
         for (const Entry &e : all)
             if (e.run && cpuHas(e.target))
@@ -692,6 +782,11 @@ void run(Kind kind, const void *data, std::size_t n, StatsAccumulator::Moments *
     const RunFn fn = active().run;
     for (std::size_t off = 0; off < n; off += kChunk)
         fn(int(kind), p + off * item, std::min(kChunk, n - off), m, h, crc);
+}
+
+void range(Kind kind, const void *data, std::size_t n, Range &r, std::uint32_t *crc)
+{
+    active().range(int(kind), static_cast<const std::uint8_t *>(data), n, &r, crc);
 }
 
 } // namespace wl::kernels::simd

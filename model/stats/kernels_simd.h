@@ -32,6 +32,9 @@ struct HistParams {
 void run(Kind kind, const void *data, std::size_t n, StatsAccumulator::Moments *m,
          const HistParams *h, std::uint32_t *crc = nullptr);
 
+// Smallest and largest finite value seen; with crc, extends that CRC-32C over the bytes.
+void range(Kind kind, const void *data, std::size_t n, Range &r, std::uint32_t *crc = nullptr);
+
 // Name of the instruction set the dispatcher currently picks.
 const char *targetName();
 

@@ -284,7 +284,8 @@ Result<OverTime> computeOverTime(const std::vector<OverTimeInput> &inputs,
     return out;
 }
 
-Result<OverTime> overTimeFromHistograms(const events::Series &series, int bins)
+Result<OverTime> overTimeFromHistograms(const events::Series &series, int bins,
+                                        const JobContext &job)
 {
     struct Bucket {
         double l, r, c;
@@ -332,7 +333,12 @@ Result<OverTime> overTimeFromHistograms(const events::Series &series, int bins)
     auto binOf = [&](double x) {
         return std::clamp(int(std::floor((x - out.lo) / width)), 0, out.bins - 1);
     };
+    const QString phase = QStringLiteral("weights over time: logged histograms");
     for (std::size_t s = 0; s < points.size(); ++s) {
+        if (job.cancelled())
+            return cancelledError(series.tag);
+        if (s % 64 == 0)
+            job.progress(double(s) / double(points.size()), phase);
         OverTimeStep st;
         st.step = points[s]->step;
         st.label = QStringLiteral("step %1").arg(st.step);
@@ -368,6 +374,7 @@ Result<OverTime> overTimeFromHistograms(const events::Series &series, int bins)
         }
         out.steps.push_back(std::move(st));
     }
+    job.progress(1.0, phase);
     return out;
 }
 

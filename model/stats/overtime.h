@@ -93,8 +93,9 @@ Result<OverTime> computeOverTime(const std::vector<OverTimeInput> &inputs,
 // The same from a histogram tag of the logs: each step's buckets spread over the shared bins in
 // proportion to their overlap, percentiles interpolated within the bucket where the cumulative
 // count passes them. A step logged more than once shows the point read last. Fails when the
-// series holds no histogram.
-Result<OverTime> overTimeFromHistograms(const events::Series &series, int bins = 60);
+// series holds no histogram, or when cancelled.
+Result<OverTime> overTimeFromHistograms(const events::Series &series, int bins = 60,
+                                        const JobContext &job = JobContext::none());
 
 } // namespace wl
 

@@ -122,7 +122,44 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
     stream.verifyChecksum = request.verifyChecksum;
     std::vector<RangeStreamer> streamers(std::size_t(std::max(1, threads)));
 
-    // Pass 1: moments, checksums, digests.
+    // With a histogram, a raw tensor is read twice: a cheap pass for its range (and checksum and
+    // digest), then one fused loop for moments and histogram. A tensor in one window is read
+    // twice while mapped (and, when small, cached); a split one has its range merged between.
+    const bool twoPass = request.bins > 0;
+    std::vector<kernels::Range> ranges(twoPass ? pieces.size() : 0);
+
+    // Calls f on the pieces of a window of n bytes `done` bytes into a piece, cut at multiples of
+    // kCachePiece from the piece's start, so that how the moments are summed depends on the
+    // piece alone, not on where windows happened to fall.
+    auto inCachePieces = [](std::int64_t done, const std::uint8_t *d, std::size_t n, auto &&f) {
+        std::size_t o = 0;
+        while (o < n) {
+            const std::size_t len = std::min(
+                kCachePiece - std::size_t((done + std::int64_t(o)) % std::int64_t(kCachePiece)),
+                n - o);
+            if (!f(d + o, len))
+                return false;
+            o += len;
+        }
+        return true;
+    };
+
+    // The fused loop over a piece whose range is known.
+    auto fusedPass = [&](const std::uint8_t *d, std::size_t n, std::int64_t done,
+                         PieceResult &res) {
+        return inCachePieces(done, d, n, [&](const std::uint8_t *q, std::size_t len) {
+            res.stats.addWithHistogram(q, len, *res.hist);
+            return !job.cancelled();
+        });
+    };
+    auto startHistogram = [&](const TensorInfo &t, const kernels::Range &r, PieceResult &res) {
+        const bool any = r.min <= r.max;
+        const auto [lo, hi] = histogramRange(any ? std::optional(r.min) : std::nullopt,
+                                             any ? std::optional(r.max) : std::nullopt);
+        res.hist.emplace(t.dtype, lo, hi, request.bins);
+    };
+
+    // Pass 1: moments (or, with a histogram, ranges and whole tensors), checksums, digests.
     runParallel(threads, pieces.size(), [&](std::size_t pi, std::size_t worker) {
         const Piece &p = pieces[pi];
         auto &res = results[pi];
@@ -133,33 +170,59 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
         const auto &t = index.tensors[work[std::size_t(p.slot)].index];
         res.stats = StatsAccumulator(t.dtype);
         QCryptographicHash sha(QCryptographicHash::Sha256);
+        auto digest = [&](const std::uint8_t *d, std::size_t n) {
+            if (request.hash)
+                sha.addData(QByteArrayView(reinterpret_cast<const char *>(d), qsizetype(n)));
+        };
         // With crc, the statistics checksum what they read as they go, so memory is read once.
         auto sink = [&](const std::uint8_t *d, std::size_t n, std::uint32_t *crc = nullptr) {
             res.stats.add(d, n, crc);
-            if (request.hash)
-                sha.addData(QByteArrayView(reinterpret_cast<const char *>(d), qsizetype(n)));
+            digest(d, n);
             return !job.cancelled();
         };
         if (work[std::size_t(p.slot)].rawNumeric) {
             const std::size_t item = std::size_t(dtypeSize(t.dtype));
             const bool crc = t.location.maskedCrc32c && request.verifyChecksum;
+            std::uint32_t *crcOut = crc ? &res.crc : nullptr;
             const auto bytes = std::size_t(p.end - p.begin);
+            std::int64_t done = 0;
+            bool inOneWindow = false;
             auto st = streamers[worker].stream(
-                t.location.file, t.location.offset + p.begin, bytes, request.window, item,
-                [&](const std::uint8_t *d, std::size_t n) {
-                    // In pieces, so that a digest finds each in cache after the statistics.
-                    for (std::size_t o = 0; o < n; o += kCachePiece)
-                        if (!sink(d + o, std::min(kCachePiece, n - o), crc ? &res.crc : nullptr))
-                            return false;
-                    // A whole tensor in one window has its range now: its histogram is taken
-                    // while the data is mapped and cached, not in a second pass that maps and
-                    // reads it again.
-                    if (request.bins > 0 && p.whole && n == bytes) {
-                        const auto [lo, hi] = histogramRange(res.stats.result());
-                        res.hist.emplace(t.dtype, lo, hi, request.bins).add(d, n);
+                t.location.file, t.location.offset + p.begin, std::int64_t(bytes), request.window,
+                item, [&](const std::uint8_t *d, std::size_t n) {
+                    const std::int64_t at = done;
+                    done += std::int64_t(n);
+                    if (!twoPass)
+                        // In pieces, so that a digest finds each in cache after the statistics.
+                        return inCachePieces(at, d, n, [&](const std::uint8_t *q, std::size_t len) {
+                            return sink(q, len, crcOut);
+                        });
+                    if (!inCachePieces(at, d, n, [&](const std::uint8_t *q, std::size_t len) {
+                            kernels::finiteRange(t.dtype, q, len / item, ranges[pi], crcOut);
+                            digest(q, len);
+                            return !job.cancelled();
+                        }))
+                        return false;
+                    // A whole tensor in one window is reduced while it is mapped.
+                    if (p.whole && n == bytes) {
+                        inOneWindow = true;
+                        startHistogram(t, ranges[pi], res);
+                        return fusedPass(d, n, 0, res);
                     }
                     return true;
                 });
+            // A whole tensor over several windows is streamed again for its fused loop.
+            if (st.ok() && twoPass && p.whole && !inOneWindow && !job.cancelled()) {
+                startHistogram(t, ranges[pi], res);
+                std::int64_t again = 0;
+                st = streamers[worker].stream(t.location.file, t.location.offset + p.begin,
+                                              std::int64_t(bytes), request.window, item,
+                                              [&](const std::uint8_t *d, std::size_t n) {
+                                                  const std::int64_t at = again;
+                                                  again += std::int64_t(n);
+                                                  return fusedPass(d, n, at, res);
+                                              });
+            }
             if (!st.ok())
                 res.error = tensorError(st.error(), index, t);
             else if (p.whole && t.location.maskedCrc32c && request.verifyChecksum)
@@ -179,6 +242,42 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
             digests[std::size_t(p.slot)] = sha.result();
         reportProgress(p.end - p.begin, QStringLiteral("statistics"));
     });
+
+    // Pass 1b: the fused loop over the pieces of split tensors, once their range is whole.
+    if (twoPass) {
+        std::vector<std::size_t> split;
+        for (std::size_t pi = 0; pi < pieces.size(); ++pi)
+            if (!pieces[pi].whole && work[std::size_t(pieces[pi].slot)].rawNumeric)
+                split.push_back(pi);
+        std::vector<kernels::Range> merged(std::size_t(tensors.size()));
+        std::vector<char> failed(std::size_t(tensors.size()), 0);
+        for (std::size_t pi : split) {
+            auto &m = merged[std::size_t(pieces[pi].slot)];
+            m.min = std::min(m.min, ranges[pi].min);
+            m.max = std::max(m.max, ranges[pi].max);
+            if (!results[pi].error.isEmpty())
+                failed[std::size_t(pieces[pi].slot)] = 1;
+        }
+        runParallel(threads, split.size(), [&](std::size_t k, std::size_t worker) {
+            const std::size_t pi = split[k];
+            const Piece &p = pieces[pi];
+            auto &res = results[pi];
+            if (failed[std::size_t(p.slot)] || job.cancelled())
+                return;
+            const auto &t = index.tensors[work[std::size_t(p.slot)].index];
+            startHistogram(t, merged[std::size_t(p.slot)], res);
+            std::int64_t done = 0;
+            auto st = streamers[worker].stream(
+                t.location.file, t.location.offset + p.begin, p.end - p.begin, request.window,
+                std::size_t(dtypeSize(t.dtype)), [&](const std::uint8_t *d, std::size_t n) {
+                    const std::int64_t at = done;
+                    done += std::int64_t(n);
+                    return fusedPass(d, n, at, res);
+                });
+            if (!st.ok())
+                res.error = tensorError(st.error(), index, t);
+        });
+    }
 
     // Merge pieces in order.
     for (int s = 0; s < tensors.size(); ++s) {
@@ -252,8 +351,12 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
                 else
                     merged->merge(*h);
             }
-            if (merged)
+            if (merged) {
                 rep.stats.histogram = merged->result();
+                // The range as the statistics give it (a range pass may see -0 for +0).
+                std::tie(rep.stats.histogram.lo, rep.stats.histogram.hi) =
+                    histogramRange(rep.stats);
+            }
         }
     }
 

@@ -46,6 +46,21 @@ void StatsAccumulator::add(const void *data, std::size_t bytes, std::uint32_t *c
     kernels::accumulate(m_dtype, data, bytes / std::size_t(item), m_moments, crc);
 }
 
+void StatsAccumulator::addWithHistogram(const void *data, std::size_t bytes,
+                                        HistogramAccumulator &hist)
+{
+    const int item = dtypeSize(m_dtype);
+    if (item <= 0 || !dtypeIsNumeric(m_dtype))
+        return;
+    if (hist.m_counts.empty() || hist.m_dtype != m_dtype) {
+        add(data, bytes);
+        hist.add(data, bytes);
+        return;
+    }
+    kernels::accumulateWithHistogram(m_dtype, data, bytes / std::size_t(item), m_moments, hist.m_lo,
+                                     hist.m_hi, hist.m_counts.data(), int(hist.m_counts.size()));
+}
+
 void StatsAccumulator::merge(const StatsAccumulator &other)
 {
     m_moments.merge(other.m_moments);
@@ -98,9 +113,14 @@ Histogram HistogramAccumulator::result() const
 
 std::pair<double, double> histogramRange(const TensorStats &stats)
 {
-    if (!stats.min || !stats.max)
+    return histogramRange(stats.min, stats.max);
+}
+
+std::pair<double, double> histogramRange(std::optional<double> min, std::optional<double> max)
+{
+    if (!min || !max)
         return {0.0, 1.0};
-    double lo = *stats.min, hi = *stats.max;
+    double lo = *min, hi = *max;
     if (!(hi > lo)) {
         lo -= 0.5;
         hi += 0.5;

@@ -46,6 +46,8 @@ public:
 
     // With crc, also extends that CRC-32C over the bytes, in the same pass.
     void add(const void *data, std::size_t bytes, std::uint32_t *crc = nullptr);
+    // add() and hist.add() in one pass over the bytes; the moments are add()'s to the bit.
+    void addWithHistogram(const void *data, std::size_t bytes, class HistogramAccumulator &hist);
     void merge(const StatsAccumulator &other);
     TensorStats result() const;
     DType dtype() const { return m_dtype; }
@@ -80,6 +82,7 @@ public:
     Histogram result() const;
 
 private:
+    friend class StatsAccumulator;
     DType m_dtype;
     double m_lo;
     double m_hi;
@@ -88,5 +91,7 @@ private:
 
 // The histogram range for a tensor's statistics: [min, max], widened when min == max.
 std::pair<double, double> histogramRange(const TensorStats &stats);
+// The same for the smallest and largest finite value, when there is one.
+std::pair<double, double> histogramRange(std::optional<double> min, std::optional<double> max);
 
 } // namespace wl

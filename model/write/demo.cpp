@@ -5,6 +5,7 @@
 #include "eventwriter.h"
 #include "kerash5writer.h"
 #include "proto/trackable_object_graph.pb.h"
+#include "statefile.h"
 #include "tfbundlewriter.h"
 
 #include <QDateTime>
@@ -262,7 +263,8 @@ KerasH5Model bestModel(const Snapshot &s)
     KerasH5Model model;
     model.modelConfig = modelConfig();
     model.trainingConfig = trainingConfig(s.adam.learningRate);
-    KerasH5Weight iter{QStringLiteral("Adam/iter:0"), Shape{}, bytesOf(s.adam.iterations), true};
+    KerasH5Weight iter{QStringLiteral("Adam/iter:0"), Shape{}, bytesOf(s.adam.iterations),
+                       DType::Int64};
     model.optimizerWeights.push_back(iter);
     for (const char *slot : {"m", "v"})
         for (int l = 0; l < 3; ++l) {
@@ -362,24 +364,20 @@ Status writeRun(const QString &run, const demo::SpiralData &data, float lr,
     // only those are written, under the numbers the save counter gave them.
     const std::size_t keep = options.maxToKeep > 0 ? std::size_t(options.maxToKeep) : saved.size();
     const std::size_t first = saved.size() > keep ? saved.size() - keep : 0;
-    QByteArray paths, times;
-    QString latest;
+    CheckpointStateText state;
     for (std::size_t i = first; i < saved.size(); ++i) {
         const QString name = QStringLiteral("ckpt-%1").arg(i + 1);
         if (auto st = writeCheckpoint(QDir(run).filePath(name), saved[i], std::int64_t(i + 1));
             !st.ok())
             return st;
-        paths += "all_model_checkpoint_paths: \"" + name.toUtf8() + "\"\n";
-        times +=
-            "all_model_checkpoint_timestamps: " + QByteArray::number(saved[i].wallTime, 'f', 6) +
-            "\n";
-        latest = name;
+        state.all << name;
+        state.timestamps << saved[i].wallTime;
+        state.latest = name;
     }
-    if (!latest.isEmpty()) {
-        const QByteArray state =
-            "model_checkpoint_path: \"" + latest.toUtf8() + "\"\n" + paths + times +
-            "last_preserved_timestamp: " + QByteArray::number(start, 'f', 6) + "\n";
-        if (auto st = writeBytesAtomically(QDir(run).filePath(QStringLiteral("checkpoint")), state);
+    if (!state.latest.isEmpty()) {
+        state.lastPreserved = start;
+        if (auto st = writeBytesAtomically(QDir(run).filePath(QStringLiteral("checkpoint")),
+                                           formatCheckpointState(state));
             !st.ok())
             return st;
     }

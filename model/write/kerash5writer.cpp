@@ -1,7 +1,9 @@
 #include "kerash5writer.h"
 
+#include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QRandomGenerator>
 
 #include <hdf5.h>
@@ -9,8 +11,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <fcntl.h>
+#include <functional>
 #include <unistd.h>
 
 namespace wl
@@ -136,30 +138,102 @@ public:
         Id lcpl(H5Pcreate(H5P_LINK_CREATE));
         if (!space.ok() || !lcpl.ok() || H5Pset_create_intermediate_group(lcpl, 1) < 0)
             return fail(where, QStringLiteral("cannot make a dataspace"));
-        const hid_t fileType = w.int64 ? H5T_STD_I64LE : H5T_IEEE_F32LE;
-        const std::size_t elementSize = w.int64 ? 8 : 4;
-        if (std::size_t(w.bytes.size()) !=
-            std::size_t(w.shape.numElements().value_or(-1)) * elementSize)
+        Id type(fileType(w.dtype));
+        if (!type.ok())
+            return fail(where, QStringLiteral("no HDF5 type for %1").arg(dtypeName(w.dtype)));
+        // Loaded only now, so one weight at a time is held.
+        QByteArray loaded;
+        if (w.load) {
+            auto r = w.load();
+            if (!r.ok())
+                return r.error();
+            loaded = std::move(*r);
+        }
+        const QByteArray &bytes = w.load ? loaded : w.bytes;
+        if (std::size_t(bytes.size()) != byteSize(w))
             return fail(where, QStringLiteral("byte count does not match the shape"));
-        Id set(H5Dcreate2(group, w.name.toUtf8().constData(), fileType, space, lcpl, H5P_DEFAULT,
+        Id set(H5Dcreate2(group, w.name.toUtf8().constData(), type, space, lcpl, H5P_DEFAULT,
                           H5P_DEFAULT));
-        if (!set.ok() ||
-            H5Dwrite(set, fileType, H5S_ALL, H5S_ALL, H5P_DEFAULT, w.bytes.constData()) < 0)
+        if (!set.ok() || H5Dwrite(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.constData()) < 0)
             return fail(where, QStringLiteral("cannot write the dataset"));
+        m_digests.insert(where, QCryptographicHash::hash(bytes, QCryptographicHash::Sha256));
+        if (w.dtype == DType::BFloat16)
+            return stringAttribute(set, "dtype", QByteArrayLiteral("bfloat16"), true, where);
         return Ok{};
     }
 
-    // Reads a dataset of the closed file back and compares it with what was meant.
-    Status check(hid_t file, const QString &path, const KerasH5Weight &w)
+    // Reads a dataset of the closed file back and compares it with what was written.
+    Status check(hid_t file, const QString &path, const KerasH5Weight &w,
+                 const QHash<QString, QByteArray> &digests)
     {
         Id set(H5Dopen2(file, path.toUtf8().constData(), H5P_DEFAULT));
-        QByteArray back(w.bytes.size(), '\0');
-        if (!set.ok() || H5Dread(set, w.int64 ? H5T_STD_I64LE : H5T_IEEE_F32LE, H5S_ALL, H5S_ALL,
-                                 H5P_DEFAULT, back.data()) < 0)
+        Id type(fileType(w.dtype));
+        QByteArray back(qsizetype(byteSize(w)), '\0');
+        if (!set.ok() || !type.ok() ||
+            H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, back.data()) < 0)
             return fail(path, QStringLiteral("cannot read the written dataset back"));
-        if (back != w.bytes)
+        if (QCryptographicHash::hash(back, QCryptographicHash::Sha256) != digests.value(path))
             return fail(path, QStringLiteral("the written dataset reads back different"));
         return Ok{};
+    }
+
+    static std::size_t byteSize(const KerasH5Weight &w)
+    {
+        return std::size_t(w.shape.numElements().value_or(-1)) * std::size_t(dtypeSize(w.dtype));
+    }
+
+    // sha256 of each dataset written, by path.
+    QHash<QString, QByteArray> m_digests;
+
+    // The little-endian file type h5py would store for `dtype`; invalid when there is none.
+    static hid_t fileType(DType dtype)
+    {
+        switch (dtype) {
+        case DType::Float32:
+            return H5Tcopy(H5T_IEEE_F32LE);
+        case DType::Float64:
+            return H5Tcopy(H5T_IEEE_F64LE);
+        case DType::Int8:
+            return H5Tcopy(H5T_STD_I8LE);
+        case DType::Int16:
+            return H5Tcopy(H5T_STD_I16LE);
+        case DType::Int32:
+            return H5Tcopy(H5T_STD_I32LE);
+        case DType::Int64:
+            return H5Tcopy(H5T_STD_I64LE);
+        case DType::UInt8:
+            return H5Tcopy(H5T_STD_U8LE);
+        case DType::UInt16:
+            return H5Tcopy(H5T_STD_U16LE);
+        case DType::UInt32:
+            return H5Tcopy(H5T_STD_U32LE);
+        case DType::UInt64:
+            return H5Tcopy(H5T_STD_U64LE);
+        case DType::Float16: {
+            // numpy's float16 as h5py declares it: 1 sign, 5 exponent, 10 mantissa bits.
+            const hid_t t = H5Tcopy(H5T_IEEE_F32LE);
+            if (t < 0 || H5Tset_fields(t, 15, 10, 5, 0, 10) < 0 || H5Tset_size(t, 2) < 0 ||
+                H5Tset_ebias(t, 15) < 0) {
+                H5Tclose(t);
+                return H5I_INVALID_HID;
+            }
+            return t;
+        }
+        case DType::BFloat16:
+            return H5Tcreate(H5T_OPAQUE, 2);
+        case DType::Bool: {
+            const hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
+            const std::int8_t no = 0, yes = 1;
+            if (t < 0 || H5Tenum_insert(t, "FALSE", &no) < 0 ||
+                H5Tenum_insert(t, "TRUE", &yes) < 0) {
+                H5Tclose(t);
+                return H5I_INVALID_HID;
+            }
+            return t;
+        }
+        default:
+            return H5I_INVALID_HID;
+        }
     }
 
 private:
@@ -183,15 +257,81 @@ QList<QByteArray> namesOf(const std::vector<KerasH5Weight> &weights)
     return names;
 }
 
-Status writeTo(const QString &temp, const QString &target, const KerasH5Model &model)
+Status writeOptimizer(Writer &w, hid_t file, const KerasH5Model &model)
+{
+    if (model.optimizerWeights.empty())
+        return Ok{};
+    const QString path = QStringLiteral("/optimizer_weights");
+    Id group(H5Gcreate2(file, "optimizer_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    if (!group.ok())
+        return w.fail(path, QStringLiteral("cannot create the group"));
+    if (auto st = w.namesAttribute(group, "weight_names", namesOf(model.optimizerWeights), path);
+        !st.ok())
+        return st;
+    for (const auto &weight : model.optimizerWeights)
+        if (auto st = w.dataset(group, path, weight); !st.ok())
+            return st;
+    return Ok{};
+}
+
+// The layer groups under `parent` (the root or /model_weights) with their layer_names,
+// backend and keras_version; for a weights-only file the optimizer weights too.
+Status writeLayers(Writer &w, hid_t parent, const QString &parentPath, const KerasH5Model &model)
+{
+    const QByteArray version = model.kerasVersion.toUtf8();
+    const QByteArray backend = model.backend.toUtf8();
+    const QString where = parentPath.isEmpty() ? QStringLiteral("/") : parentPath;
+    QList<QByteArray> layerNames;
+    for (const auto &layer : model.layers)
+        layerNames << layer.name.toUtf8();
+    if (auto st = inOrder({
+            [&] { return w.namesAttribute(parent, "layer_names", layerNames, where); },
+            [&] { return w.stringAttribute(parent, "backend", backend, false, where); },
+            [&] { return w.stringAttribute(parent, "keras_version", version, false, where); },
+        });
+        !st.ok())
+        return st;
+    // A layer name with '/' (a converted checkpoint's path) makes the groups on its way.
+    Id lcpl(H5Pcreate(H5P_LINK_CREATE));
+    if (!lcpl.ok() || H5Pset_create_intermediate_group(lcpl, 1) < 0)
+        return w.fail(where, QStringLiteral("cannot make a link property list"));
+    for (const auto &layer : model.layers) {
+        const QString path = parentPath + QLatin1Char('/') + layer.name;
+        // "a" may already be there as the way to an earlier layer "a/b".
+        const QByteArray name = layer.name.toUtf8();
+        const bool exists = H5Oexists_by_name(parent, name.constData(), H5P_DEFAULT) > 0;
+        Id group(exists ? H5Gopen2(parent, name.constData(), H5P_DEFAULT)
+                        : H5Gcreate2(parent, name.constData(), lcpl, H5P_DEFAULT, H5P_DEFAULT));
+        if (!group.ok())
+            return w.fail(path, QStringLiteral("cannot create the group"));
+        if (auto st = w.namesAttribute(group, "weight_names", namesOf(layer.weights), path);
+            !st.ok())
+            return st;
+        for (const auto &weight : layer.weights)
+            if (auto st = w.dataset(group, path, weight); !st.ok())
+                return st;
+    }
+    return model.weightsOnly ? writeOptimizer(w, parent, model) : Status(Ok{});
+}
+
+Status writeTo(const QString &temp, const QString &target, const KerasH5Model &model,
+               QHash<QString, QByteArray> &digests)
 {
     Writer w(target);
+    // Whichever way it returns, what was written is known to the check.
+    struct Keep {
+        Writer &w;
+        QHash<QString, QByteArray> &out;
+        ~Keep() { out = w.m_digests; }
+    } keep{w, digests};
     Id file(H5Fcreate(temp.toLocal8Bit().constData(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT));
     if (!file.ok())
         return w.fail({}, QStringLiteral("cannot create the temporary file"));
     const QByteArray version = model.kerasVersion.toUtf8();
     const QByteArray backend = model.backend.toUtf8();
     const QString root = QStringLiteral("/");
+    if (model.weightsOnly)
+        return writeLayers(w, file, QString(), model);
     // Root strings are Python str (UTF-8); model_config and training_config are bytes.
     if (auto st = inOrder({
             [&] { return w.stringAttribute(file, "keras_version", version, true, root); },
@@ -204,50 +344,16 @@ Status writeTo(const QString &temp, const QString &target, const KerasH5Model &m
         if (auto st = w.stringAttribute(file, "training_config", model.trainingConfig, false, root);
             !st.ok())
             return st;
-    const QString mwPath = QStringLiteral("/model_weights");
     Id weights(H5Gcreate2(file, "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     if (!weights.ok())
-        return w.fail(mwPath, QStringLiteral("cannot create the group"));
-    QList<QByteArray> layerNames;
-    for (const auto &layer : model.layers)
-        layerNames << layer.name.toUtf8();
-    if (auto st = inOrder({
-            [&] { return w.namesAttribute(weights, "layer_names", layerNames, mwPath); },
-            [&] { return w.stringAttribute(weights, "backend", backend, false, mwPath); },
-            [&] { return w.stringAttribute(weights, "keras_version", version, false, mwPath); },
-        });
-        !st.ok())
+        return w.fail(QStringLiteral("/model_weights"), QStringLiteral("cannot create the group"));
+    if (auto st = writeLayers(w, weights, QStringLiteral("/model_weights"), model); !st.ok())
         return st;
-    for (const auto &layer : model.layers) {
-        const QString path = mwPath + QLatin1Char('/') + layer.name;
-        Id group(H5Gcreate2(weights, layer.name.toUtf8().constData(), H5P_DEFAULT, H5P_DEFAULT,
-                            H5P_DEFAULT));
-        if (!group.ok())
-            return w.fail(path, QStringLiteral("cannot create the group"));
-        if (auto st = w.namesAttribute(group, "weight_names", namesOf(layer.weights), path);
-            !st.ok())
-            return st;
-        for (const auto &weight : layer.weights)
-            if (auto st = w.dataset(group, path, weight); !st.ok())
-                return st;
-    }
-    if (!model.optimizerWeights.empty()) {
-        const QString path = QStringLiteral("/optimizer_weights");
-        Id group(H5Gcreate2(file, "optimizer_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-        if (!group.ok())
-            return w.fail(path, QStringLiteral("cannot create the group"));
-        if (auto st =
-                w.namesAttribute(group, "weight_names", namesOf(model.optimizerWeights), path);
-            !st.ok())
-            return st;
-        for (const auto &weight : model.optimizerWeights)
-            if (auto st = w.dataset(group, path, weight); !st.ok())
-                return st;
-    }
-    return Ok{};
+    return writeOptimizer(w, file, model);
 }
 
-Status verify(const QString &temp, const QString &target, const KerasH5Model &model)
+Status verify(const QString &temp, const QString &target, const KerasH5Model &model,
+              const QHash<QString, QByteArray> &digests)
 {
     Writer w(target);
     Id file(H5Fopen(temp.toLocal8Bit().constData(), H5F_ACC_RDONLY, H5P_DEFAULT));
@@ -255,13 +361,16 @@ Status verify(const QString &temp, const QString &target, const KerasH5Model &mo
         return w.fail({}, QStringLiteral("cannot open the written file again"));
     for (const auto &layer : model.layers)
         for (const auto &weight : layer.weights)
-            if (auto st = w.check(
-                    file, QStringLiteral("/model_weights/%1/%2").arg(layer.name, weight.name),
-                    weight);
+            if (auto st = w.check(file,
+                                  QStringLiteral("%1/%2/%3")
+                                      .arg(QLatin1String(model.weightsOnly ? "" : "/model_weights"),
+                                           layer.name, weight.name),
+                                  weight, digests);
                 !st.ok())
                 return st;
     for (const auto &weight : model.optimizerWeights)
-        if (auto st = w.check(file, QStringLiteral("/optimizer_weights/") + weight.name, weight);
+        if (auto st =
+                w.check(file, QStringLiteral("/optimizer_weights/") + weight.name, weight, digests);
             !st.ok())
             return st;
     return Ok{};
@@ -283,6 +392,11 @@ Status syncFile(const QString &path)
 
 } // namespace
 
+bool kerasH5Holds(DType dtype)
+{
+    return Id(Writer::fileType(dtype)).ok();
+}
+
 Status writeKerasH5(const QString &path, const KerasH5Model &model, bool overwrite)
 {
     if (!overwrite && QFileInfo::exists(path))
@@ -291,9 +405,10 @@ Status writeKerasH5(const QString &path, const KerasH5Model &model, bool overwri
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     const QString temp = path + QStringLiteral(".tmp%1").arg(QRandomGenerator::global()->generate(),
                                                              8, 16, QLatin1Char('0'));
-    auto st = writeTo(temp, path, model);
+    QHash<QString, QByteArray> digests;
+    auto st = writeTo(temp, path, model, digests);
     if (st.ok())
-        st = verify(temp, path, model);
+        st = verify(temp, path, model, digests);
     if (st.ok())
         st = syncFile(temp);
     if (st.ok() && std::rename(temp.toLocal8Bit().constData(), path.toLocal8Bit().constData()) != 0)
@@ -302,6 +417,41 @@ Status writeKerasH5(const QString &path, const KerasH5Model &model, bool overwri
     if (!st.ok())
         QFile::remove(temp);
     return st;
+}
+
+Status overwriteH5Datasets(const QString &path, const QList<QPair<QString, QByteArray>> &datasets)
+{
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    Writer w(path);
+    {
+        Id file(H5Fopen(path.toLocal8Bit().constData(), H5F_ACC_RDWR, H5P_DEFAULT));
+        if (!file.ok())
+            return w.fail({}, QStringLiteral("cannot open the file for writing"));
+        for (const auto &[name, bytes] : datasets) {
+            Id set(H5Dopen2(file, name.toUtf8().constData(), H5P_DEFAULT));
+            Id type(set.ok() ? H5Dget_type(set) : H5I_INVALID_HID);
+            Id space(set.ok() ? H5Dget_space(set) : H5I_INVALID_HID);
+            if (!set.ok() || !type.ok() || !space.ok())
+                return w.fail(name, QStringLiteral("cannot open the dataset"));
+            // The same type in little-endian order, which is how the bytes are given.
+            Id memory(H5Tcopy(type));
+            const auto cls = H5Tget_class(type);
+            if (!memory.ok() || ((cls == H5T_INTEGER || cls == H5T_FLOAT) &&
+                                 H5Tset_order(memory, H5T_ORDER_LE) < 0))
+                return w.fail(name, QStringLiteral("cannot make the memory type"));
+            const hssize_t points = H5Sget_simple_extent_npoints(space);
+            if (points < 0 || qint64(points) * qint64(H5Tget_size(type)) != bytes.size())
+                return w.fail(name, QStringLiteral("%1 bytes for %2 elements of %3 bytes")
+                                        .arg(bytes.size())
+                                        .arg(points)
+                                        .arg(H5Tget_size(type)));
+            if (H5Dwrite(set, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.constData()) < 0)
+                return w.fail(name, QStringLiteral("cannot write the dataset"));
+        }
+        if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0)
+            return w.fail({}, QStringLiteral("cannot flush the file"));
+    }
+    return syncFile(path);
 }
 
 } // namespace wl

@@ -30,30 +30,34 @@ export PYTHONPATH="$peers:$pyproto"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 n=0
-printf '| work | WeightLens | peer | ratio |\n|---|---|---|---|\n'
+printf '| work | WeightLens | peer | ratio | WeightLens CPU | peer CPU |\n|---|---|---|---|---|---|\n'
 # row LABEL FILE-THAT-MUST-EXIST WEIGHTLENS-COMMAND [PEER-COMMAND]
 row() {
     local label="$1" need="$2" ours="$3" peer="${4:-}"
     if [ ! -e "$need" ]; then
-        printf '| %s | (no %s) | | |\n' "$label" "$(basename "$need")"
+        printf '| %s | (no %s) | | | | |\n' "$label" "$(basename "$need")"
         return
     fi
     n=$((n + 1))
     local cmds=("$ours")
     [ -n "$peer" ] && cmds+=("$peer")
     hyperfine -N -w 1 -r "$runs" --export-json "$tmp/$n.json" "${cmds[@]}" >/dev/null 2>&1 || {
-        printf '| %s | failed | | |\n' "$label"
+        printf '| %s | failed | | | | |\n' "$label"
         return
     }
     "$py" - "$tmp/$n.json" "$label" <<'PY'
 import json, statistics, sys
 r = json.load(open(sys.argv[1]))["results"]
 med = [statistics.median(x["times"]) for x in r]
+# Mean user + system time (hyperfine keeps no per-run CPU times): steadier than wall time when
+# other work shares the cores.
+cpu = [x["user"] + x["system"] for x in r]
 ours = f"{med[0]:.3f} s"
 if len(med) > 1:
-    print(f"| {sys.argv[2]} | {ours} | {med[1]:.3f} s | {med[1] / med[0]:.1f}x |")
+    print(f"| {sys.argv[2]} | {ours} | {med[1]:.3f} s | {med[1] / med[0]:.1f}x "
+          f"| {cpu[0]:.3f} s | {cpu[1]:.3f} s |")
 else:
-    print(f"| {sys.argv[2]} | {ours} | | |")
+    print(f"| {sys.argv[2]} | {ours} | | | {cpu[0]:.3f} s | |")
 PY
 }
 

@@ -3,6 +3,7 @@
 // Small writers over the HDF5 C library and libzip for the files the Keras tests build.
 
 #include "formats/readerregistry.h"
+#include "ziptestfiles.h"
 
 #include <QByteArray>
 #include <QJsonArray>
@@ -12,7 +13,6 @@
 #include <QtEndian>
 #include <hdf5.h>
 #include <vector>
-#include <zip.h>
 
 namespace kt
 {
@@ -129,18 +129,7 @@ inline void oneDenseWeight(hid_t file)
 inline bool writeZip(const QString &path, const QList<QPair<QString, QByteArray>> &members,
                      bool deflate = false)
 {
-    int err = 0;
-    zip_t *z = zip_open(path.toLocal8Bit().constData(), ZIP_CREATE | ZIP_TRUNCATE, &err);
-    if (!z)
-        return false;
-    for (const auto &[name, data] : members) {
-        zip_source_t *src = zip_source_buffer(z, data.constData(), zip_uint64_t(data.size()), 0);
-        const auto idx = zip_file_add(z, name.toUtf8().constData(), src, ZIP_FL_OVERWRITE);
-        if (idx < 0)
-            return false;
-        zip_set_file_compression(z, zip_uint64_t(idx), deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
-    }
-    return zip_close(z) == 0;
+    return wl::test::writeZipMembers(path, members, QList<bool>(members.size(), deflate));
 }
 
 // Sets the uncompressed size that a zip from writeZip declares for `member`, in its local
@@ -162,17 +151,6 @@ inline bool declareSize(QByteArray &zip, const QString &member, quint32 size)
                 ++patched;
             }
     return patched == 2;
-}
-
-inline std::shared_ptr<wl::Checkpoint> openOne(const QString &path, QString *error = nullptr)
-{
-    auto r = wl::ReaderRegistry::builtin().open(path);
-    if (!r) {
-        if (error)
-            *error = r.error().message();
-        return nullptr;
-    }
-    return r->checkpoints.size() == 1 ? r->checkpoints.front() : nullptr;
 }
 
 inline QStringList layerList(const QJsonObject &summary)

@@ -329,7 +329,9 @@ private slots:
                          qPrintable(it.key()));
             return;
         }
-        const QJsonArray inputs = QJsonDocument::fromJson(body).array();
+        const QJsonObject root = QJsonDocument::fromJson(body).object();
+        QCOMPARE(root[QStringLiteral("schema_version")].toInt(), 1);
+        const QJsonArray inputs = root[QStringLiteral("inputs")].toArray();
         QCOMPARE(inputs.size(), 3);
         QMap<QString, QString> errors; // path → error
         QMap<QString, double> reported;

@@ -8,8 +8,10 @@
 #include "formats/readerregistry.h"
 
 #include <QHash>
+#include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -18,35 +20,8 @@ using namespace wl;
 namespace
 {
 
-struct Raw {
-    QString dtype;
-    QList<qint64> shape;
-    QByteArray bytes;
-};
-
-// Each tensor of one bundle of a corpus item, read independently.
-QHash<QString, Raw> rawTensors(const QString &item, const QString &bundle)
-{
-    QHash<QString, Raw> out;
-    const QJsonArray tensors = test::groundTruthTensors(item, bundle);
-    // The shard count from the files present: PREFIX.data-0000S-of-0000N.
-    const QDir dir(test::corpus(item));
-    const QStringList shards =
-        dir.entryList({bundle + QStringLiteral(".data-*")}, QDir::Files, QDir::Name);
-    for (const auto &v : tensors) {
-        const QJsonObject t = v.toObject();
-        Raw r;
-        r.dtype = t[QStringLiteral("dtype")].toString();
-        for (const auto &d : t[QStringLiteral("shape")].toArray())
-            r.shape << d.toInteger();
-        const int shard = t[QStringLiteral("shard")].toInt();
-        QFile f(dir.filePath(shards.value(shard)));
-        if (f.open(QIODevice::ReadOnly) && f.seek(t[QStringLiteral("offset")].toInteger()))
-            r.bytes = f.read(t[QStringLiteral("size")].toInteger());
-        out.insert(t[QStringLiteral("key")].toString(), r);
-    }
-    return out;
-}
+using test::Raw;
+using test::rawTensors;
 
 struct Expected {
     double maxAbs = 0, meanAbs = 0, relL2 = 0, cosine = 0, changed = 0;
@@ -92,14 +67,6 @@ Expected expectFloat32(const QByteArray &a, const QByteArray &b)
 bool near(double got, double want, double rel = 2e-6)
 {
     return std::fabs(got - want) <= rel * std::max(std::fabs(want), 1e-30) + 1e-300;
-}
-
-std::shared_ptr<Checkpoint> openOne(const QString &path)
-{
-    auto r = ReaderRegistry::builtin().open(path);
-    if (!r.ok() || r->checkpoints.size() != 1)
-        return nullptr;
-    return r->checkpoints.front();
 }
 
 } // namespace
@@ -151,8 +118,8 @@ private slots:
         QFETCH(QString, item);
         QFETCH(QString, a);
         QFETCH(QString, b);
-        auto ca = openOne(test::corpus(item + '/' + a));
-        auto cb = openOne(test::corpus(item + '/' + b));
+        auto ca = test::openOne(test::corpus(item + '/' + a));
+        auto cb = test::openOne(test::corpus(item + '/' + b));
         QVERIFY(ca && cb);
         const auto m = matchTensors(ca->index(), cb->index());
         QVERIFY(m.onlyA.isEmpty());
@@ -168,7 +135,7 @@ private slots:
     // tensor with its own original.
     void prefixSetAside()
     {
-        auto c = openOne(test::corpus("keras-tf-weights/lstm-md-ckpt-epochs/ckpt_1"));
+        auto c = test::openOne(test::corpus("keras-tf-weights/lstm-md-ckpt-epochs/ckpt_1"));
         QVERIFY(c);
         CheckpointIndex prefixed = c->index();
         for (auto &t : prefixed.tensors) {
@@ -190,8 +157,8 @@ private slots:
     void userRuleOnA2c()
     {
         const QString item = "tf2-checkpoint/a2c-suspension-ckpts";
-        auto ca = openOne(test::corpus(item + "/ckpt-7"));
-        auto cb = openOne(test::corpus(item + "/ckpt-8"));
+        auto ca = test::openOne(test::corpus(item + "/ckpt-7"));
+        auto cb = test::openOne(test::corpus(item + "/ckpt-8"));
         QVERIFY(ca && cb);
         const auto raw = rawTensors(item, "ckpt-8");
         auto rule = parseNameRule("re:^actor/=critic/");
@@ -223,7 +190,7 @@ private slots:
     void layerOrderAgainstH5()
     {
         const QString item = "keras2-h5-full/churn-ann-ankit";
-        auto h5 = openOne(test::corpus(item + "/model.h5"));
+        auto h5 = test::openOne(test::corpus(item + "/model.h5"));
         QVERIFY(h5);
         const auto gt = test::loadJson(test::corpus(item + "/GROUND_TRUTH.json"));
         const auto datasets = gt["files"]["model.h5"]["datasets"].toObject();
@@ -297,8 +264,8 @@ private slots:
         QFETCH(QString, a);
         QFETCH(QString, b);
         QFETCH(bool, smallWindows);
-        auto ca = openOne(test::corpus(item + '/' + a));
-        auto cb = openOne(test::corpus(item + '/' + b));
+        auto ca = test::openOne(test::corpus(item + '/' + a));
+        auto cb = test::openOne(test::corpus(item + '/' + b));
         QVERIFY(ca && cb);
         const auto rawA = rawTensors(item, a);
         const auto rawB = rawTensors(item, b);
@@ -321,6 +288,11 @@ private slots:
             const Raw &rb = rawB[cb->tensor(d.match.b).key];
             QVERIFY2(!ra.bytes.isEmpty() || ra.shape.contains(0), qPrintable(key));
             QCOMPARE(d.sums.identical, ra.bytes == rb.bytes);
+            // Every tensor with bytes has a stored CRC, as the ground truth checked it.
+            if (!ra.bytes.isEmpty()) {
+                QCOMPARE(d.checksumA, ra.crcOk ? ChecksumState::Ok : ChecksumState::Mismatch);
+                QCOMPARE(d.checksumB, rb.crcOk ? ChecksumState::Ok : ChecksumState::Mismatch);
+            }
             if (ra.dtype != "DT_FLOAT") {
                 QCOMPARE(d.computed, ra.dtype != "DT_STRING");
                 continue;
@@ -355,11 +327,85 @@ private slots:
         QCOMPARE(inLayers, total.tensors);
     }
 
+    // One byte changed in a copy of a bundle's data: that tensor's stored CRC no longer
+    // matches, whole or in pieces, and the others still do; the original reads as before.
+    void damagedCopyFailsItsChecksum_data()
+    {
+        QTest::addColumn<bool>("smallWindows");
+        QTest::newRow("whole") << false;
+        QTest::newRow("in pieces") << true;
+    }
+    void damagedCopyFailsItsChecksum()
+    {
+        QFETCH(bool, smallWindows);
+        const QString item = "keras-tf-weights/lstm-md-ckpt-epochs";
+        const QString bundle = "ckpt_20";
+        const auto raw = rawTensors(item, bundle);
+        QString victim;
+        for (auto it = raw.begin(); it != raw.end(); ++it)
+            if (it->dtype == "DT_FLOAT" && it->bytes.size() > 4096 * 8 &&
+                (victim.isEmpty() || it->bytes.size() > raw[victim].bytes.size()))
+                victim = it.key();
+        QVERIFY(!victim.isEmpty());
+        QTemporaryDir dir;
+        for (const QString &f : QDir(test::corpus(item)).entryList({bundle + ".*"}, QDir::Files))
+            QVERIFY(QFile::copy(test::corpus(item + '/' + f), dir.filePath(f)));
+        const QStringList shards = QDir(dir.path()).entryList({bundle + ".data-*"}, QDir::Files);
+        QCOMPARE(shards.size(), 1);
+        QFile data(dir.filePath(shards.front()));
+        QVERIFY(data.open(QIODevice::ReadWrite));
+        const qint64 at = raw[victim].offset + raw[victim].bytes.size() * 3 / 4;
+        QVERIFY(data.seek(at));
+        char byte = data.read(1).at(0);
+        byte = char(byte ^ 0x10);
+        QVERIFY(data.seek(at));
+        QCOMPARE(data.write(&byte, 1), qint64(1));
+        data.close();
+
+        auto ca = test::openOne(test::corpus(item + '/' + bundle));
+        auto cb = test::openOne(dir.filePath(bundle));
+        QVERIFY(ca && cb);
+        DiffRequest req;
+        if (smallWindows) {
+            req.splitBytes = 4096 * 3;
+            req.window = 4096 * 4;
+            req.threads = 3;
+        }
+        const auto m = matchTensors(ca->index(), cb->index());
+        const auto diffs = computeDiff(*ca, *cb, m.pairs, req);
+        int checked = 0;
+        for (const auto &d : diffs) {
+            const QString key = ca->tensor(d.match.a).key;
+            if (raw[key].bytes.isEmpty())
+                continue;
+            ++checked;
+            QCOMPARE(d.checksumA, ChecksumState::Ok);
+            QCOMPARE(d.checksumB, key == victim ? ChecksumState::Mismatch : ChecksumState::Ok);
+            QCOMPARE(d.sums.identical, key != victim);
+        }
+        QCOMPARE(checked, raw.size() - int(std::count_if(raw.begin(), raw.end(), [](const Raw &r) {
+                              return r.bytes.isEmpty();
+                          })));
+
+        // The command line warns, names file and key, and says so in the JSON line.
+        const auto run = test::runWeightLens(
+            {"diff", "--json", test::corpus(item + '/' + bundle), dir.filePath(bundle)});
+        QVERIFY2(run.err.contains("checksum mismatch"), run.err.constData());
+        QVERIFY(run.err.contains(victim.toUtf8()));
+        int mismatches = 0;
+        for (const auto &o : test::jsonLines(run.out))
+            if (o.value("checksum_b").toString() == "mismatch") {
+                ++mismatches;
+                QCOMPARE(o.value("key").toString(), victim);
+            }
+        QCOMPARE(mismatches, 1);
+    }
+
     void cancelled()
     {
         const QString item = "keras-tf-weights/lstm-md-ckpt-epochs";
-        auto ca = openOne(test::corpus(item + "/ckpt_1"));
-        auto cb = openOne(test::corpus(item + "/ckpt_2"));
+        auto ca = test::openOne(test::corpus(item + "/ckpt_1"));
+        auto cb = test::openOne(test::corpus(item + "/ckpt_2"));
         QVERIFY(ca && cb);
         std::atomic<bool> cancel{true};
         const JobContext job(&cancel);
@@ -375,8 +421,8 @@ private slots:
     void shapeMismatches()
     {
         const QString item = "keras-tf-weights/lstm-sharded-weights";
-        auto ca = openOne(test::corpus(item + "/16LSTM_Neurons10Epochs.ckpt"));
-        auto cb = openOne(test::corpus(item + "/32LSTM_Neurons10Epochs.ckpt"));
+        auto ca = test::openOne(test::corpus(item + "/16LSTM_Neurons10Epochs.ckpt"));
+        auto cb = test::openOne(test::corpus(item + "/32LSTM_Neurons10Epochs.ckpt"));
         QVERIFY(ca && cb);
         const auto rawA = rawTensors(item, "16LSTM_Neurons10Epochs.ckpt");
         const auto rawB = rawTensors(item, "32LSTM_Neurons10Epochs.ckpt");

@@ -279,6 +279,49 @@ private slots:
         QCOMPARE(lr->scalars.size(), lrAt);
     }
 
+    // A damaged length in the last quarter of a file read in pieces: everything before it is
+    // read, nothing after, whether the length still looks plausible or not.
+    void badLengthInALaterPiece_data()
+    {
+        QTest::addColumn<int>("flip"); // byte of the record to damage
+        QTest::addColumn<int>("mask");
+        QTest::newRow("length CRC") << 9 << 0x01;
+        QTest::newRow("length a little longer") << 0 << 0x08;
+        QTest::newRow("length far too long") << 5 << 0x40;
+    }
+    void badLengthInALaterPiece()
+    {
+        QFETCH(int, flip);
+        QFETCH(int, mask);
+        constexpr int kRecords = 320000, kBad = 240000;
+        QByteArray bytes = tfRecord(fileVersionEvent(1));
+        qsizetype badOffset = -1;
+        for (int r = 0; r < kRecords; ++r) {
+            QByteArray rec = tfRecord(simpleValueEvent(r, r, r % 2 ? "a" : "b", float(r)));
+            if (r == kBad) {
+                badOffset = bytes.size();
+                rec[flip] = char(rec[flip] ^ mask);
+            }
+            bytes += rec;
+        }
+        QVERIFY(bytes.size() > 8 << 20);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("events.out.tfevents.7.host");
+        QVERIFY(writeFile(path, bytes));
+        EventFileCursor c;
+        c.path = path;
+        Problems problems;
+        const SeriesSet set = readRaw(c, problems);
+        QCOMPARE(problems.size(), 1);
+        QCOMPARE(problems[0].where, QStringLiteral("offset %1").arg(badOffset));
+        QVERIFY(problems[0].text.contains("length CRC"));
+        QVERIFY(c.ended);
+        QCOMPARE(c.offset, badOffset);
+        QCOMPARE(c.records, kBad + 1);
+        QCOMPARE(set.find("a")->scalars.size() + set.find("b")->scalars.size(), std::size_t(kBad));
+        QCOMPARE(set.find("a")->scalars.back().step, kBad - 1);
+    }
+
     // A file still being written: read to its last whole record, then resumed at that offset.
     void cutFileIsResumed()
     {
@@ -377,6 +420,70 @@ private slots:
         QCOMPARE(problems[0].file, path);
         QCOMPARE(problems[0].where, QStringLiteral("offset %1").arg(second));
         QVERIFY(problems[0].text.contains(what));
+    }
+
+    // TF1 scalar records encoded by hand, in the shapes the reader takes without the generated
+    // parser and in near shapes it must leave to it: every one reads as its fields say.
+    void simpleValueWireShapes()
+    {
+        const auto varint = [](QByteArray &o, std::uint64_t v) {
+            for (; v >= 0x80; v >>= 7)
+                o += char(v | 0x80);
+            o += char(v);
+        };
+        const auto field = [&](QByteArray &o, int number, const QByteArray &bytes) {
+            varint(o, std::uint64_t(number) << 3 | 2);
+            varint(o, std::uint64_t(bytes.size()));
+            o += bytes;
+        };
+        const auto value = [&](const QByteArray &tag, float v) {
+            QByteArray o;
+            field(o, 1, tag);
+            o += char(0x15);
+            o.append(reinterpret_cast<const char *>(&v), 4);
+            return o;
+        };
+        // wall_time and step as given (step < 0: a ten-byte varint), then the summary.
+        const auto event = [&](double wall, std::int64_t step, const QList<QByteArray> &values,
+                               const QByteArray &tail = {}) {
+            QByteArray o, summary;
+            o += char(0x09);
+            o.append(reinterpret_cast<const char *>(&wall), 8);
+            o += char(0x10);
+            varint(o, std::uint64_t(step));
+            for (const auto &v : values)
+                field(summary, 1, v);
+            field(o, 5, summary);
+            return o + tail;
+        };
+        QByteArray noStep;
+        field(noStep, 5, [&] {
+            QByteArray v;
+            field(v, 1, value("a", 7));
+            return v;
+        }());
+        QByteArray badUtf8 = event(9, 9, {value("\xff", 1)});
+        QTemporaryDir dir;
+        const QString path = dir.filePath("events.out.tfevents.4.host");
+        QVERIFY(writeFile(
+            path, records({event(1.5, 1, {value("a", 1), value("b", 2)}), noStep,
+                           event(2.5, -3, {value("a", 3)}), event(3.5, 4, {value("\xce\xbb", 4)}),
+                           event(4.5, 5, {value("b", 5)}, QByteArray("\x52\x00", 2)), badUtf8,
+                           event(5.5, 300, {value("a", 6)})})));
+        EventFileCursor c;
+        c.path = path;
+        Problems problems;
+        const SeriesSet set = readRaw(c, problems);
+        QCOMPARE(::steps(*set.find("a")), (std::vector<std::int64_t>{1, 0, -3, 300}));
+        QCOMPARE(values(*set.find("a")), (std::vector<double>{1, 7, 3, 6}));
+        QCOMPARE(set.find("a")->scalars.front().wallTime, 1.5);
+        QCOMPARE(set.find("a")->scalars[1].wallTime, 0.0);
+        QCOMPARE(::steps(*set.find("b")), (std::vector<std::int64_t>{1, 5}));
+        QCOMPARE(values(*set.find("b")), (std::vector<double>{2, 5}));
+        QCOMPARE(values(*set.find(QString::fromUtf8("\xce\xbb"))), (std::vector<double>{4}));
+        QCOMPARE(problems.size(), 1); // the tag that is not UTF-8
+        QVERIFY(problems[0].text.contains("not an Event"));
+        QCOMPARE(c.records, 7);
     }
 
     // The spec's HistogramProto example (formats-tensorflow.md 6.3).

@@ -110,7 +110,7 @@ private slots:
                                   .toObject();
         QVERIFY(!datasets.isEmpty());
         QString error;
-        auto cp = kt::openOne(test::corpus(file), &error);
+        auto cp = test::openOne(test::corpus(file), &error);
         QVERIFY2(cp, qPrintable(error));
         const auto &idx = cp->index();
         QCOMPARE(idx.readerId, archive ? QStringLiteral("keras-zip") : QStringLiteral("keras-h5"));
@@ -238,7 +238,7 @@ private slots:
     {
         WL_REQUIRE_CORPUS();
         QFETCH(QString, file);
-        auto cp = kt::openOne(test::corpus(file));
+        auto cp = test::openOne(test::corpus(file));
         QVERIFY(cp);
         int dense = 0;
         for (const auto &l : cp->index().summary.value("layers").toArray()) {
@@ -268,7 +268,7 @@ private slots:
         QFETCH(QStringList, layers);
         QFETCH(qint64, total);
         QFETCH(int, optimizerTensors);
-        auto cp = kt::openOne(test::corpus(file));
+        auto cp = test::openOne(test::corpus(file));
         QVERIFY(cp);
         const auto &s = cp->index().summary;
         QCOMPARE(s.value("kind").toString(), QStringLiteral("keras"));
@@ -293,7 +293,7 @@ private slots:
     void knownClassesAndNames()
     {
         WL_REQUIRE_CORPUS();
-        auto cp = kt::openOne(test::corpus("keras2-h5-full/mnist-mlp-h5/model_mnist_MLP_1.h5"));
+        auto cp = test::openOne(test::corpus("keras2-h5-full/mnist-mlp-h5/model_mnist_MLP_1.h5"));
         QVERIFY(cp);
         const auto &idx = cp->index();
         const auto layers = idx.summary.value("layers").toArray();
@@ -313,7 +313,7 @@ private slots:
         QCOMPARE(idx.tensors[idx.indexOfKey("optimizer_weights/Adam/iter:0")].role,
                  TensorRole::Optimizer);
 
-        auto k3 = kt::openOne(test::corpus("keras2-h5-full/churn-ann-ankit/model.h5"));
+        auto k3 = test::openOne(test::corpus("keras2-h5-full/churn-ann-ankit/model.h5"));
         QVERIFY(k3);
         const auto &i3 = k3->index();
         const int v = i3.indexOfKey("optimizer_weights/adam/sequential_2_dense_6_kernel_velocity");
@@ -328,7 +328,7 @@ private slots:
         QVERIFY(i3.metadata.contains(
             qMakePair(QStringLiteral("Loss"), QStringLiteral("binary_crossentropy"))));
 
-        auto z = kt::openOne(test::corpus("keras3/flownet-keras-zip/25-06/model.keras"));
+        auto z = test::openOne(test::corpus("keras3/flownet-keras-zip/25-06/model.keras"));
         QVERIFY(z);
         const auto &iz = z->index();
         QCOMPARE(iz.tensors[iz.indexOfKey("layers/dense_1/vars/0")].name,
@@ -359,7 +359,7 @@ private slots:
         const QString path = test::corpus("keras3/flownet-keras-zip/25-06/model.keras");
         QByteArray archive = test::readFile(path);
         QVERIFY(!archive.isEmpty());
-        auto cp = kt::openOne(path);
+        auto cp = test::openOne(path);
         QVERIFY(cp);
         int tensor = -1;
         qsizetype layout = -1;
@@ -388,7 +388,7 @@ private slots:
         QTemporaryDir dir;
         const QString bad = dir.filePath("short.keras");
         QVERIFY(test::writeFile(bad, archive));
-        auto damaged = kt::openOne(bad);
+        auto damaged = test::openOne(bad);
         QVERIFY(damaged);
         auto r = damaged->readTensor(tensor);
         QVERIFY(!r.ok());
@@ -456,7 +456,7 @@ private slots:
                 damaged += failed;
                 // The reader either fails, or opens and warns: never silence.
                 QString error;
-                if (auto cp = kt::openOne(p, &error)) {
+                if (auto cp = test::openOne(p, &error)) {
                     QStringList warned;
                     for (const auto &pr : cp->index().problems)
                         warned << pr.toString();
@@ -502,7 +502,7 @@ private slots:
         QVERIFY(
             QFile::copy(dir.filePath(QStringLiteral("past-%1.h5").arg(heaps.front())), inFolder));
         QString error;
-        QVERIFY(!kt::openOne(folder.path(), &error));
+        QVERIFY(!test::openOne(folder.path(), &error));
         QVERIFY2(error.contains("corrupt global heap") && error.count(inFolder) == 1,
                  qPrintable(error));
     }
@@ -554,7 +554,7 @@ private slots:
                     // with the same cause; attributes it never reads stay harmless.
                     QString error;
                     QStringList said;
-                    if (auto cp = kt::openOne(p, &error)) {
+                    if (auto cp = test::openOne(p, &error)) {
                         for (const auto &pr : cp->index().problems)
                             said << pr.toString();
                     } else {
@@ -622,7 +622,7 @@ private slots:
         QCOMPARE(failed.size(), 1);
         QVERIFY(kernels.contains(failed.front()));
         QString error;
-        auto cp = kt::openOne(p, &error);
+        auto cp = test::openOne(p, &error);
         QVERIFY2(cp, qPrintable(error));
         QStringList warned;
         for (const auto &pr : cp->index().problems)
@@ -636,7 +636,7 @@ private slots:
         }
         const QString q = dir.filePath(QStringLiteral("large.h5"));
         QVERIFY(writeAndOpen(q, large, objects));
-        cp = kt::openOne(q, &error);
+        cp = test::openOne(q, &error);
         QVERIFY2(cp, qPrintable(error));
         const auto &idx = cp->index();
         const int big = idx.indexOfKey(failed.front());
@@ -671,7 +671,7 @@ private slots:
             const QString p = dir.filePath(QStringLiteral("cut%1.h5").arg(cut));
             QVERIFY(test::writeFile(p, whole.left(cut)));
             QString error;
-            QVERIFY2(!kt::openOne(p, &error), qPrintable(p));
+            QVERIFY2(!test::openOne(p, &error), qPrintable(p));
             QVERIFY2(error.contains(p), qPrintable(error));
         }
         auto empty =
@@ -685,7 +685,7 @@ private slots:
         const QString noWeights = dir.filePath("noweights.keras");
         QVERIFY(kt::writeZip(noWeights, {{"metadata.json", meta}, {"config.json", config}}));
         QString error;
-        QVERIFY(!kt::openOne(noWeights, &error));
+        QVERIFY(!test::openOne(noWeights, &error));
         QVERIFY2(error.contains("model.weights.h5") && error.contains(noWeights),
                  qPrintable(error));
 
@@ -693,7 +693,7 @@ private slots:
         QVERIFY(kt::writeZip(npz, {{"metadata.json", meta},
                                    {"config.json", config},
                                    {"model.weights.npz", QByteArray("PK")}}));
-        auto cp = kt::openOne(npz);
+        auto cp = test::openOne(npz);
         QVERIFY(cp);
         QVERIFY(!cp->index().problems.isEmpty());
         QVERIFY(cp->index().problems.front().where.contains("npz"));
@@ -703,7 +703,7 @@ private slots:
         const QString odd = dir.filePath("odd.keras");
         QVERIFY(kt::writeZip(
             odd, {{"config.json", QByteArray("[1]")}, {"model.weights.npz", QByteArray("PK")}}));
-        auto oddCp = kt::openOne(odd);
+        auto oddCp = test::openOne(odd);
         QVERIFY(oddCp);
         QStringList places;
         for (const Problem &p : oddCp->index().problems) {
@@ -729,8 +729,8 @@ private slots:
             bytes.replace("metadata.json", "metadata.jsoX");
             const QString renamed = dir.filePath("renamed.keras");
             QVERIFY(test::writeFile(renamed, bytes));
-            auto whole = kt::openOne(real);
-            auto cut = kt::openOne(renamed);
+            auto whole = test::openOne(real);
+            auto cut = test::openOne(renamed);
             QVERIFY(whole && cut);
             QCOMPARE(cut->index().tensors.size(), whole->index().tensors.size());
             bool warned = false;
@@ -745,7 +745,7 @@ private slots:
         const QString notKeras = dir.filePath("other.zip");
         QVERIFY(kt::writeZip(notKeras, {{"readme.txt", QByteArray("hello")}}));
         QCOMPARE(KerasArchiveReader().probe(Source::fromPath(notKeras)).score, 0);
-        QVERIFY(!kt::openOne(notKeras, &error));
+        QVERIFY(!test::openOne(notKeras, &error));
         auto direct = KerasArchiveReader().open(Source::fromPath(notKeras), JobContext::none());
         QVERIFY(!direct.ok());
         QVERIFY(direct.error().message().contains("config.json"));
@@ -755,7 +755,7 @@ private slots:
         QVERIFY(!a.isEmpty());
         const QString cutArchive = dir.filePath("cut.keras");
         QVERIFY(test::writeFile(cutArchive, a.left(a.size() / 2)));
-        QVERIFY(!kt::openOne(cutArchive, &error));
+        QVERIFY(!test::openOne(cutArchive, &error));
         QVERIFY(!KerasArchiveReader().open(Source::fromPath(cutArchive), JobContext::none()).ok());
 
         // A changed byte in a stored member fails its CRC-32 and names the member.

@@ -42,7 +42,7 @@ private slots:
         H5Gclose(l);
         H5Gclose(g);
         H5Fclose(f);
-        auto cp = kt::openOne(nested);
+        auto cp = test::openOne(nested);
         QVERIFY(cp);
         const auto &s = cp->index().summary;
         QCOMPARE(kt::layerList(s), (QStringList{"sequential_1:16", "head:8"}));
@@ -61,7 +61,7 @@ private slots:
             kt::floats(f, QStringLiteral("_layer_checkpoint_dependencies/%1/vars/0").arg(name), {2},
                        {1, 1});
         H5Fclose(f);
-        cp = kt::openOne(alias);
+        cp = test::openOne(alias);
         QVERIFY(cp);
         QCOMPARE(cp->index().summary.value("format").toString(),
                  QStringLiteral("keras3-weights-h5"));
@@ -104,7 +104,7 @@ private slots:
                 path,
                 {{"metadata.json", meta}, {"config.json", config}, {"model.weights.h5", weights}},
                 deflate));
-            auto cp = kt::openOne(path);
+            auto cp = test::openOne(path);
             QVERIFY(cp);
             const auto &idx = cp->index();
             QCOMPARE(kt::layerList(idx.summary), (QStringList{"in:0", "fc1:16", "head:4"}));
@@ -164,7 +164,7 @@ private slots:
             QSKIP("the peak resident memory cannot be reset here");
         clearRefs.close();
         const double before = statusMiB("VmRSS:");
-        auto cp = kt::openOne(dir.filePath("big.keras"));
+        auto cp = test::openOne(dir.filePath("big.keras"));
         QVERIFY(cp);
         const double grown = statusMiB("VmHWM:") - before;
         QVERIFY2(
@@ -204,7 +204,7 @@ private slots:
             H5Gclose(g);
         }
         H5Fclose(f);
-        auto cp = kt::openOne(path);
+        auto cp = test::openOne(path);
         QVERIFY(cp);
         const auto &s = cp->index().summary;
         QCOMPARE(s.value("format").toString(), QStringLiteral("keras2-h5-weights"));
@@ -237,7 +237,7 @@ private slots:
         }
         H5Tclose(opaque);
         H5Fclose(f);
-        auto cp = kt::openOne(path);
+        auto cp = test::openOne(path);
         QVERIFY(cp);
         const auto &idx = cp->index();
         QCOMPARE(idx.summary.value("format").toString(), QStringLiteral("keras3-weights-h5"));
@@ -289,7 +289,7 @@ private slots:
         kt::dataset(f, "be32", H5T_IEEE_F32BE, H5T_NATIVE_FLOAT, {5}, be.data());
         H5Fclose(f);
 
-        auto cp = kt::openOne(path);
+        auto cp = test::openOne(path);
         QVERIFY(cp);
         const auto &idx = cp->index();
         const int ib = idx.indexOfKey("big"), iw = idx.indexOfKey("wide"),
@@ -344,7 +344,7 @@ private slots:
         kt::dataset(f, "a/b/data", H5T_STD_I32LE, H5T_NATIVE_INT32, {3, 4}, v);
         H5Fclose(f);
         QCOMPARE(KerasH5Reader().probe(Source::fromPath(path)).score, 40);
-        auto cp = kt::openOne(path);
+        auto cp = test::openOne(path);
         QVERIFY(cp);
         const auto &idx = cp->index();
         QCOMPARE(idx.summary.value("kind").toString(), QStringLiteral("hdf5"));
@@ -369,7 +369,7 @@ private slots:
         H5Gclose(kt::group(f, "optimizer/vars"));
         H5Fclose(f);
         QCOMPARE(KerasH5Reader().probe(Source::fromPath(path)).score, 80);
-        auto cp = kt::openOne(path);
+        auto cp = test::openOne(path);
         QVERIFY(cp);
         QCOMPARE(cp->index().tensors[0].location.storage, TensorLocation::Storage::Raw);
         const auto r = computeStats(*cp, allTensors(cp->index()), StatsRequest{});
@@ -383,7 +383,7 @@ private slots:
         kt::oneDenseWeight(f);
         H5Fclose(f);
         QString error;
-        auto model = kt::openOne(legacy, &error);
+        auto model = test::openOne(legacy, &error);
         QVERIFY2(model, qPrintable(error));
         QCOMPARE(model->index().tensors.size(), 1);
         QVERIFY(model->index().tensors[0].key.endsWith(QStringLiteral("d/kernel:0")));
@@ -404,7 +404,7 @@ private slots:
         kt::oneDenseWeight(f);
         H5Fclose(f);
         // Weights still listed, the broken config is a warning.
-        auto cp = kt::openOne(withWeights);
+        auto cp = test::openOne(withWeights);
         QVERIFY(cp);
         QCOMPARE(cp->index().tensors.size(), 1);
         QCOMPARE(cp->index().summary.value("total_params").toInt(), 3);
@@ -419,7 +419,7 @@ private slots:
         kt::vlenStrings(f, "model_config", {"not json"}, false, true);
         H5Fclose(f);
         QString error;
-        QVERIFY(!kt::openOne(bare, &error));
+        QVERIFY(!test::openOne(bare, &error));
         QVERIFY2(error.contains("model_config") && error.contains(bare), qPrintable(error));
     }
     // A Keras 3 weights file with one optimizer scalar: the summary counts in the singular.
@@ -432,7 +432,7 @@ private slots:
         kt::floats(f, "optimizer/vars/0", {}, {7});
         H5Fclose(f);
         QString error;
-        auto cp = kt::openOne(path, &error);
+        auto cp = test::openOne(path, &error);
         QVERIFY2(cp, qPrintable(error));
         const QString text = cp->index().summaryText;
         QVERIFY2(text.contains("Optimizer weights (not counted): 1 tensor, 1 value\n"),
@@ -442,7 +442,7 @@ private slots:
         kt::floats(f, "optimizer/vars/0", {2}, {7, 8});
         kt::floats(f, "optimizer/vars/1", {}, {9});
         H5Fclose(f);
-        cp = kt::openOne(path, &error);
+        cp = test::openOne(path, &error);
         QVERIFY2(cp, qPrintable(error));
         QVERIFY2(cp->index().summaryText.contains(
                      "Optimizer weights (not counted): 2 tensors, 3 values\n"),

@@ -224,7 +224,7 @@ private slots:
             {{"metadata.json", kMeta}, {"config.json", kConfig}, {"model.weights.h5", weights}},
             true));
         TempFolder temp;
-        auto cp = kt::openOne(good);
+        auto cp = test::openOne(good);
         QVERIFY(cp);
         checkKernel(*cp);
         QCOMPARE(cp->index().tensors[0].location.storage, TensorLocation::Storage::ReaderDecoded);

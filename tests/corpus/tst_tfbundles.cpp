@@ -37,16 +37,14 @@ QStringList tfItems()
     return out;
 }
 
+// test::openOne, saying why an open failed so that a failing case shows the reader's message.
 std::shared_ptr<Checkpoint> openOne(const QString &path)
 {
-    auto r = ReaderRegistry::builtin().open(path);
-    if (!r.ok()) {
-        qWarning() << r.error().message();
-        return nullptr;
-    }
-    if (r->checkpoints.size() != 1)
-        return nullptr;
-    return r->checkpoints.front();
+    QString error;
+    auto cp = test::openOne(path, &error);
+    if (!error.isEmpty())
+        qWarning() << error;
+    return cp;
 }
 
 const TensorInfo *byKey(const Checkpoint &cp, const QString &key)

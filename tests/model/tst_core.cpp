@@ -1,3 +1,4 @@
+#include "core/doubletext.h"
 #include "core/dtype.h"
 #include "core/glob.h"
 #include "core/plural.h"
@@ -9,6 +10,8 @@
 #include "testutil.h"
 
 #include <QTest>
+#include <bit>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -24,6 +27,62 @@ private slots:
         QCOMPARE(crc32c("123456789", 9), 0xE3069283u);
         QCOMPARE(crc32cMask(0xE3069283u), 0xC78AB0E5u);
         QCOMPARE(crc32cUnmask(0xC78AB0E5u), 0xE3069283u);
+    }
+
+    // The JSON number writer's fast paths against std::to_chars: random doubles, short decimals
+    // like wall times, every 257th float, and the edges of each path.
+    void shortestDoubleAsToChars()
+    {
+        int mismatches = 0;
+        QString first;
+        const auto check = [&](double v) {
+            char want[64], got[64];
+            const auto w = std::string_view(want, std::to_chars(want, want + 64, v).ptr);
+            const auto g = std::string_view(got, shortestDouble(got, v));
+            if (w != g && mismatches++ == 0)
+                first = QStringLiteral("%1: %2 != %3")
+                            .arg(v, 0, 'g', 17)
+                            .arg(QLatin1StringView(g.data(), g.size()))
+                            .arg(QLatin1StringView(w.data(), w.size()));
+        };
+        std::mt19937_64 rng(16);
+        for (int i = 0; i < 300000; ++i) {
+            check(std::bit_cast<double>(rng()));
+            const double unit = double(rng() >> 11) / 9007199254740992.0;
+            check(std::ldexp(1 + unit, int(rng() % 90) - 40));
+            check(-std::ldexp(1 + unit, int(rng() % 90) - 40));
+            check(1.7e9 + double(rng() % 4000000) * 0.25 + double(rng() % 10) * 1e-3);
+            check(double(rng() % 100000000000000) / std::pow(10.0, int(rng() % 14)));
+            check(double(rng() % 1000000) / 100.0);
+        }
+        for (std::uint64_t bits = 0; bits < 0x7f800000; bits += 257)
+            check(std::bit_cast<float>(std::uint32_t(bits)));
+        for (const double v : {0.0,
+                               -0.0,
+                               1.0,
+                               0.1,
+                               1e-5,
+                               1e-4,
+                               1e15,
+                               1e16,
+                               1e17,
+                               1e21,
+                               1e22,
+                               1e23,
+                               0.3,
+                               1.7e9,
+                               5e-324,
+                               2.2250738585072014e-308,
+                               1.7976931348623157e308,
+                               9007199254740993.0,
+                               1125899906842624.0,
+                               0.000123,
+                               123456789.0})
+            for (int e = -30; e <= 30; ++e) {
+                check(v * std::pow(2.0, e));
+                check(-std::nextafter(v * std::pow(10.0, e), 0.0));
+            }
+        QVERIFY2(mismatches == 0, qPrintable(QString::number(mismatches) + " like " + first));
     }
 
     // Short buffers take a different path from long ones; both must match the bitwise definition.

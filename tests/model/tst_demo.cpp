@@ -16,6 +16,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QXmlStreamReader>
 
 #include <cmath>
 #include <cstring>
@@ -513,13 +514,33 @@ print(json.dumps(out))
         p.start(QStringLiteral(WEIGHTLENS_BINARY), {QStringLiteral("--demo")});
         QVERIFY(p.waitForFinished(120000));
         QCOMPARE(p.exitCode(), 0);
-        QVERIFY(p.readAllStandardError().contains("no display"));
-        QFile report(home.filePath(QStringLiteral("weightlens-demo-report.md")));
+        const QString reportPath = home.filePath(QStringLiteral("weightlens-demo-report.html"));
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(err.contains("no display") && err.contains(reportPath.toUtf8()), err.constData());
+        QFile report(reportPath);
         QVERIFY(report.open(QIODevice::ReadOnly));
-        const QString text = QString::fromUtf8(report.readAll());
-        QVERIFY(text.contains(QLatin1String("### ckpt-10 (latest)")));
-        QVERIFY(text.contains(
-            QLatin1String("| model/layer_with_weights-2/kernel | variable | float32 | [32, 3] |")));
+        const QByteArray html = report.readAll();
+        // XHTML: it parses, and holds the curves of both runs as embedded images.
+        QXmlStreamReader x(html);
+        QString text;
+        int images = 0;
+        while (!x.atEnd()) {
+            x.readNext();
+            if (x.isCharacters())
+                text += x.text();
+            if (x.isStartElement() && x.name() == QLatin1String("img") &&
+                x.attributes().value(QLatin1String("src")).startsWith(QLatin1String("data:")))
+                ++images;
+        }
+        QVERIFY2(!x.hasError(), qPrintable(x.errorString()));
+#ifdef WEIGHTLENS_TESTS_HAVE_GUI
+        QVERIFY(images >= 5);
+#else
+        QCOMPARE(images, 0); // no window libraries, no plots
+#endif
+        QVERIFY(text.contains(QLatin1String("ckpt-10 (latest)")));
+        QVERIFY(text.contains(QLatin1String("Training curves")));
+        QVERIFY(text.contains(QLatin1String("model/layer_with_weights-2/kernel")));
         for (const auto &name : demoRunNames())
             QVERIFY(text.contains(name));
     }

@@ -275,7 +275,7 @@ void TestIsolation::readFaultsNameTheDataset()
                 dcpl);
     H5Pclose(dcpl);
     H5Fclose(f);
-    auto cp = kt::openOne(path);
+    auto cp = test::openOne(path);
     QVERIFY(cp);
     QCOMPARE(cp->index().tensors.size(), 1);
     QCOMPARE(cp->index().tensors[0].location.storage, TensorLocation::Storage::ReaderDecoded);

@@ -231,6 +231,17 @@ private slots:
             << "BatchNormalization" << img << QJsonObject{} << dims({6, 8, 3});
         QTest::newRow("Dense on 3-D") << "Dense" << QJsonArray{QJsonValue(), 7, 5}
                                       << QJsonObject{{"units", 11}} << dims({7, 11});
+        // Numbers no model could have (found by fuzzing) give an unknown shape, not a wrapped
+        // 64-bit value: 2^30 to the fourth leaves 64 bits.
+        const double big = double(1 << 30);
+        QTest::newRow("Dense units 3e121")
+            << "Dense" << QJsonArray{QJsonValue(), 4} << QJsonObject{{"units", 3.27778e121}}
+            << QStringLiteral("?");
+        QTest::newRow("Flatten past 64 bits")
+            << "Flatten" << QJsonArray{QJsonValue(), big, big, big, big} << QJsonObject{}
+            << dims({-1});
+        QTest::newRow("input dimension 1e300")
+            << "Dropout" << QJsonArray{QJsonValue(), 1e300} << QJsonObject{} << QStringLiteral("?");
     }
     void reshaping() { convolutions(); }
 

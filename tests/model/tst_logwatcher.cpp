@@ -4,6 +4,7 @@
 #include "events/logwatcher.h"
 #include "testutil.h"
 
+#include <QDir>
 #include <QFile>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -106,6 +107,46 @@ private slots:
         QCOMPARE(logs->runs[1].name, QStringLiteral("eval"));
         QCOMPARE(std::int64_t(logs->runs[0].series.find("loss")->scalars.size()),
                  loss[QStringLiteral("count")].toInteger());
+    }
+
+    // A log folder made deep inside the run (logs/fit/<time>/validation, as Keras's TensorBoard
+    // callback makes them) is watched as soon as it exists, so its first event file shows
+    // without the poll; folders deeper than discovery searches are left alone.
+    void nestedFoldersAreWatched()
+    {
+        const QByteArray train = test::readFile(test::corpus(kItem + QLatin1Char('/') + kTrain));
+        const QByteArray eval = test::readFile(test::corpus(kItem + QLatin1Char('/') + kEval));
+        QVERIFY(!train.isEmpty() && !eval.isEmpty());
+        QTemporaryDir dir;
+        QVERIFY(test::writeFile(dir.filePath(kTrain), train));
+        auto loaded = loadLogs(dir.path());
+        QVERIFY(loaded.ok());
+        LogWatcher watcher(std::make_shared<const RunLogs>(std::move(loaded).value()));
+        watcher.setPollInterval(24 * 3600 * 1000); // only the file system watcher reports
+        const QString deep = dir.filePath(QStringLiteral("logs/fit/20260409-141256/validation"));
+        const QString deepest = dir.filePath(QStringLiteral("a/b/c/d/e"));
+        QVERIFY(QDir().mkpath(deep));
+        QVERIFY(QDir().mkpath(deepest + QStringLiteral("/f")));
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.watchedPaths().contains(deep), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.watchedPaths().contains(deepest), 10000);
+        QVERIFY(!watcher.watchedPaths().contains(deepest + QStringLiteral("/f")));
+
+        const QString name = kEval.section(QLatin1Char('/'), -1);
+        QVERIFY(test::writeFile(deep + QLatin1Char('/') + name, eval));
+        const qint64 want = test::loadJson(test::corpus(
+            kItem +
+            QStringLiteral(
+                "/GROUND_TRUTH.json")))[QStringLiteral("events")][kEval][QStringLiteral("tags")]
+                                       [QStringLiteral("accuracy")][QStringLiteral("count")]
+                                           .toInteger();
+        const auto accuracy = [&]() -> qint64 {
+            const auto now = watcher.logs();
+            const auto *s = now->runs.size() > 1 ? now->runs[1].series.find("accuracy") : nullptr;
+            return s ? qint64(s->scalars.size()) : -1;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(accuracy(), want, 10000);
+        QCOMPARE(watcher.logs()->runs[1].name,
+                 QStringLiteral("logs/fit/20260409-141256/validation"));
     }
 };
 

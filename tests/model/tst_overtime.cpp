@@ -361,6 +361,44 @@ private slots:
         QVERIFY(!progress.isEmpty());
     }
 
+    // A logged histogram tag through the runner: off the GUI thread with progress; of two
+    // requests back to back only the later one delivers; a cancelled one says so.
+    void histogramTagThroughJobRunner()
+    {
+        auto loaded = events::loadLogs(corpus("tfevents/churn-fit-run"));
+        QVERIFY(loaded.ok());
+        const auto logs = std::make_shared<const events::RunLogs>(std::move(loaded).value());
+        std::vector<std::shared_ptr<const events::Series>> tags;
+        for (const auto &run : logs->runs)
+            for (const auto &series : run.series.all())
+                if (series.kind == events::SeriesKind::Histogram && series.histograms.size() > 1)
+                    tags.emplace_back(logs, &series);
+        QVERIFY(tags.size() >= 2);
+        JobRunner runner;
+        QSignalSpy ready(&runner, &JobRunner::overTimeReady);
+        QSignalSpy failed(&runner, &JobRunner::overTimeFailed);
+        QSignalSpy progress(&runner, &JobRunner::progress);
+        runner.requestOverTime(tags.front(), 30);
+        runner.requestOverTime(tags.back(), 30);
+        QVERIFY(ready.wait(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(!runner.isBusy(), 20000); // both have come back
+        QCOMPARE(ready.size(), 1);
+        QVERIFY(failed.isEmpty());
+        const auto got = ready.takeFirst().at(0).value<OverTime>();
+        const auto direct = overTimeFromHistograms(*tags.back(), 30);
+        QVERIFY(direct.ok());
+        QCOMPARE(got.name, tags.back()->tag);
+        QCOMPARE(got.steps.size(), direct->steps.size());
+        for (std::size_t s = 0; s < got.steps.size(); ++s)
+            QCOMPARE(got.steps[s].counts, direct->steps[s].counts);
+        QVERIFY(!progress.isEmpty());
+
+        std::atomic<bool> cancel{true};
+        const auto stopped = overTimeFromHistograms(*tags.front(), 30, JobContext(&cancel));
+        QVERIFY(!stopped.ok());
+        QCOMPARE(stopped.error().code, LoadError::Code::Cancelled);
+    }
+
     // The spec's TF1 HistogramProto (formats-tensorflow.md 6.3), worked by hand: buckets
     // (−0.5, 0] holding 3 and (0, 0.5] holding 5; the DBL_MAX bucket is empty.
     void tf1HistogramTag()

@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -268,6 +269,29 @@ private slots:
             QCOMPARE(std::int64_t(binned), finite);
             QCOMPARE(reports[0].checksum, ChecksumState::Ok);
             QCOMPARE(reports[1].checksum, ChecksumState::Mismatch);
+
+            // Each bin counted here, in float as the kernels bin (kernels.h): v in [lo, hi] goes
+            // to floor((v - lo) * float(bins / (hi - lo))), the last bin taking v == hi.
+            std::vector<std::uint64_t> counts(16, 0);
+            const float scale = float(16.0 / (hi - lo));
+            for (float x : v)
+                if (std::isfinite(x))
+                    ++counts[std::size_t(std::min(15, int((x - float(lo)) * scale)))];
+            QCOMPARE(s.histogram.counts, counts);
+            QCOMPARE(s.histogram.lo, lo);
+            QCOMPARE(s.histogram.hi, hi);
+
+            // A histogram (a range pass, then moments fused with binning) leaves the moments
+            // exactly as they are without one.
+            StatsRequest plain = req;
+            plain.bins = 0;
+            const auto without = computeStats(cp, {0}, plain);
+            const auto &w = without[0].stats;
+            const auto bits = [](double d) { return std::bit_cast<std::uint64_t>(d); };
+            QCOMPARE(bits(*w.mean), bits(*s.mean));
+            QCOMPARE(bits(*w.std), bits(*s.std));
+            QCOMPARE(bits(w.l2), bits(s.l2));
+            QCOMPARE(without[0].checksum, ChecksumState::Ok);
         }
 
         StatsRequest hashed;

@@ -608,6 +608,70 @@ private slots:
         QCOMPARE(visibleTensors(proxy).size(), 2);
     }
 
+    // A watched run read again: a checkpoint the saver deleted leaves, new ones join where the
+    // reader puts them and "(latest)" moves, all as row inserts and removes (no reset); the
+    // checkpoints kept keep their objects and rows, and the totals follow.
+    void refreshInPlace()
+    {
+        CheckpointTreeModel model;
+        TensorFilterProxy proxy;
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester t1(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+        QAbstractItemModelTester t2(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
+        model.addSource(openResult({actorCheckpoint(QStringLiteral("ckpt-1"), 1),
+                                    actorCheckpoint(QStringLiteral("ckpt-2"), 2)},
+                                   QStringLiteral("ckpt-2")));
+        const QModelIndex src = model.index(0, 0);
+        QCOMPARE(childNames(model, src),
+                 (QStringList{QStringLiteral("ckpt-1"), QStringLiteral("ckpt-2 (latest)")}));
+        const auto kept = model.checkpointAt(model.index(1, 0, src));
+        const QPersistentModelIndex keptRow = model.index(1, 0, src);
+        const QPersistentModelIndex keptTensor = model.indexOf({kept, 0});
+        QVERIFY(keptTensor.isValid());
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+
+        // Every checkpoint read anew, as a reader gives them: ckpt-1 gone, ckpt-3 new.
+        QVERIFY(
+            model.refreshCheckpoints(0, openResult({actorCheckpoint(QStringLiteral("ckpt-2"), 2),
+                                                    actorCheckpoint(QStringLiteral("ckpt-3"), 3)},
+                                                   QStringLiteral("ckpt-3"))));
+        QCOMPARE(reset.size(), 0);
+        QCOMPARE(inserted.size(), 1);
+        QCOMPARE(removed.size(), 1);
+        QCOMPARE(childNames(model, src),
+                 (QStringList{QStringLiteral("ckpt-2"), QStringLiteral("ckpt-3 (latest)")}));
+        QCOMPARE(keptRow.row(), 0);
+        QCOMPARE(model.checkpointAt(keptRow), kept);
+        QCOMPARE(model.tensorAt(keptTensor), (TensorRef{kept, 0}));
+        QCOMPARE(model.sourceCheckpoints(src).first(), kept);
+        QCOMPARE(model.sourceCheckpoints(src).last()->index().displayName,
+                 QStringLiteral("ckpt-3"));
+        QCOMPARE(sortValue(src, CheckpointTreeModel::ParamsColumn), 2 * 47);
+        QCOMPARE(visibleTensors(proxy).size(), 2 * 8);
+
+        // One the reader puts first goes first.
+        QVERIFY(
+            model.refreshCheckpoints(0, openResult({actorCheckpoint(QStringLiteral("ckpt-0"), 0),
+                                                    actorCheckpoint(QStringLiteral("ckpt-2"), 2),
+                                                    actorCheckpoint(QStringLiteral("ckpt-3"), 3)},
+                                                   QStringLiteral("ckpt-3"))));
+        QCOMPARE(childNames(model, src),
+                 (QStringList{QStringLiteral("ckpt-0"), QStringLiteral("ckpt-2"),
+                              QStringLiteral("ckpt-3 (latest)")}));
+        QCOMPARE(model.sourceCheckpoints(src).at(1), kept);
+        QCOMPARE(sortValue(src, CheckpointTreeModel::ParamsColumn), 3 * 47);
+        QCOMPARE(reset.size(), 0);
+
+        // A single checkpoint shown inline has no list to refresh: the caller replaces it.
+        OpenResult single = openResult({actorCheckpoint(QStringLiteral("alone"))});
+        single.kind = QStringLiteral("checkpoint");
+        model.addSource(single);
+        QVERIFY(!model.refreshCheckpoints(1, single));
+        QVERIFY(!model.refreshCheckpoints(5, single));
+    }
+
     void hundredThousandTensors()
     {
         constexpr int kBlocks = 100;

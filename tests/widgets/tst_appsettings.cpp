@@ -89,6 +89,7 @@ private slots:
         curves->setSmoothing(0.25);
         curves->setXAxis(CurvesPanel::XAxis::WallTime);
         curves->setLogY(true);
+        curves->setOverlay(true);
         {
             QSettings s;
             settings::saveViews(s, first);
@@ -108,6 +109,7 @@ private slots:
         QCOMPARE(back->smoothing(), 0.25);
         QCOMPARE(back->xAxis(), CurvesPanel::XAxis::WallTime);
         QVERIFY(back->logY());
+        QVERIFY(back->overlay());
         // The remembered tag wins over the loss the panel would check by itself.
         back->setRuns({twoTagRun()});
         QCOMPARE(back->checkedTags(), QStringList{QStringLiteral("epoch_accuracy")});

@@ -33,12 +33,6 @@ namespace
 
 const char *const kItem = "tf2-checkpoint/a2c-suspension-ckpts";
 
-std::shared_ptr<const Checkpoint> openOne(const QString &path)
-{
-    auto r = ReaderRegistry::builtin().open(path);
-    return r.ok() && r->checkpoints.size() == 1 ? r->checkpoints.front() : nullptr;
-}
-
 // float32 tensors of one bundle: key -> values, read straight from the data file.
 QHash<QString, std::vector<double>> floats(const QString &bundle)
 {
@@ -83,8 +77,8 @@ private slots:
 
     void twoStepsOfOneRun()
     {
-        auto a = openOne(test::corpus(QString(kItem) + "/ckpt-7"));
-        auto b = openOne(test::corpus(QString(kItem) + "/ckpt-8"));
+        auto a = test::openOne(test::corpus(QString(kItem) + "/ckpt-7"));
+        auto b = test::openOne(test::corpus(QString(kItem) + "/ckpt-8"));
         QVERIFY(a && b);
         const auto fa = floats("ckpt-7");
         const auto fb = floats("ckpt-8");
@@ -234,8 +228,8 @@ private slots:
     // A user's correction pairs A's tensor with another of B's; the metrics are recomputed.
     void correctedMatch()
     {
-        auto a = openOne(test::corpus(QString(kItem) + "/ckpt-7"));
-        auto b = openOne(test::corpus(QString(kItem) + "/ckpt-8"));
+        auto a = test::openOne(test::corpus(QString(kItem) + "/ckpt-7"));
+        auto b = test::openOne(test::corpus(QString(kItem) + "/ckpt-8"));
         QVERIFY(a && b);
         CompareView view(a, b);
         QSignalSpy finished(&view, &CompareView::comparisonFinished);

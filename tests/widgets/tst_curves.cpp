@@ -6,6 +6,7 @@
 #include "curvespanel.h"
 #include "formats/readerregistry.h"
 #include "itemmodels/checkpointtreemodel.h"
+#include "overtimeview.h"
 #include "sourcesview.h"
 #include "tensorinspector.h"
 #include "testutil.h"
@@ -21,6 +22,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeView>
 #include <QTreeWidget>
 #include <cmath>
 #include <qcustomplot.h>
@@ -277,6 +279,85 @@ private slots:
         QVERIFY2(text.startsWith(QStringLiteral("epoch_loss — ")), qPrintable(text));
     }
 
+    // Overlay: every checked tag of every run on one plot, each run and tag in a colour of its
+    // own that stays while tags come and go, a legend naming run and tag, and a readout of each.
+    void overlayTagsOnOnePlot()
+    {
+        Opened o(test::corpus(QStringLiteral("tfevents/churn-fit-run")));
+        QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+        const QModelIndex group = o.find(QStringLiteral("logs/fit/20260409-141256"));
+        QVERIFY(group.isValid());
+        const auto runs = o.model.logRunsAt(group);
+        QCOMPARE(runs.size(), 2);
+        CurvesPanel panel;
+        panel.setRuns(runs);
+        panel.setSmoothing(0);
+        showPanel(panel);
+        const QString loss = QStringLiteral("epoch_loss"), acc = QStringLiteral("epoch_accuracy");
+        QVERIFY(panel.tags().contains(loss) && panel.tags().contains(acc));
+        panel.setCheckedTags({loss, acc});
+        QCOMPARE(panel.plot()->axisRectCount(), 2);
+        QVERIFY(!panel.overlay());
+        auto legendNames = [&] {
+            QSet<QString> out;
+            for (int i = 0; i < panel.plot()->legend->itemCount(); ++i)
+                if (auto *item =
+                        qobject_cast<QCPPlottableLegendItem *>(panel.plot()->legend->item(i)))
+                    out << item->plottable()->name();
+            return out;
+        };
+        QCOMPARE(legendNames(),
+                 (QSet<QString>{QStringLiteral("train"), QStringLiteral("validation")}));
+
+        panel.setOverlay(true);
+        QCOMPARE(panel.plot()->axisRectCount(), 1);
+        QCOMPARE(legendNames(), (QSet<QString>{QStringLiteral("train · epoch_loss"),
+                                               QStringLiteral("validation · epoch_loss"),
+                                               QStringLiteral("train · epoch_accuracy"),
+                                               QStringLiteral("validation · epoch_accuracy")}));
+        QHash<QString, QColor> colourOf;
+        QSet<QRgb> distinct;
+        for (int r = 0; r < 2; ++r)
+            for (const auto &tag : {loss, acc}) {
+                const QColor c = panel.curveColor(r, tag);
+                QVERIFY(c.isValid());
+                colourOf.insert(QString::number(r) + tag, c);
+                distinct.insert(c.rgb());
+                const auto *series = runs[r].get().series.find(tag);
+                QVERIFY(series);
+                QCOMPARE(panel.drawnPoints(r, tag, true), int(series->scalars.size()));
+            }
+        QCOMPARE(distinct.size(), 4);
+
+        // The readout at a step of the training run gives both of its tags' values there.
+        const auto &trainAcc = runs[0].get().series.find(acc)->scalars;
+        const auto &trainLoss = runs[0].get().series.find(loss)->scalars;
+        const auto &p = trainAcc[trainAcc.size() / 2];
+        const auto q = std::find_if(trainLoss.begin(), trainLoss.end(),
+                                    [&](const auto &l) { return l.step == p.step; });
+        QVERIFY(q != trainLoss.end());
+        const QString text = panel.readoutAt(loss, double(p.step));
+        QCOMPARE(panel.readoutAt(acc, double(p.step)), text);
+        QVERIFY2(
+            text.contains(QStringLiteral("train · epoch_accuracy: %1").arg(p.value, 0, 'g', 6)),
+            qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("train · epoch_loss: %1").arg(q->value, 0, 'g', 6)),
+                 qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("validation · epoch_accuracy: ")), qPrintable(text));
+
+        // A pair keeps its colour when other tags leave and come back, and across the toggle.
+        panel.setCheckedTags({acc});
+        QCOMPARE(panel.curveColor(1, acc), colourOf.value(QStringLiteral("1") + acc));
+        QVERIFY(!panel.curveColor(0, loss).isValid()); // not drawn
+        panel.setCheckedTags({loss, acc});
+        panel.setOverlay(false);
+        QCOMPARE(panel.plot()->axisRectCount(), 2);
+        panel.setOverlay(true);
+        for (int r = 0; r < 2; ++r)
+            for (const auto &tag : {loss, acc})
+                QCOMPARE(panel.curveColor(r, tag), colourOf.value(QString::number(r) + tag));
+    }
+
     // Smoothing runs over the whole series as TensorBoard's: checked against the weighted mean,
     // and the raw series stays drawn behind it.
     void smoothingMatchesIndependentMean()
@@ -492,6 +573,65 @@ private slots:
             markers << cp->index().displayName;
         QCOMPARE(markers, both);
         QCOMPARE(bench.model()->logRunsAt(bench.model()->index(0, 0)).size(), 2);
+    }
+
+    // A Keras ModelCheckpoint series written while watched: a half-written .h5 stays out; a
+    // complete one joins the run in place, so the tree keeps what was expanded and selected (no
+    // reopen), and Over Time takes the new step in.
+    void liveH5SeriesJoinsInPlace()
+    {
+        const QByteArray h5 = test::readFile(
+            test::corpus(QStringLiteral("keras2-h5-weights/mnist-keras-weights/weights.h5")));
+        QVERIFY(h5.size() > 1000);
+        QTemporaryDir dir;
+        for (const char *name : {"weights.01-0.52.h5", "weights.02-0.41.h5"})
+            QVERIFY(test::writeFile(dir.filePath(QLatin1String(name)), h5));
+        QWidget host;
+        host.resize(1400, 900);
+        Workbench bench(&host);
+        host.show();
+        QSignalSpy opened(&bench, &Workbench::sourceOpened);
+        bench.openPaths({dir.path()});
+        QTRY_COMPARE_WITH_TIMEOUT(opened.size(), 1, 30000);
+        CheckpointTreeModel *model = bench.model();
+        const QModelIndex src = model->index(0, 0);
+        QCOMPARE(model->rowCount(src), 2);
+        const auto checkpoints = model->sourceCheckpoints(src);
+        QCOMPARE(checkpoints.size(), 2);
+
+        // A tensor of the first checkpoint selected, the second checkpoint expanded.
+        const TensorRef tensor{checkpoints.first(), 0};
+        QVERIFY(tensor.isValid());
+        bench.sources()->select(model->indexOf(tensor));
+        QTreeView *tree = bench.sources()->tree();
+        const auto viewIndex = [&](const QModelIndex &i) { return bench.sources()->viewIndex(i); };
+        const QModelIndex second = model->indexOfCheckpoint(checkpoints.last().get());
+        tree->expand(viewIndex(second));
+        QVERIFY(tree->isExpanded(viewIndex(second)));
+        QCOMPARE(bench.sources()->selectedTensors(), QList<TensorRef>{tensor});
+        auto *overTime = bench.inspector()->overTime();
+        bench.inspector()->setCurrentWidget(overTime);
+        QTRY_VERIFY_WITH_TIMEOUT(overTime->hasResult(), 30000);
+        QCOMPARE(overTime->result().steps.size(), std::size_t(2));
+
+        // Half of the third file: not shown however long it stays so.
+        const QString third = dir.filePath(QStringLiteral("weights.03-0.33.h5"));
+        QVERIFY(test::writeFile(third, h5.left(h5.size() / 2)));
+        QTest::qWait(2500); // two refreshes and more
+        QCOMPARE(bench.pendingOpens(), 0);
+        QCOMPARE(model->rowCount(src), 2);
+
+        QVERIFY(test::writeFile(third, h5));
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(src), 3, 30000);
+        QCOMPARE(model->rowCount(), 1);
+        QCOMPARE(opened.size(), 1); // merged, not opened again
+        QCOMPARE(model->sourceCheckpoints(src).last()->index().path, third);
+        QCOMPARE(bench.sources()->selectedTensors(), QList<TensorRef>{tensor});
+        QCOMPARE(model->indexOfCheckpoint(checkpoints.last().get()), second);
+        QVERIFY(tree->isExpanded(viewIndex(second)));
+        QVERIFY(tree->isExpanded(viewIndex(model->indexOfCheckpoint(checkpoints.first().get()))));
+        QTRY_COMPARE_WITH_TIMEOUT(overTime->result().steps.size(), std::size_t(3), 30000);
+        QCOMPARE(overTime->result().steps.back().step, 3); // from "weights.03-…"
     }
 
     // An .index whose shard is still short (written out of order) waits for the shard: the run
