@@ -98,12 +98,18 @@ std::int64_t bytesOf(const TensorInfo &t)
     return size > 0 ? t.numElements() * size : t.location.size;
 }
 
+// Variables' values, a storage tied weights share counted once.
 std::int64_t parametersOf(const CheckpointIndex &idx)
 {
     std::int64_t params = 0;
+    QList<const TensorInfo *> variables;
     for (const auto &t : idx.tensors)
-        if (t.role == TensorRole::Variable)
+        if (t.role == TensorRole::Variable) {
             params += t.numElements();
+            variables << &t;
+        }
+    for (const auto &o : storageOverlaps(variables))
+        params -= o.values;
     return params;
 }
 
@@ -266,9 +272,15 @@ QString checkpointPage(const CheckpointIndex &idx, const Problems &problems)
 QString groupPage(const QString &title, const QList<TensorRef> &tensors)
 {
     std::int64_t params = 0, bytes = 0;
+    QList<const TensorInfo *> infos;
     for (const auto &t : tensors) {
         params += t.info().numElements();
         bytes += bytesOf(t.info());
+        infos << &t.info();
+    }
+    for (const auto &o : storageOverlaps(infos)) {
+        params -= o.values;
+        bytes -= o.bytes;
     }
     QString html = header(
         title, QObject::tr("%1 tensors, %2 values, %3")
@@ -343,6 +355,10 @@ QString tensorPage(const TensorRef &ref, const std::optional<TensorReport> &repo
             html += row(QObject::tr("Offset"), QStringLiteral("%1 (0x%2)")
                                                    .arg(formatCount(t.location.offset))
                                                    .arg(QString::number(t.location.offset, 16)));
+        const QString aliases = ref.checkpoint->index().aliasesText(ref.index);
+        if (!aliases.isEmpty())
+            html += row(QObject::tr("Shares its storage with"),
+                        QObject::tr("%1 (its bytes counted once in totals)").arg(esc(aliases)));
     }
     const ChecksumState cs = report ? report->checksum : t.checksum;
     html += row(QObject::tr("Checksum"), checksumText(cs));

@@ -654,10 +654,16 @@ void Workbench::updateSummary()
 {
     const QList<TensorRef> sel = m_sources->selectedTensors();
     std::int64_t params = 0, bytes = 0;
+    QList<const TensorInfo *> infos;
     for (const auto &t : sel) {
         params += t.info().numElements();
         const int size = dtypeSize(t.info().dtype);
         bytes += size > 0 ? t.info().numElements() * size : t.info().location.size;
+        infos << &t.info();
+    }
+    for (const auto &o : storageOverlaps(infos)) {
+        params -= o.values;
+        bytes -= o.bytes;
     }
     if (!sel.isEmpty()) {
         emit summaryChanged(tr("Selection: %1, %2, %3")

@@ -10,8 +10,18 @@
 #include <QString>
 #include <QVector>
 
+#include <vector>
+
 namespace wl
 {
+
+struct StorageOverlap {
+    std::int64_t bytes = 0;
+    std::int64_t values = 0;
+};
+// Per tensor, the bytes and values that earlier tensors of the list viewing the same storage
+// already cover: totals leave them out, so tied weights and views count once.
+std::vector<StorageOverlap> storageOverlaps(const QList<const TensorInfo *> &tensors);
 
 // Everything an open reads about one checkpoint: metadata only, never tensor payloads.
 struct CheckpointIndex {
@@ -32,7 +42,15 @@ struct CheckpointIndex {
     std::optional<double> savedAt;
 
     int indexOfKey(const QString &key) const;
+    // Bytes and values of all tensors, a storage several of them view counted once.
     std::int64_t totalBytes() const;
+    std::int64_t totalValues() const;
+    // storageOverlaps() of all tensors.
+    std::vector<StorageOverlap> overlaps() const;
+    // The keys of the other tensors viewing tensor i's storage.
+    QStringList aliasesOf(int i) const;
+    // The same for people: the first `shown` keys, then how many more; empty when none.
+    QString aliasesText(int i, int shown = 8) const;
     // savedAt in local time ("2025-06-10 12:37:52"); empty when unknown.
     QString savedAtText() const;
 };

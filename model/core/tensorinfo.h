@@ -32,6 +32,10 @@ struct TensorLocation {
     bool bigEndian = false;
     std::optional<std::uint32_t> maskedCrc32c; // TensorFlow bundles
     int shard = 0;
+    // The storage the bytes belong to when other tensors may view it too (PyTorch tied weights
+    // and views); tensors of one file with the same key share bytes. Empty: the bytes are the
+    // tensor's own.
+    QString storageKey;
 };
 
 struct TensorInfo {

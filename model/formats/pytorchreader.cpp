@@ -328,6 +328,7 @@ std::shared_ptr<Checkpoint> buildCheckpoint(const QString &path, Loaded &&l,
         if (!byStorage.contains(ref->key))
             storageOrder << ref->key;
         byStorage[ref->key] << t.key;
+        t.location.storageKey = ref->key;
         const int item = dtypeSize(t.dtype);
         const auto sb = l.storages.value(ref->key);
         if (!sb.problem.isEmpty() || sb.offset < 0) {

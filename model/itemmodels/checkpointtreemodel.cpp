@@ -552,6 +552,8 @@ void CheckpointTreeModel::buildCheckpoint(CheckpointData &cp, Node *cpNode)
     // The previous tensor's group chain: neighbours mostly share it, which spares hashing.
     Segments chainSegs;
     QVarLengthArray<Node *, 16> chain;
+    // Group totals count a storage several tensors view once; each leaf shows its own size.
+    const auto overlaps = idx.overlaps();
     for (int i = 0; i < idx.tensors.size(); ++i) {
         const TensorInfo &t = idx.tensors[i];
         segs.clear();
@@ -623,13 +625,15 @@ void CheckpointTreeModel::buildCheckpoint(CheckpointData &cp, Node *cpNode)
             n->problems = int(cp.tensorProblems.value(t.key).size());
         Node *leaf = parent->add(std::move(n));
         cp.tensorNodes[std::size_t(i)] = leaf;
+        const std::int64_t params = leaf->params - overlaps[std::size_t(i)].values;
+        const std::int64_t bytes = leaf->bytes - overlaps[std::size_t(i)].bytes;
         for (Node *p = parent; p != cpNode; p = p->parent) {
-            p->params += leaf->params;
-            p->bytes += leaf->bytes;
+            p->params += params;
+            p->bytes += bytes;
             p->problems += leaf->problems;
         }
-        cpNode->params += leaf->params;
-        cpNode->bytes += leaf->bytes;
+        cpNode->params += params;
+        cpNode->bytes += bytes;
     }
 }
 
@@ -1085,6 +1089,9 @@ QVariant CheckpointTreeModel::data(const QModelIndex &index, int role) const
                   << tr("File: %1").arg(t->location.file)
                   << tr("Offset: %1").arg(t->location.offset)
                   << tr("Bytes: %1").arg(t->location.size);
+            const QString aliases = n->cp->checkpoint->index().aliasesText(n->tensor);
+            if (!aliases.isEmpty())
+                lines << tr("Shares its storage with: %1").arg(aliases);
         } else if (n->kind == NodeKind::Checkpoint) {
             const auto &idx = n->cp->checkpoint->index();
             lines << idx.path << idx.formatName;

@@ -120,8 +120,7 @@ std::int64_t Report::elementCount() const
     std::int64_t n = 0;
     for (const auto &s : sources)
         for (const auto &c : s.checkpoints)
-            for (const auto &t : c.checkpoint->index().tensors)
-                n += t.numElements();
+            n += c.checkpoint->index().totalValues();
     return n;
 }
 

@@ -77,9 +77,7 @@ void summarySection(Content &c, const Report &r)
     for (const auto &s : r.sources)
         for (const auto &cp : s.checkpoints) {
             const auto &idx = cp.checkpoint->index();
-            std::int64_t values = 0;
-            for (const auto &t : idx.tensors)
-                values += t.numElements();
+            const std::int64_t values = idx.totalValues();
             rows << QList<Cell>{
                 {checkpointLabel(r, s, cp), {}},
                 {idx.formatName, {}},

@@ -1,4 +1,5 @@
 #include "formats/readerregistry.h"
+#include "itemmodels/checkpointtreemodel.h"
 #include "testutil.h"
 #include "torchtestfiles.h"
 
@@ -144,6 +145,10 @@ class TstPyTorch : public QObject
         const auto shared = idx.summary.value("shared_storages").toArray();
         QCOMPARE(shared.size(), 1);
         QCOMPARE(shared[0].toObject().value("tensors").toArray().size(), 4);
+        // All four views lie within `base`: the storage counts once.
+        QCOMPARE(idx.totalBytes(), qint64(storage.size() * 4));
+        QCOMPARE(idx.totalValues(), qint64(storage.size()));
+        QCOMPARE(idx.aliasesOf(3), QStringList({"base", "t", "sl"}));
     }
 
     // A model of fc.weight [2,3] and fc.bias [2] under `modelKey`, Adam state for both under
@@ -235,6 +240,14 @@ private slots:
                 "collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch.FloatStorage"));
         QVERIFY(idx.problems.isEmpty());
         QVERIFY(idx.summary.value("shared_storages").toArray().isEmpty());
+        // No storage is shared: the total is every data member once, and none has aliases.
+        qint64 dataBytes = 0;
+        for (auto it = memberSize.cbegin(); it != memberSize.cend(); ++it)
+            if (it.key().startsWith(QLatin1String("archive/data/")))
+                dataBytes += it.value();
+        QCOMPARE(idx.totalBytes(), dataBytes);
+        for (int i = 0; i < idx.tensors.size(); ++i)
+            QVERIFY(idx.aliasesOf(i).isEmpty());
     }
 
     void cliListsAndStats()
@@ -267,6 +280,71 @@ private slots:
         auto cp = openOne(path);
         QVERIFY(cp);
         checkViews(*cp, storage);
+    }
+
+    // Tied weights (head.weight is embed.weight) and three views of one storage, two of them
+    // halves and one across both: totals count each storage once, the tree and the Overview
+    // name the aliases.
+    void sharedStoragesCountedOnce()
+    {
+        PickleWriter w;
+        w.emptyDict().mark();
+        w.str("embed.weight").tensor("FloatStorage", "0", 24, 0, {4, 6}, {6, 1});
+        w.str("head.weight").tensor("FloatStorage", "0", 24, 0, {4, 6}, {6, 1});
+        w.str("head.bias").tensor("FloatStorage", "1", 4, 0, {4}, {1});
+        w.str("split.lo").tensor("FloatStorage", "2", 10, 0, {5}, {1});
+        w.str("split.hi").tensor("FloatStorage", "2", 10, 5, {5}, {1});
+        w.str("split.mid").tensor("FloatStorage", "2", 10, 3, {4}, {1});
+        w.setItems().stop();
+        const QList<QPair<QString, QByteArray>> storages{
+            {"0", floats(arange(24))}, {"1", floats(arange(4))}, {"2", floats(arange(10))}};
+        const QString path = m_dir.filePath("tied.pt");
+        QVERIFY(writeTorchZip(path, "tied", w.bytes(), storages));
+        auto opened = ReaderRegistry::builtin().open(path);
+        QVERIFY(opened.ok());
+        const auto cp = opened->checkpoints.front();
+        const auto &idx = cp->index();
+        QCOMPARE(idx.tensors.size(), 6);
+        // Every storage is covered by its views, so the totals are the storages' sizes.
+        qint64 storageBytes = 0;
+        for (const auto &s : storages)
+            storageBytes += s.second.size();
+        QCOMPARE(idx.totalBytes(), storageBytes);
+        QCOMPARE(idx.totalValues(), storageBytes / 4);
+        const int head = idx.indexOfKey("head.weight");
+        QCOMPARE(idx.aliasesOf(head), QStringList{"embed.weight"});
+        QCOMPARE(idx.aliasesOf(idx.indexOfKey("split.mid")), QStringList({"split.lo", "split.hi"}));
+        QVERIFY(idx.aliasesOf(idx.indexOfKey("head.bias")).isEmpty());
+        // The tied tensor still reads its own values.
+        QCOMPARE(*cp->readTensor(head), storages[0].second);
+
+        CheckpointTreeModel model;
+        model.addSource(*opened);
+        const QModelIndex cpNode = model.indexOfCheckpoint(cp.get());
+        QVERIFY(cpNode.isValid());
+        auto total = [&](const QModelIndex &i, int column) {
+            return i.siblingAtColumn(column).data(CheckpointTreeModel::Role::SortRole).toLongLong();
+        };
+        QCOMPARE(total(cpNode, CheckpointTreeModel::BytesColumn), storageBytes);
+        QCOMPARE(total(cpNode, CheckpointTreeModel::ParamsColumn), storageBytes / 4);
+        const QModelIndex leaf = model.indexOf(TensorRef{cp, head});
+        QCOMPARE(total(leaf, CheckpointTreeModel::ParamsColumn), 24);
+        QVERIFY2(leaf.data(Qt::ToolTipRole)
+                     .toString()
+                     .contains(QLatin1String("Shares its storage with: embed.weight")),
+                 qPrintable(leaf.data(Qt::ToolTipRole).toString()));
+
+        // The report counts the same bytes.
+        const QString report = m_dir.filePath("tied.json");
+        const auto run = runWeightLens({"report", path, "-o", report});
+        QCOMPARE(run.exitCode, 0);
+        const auto inputs = loadJson(report).value("inputs").toArray();
+        QCOMPARE(inputs.size(), 1);
+        const auto cps = inputs[0].toObject().value("checkpoints").toArray();
+        QCOMPARE(cps.size(), 1);
+        QCOMPARE(qint64(cps[0].toObject().value("bytes").toDouble()), storageBytes);
+        QCOMPARE(qint64(loadJson(report).value("totals").toObject().value("values").toDouble()),
+                 storageBytes / 4);
     }
 
     void bigEndianStorage()
