@@ -139,10 +139,10 @@ QList<CommandSpec> buildSpecs()
         QStringLiteral(
             "Writes the checkpoint IN as OUT in another format: a TensorFlow checkpoint, "
             "Keras weights\n(.h5, the layout load_weights reads) or safetensors. "
-            "Tensors keep their readable names;\nones the target cannot hold "
-            "(strings) are listed and left out. IN is only read; OUT must\nnot "
-            "exist, and every tensor of it is read back and checked by sha256;\nOUT.convert.json "
-            "lists what was written."),
+            "Tensors keep their readable names;\nPyTorch, safetensors, ONNX and NumPy keys "
+            "go into safetensors as they are. Ones the target\ncannot hold (strings) are "
+            "listed and left out. IN is only read; OUT must not exist, and\nevery tensor of "
+            "it is read back and checked by sha256; OUT.convert.json lists what was written."),
         QStringLiteral("IN OUT"),
         QStringLiteral("The checkpoint to convert, and the file or checkpoint prefix to write."),
         ValueKind::Path,

@@ -24,6 +24,17 @@ namespace
 
 const QLatin1String kTfReader("tf-bundle");
 
+// Readers whose keys are flat tensor names as safetensors files hold them (a state_dict's
+// "fc1.weight"): those keys go to safetensors unchanged, where a PyTorch or Hugging Face user
+// looks them up, rather than the tree's '/' names.
+bool keysAreTensorNames(const QString &readerId)
+{
+    static const QStringList ids{QStringLiteral("pytorch"), QStringLiteral("safetensors"),
+                                 QStringLiteral("hf-sharded"), QStringLiteral("onnx"),
+                                 QStringLiteral("numpy")};
+    return ids.contains(readerId);
+}
+
 QByteArray sha256(QByteArrayView bytes)
 {
     return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256);
@@ -200,6 +211,8 @@ Result<ConvertReport> convertCheckpoint(const Checkpoint &in, const QString &out
                              QStringLiteral("an existing file"));
 
     const bool keepKeys = index.readerId == kTfReader && format == ConvertFormat::TfBundle;
+    const bool keyNames =
+        format == ConvertFormat::Safetensors && keysAreTensorNames(index.readerId);
     ConvertReport report;
     report.path = out;
     report.format = format;
@@ -214,7 +227,7 @@ Result<ConvertReport> convertCheckpoint(const Checkpoint &in, const QString &out
                 continue;
             }
             // The readable name, as every reader gives it: what the user knows the tensor by.
-            if (!t.name.isEmpty())
+            if (!t.name.isEmpty() && !keyNames)
                 name = t.name;
         } else if (t.location.storage == TensorLocation::Storage::None) {
             report.skipped << QStringLiteral("%1: its values cannot be read").arg(t.key);

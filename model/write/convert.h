@@ -36,11 +36,12 @@ struct ConvertReport {
 
 // Writes every tensor of `in` to a new file or checkpoint `out` in `format`. A TensorFlow
 // checkpoint into a TensorFlow checkpoint keeps every key, strings and object graph included;
-// otherwise tensors are named by their readable name (as `ls` shows it) and tensors the target
-// cannot hold (strings) are skipped and listed. A Keras .h5 gets the layout save_weights writes:
-// one layer group per path without its last segment, optimizer state under /optimizer_weights. The
-// input is only read; an existing output is refused; every tensor is read back and its sha256
-// compared.
+// a PyTorch, safetensors, ONNX or NumPy input into safetensors keeps its keys (state_dict
+// names); otherwise tensors are named by their readable name (as `ls` shows it). Tensors the
+// target cannot hold (strings) are skipped and listed. A Keras .h5 gets the layout save_weights
+// writes: one layer group per path without its last segment, optimizer state under
+// /optimizer_weights. The input is only read; an existing output is refused; every tensor is read
+// back and its sha256 compared.
 Result<ConvertReport> convertCheckpoint(const Checkpoint &in, const QString &out,
                                         ConvertFormat format,
                                         const JobContext &job = JobContext::none());

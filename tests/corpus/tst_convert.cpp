@@ -24,10 +24,11 @@ namespace
 const char *const kA2c = "tf2-checkpoint/a2c-suspension-ckpts";
 const char *const kEpochs = "keras-tf-weights/lstm-md-ckpt-epochs";
 const char *const kMlp = "keras2-h5-full/mnist-mlp-h5";
+const char *const kTorch = "pytorch/mnist-mlp-pt";
 
 QHash<QString, QByteArray> fileDigests()
 {
-    return test::corpusDigests({kA2c, kEpochs, kMlp});
+    return test::corpusDigests({kA2c, kEpochs, kMlp, kTorch});
 }
 
 QStringList sorted(QStringList l)
@@ -36,17 +37,37 @@ QStringList sorted(QStringList l)
     return l;
 }
 
+// A safetensors file's header and byte buffer, split here on their own.
+struct SafetensorsParts {
+    quint64 headerSize = 0;
+    QJsonObject header;
+    QByteArray buffer;
+};
+
+std::optional<SafetensorsParts> safetensorsParts(const QByteArray &f)
+{
+    SafetensorsParts p;
+    if (f.size() < 8)
+        return std::nullopt;
+    std::memcpy(&p.headerSize, f.constData(), 8);
+    if (8 + p.headerSize > quint64(f.size()))
+        return std::nullopt;
+    p.header = QJsonDocument::fromJson(f.mid(8, qsizetype(p.headerSize))).object();
+    p.buffer = f.mid(8 + qsizetype(p.headerSize));
+    return p;
+}
+
 // The safetensors header read here on its own: offsets relative to the buffer must tile it.
 QString safetensorsLayoutError(const QString &path)
 {
     const QByteArray f = test::readFile(path);
-    if (f.size() < 8)
-        return "short file";
-    quint64 n = 0;
-    std::memcpy(&n, f.constData(), 8);
-    if (n % 8 != 0 || 8 + n > quint64(f.size()))
+    const auto parts = safetensorsParts(f);
+    if (!parts)
+        return "short file or header";
+    const quint64 n = parts->headerSize;
+    if (n % 8 != 0)
         return QString("header length %1").arg(n);
-    const QJsonObject h = QJsonDocument::fromJson(f.mid(8, qsizetype(n))).object();
+    const QJsonObject &h = parts->header;
     QList<QPair<qint64, qint64>> ranges;
     for (auto it = h.begin(); it != h.end(); ++it)
         if (it.key() != "__metadata__") {
@@ -195,6 +216,51 @@ private slots:
         }
         QVERIFY(checked > 5);
         QCOMPARE(test::tensorHashes(h5).size(), test::tensorHashes(in).size());
+    }
+
+    // A PyTorch state_dict into safetensors keeps the state_dict's keys: each tensor found by
+    // its key in the output's header (read here), with the byte count of its storage member in
+    // GROUND_TRUTH.json and the sha256 the reader gives for the input tensor of that key.
+    void pytorchStateDictKeepsKeys()
+    {
+        QTemporaryDir dir;
+        const QString in = test::corpus(QString(kTorch) + "/model.pt");
+        const QString st = dir.filePath("model.safetensors");
+        const auto run = runWeightLens({"convert", in, st});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QCOMPARE(safetensorsLayoutError(st), QString());
+        const QStringList stateDict{"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias",
+                                    "fc3.weight", "fc3.bias", "fc4.weight", "fc4.bias"};
+        const auto parts = safetensorsParts(test::readFile(st));
+        QVERIFY(parts);
+        QStringList keys = parts->header.keys();
+        keys.removeAll("__metadata__");
+        QCOMPARE(sorted(keys), sorted(stateDict));
+        const QHash<QString, QString> inputHashes = test::tensorHashes(in);
+        QCOMPARE(sorted(inputHashes.keys()), sorted(stateDict));
+        const auto members =
+            test::loadJson(test::corpus(QString(kTorch) + "/GROUND_TRUTH.json"))["files"]
+                .toObject()["model.pt"]
+                .toObject()["members"]
+                .toArray();
+        QHash<QString, qint64> memberSize;
+        for (const auto &m : members)
+            memberSize.insert(m.toObject()["name"].toString(),
+                              qint64(m.toObject()["size"].toDouble()));
+        for (qsizetype i = 0; i < stateDict.size(); ++i) {
+            const QJsonObject t = parts->header[stateDict[i]].toObject();
+            QCOMPARE(t["dtype"].toString(), QString("F32"));
+            const auto offsets = t["data_offsets"].toArray();
+            const qint64 begin = offsets[0].toInteger(), end = offsets[1].toInteger();
+            // torch.save wrote the tensors' storages as data/0..7 in state_dict order.
+            QCOMPARE(end - begin, memberSize.value(QString("archive/data/%1").arg(i)));
+            const QByteArray digest = QCryptographicHash::hash(
+                parts->buffer.mid(begin, end - begin), QCryptographicHash::Sha256);
+            QCOMPARE(QString::fromLatin1(digest.toHex()), inputHashes.value(stateDict[i]));
+        }
+        // The log names each key as written and as read: the same.
+        for (const auto &w : test::loadJson(st + ".convert.json")["written"].toArray())
+            QCOMPARE(w.toObject()["key"].toString(), w.toObject()["from_key"].toString());
     }
 
     // Cancelled part way, each writer leaves nothing in the folder: no result, no temporary.
