@@ -327,8 +327,9 @@ int convert(const QStringList &args)
     if (p.isSet(QStringLiteral("format"))) {
         const auto named = convertFormatFromName(p.value(QStringLiteral("format")));
         if (!named)
-            return p.fail(QStringLiteral("--format %1: expected tf, keras-h5 or safetensors")
-                              .arg(p.value(QStringLiteral("format"))));
+            return p.fail(
+                QStringLiteral("--format %1: expected tf, keras-h5, safetensors or pytorch")
+                    .arg(p.value(QStringLiteral("format"))));
         format = *named;
     }
     auto in = openOne(paths[0]);

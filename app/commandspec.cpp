@@ -138,18 +138,21 @@ QList<CommandSpec> buildSpecs()
         QStringLiteral("convert"),
         QStringLiteral(
             "Writes the checkpoint IN as OUT in another format: a TensorFlow checkpoint, "
-            "Keras weights\n(.h5, the layout load_weights reads) or safetensors. "
-            "Tensors keep their readable names;\nPyTorch, safetensors, ONNX and NumPy keys "
-            "go into safetensors as they are. Ones the target\ncannot hold (strings) are "
-            "listed and left out. IN is only read; OUT must not exist, and\nevery tensor of "
-            "it is read back and checked by sha256; OUT.convert.json lists what was written."),
+            "Keras weights\n(.h5, the layout load_weights reads), safetensors or a PyTorch "
+            "state_dict (.pt, .pth, as\ntorch.save writes it). Tensors keep their readable "
+            "names, into PyTorch with '.' for '/';\nPyTorch, safetensors, ONNX and NumPy keys "
+            "go into safetensors and PyTorch as they are.\nOnes the target cannot hold "
+            "(strings) are listed and left out. IN is only read; OUT must\nnot exist, and "
+            "every tensor of it is read back and checked by sha256; OUT.convert.json\nlists "
+            "what was written."),
         QStringLiteral("IN OUT"),
         QStringLiteral("The checkpoint to convert, and the file or checkpoint prefix to write."),
         ValueKind::Path,
         {OptionSpec{{QStringLiteral("format")},
-                    QStringLiteral("The format of OUT: tf, keras-h5 or safetensors. Without it, "
-                                   "from OUT's name: .h5 or .hdf5 Keras, .safetensors "
-                                   "safetensors, anything else a TensorFlow checkpoint prefix."),
+                    QStringLiteral("The format of OUT: tf, keras-h5, safetensors or pytorch. "
+                                   "Without it, from OUT's name: .h5 or .hdf5 Keras, "
+                                   ".safetensors safetensors, .pt or .pth PyTorch, anything "
+                                   "else a TensorFlow checkpoint prefix."),
                     QStringLiteral("FORMAT"),
                     ValueKind::Word}}};
     specs << CommandSpec{QStringLiteral("events"),

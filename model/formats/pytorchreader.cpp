@@ -35,6 +35,30 @@ constexpr int kMaxTreeDepth = 200;
 // The pickled long 0x1950A86A20F9469CFC6C that starts a legacy file, with its PROTO 2 and LONG1.
 const QByteArray kLegacyHead = QByteArray::fromHex("80028a0a6cfc9c46f9206aa85019");
 
+// torch's typed storage classes, "<Name>Storage", and their element types.
+struct StorageType {
+    const char *name;
+    DType dtype;
+};
+constexpr StorageType kStorageTypes[] = {
+    {"Float", DType::Float32},
+    {"Double", DType::Float64},
+    {"Half", DType::Float16},
+    {"BFloat16", DType::BFloat16},
+    {"Long", DType::Int64},
+    {"Int", DType::Int32},
+    {"Short", DType::Int16},
+    {"Char", DType::Int8},
+    {"Byte", DType::UInt8},
+    {"Bool", DType::Bool},
+    {"ComplexFloat", DType::Complex64},
+    {"ComplexDouble", DType::Complex128},
+    {"Float8_e4m3fn", DType::Float8E4M3FN},
+    {"Float8_e5m2", DType::Float8E5M2},
+    {"Float8_e4m3fnuz", DType::Float8E4M3FNUZ},
+    {"Float8_e5m2fnuz", DType::Float8E5M2FNUZ},
+};
+
 DType storageDType(const std::string &global)
 {
     // torch.FloatStorage, torch.cuda.FloatStorage, torch.storage.UntypedStorage
@@ -43,26 +67,12 @@ DType storageDType(const std::string &global)
     if (!n.ends_with("Storage"))
         return DType::Invalid;
     n.resize(n.size() - 7);
-    static const QHash<QByteArray, DType> names{
-        {"Float", DType::Float32},
-        {"Double", DType::Float64},
-        {"Half", DType::Float16},
-        {"BFloat16", DType::BFloat16},
-        {"Long", DType::Int64},
-        {"Int", DType::Int32},
-        {"Short", DType::Int16},
-        {"Char", DType::Int8},
-        {"Byte", DType::UInt8},
-        {"Untyped", DType::UInt8},
-        {"Bool", DType::Bool},
-        {"ComplexFloat", DType::Complex64},
-        {"ComplexDouble", DType::Complex128},
-        {"Float8_e4m3fn", DType::Float8E4M3FN},
-        {"Float8_e5m2", DType::Float8E5M2},
-        {"Float8_e4m3fnuz", DType::Float8E4M3FNUZ},
-        {"Float8_e5m2fnuz", DType::Float8E5M2FNUZ},
-    };
-    return names.value(QByteArray::fromStdString(n), DType::Unknown);
+    if (n == "Untyped")
+        return DType::UInt8;
+    for (const auto &t : kStorageTypes)
+        if (n == t.name)
+            return t.dtype;
+    return DType::Unknown;
 }
 
 QString keyText(const Value *k)
@@ -615,6 +625,14 @@ Result<Loaded> loadLegacy(const QString &path, pickle::Unpickler &u)
 }
 
 } // namespace
+
+QString pytorchStorageName(DType dtype)
+{
+    for (const auto &t : kStorageTypes)
+        if (t.dtype == dtype)
+            return QLatin1String(t.name) + QLatin1String("Storage");
+    return {};
+}
 
 QString PyTorchReader::id() const
 {

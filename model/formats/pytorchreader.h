@@ -5,6 +5,9 @@
 namespace wl
 {
 
+// The torch storage class that holds `dtype` ("FloatStorage"), or empty when torch has none.
+QString pytorchStorageName(DType dtype);
+
 // torch.save files (formats-keras-pytorch.md section 4): the zip format with its storages
 // mapped in place, and the legacy concatenated-pickle format; the pre-0.4 tar format is
 // recognised and refused. The pickle goes through the restricted VM of io/pickle.h.

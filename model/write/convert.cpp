@@ -5,6 +5,7 @@
 #include "formats/safetensorsreader.h"
 #include "io/mappedfile.h"
 #include "kerash5writer.h"
+#include "pytorchwriter.h"
 #include "safetensorswriter.h"
 #include "tfbundlewriter.h"
 #include "verifywritten.h"
@@ -47,9 +48,10 @@ QString cannotHold(ConvertFormat format, const TensorInfo &t)
         return QStringLiteral("its values cannot be read");
     if (!dtypeIsNumeric(t.dtype))
         return QStringLiteral("%1 is not a numeric dtype").arg(t.dtypeText());
-    const bool holds = format == ConvertFormat::TfBundle ? dtypeToTensorFlow(t.dtype) > 0
-                       : format == ConvertFormat::KerasH5
-                           ? kerasH5Holds(t.dtype)
+    const bool holds = format == ConvertFormat::TfBundle  ? dtypeToTensorFlow(t.dtype) > 0
+                       : format == ConvertFormat::KerasH5 ? kerasH5Holds(t.dtype)
+                       : format == ConvertFormat::PyTorch
+                           ? pytorchHolds(t.dtype)
                            : !safetensorsDTypeName(t.dtype).isEmpty();
     if (!holds)
         return QStringLiteral("%1 has no %2 dtype").arg(t.dtypeText(), convertFormatName(format));
@@ -60,6 +62,18 @@ struct Planned {
     int tensor;
     QString name; // the name written
 };
+
+// The planned tensors for the safetensors and PyTorch writers, each read when it is written.
+std::vector<SafetensorsTensor> streamed(const Checkpoint &in, const QVector<Planned> &plan)
+{
+    std::vector<SafetensorsTensor> tensors;
+    for (const auto &p : plan) {
+        const auto &t = in.tensor(p.tensor);
+        tensors.push_back(
+            {p.name, t.dtype, t.shape, [&in, i = p.tensor] { return in.readTensor(i); }});
+    }
+    return tensors;
+}
 
 QStringList outputFiles(const QString &out, ConvertFormat format)
 {
@@ -165,7 +179,8 @@ Result<QHash<QString, QByteArray>> writeH5(const Checkpoint &in, const QString &
 
 std::optional<ConvertFormat> convertFormatFromName(const QString &name)
 {
-    for (auto f : {ConvertFormat::TfBundle, ConvertFormat::KerasH5, ConvertFormat::Safetensors})
+    for (auto f : {ConvertFormat::TfBundle, ConvertFormat::KerasH5, ConvertFormat::Safetensors,
+                   ConvertFormat::PyTorch})
         if (convertFormatName(f) == name)
             return f;
     return std::nullopt;
@@ -180,6 +195,8 @@ QString convertFormatName(ConvertFormat format)
         return QStringLiteral("keras-h5");
     case ConvertFormat::Safetensors:
         return QStringLiteral("safetensors");
+    case ConvertFormat::PyTorch:
+        return QStringLiteral("pytorch");
     }
     return {};
 }
@@ -191,6 +208,8 @@ ConvertFormat convertFormatFromPath(const QString &path)
         return ConvertFormat::KerasH5;
     if (lower.endsWith(QLatin1String(".safetensors")))
         return ConvertFormat::Safetensors;
+    if (lower.endsWith(QLatin1String(".pt")) || lower.endsWith(QLatin1String(".pth")))
+        return ConvertFormat::PyTorch;
     return ConvertFormat::TfBundle;
 }
 
@@ -211,8 +230,9 @@ Result<ConvertReport> convertCheckpoint(const Checkpoint &in, const QString &out
                              QStringLiteral("an existing file"));
 
     const bool keepKeys = index.readerId == kTfReader && format == ConvertFormat::TfBundle;
-    const bool keyNames =
-        format == ConvertFormat::Safetensors && keysAreTensorNames(index.readerId);
+    const bool flatTarget =
+        format == ConvertFormat::Safetensors || format == ConvertFormat::PyTorch;
+    const bool keyNames = flatTarget && keysAreTensorNames(index.readerId);
     ConvertReport report;
     report.path = out;
     report.format = format;
@@ -229,6 +249,9 @@ Result<ConvertReport> convertCheckpoint(const Checkpoint &in, const QString &out
             // The readable name, as every reader gives it: what the user knows the tensor by.
             if (!t.name.isEmpty() && !keyNames)
                 name = t.name;
+            // A state_dict's keys are dotted module paths.
+            if (format == ConvertFormat::PyTorch && !keyNames)
+                name.replace(QLatin1Char('/'), QLatin1Char('.'));
         } else if (t.location.storage == TensorLocation::Storage::None) {
             report.skipped << QStringLiteral("%1: its values cannot be read").arg(t.key);
             continue;
@@ -254,13 +277,11 @@ Result<ConvertReport> convertCheckpoint(const Checkpoint &in, const QString &out
     case ConvertFormat::KerasH5:
         written = writeH5(in, out, plan, keyOf, job);
         break;
+    case ConvertFormat::PyTorch:
+        written = writePyTorch(out, streamed(in, plan), job);
+        break;
     case ConvertFormat::Safetensors: {
-        std::vector<SafetensorsTensor> tensors;
-        for (const auto &p : plan) {
-            const auto &t = in.tensor(p.tensor);
-            tensors.push_back(
-                {p.name, t.dtype, t.shape, [&in, i = p.tensor] { return in.readTensor(i); }});
-        }
+        std::vector<SafetensorsTensor> tensors = streamed(in, plan);
         // A safetensors input's own metadata goes along; strings to strings only.
         QMap<QString, QString> metadata;
         const QJsonObject meta = index.summary.value(QStringLiteral("metadata")).toObject();
@@ -276,7 +297,8 @@ Result<ConvertReport> convertCheckpoint(const Checkpoint &in, const QString &out
     }
     if (!written.ok())
         return written.error();
-    if (format != ConvertFormat::Safetensors) {
+    // The safetensors and PyTorch writers read their results back themselves.
+    if (format == ConvertFormat::TfBundle || format == ConvertFormat::KerasH5) {
         if (auto st = verifyWritten(out, *written, job); !st.ok()) {
             // A result that does not read back as written is not left under its name.
             for (const QString &f : outputFiles(out, format))

@@ -11,13 +11,13 @@
 namespace wl
 {
 
-enum class ConvertFormat { TfBundle, KerasH5, Safetensors };
+enum class ConvertFormat { TfBundle, KerasH5, Safetensors, PyTorch };
 
-// "tf", "keras-h5", "safetensors" both ways.
+// "tf", "keras-h5", "safetensors", "pytorch" both ways.
 std::optional<ConvertFormat> convertFormatFromName(const QString &name);
 QString convertFormatName(ConvertFormat format);
-// From the output's name: .h5/.hdf5/.keras.h5 Keras, .safetensors safetensors, anything else
-// (a prefix, .ckpt, .index) a TensorFlow checkpoint.
+// From the output's name: .h5/.hdf5/.keras.h5 Keras, .safetensors safetensors, .pt/.pth a
+// PyTorch state_dict, anything else (a prefix, .ckpt, .index) a TensorFlow checkpoint.
 ConvertFormat convertFormatFromPath(const QString &path);
 
 struct ConvertedTensor {
@@ -36,12 +36,13 @@ struct ConvertReport {
 
 // Writes every tensor of `in` to a new file or checkpoint `out` in `format`. A TensorFlow
 // checkpoint into a TensorFlow checkpoint keeps every key, strings and object graph included;
-// a PyTorch, safetensors, ONNX or NumPy input into safetensors keeps its keys (state_dict
-// names); otherwise tensors are named by their readable name (as `ls` shows it). Tensors the
-// target cannot hold (strings) are skipped and listed. A Keras .h5 gets the layout save_weights
-// writes: one layer group per path without its last segment, optimizer state under
-// /optimizer_weights. The input is only read; an existing output is refused; every tensor is read
-// back and its sha256 compared.
+// a PyTorch, safetensors, ONNX or NumPy input into safetensors or PyTorch keeps its keys
+// (state_dict names); otherwise tensors are named by their readable name (as `ls` shows it),
+// into PyTorch with '.' for '/'. Tensors the target cannot hold (strings) are skipped and
+// listed. A Keras .h5 gets the layout save_weights writes:
+// one layer group per path without its last segment, optimizer state under /optimizer_weights. The
+// input is only read; an existing output is refused; every tensor is read back and its sha256
+// compared.
 Result<ConvertReport> convertCheckpoint(const Checkpoint &in, const QString &out,
                                         ConvertFormat format,
                                         const JobContext &job = JobContext::none());

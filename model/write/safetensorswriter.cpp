@@ -19,6 +19,22 @@
 namespace wl
 {
 
+Result<QByteArray> bytesToWrite(const SafetensorsTensor &t, std::int64_t size, const QString &path,
+                                QHash<QString, QByteArray> &written, const JobContext &job)
+{
+    if (job.cancelled())
+        return makeError(LoadError::Code::Cancelled, path, {}, {});
+    auto bytes = t.bytes();
+    if (!bytes.ok())
+        return bytes.error();
+    if (bytes->size() != size)
+        return makeError(LoadError::Code::WriteFailed, path,
+                         QStringLiteral("tensor '%1'").arg(t.name), {}, {},
+                         QStringLiteral("%1 bytes given for %2").arg(bytes->size()).arg(size));
+    written.insert(t.name, QCryptographicHash::hash(*bytes, QCryptographicHash::Sha256));
+    return bytes;
+}
+
 Result<QHash<QString, QByteArray>> writeSafetensors(const QString &path,
                                                     std::vector<SafetensorsTensor> tensors,
                                                     const QMap<QString, QString> &metadata,
@@ -77,31 +93,17 @@ Result<QHash<QString, QByteArray>> writeSafetensors(const QString &path,
         if (dev.write(len, 8) != 8 || dev.write(json) != json.size())
             return fail(QStringLiteral("header"), dev.errorString());
         for (std::size_t i = 0; i < tensors.size(); ++i) {
-            if (job.cancelled())
-                return makeError(LoadError::Code::Cancelled, path, {}, {});
             const auto &t = tensors[i];
-            auto bytes = t.bytes();
+            auto bytes = bytesToWrite(t, sizes[i], path, written, job);
             if (!bytes.ok())
                 return bytes.error();
-            if (bytes->size() != sizes[i])
-                return fail(
-                    QStringLiteral("tensor '%1'").arg(t.name),
-                    QStringLiteral("%1 bytes given for %2").arg(bytes->size()).arg(sizes[i]));
             if (dev.write(*bytes) != bytes->size())
                 return fail(QStringLiteral("tensor '%1'").arg(t.name), dev.errorString());
-            written.insert(t.name, QCryptographicHash::hash(*bytes, QCryptographicHash::Sha256));
             job.progress(0.8 * double(i + 1) / double(tensors.size()), QStringLiteral("writing"));
         }
         return Ok{};
     });
-    if (!st.ok())
-        return st.error();
-    if (auto verified = verifyWritten(path, written, job); !verified.ok()) {
-        // A result that does not read back as written is not left under its name.
-        QFile::remove(path);
-        return verified.error();
-    }
-    return written;
+    return keepIfVerified(path, st, written, job);
 }
 
 } // namespace wl

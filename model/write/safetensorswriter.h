@@ -24,6 +24,11 @@ struct SafetensorsTensor {
     std::function<Result<QByteArray>()> bytes;
 };
 
+// Tensor t's bytes for the writer of `path`: cancellation checked, their count checked against
+// `size`, their sha256 recorded in `written` under the tensor's name.
+Result<QByteArray> bytesToWrite(const SafetensorsTensor &t, std::int64_t size, const QString &path,
+                                QHash<QString, QByteArray> &written, const JobContext &job);
+
 // Writes a safetensors file (formats-keras-pytorch.md 5) as the reference writer lays it out:
 // header padded with spaces to a multiple of 8, data sorted by descending element size, then
 // name. The file goes through the atomic writer, is read back through our own reader (header

@@ -3,6 +3,8 @@
 #include "formats/readerregistry.h"
 #include "stats/statsengine.h"
 
+#include <QFile>
+
 namespace wl
 {
 
@@ -42,6 +44,19 @@ Status verifyWritten(const QString &path, const QHash<QString, QByteArray> &expe
                 QStringLiteral("sha256 %1").arg(QString::fromLatin1(r.sha256.toHex())));
     }
     return Ok{};
+}
+
+Result<QHash<QString, QByteArray>> keepIfVerified(const QString &path, const Status &write,
+                                                  const QHash<QString, QByteArray> &written,
+                                                  const JobContext &job)
+{
+    if (!write.ok())
+        return write.error();
+    if (auto verified = verifyWritten(path, written, job); !verified.ok()) {
+        QFile::remove(path);
+        return verified.error();
+    }
+    return written;
 }
 
 } // namespace wl

@@ -16,4 +16,11 @@ namespace wl
 Status verifyWritten(const QString &path, const QHash<QString, QByteArray> &expected,
                      const JobContext &job = JobContext::none());
 
+// What a writer of the single file `path` returns: the failed write's error, or once the file
+// verifies (verifyWritten) the digests written; a file that does not read back as written is
+// removed, not left under its name.
+Result<QHash<QString, QByteArray>> keepIfVerified(const QString &path, const Status &write,
+                                                  const QHash<QString, QByteArray> &written,
+                                                  const JobContext &job);
+
 } // namespace wl

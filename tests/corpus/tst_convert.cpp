@@ -263,6 +263,41 @@ private slots:
             QCOMPARE(w.toObject()["key"].toString(), w.toObject()["from_key"].toString());
     }
 
+    // Into PyTorch: a state_dict keeps its keys and bytes; a TF checkpoint's readable names
+    // become dotted keys, every numeric tensor's sha256 as GROUND_TRUTH_TF.json gives it.
+    void intoPyTorch()
+    {
+        QTemporaryDir dir;
+        const QString in = test::corpus(QString(kTorch) + "/model.pt");
+        const QString pt = dir.filePath("copy.pt");
+        auto run = runWeightLens({"convert", in, pt});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const auto inputHashes = test::tensorHashes(in);
+        QCOMPARE(inputHashes.size(), 8);
+        QCOMPARE(test::tensorHashes(pt), inputHashes);
+
+        const QString tf = test::corpus(QString(kA2c) + "/ckpt-9");
+        const QString fromTf = dir.filePath("a2c.pth");
+        run = runWeightLens({"convert", tf, fromTf});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QHash<QString, QString> nameOf; // TF key -> readable name
+        for (const auto &o : jsonLines(runWeightLens({"ls", "--json", tf}).out))
+            if (o.contains("key"))
+                nameOf.insert(o["key"].toString(), o["name"].toString());
+        const auto written = test::tensorHashes(fromTf);
+        int checked = 0;
+        for (const auto &t : test::groundTruthTensors(kA2c, "ckpt-9")) {
+            const QJsonObject o = t.toObject();
+            if (o["dtype"].toString() == "DT_STRING")
+                continue;
+            const QString key = nameOf.value(o["key"].toString()).replace('/', '.');
+            QVERIFY2(written.contains(key), qPrintable(key));
+            QCOMPARE(written.value(key), o["sha256"].toString());
+            ++checked;
+        }
+        QCOMPARE(checked, written.size());
+    }
+
     // Cancelled part way, each writer leaves nothing in the folder: no result, no temporary.
     void cancelledLeavesNothing_data()
     {
@@ -270,6 +305,7 @@ private slots:
         QTest::newRow("tf") << int(ConvertFormat::TfBundle);
         QTest::newRow("keras-h5") << int(ConvertFormat::KerasH5);
         QTest::newRow("safetensors") << int(ConvertFormat::Safetensors);
+        QTest::newRow("pytorch") << int(ConvertFormat::PyTorch);
     }
     void cancelledLeavesNothing()
     {

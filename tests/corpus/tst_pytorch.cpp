@@ -2,6 +2,7 @@
 #include "itemmodels/checkpointtreemodel.h"
 #include "testutil.h"
 #include "torchtestfiles.h"
+#include "write/pytorchwriter.h"
 
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -345,6 +346,64 @@ private slots:
         QCOMPARE(qint64(cps[0].toObject().value("bytes").toDouble()), storageBytes);
         QCOMPARE(qint64(loadJson(report).value("totals").toObject().value("values").toDouble()),
                  storageBytes / 4);
+    }
+
+    // The PyTorch writer: a state_dict of several dtypes and shapes (a scalar, an empty tensor)
+    // read back member by member by libzip, which checks each CRC-32, and by our reader.
+    void writtenStateDict()
+    {
+        auto le64 = [](qint64 v) {
+            char b[8];
+            qToLittleEndian<qint64>(v, b);
+            return QByteArray(b, 8);
+        };
+        const QList<QPair<QString, QByteArray>> bytes{
+            {"fc.weight", floats(arange(6))},
+            {"fc.bias", floats({0.25f, -1.5f})},
+            {"steps", le64(42)},
+            {"empty", QByteArray()},
+            {"half", QByteArray("\x80\x3f\x00\xc0\x49\x40", 6)}};
+        const QList<DType> dtypes{DType::Float32, DType::Float32, DType::Int64, DType::Float32,
+                                  DType::BFloat16};
+        const QList<std::vector<std::int64_t>> shapes{{2, 3}, {2}, {}, {0, 4}, {3}};
+        std::vector<PyTorchTensor> tensors;
+        for (qsizetype i = 0; i < bytes.size(); ++i)
+            tensors.push_back({bytes[i].first, dtypes[i], Shape{shapes[i]},
+                               [b = bytes[i].second]() -> Result<QByteArray> { return b; }});
+        const QString path = m_dir.filePath("written.pt");
+        auto written = writePyTorch(path, tensors);
+        QVERIFY2(written.ok(), qPrintable(written.ok() ? QString() : written.error().message()));
+        QCOMPARE(zipMember(path, "archive/byteorder"), QByteArray("little"));
+        QCOMPARE(zipMember(path, "archive/version"), QByteArray("3\n"));
+        auto cp = openOne(path);
+        QVERIFY(cp);
+        const auto &idx = cp->index();
+        QVERIFY(idx.problems.isEmpty());
+        QCOMPARE(idx.tensors.size(), bytes.size());
+        for (int i = 0; i < bytes.size(); ++i) {
+            const auto &t = idx.tensors[i];
+            QCOMPARE(t.key, bytes[i].first);
+            QCOMPARE(t.dtype, dtypes[i]);
+            QCOMPARE(t.shape.dims, shapes[i]);
+            QCOMPARE(zipMember(path, QStringLiteral("archive/data/%1").arg(i)), bytes[i].second);
+            QCOMPARE(*cp->readTensor(i), bytes[i].second);
+            if (!bytes[i].second.isEmpty())
+                QCOMPARE(t.location.offset % 64, 0);
+            QCOMPARE(written->value(t.key),
+                     QCryptographicHash::hash(bytes[i].second, QCryptographicHash::Sha256));
+        }
+        // An existing file is left as it is; a dtype torch has no storage for writes nothing.
+        const QByteArray before = readFile(path);
+        QVERIFY(!writePyTorch(path, tensors).ok());
+        QCOMPARE(readFile(path), before);
+        const QString bad = m_dir.filePath("uint32.pt");
+        tensors = {{"u", DType::UInt32, Shape{{1}},
+                    []() -> Result<QByteArray> { return QByteArray(4, '\0'); }}};
+        auto refused = writePyTorch(bad, tensors);
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.error().message().contains(QLatin1String("uint32")),
+                 qPrintable(refused.error().message()));
+        QVERIFY(!QFile::exists(bad));
     }
 
     void bigEndianStorage()
