@@ -6,6 +6,7 @@
 
 #include "compare/diffengine.h"
 #include "formats/readerregistry.h"
+#include "write/pytorchwriter.h"
 
 #include <QHash>
 #include <QTemporaryDir>
@@ -439,6 +440,131 @@ private slots:
         for (const auto &d : diffs)
             if (!d.match.comparable())
                 QVERIFY(!d.computed && d.error.isEmpty());
+    }
+
+    // A Keras .h5 against a PyTorch port of the same model, made here from the .h5's weights as
+    // a port does: Dense kernels transposed to nn.Linear's [out, in], BatchNormalization's
+    // gamma, beta and moving statistics as weight, bias, running_mean and running_var, and a
+    // num_batches_tracked per BatchNorm; one element of fc3.bias moved by 0.5. `--map` rules pair
+    // every weight; the kernels are reported as transposed shapes, the rest compared.
+    void kerasAgainstPyTorchPort()
+    {
+        const QString h5 = test::corpus("keras2-h5-full/mnist-mlp-h5/model_mnist_MLP_1.h5");
+        QString error;
+        auto cp = test::openOne(h5, &error);
+        QVERIFY2(cp, qPrintable(error));
+        const auto &idx = cp->index();
+        const QList<QPair<QString, QString>> layers{
+            {"batch_normalization_9", "bn1"},  {"dense_9", "fc1"},
+            {"batch_normalization_10", "bn2"}, {"dense_10", "fc2"},
+            {"batch_normalization_11", "bn3"}, {"dense_11", "fc3"}};
+        const QList<QPair<QString, QString>> params{{"kernel", "weight"},
+                                                    {"bias", "bias"},
+                                                    {"gamma", "weight"},
+                                                    {"beta", "bias"},
+                                                    {"moving_mean", "running_mean"},
+                                                    {"moving_variance", "running_var"}};
+        QStringList args{"diff", "--json"};
+        std::vector<PyTorchTensor> port;
+        QHash<QString, QByteArray> kerasBytes, portBytes; // by the port's key
+        QHash<QString, QList<qint64>> kerasShape;
+        for (const auto &[keras, torch] : layers) {
+            args << "--map" << keras + "/=" + torch + "/";
+            for (int i = 0; i < idx.tensors.size(); ++i) {
+                const auto &t = idx.tensors[i];
+                if (t.role != TensorRole::Variable || !t.name.startsWith(keras + "/"))
+                    continue;
+                const QString param = t.name.mid(keras.size() + 1);
+                auto read = cp->readTensor(i);
+                QVERIFY(read.ok());
+                QByteArray b = *read;
+                Shape shape = t.shape;
+                const QString key =
+                    torch + "." + std::find_if(params.begin(), params.end(), [&](const auto &p) {
+                                      return p.first == param;
+                                  })->second;
+                kerasBytes.insert(key, b);
+                kerasShape.insert(key, QList<qint64>(t.shape.dims.begin(), t.shape.dims.end()));
+                if (param == "kernel") {
+                    const qint64 rows = t.shape.dims[0], cols = t.shape.dims[1];
+                    QByteArray tr(b.size(), '\0');
+                    for (qint64 r = 0; r < rows; ++r)
+                        for (qint64 c = 0; c < cols; ++c)
+                            std::memcpy(tr.data() + 4 * (c * rows + r),
+                                        b.constData() + 4 * (r * cols + c), 4);
+                    b = tr;
+                    shape.dims = {cols, rows};
+                }
+                if (key == "fc3.bias") {
+                    float f;
+                    std::memcpy(&f, b.constData() + 12, 4);
+                    f += 0.5f;
+                    std::memcpy(b.data() + 12, &f, 4);
+                }
+                portBytes.insert(key, b);
+                port.push_back(
+                    {key, DType::Float32, shape, [b]() -> Result<QByteArray> { return b; }});
+            }
+            if (torch.startsWith("bn")) {
+                const QByteArray steps(8, '\0');
+                port.push_back({torch + ".num_batches_tracked", DType::Int64, Shape{},
+                                [steps]() -> Result<QByteArray> { return steps; }});
+            }
+        }
+        QCOMPARE(portBytes.size(), 18);
+        for (const auto &[from, to] : params)
+            if (from != to)
+                args << "--map"
+                     << "/" + from + "=/" + to;
+        QTemporaryDir dir;
+        const QString pt = dir.filePath("port.pt");
+        auto written = writePyTorch(pt, port);
+        QVERIFY2(written.ok(), qPrintable(written.ok() ? QString() : written.error().message()));
+
+        const auto run = test::runWeightLens(args << h5 << pt);
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        int compared = 0, transposed = 0, onlyA = 0;
+        QStringList onlyB;
+        for (const auto &o : test::jsonLines(run.out)) {
+            if (o["only_in"].toString() == "A") {
+                // The .h5's Adam state has no counterpart in a state_dict.
+                QVERIFY2(idx.tensors[idx.indexOfKey(o["key"].toString())].role !=
+                             TensorRole::Variable,
+                         qPrintable(o["key"].toString()));
+                ++onlyA;
+                continue;
+            }
+            if (o["only_in"].toString() == "B") {
+                onlyB << o["key"].toString();
+                continue;
+            }
+            const QString key = o["key_b"].toString();
+            QVERIFY2(portBytes.contains(key), qPrintable(key));
+            if (o.contains("mismatch")) {
+                QCOMPARE(o["mismatch"].toString(), QString("shape"));
+                QVERIFY(key.endsWith(".weight") && key.startsWith("fc"));
+                const auto a = kerasShape.value(key);
+                QCOMPARE(o["shape_a"].toArray(), QJsonArray({a[0], a[1]}));
+                QCOMPARE(o["shape_b"].toArray(), QJsonArray({a[1], a[0]}));
+                ++transposed;
+                continue;
+            }
+            QCOMPARE(o["matched_by"].toString(), QString("rule"));
+            const Expected e = expectFloat32(kerasBytes.value(key), portBytes.value(key));
+            QCOMPARE(o["identical"].toBool(), e.identical);
+            QCOMPARE(o["identical"].toBool(), key != "fc3.bias");
+            QVERIFY2(near(o["max_abs_diff"].toDouble(), e.maxAbs), qPrintable(key));
+            QCOMPARE(o["changed_fraction"].toDouble(), e.changed);
+            if (e.hasCos)
+                QVERIFY(std::fabs(o["cosine"].toDouble() - e.cosine) < 1e-6);
+            ++compared;
+        }
+        QCOMPARE(compared, 15);
+        QCOMPARE(transposed, 3);
+        QCOMPARE(onlyA, int(idx.tensors.size()) - 18);
+        onlyB.sort();
+        QCOMPARE(onlyB, QStringList({"bn1.num_batches_tracked", "bn2.num_batches_tracked",
+                                     "bn3.num_batches_tracked"}));
     }
 
     // The command line prints the engine's numbers as JSON Lines, then the unmatched.
