@@ -10,6 +10,7 @@
 #include "overtimeview.h"
 #include "problemspanel.h"
 #include "reportdialog.h"
+#include "restoretarget.h"
 #include "runchangesview.h"
 #include "shortcutsdialog.h"
 #include "sourcesview.h"
@@ -29,12 +30,14 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -92,6 +95,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_bench->sources(), &SourcesView::compareRequested, this, &MainWindow::openCompare);
     connect(m_bench->sources(), &SourcesView::runChangesRequested, this,
             &MainWindow::openRunChanges);
+    connect(m_bench->sources(), &SourcesView::restoreRequested, this, &MainWindow::restoreInto);
 
     createMenus();
     // Large enough for the tree's Name to Mean columns, small enough for the screen it opens on.
@@ -136,6 +140,7 @@ void MainWindow::createMenus()
         edit->addAction(tr("Compare Chec&kpoints"), this, &MainWindow::compareCheckpoints);
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     compare->setToolTip(tr("Compare the two selected checkpoints tensor by tensor"));
+    edit->addAction(m_bench->sources()->restoreAction());
     auto *copyStats = edit->addAction(tr("Copy &Statistics"), this, [this] {
         const QString text = m_bench->selectedStatisticsText();
         if (text.isEmpty())
@@ -226,6 +231,16 @@ void MainWindow::openPaths(const QStringList &paths)
                 return;
             disconnect(*conn);
             exportReport();
+        });
+    }
+    // WEIGHTLENS_DIALOG=restore: Edit > Restore Into… on the selection once the paths are open.
+    if (qEnvironmentVariable("WEIGHTLENS_DIALOG") == QLatin1String("restore") && !paths.isEmpty()) {
+        auto conn = std::make_shared<QMetaObject::Connection>();
+        *conn = connect(m_bench, &Workbench::sourceOpened, this, [this, conn] {
+            if (m_bench->pendingOpens() > 0)
+                return;
+            disconnect(*conn);
+            QTimer::singleShot(0, m_bench->sources()->restoreAction(), &QAction::trigger);
         });
     }
     // WEIGHTLENS_OVERTIME=ridge or band: the Over Time tab in that mode.
@@ -360,8 +375,8 @@ void MainWindow::compareCheckpoints()
     openCompare(selected[0], selected[1]);
 }
 
-void MainWindow::openCompare(std::shared_ptr<const Checkpoint> a,
-                             std::shared_ptr<const Checkpoint> b)
+CompareView *MainWindow::openCompare(std::shared_ptr<const Checkpoint> a,
+                                     std::shared_ptr<const Checkpoint> b)
 {
     // Its own window, so the tree stays at hand for the next comparison.
     // Both in one run: the compare view offers that run's changes.
@@ -395,6 +410,59 @@ void MainWindow::openCompare(std::shared_ptr<const Checkpoint> a,
             if (view->chooseMatching(restore) > 0)
                 view->openRestoreDialog();
         });
+    return view;
+}
+
+void MainWindow::restoreInto(const QList<TensorRef> &tensors)
+{
+    if (tensors.isEmpty())
+        return;
+    const auto from = tensors.first().checkpoint;
+    QVector<int> chosen;
+    for (const auto &t : tensors)
+        chosen << t.index;
+    RestoreTargetDialog pick(*from, int(chosen.size()), m_bench->sources()->allCheckpoints(), this);
+    // WEIGHTLENS_RESTORE_TARGET=TEXT: the first target whose entry holds TEXT, without asking.
+    const QString scripted = qEnvironmentVariable("WEIGHTLENS_RESTORE_TARGET");
+    for (int r = 0; r < pick.list()->count() && !scripted.isEmpty(); ++r)
+        if (pick.list()->item(r)->text().contains(scripted)) {
+            pick.list()->setCurrentRow(r);
+            break;
+        }
+    if (!pick.target() && pick.exec() != QDialog::Accepted)
+        return;
+    if (auto into = pick.target()) {
+        openCompare(from, into)->restoreTensorsOfA(chosen);
+        return;
+    }
+    // A file not open yet: opened into the tree first, then restored into once it is there.
+    const QString file = QFileInfo(pick.filePath()).absoluteFilePath();
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    auto failed = std::make_shared<QMetaObject::Connection>();
+    *failed = connect(m_bench, &Workbench::errorOccurred, this, [conn, failed] {
+        disconnect(*conn);
+        disconnect(*failed);
+    });
+    *conn = connect(m_bench, &Workbench::sourceOpened, this,
+                    [this, conn, failed, file, from, chosen](const QString &path) {
+                        if (QFileInfo(path).absoluteFilePath() != file)
+                            return;
+                        disconnect(*conn);
+                        disconnect(*failed);
+                        const int i = m_bench->openSourcePaths().indexOf(path);
+                        const auto &opened = m_bench->openSources()[i].checkpoints;
+                        if (opened.size() == 1 && opened.front().get() != from.get()) {
+                            openCompare(from, opened.front())->restoreTensorsOfA(chosen);
+                        } else {
+                            statusBar()->showMessage(
+                                tr("%1 holds %2; select the tensors again and choose one of "
+                                   "them")
+                                    .arg(QFileInfo(path).fileName(),
+                                         counted(qint64(opened.size()), "checkpoint")),
+                                10000);
+                        }
+                    });
+    m_bench->openPaths({file});
 }
 
 void MainWindow::openRunChanges(const QVector<std::shared_ptr<const Checkpoint>> &run,
@@ -409,10 +477,7 @@ void MainWindow::openRunChanges(const QVector<std::shared_ptr<const Checkpoint>>
 
 void MainWindow::openFileDialog()
 {
-    QStringList patterns;
-    for (const auto &r : ReaderRegistry::builtin().readers())
-        patterns << r->filePatterns();
-    patterns.removeDuplicates();
+    const QStringList patterns = ReaderRegistry::builtin().filePatterns();
     QStringList filters;
     if (!patterns.isEmpty())
         filters << tr("Checkpoints (%1)").arg(patterns.join(QLatin1Char(' ')));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "appsettings.h"
+#include "itemmodels/tensorref.h"
 
 #include <QMainWindow>
 
@@ -14,6 +15,7 @@ namespace wl
 {
 
 class Checkpoint;
+class CompareView;
 class Workbench;
 
 class MainWindow : public QMainWindow
@@ -26,7 +28,11 @@ public:
     void openHandedOver(const QStringList &paths);
     // Opens a compare window for two checkpoints; the first two selected when none are given.
     void compareCheckpoints();
-    void openCompare(std::shared_ptr<const Checkpoint> a, std::shared_ptr<const Checkpoint> b);
+    CompareView *openCompare(std::shared_ptr<const Checkpoint> a,
+                             std::shared_ptr<const Checkpoint> b);
+    // "Restore Into…": asks for the checkpoint to write these tensors (of one checkpoint)
+    // into, then shows the compare view's dry run for them.
+    void restoreInto(const QList<TensorRef> &tensors);
     void openRunChanges(const QVector<std::shared_ptr<const Checkpoint>> &run,
                         const QString &title);
     Workbench *workbench() const { return m_bench; }

@@ -401,12 +401,63 @@ int CompareView::chooseMatching(const QString &glob)
     return int(pairs.size());
 }
 
+void CompareView::restoreTensorsOfA(const QVector<int> &tensors)
+{
+    auto choose = [this, tensors] {
+        const QSet<int> wanted(tensors.begin(), tensors.end());
+        QVector<RestoreChoices::Pair> pairs;
+        QSet<int> paired;
+        for (int r = 0; r < m_choices->rowCount(); ++r) {
+            if (!m_choices->choosable(r))
+                continue;
+            const auto p = m_choices->pairAt(r);
+            if (wanted.contains(p.first)) {
+                pairs << p;
+                paired.insert(p.first);
+            }
+        }
+        QStringList left;
+        for (int t : tensors)
+            if (!paired.contains(t)) {
+                const auto &info = m_session->a()->tensor(t);
+                left << (info.name.isEmpty() ? info.key : info.name);
+            }
+        m_choices->choose(pairs, true,
+                          tr("Choose %n tensors from the tree", nullptr, int(pairs.size())));
+        RestoreDialog *dialog = pairs.isEmpty() ? nullptr : openRestoreDialog();
+        const QString leftOut =
+            left.isEmpty()
+                ? QString()
+                : tr("%n of the selected tensors have no numeric partner of the same shape in "
+                     "B and are left out: %1",
+                     nullptr, int(left.size()))
+                      .arg(left.size() > 6
+                               ? left.mid(0, 6).join(QStringLiteral(", ")) + QStringLiteral(", …")
+                               : left.join(QStringLiteral(", ")));
+        if (dialog)
+            dialog->setNote(leftOut);
+        else
+            m_summary->setText(tr("Nothing to restore: %1").arg(leftOut));
+        emit treeRestoreReady(dialog != nullptr);
+    };
+    if (m_model->checkpointA())
+        choose();
+    else // the matching's own handler ran first: the model has its rows
+        connect(m_session, &CompareSession::matched, this, choose, Qt::SingleShotConnection);
+}
+
+RestoreDialog *CompareView::dryRun() const
+{
+    return m_dryRun.data();
+}
+
 RestoreDialog *CompareView::openRestoreDialog()
 {
     const auto chosen = m_choices->chosen();
     if (chosen.isEmpty() || isRestoring())
         return nullptr;
     auto *dialog = new RestoreDialog(*m_session->a(), *m_session->b(), chosen, this);
+    m_dryRun = dialog;
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         startRestore(dialog->intoRun() ? dialog->runDir() : dialog->outPath(), dialog->intoRun(),

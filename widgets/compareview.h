@@ -2,6 +2,7 @@
 
 #include "compare/comparesession.h"
 
+#include <QPointer>
 #include <QWidget>
 #include <atomic>
 #include <memory>
@@ -57,12 +58,18 @@ public:
 
     // The dry run of restoring the chosen pairs; on Restore, startRestore with its settings.
     RestoreDialog *openRestoreDialog();
+    // The dry run open now, if any.
+    RestoreDialog *dryRun() const;
     // Writes B with the chosen pairs' values from A: to `out` (B's format), or with intoRun as
     // the next checkpoint of the TF run folder `out`. Ends in restoreFinished.
     void startRestore(const QString &out, bool intoRun, bool withSlots);
     bool isRestoring() const { return m_restoreThread != nullptr; }
     // Chooses every choosable pair whose name in A or B matches the glob (fnmatch rules).
     int chooseMatching(const QString &glob);
+    // "Restore Into…" from the tree: once the names are matched, chooses the pairs of these
+    // tensors of A as one undoable step and shows the dry run, noting those without a partner.
+    // Ends in treeRestoreReady.
+    void restoreTensorsOfA(const QVector<int> &tensors);
 
     // Selects the row of the tensor with this readable name or key in A or B.
     bool selectTensor(const QString &nameOrKey);
@@ -75,6 +82,8 @@ signals:
     void comparisonFinished();
     void detailShown();
     void restoreFinished(bool ok, const QString &message);
+    // restoreTensorsOfA's choice is made; with shown, its dry run is open (dryRun()).
+    void treeRestoreReady(bool shown);
     void runChangesRequested(const QVector<std::shared_ptr<const wl::Checkpoint>> &run,
                              const QString &title);
 
@@ -102,6 +111,7 @@ private:
     QToolButton *m_wholeRun = nullptr;
     QVector<std::shared_ptr<const Checkpoint>> m_run;
     QString m_runTitle;
+    QPointer<RestoreDialog> m_dryRun;
     QThread *m_restoreThread = nullptr;
     std::shared_ptr<std::atomic<bool>> m_restoreCancel;
 };

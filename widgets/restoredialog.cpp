@@ -83,6 +83,11 @@ RestoreDialog::RestoreDialog(const Checkpoint &a, const Checkpoint &b,
                        .arg(counted(chosen.size(), "tensor"), QLocale().formattedDataSize(bytes),
                             counted(ib.tensors.size() - chosen.size(), "tensor"), ib.formatName));
 
+    m_note = new QLabel(this);
+    m_note->setWordWrap(true);
+    m_note->setTextFormat(Qt::PlainText);
+    m_note->hide();
+
     m_slots = new QCheckBox(tr("Also restore their optimizer slots (Adam m, v…) from A"), this);
     m_toFile = new QRadioButton(tr("Write to:"), this);
     m_out = new QLineEdit(suggestedOut(ib), this);
@@ -130,6 +135,7 @@ RestoreDialog::RestoreDialog(const Checkpoint &a, const Checkpoint &b,
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(heading);
     layout->addWidget(intro);
+    layout->addWidget(m_note);
     layout->addWidget(m_table, 1);
     layout->addWidget(m_slots);
     layout->addLayout(file);
@@ -141,6 +147,12 @@ RestoreDialog::RestoreDialog(const Checkpoint &a, const Checkpoint &b,
 QString RestoreDialog::outPath() const
 {
     return m_out->text().trimmed();
+}
+
+void RestoreDialog::setNote(const QString &text)
+{
+    m_note->setText(text);
+    m_note->setVisible(!text.isEmpty());
 }
 
 bool RestoreDialog::intoRun() const

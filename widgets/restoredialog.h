@@ -30,9 +30,13 @@ public:
     QString runDir() const; // B's folder, for intoRun
     bool withSlots() const;
     QTableWidget *table() const { return m_table; }
+    // A remark above the table (what was asked for but cannot be restored); empty hides it.
+    void setNote(const QString &text);
+    QLabel *note() const { return m_note; }
 
 private:
     QTableWidget *m_table = nullptr;
+    QLabel *m_note = nullptr;
     QLineEdit *m_out = nullptr;
     QRadioButton *m_toFile = nullptr;
     QRadioButton *m_toRun = nullptr;

@@ -120,6 +120,19 @@ SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
         }
     });
     m_tree->addAction(copyKeys);
+    m_restoreAction = new QAction(tr("Restore &Into…"), this);
+    m_restoreAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_restoreAction->setToolTip(tr("Write the selected tensors' values into another checkpoint "
+                                   "(a copy of it, in its format), after a dry run"));
+    m_restoreAction->setStatusTip(m_restoreAction->toolTip());
+    m_restoreAction->setEnabled(false);
+    connect(m_restoreAction, &QAction::triggered, this, [this] {
+        const auto tensors = restorableSelection();
+        if (!tensors.isEmpty())
+            emit restoreRequested(tensors);
+    });
+    connect(this, &SourcesView::selectionChanged, m_restoreAction,
+            [this] { m_restoreAction->setEnabled(selectionCheckpoint() != nullptr); });
     auto *header = m_tree->header();
     header->setStretchLastSection(false);
     header->setSectionsMovable(true);
@@ -223,6 +236,31 @@ QList<std::shared_ptr<const Checkpoint>> SourcesView::selectedCheckpoints() cons
         if (cp && !out.contains(cp))
             out << cp;
     }
+    return out;
+}
+
+QList<TensorRef> SourcesView::restorableSelection() const
+{
+    return selectionCheckpoint() ? selectedTensors() : QList<TensorRef>();
+}
+
+std::shared_ptr<const Checkpoint> SourcesView::selectionCheckpoint() const
+{
+    std::shared_ptr<const Checkpoint> one;
+    for (const auto &row : selectedRows()) {
+        auto cp = m_model->checkpointAt(row);
+        if (!cp || (one && cp != one))
+            return {};
+        one = cp;
+    }
+    return one;
+}
+
+QList<std::shared_ptr<const Checkpoint>> SourcesView::allCheckpoints() const
+{
+    QList<std::shared_ptr<const Checkpoint>> out;
+    for (int s = 0; s < m_model->rowCount(); ++s)
+        out << m_model->sourceCheckpoints(m_model->index(s, 0));
     return out;
 }
 
@@ -433,6 +471,10 @@ void SourcesView::showContextMenu(const QPoint &pos)
         const QString title = src.data().toString();
         menu.addAction(tr("Show Changes Over Run"), this,
                        [this, run, title] { emit runChangesRequested(run, title); });
+    }
+    if (m_restoreAction->isEnabled()) {
+        menu.addSeparator();
+        menu.addAction(m_restoreAction);
     }
     const auto checkpoints = selectedCheckpoints();
     if (checkpoints.size() == 2) {

@@ -6,6 +6,7 @@
 #include <QWidget>
 #include <functional>
 
+class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -41,6 +42,15 @@ public:
     QList<TensorRef> selectedTensors() const;
     // The checkpoints whose rows (or single-checkpoint sources) are selected, in tree order.
     QList<std::shared_ptr<const Checkpoint>> selectedCheckpoints() const;
+    // The selected tensors when they all belong to one checkpoint, else none: what "Restore
+    // Into…" writes into another checkpoint.
+    QList<TensorRef> restorableSelection() const;
+    // The one checkpoint every selected row belongs to, else none.
+    std::shared_ptr<const Checkpoint> selectionCheckpoint() const;
+    // Edit > Restore Into… and the tree's context menu: emits restoreRequested.
+    QAction *restoreAction() const { return m_restoreAction; }
+    // Every checkpoint open in the tree, in tree order.
+    QList<std::shared_ptr<const Checkpoint>> allCheckpoints() const;
 
     void select(const QModelIndex &sourceIndex);
     // The tree's index of a model index (through the filter), invalid when filtered out.
@@ -80,6 +90,8 @@ signals:
                              const QString &title);
     // "Show Over Time" on a tensor that setOverTimeCheck accepts.
     void overTimeRequested(const wl::TensorRef &tensor);
+    // "Restore Into…" on tensors of one checkpoint.
+    void restoreRequested(const QList<wl::TensorRef> &tensors);
 
 private:
     void applyPattern();
@@ -97,6 +109,7 @@ private:
     QToolButton *m_raw = nullptr;
     QMenu *m_filterMenu = nullptr;
     QLabel *m_matches = nullptr; // "N of M tensors match", while a filter is on
+    QAction *m_restoreAction = nullptr;
     std::function<bool(const TensorRef &)> m_overTimeCheck;
 };
 

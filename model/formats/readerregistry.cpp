@@ -42,6 +42,15 @@ void ReaderRegistry::add(std::unique_ptr<Reader> reader)
     m_readers.push_back(std::move(reader));
 }
 
+QStringList ReaderRegistry::filePatterns() const
+{
+    QStringList patterns;
+    for (const auto &r : m_readers)
+        patterns << r->filePatterns();
+    patterns.removeDuplicates();
+    return patterns;
+}
+
 const Reader *ReaderRegistry::find(const QString &id) const
 {
     for (const auto &r : m_readers)

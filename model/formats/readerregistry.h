@@ -20,6 +20,8 @@ public:
     void add(std::unique_ptr<Reader> reader);
     const std::vector<std::unique_ptr<Reader>> &readers() const { return m_readers; }
     const Reader *find(const QString &id) const;
+    // Every reader's file patterns ("*.h5", ...), each once: a file dialog's filter.
+    QStringList filePatterns() const;
 
     // Readers that claim the source, best first.
     std::vector<Candidate> candidates(const Source &source) const;

@@ -144,6 +144,16 @@ inline QJsonArray groundTruthTensors(const QString &item, const QString &bundle)
         .toArray();
 }
 
+// key -> sha256 (hex) of every tensor GROUND_TRUTH_TF.json lists for one bundle.
+inline QHash<QString, QString> groundTruthHashes(const QString &item, const QString &bundle)
+{
+    QHash<QString, QString> out;
+    for (const auto &v : groundTruthTensors(item, bundle))
+        out.insert(v.toObject()[QStringLiteral("key")].toString(),
+                   v.toObject()[QStringLiteral("sha256")].toString());
+    return out;
+}
+
 struct Raw {
     QString dtype;
     QList<qint64> shape;

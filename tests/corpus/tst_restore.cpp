@@ -26,15 +26,6 @@ namespace
 const char *const kA2c = "tf2-checkpoint/a2c-suspension-ckpts";
 const char *const kEpochs = "keras-tf-weights/lstm-md-ckpt-epochs";
 
-// key -> sha256 of one bundle, from the ground truth.
-QHash<QString, QString> truth(const QString &item, const QString &bundle)
-{
-    QHash<QString, QString> out;
-    for (const auto &v : test::groundTruthTensors(item, bundle))
-        out.insert(v.toObject()["key"].toString(), v.toObject()["sha256"].toString());
-    return out;
-}
-
 // Every file of the corpus items used here, to show they were not touched.
 QHash<QString, QByteArray> fileDigests()
 {
@@ -150,8 +141,8 @@ private slots:
         const auto run = runWeightLens(
             {"restore", "--from", a, "--into", b, "--out", out, "--select", "actor/*"});
         QCOMPARE(run.exitCode, 0);
-        const auto fromA = truth(kA2c, "ckpt-7");
-        const auto fromB = truth(kA2c, "ckpt-9");
+        const auto fromA = test::groundTruthHashes(kA2c, "ckpt-7");
+        const auto fromB = test::groundTruthHashes(kA2c, "ckpt-9");
         const auto got = test::tensorHashes(out);
         QCOMPARE(got.size(), fromB.size());
         int restored = 0;
@@ -186,8 +177,8 @@ private slots:
         QVERIFY(a && b);
         auto r = restoreTensors(*a, *b, dir.filePath("mixed"), {});
         QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message()));
-        const auto t1 = truth(kEpochs, "ckpt_1");
-        const auto t20 = truth(kEpochs, "ckpt_20");
+        const auto t1 = test::groundTruthHashes(kEpochs, "ckpt_1");
+        const auto t20 = test::groundTruthHashes(kEpochs, "ckpt_20");
         int variables = 0;
         for (const auto &t : b->index().tensors)
             variables += t.role == TensorRole::Variable;
@@ -233,8 +224,8 @@ private slots:
                  QList<double>({1749551857.5064511, 1749554646.9013226, 1749556872.0213294}));
         QCOMPARE(state->lastPreserved.value_or(0), 1749486234.077182);
 
-        const auto fromA = truth(kA2c, "ckpt-7");
-        const auto fromB = truth(kA2c, "ckpt-9");
+        const auto fromA = test::groundTruthHashes(kA2c, "ckpt-7");
+        const auto fromB = test::groundTruthHashes(kA2c, "ckpt-9");
         const auto got = test::tensorHashes(run + "/ckpt-10");
         QCOMPARE(got.size(), fromB.size());
         for (auto it = fromB.begin(); it != fromB.end(); ++it)
@@ -295,8 +286,8 @@ private slots:
         const auto r = runWeightLens({"restore", "--from", test::corpus(QString(kA2c) + "/ckpt-7"),
                                       "--into", b, "--out", out, "--select", "actor/*"});
         QVERIFY2(r.exitCode == 0, r.err.constData());
-        const auto fromA = truth(kA2c, "ckpt-7");
-        const auto fromB = truth(kA2c, "ckpt-9");
+        const auto fromA = test::groundTruthHashes(kA2c, "ckpt-7");
+        const auto fromB = test::groundTruthHashes(kA2c, "ckpt-9");
         const auto got = test::tensorHashes(out);
         QCOMPARE(got.size(), fromB.size() - 1); // the object graph has no place in safetensors
         int restored = 0;
@@ -374,8 +365,8 @@ private slots:
                                       "--into", test::corpus(QString(kA2c) + "/ckpt-9"), "--out",
                                       out, "--select", "actor/hidden1/kernel", "--with-slots"});
         QVERIFY2(r.exitCode == 0, r.err.constData());
-        const auto fromA = truth(kA2c, "ckpt-7");
-        const auto fromB = truth(kA2c, "ckpt-9");
+        const auto fromA = test::groundTruthHashes(kA2c, "ckpt-7");
+        const auto fromB = test::groundTruthHashes(kA2c, "ckpt-9");
         const QSet<QString> chosen{
             "actor/hidden1/kernel/.ATTRIBUTES/VARIABLE_VALUE",
             "actor/hidden1/kernel/.OPTIMIZER_SLOT/actor_optimizer/m/.ATTRIBUTES/VARIABLE_VALUE",

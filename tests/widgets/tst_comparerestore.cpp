@@ -25,14 +25,6 @@ namespace
 
 const char *const kItem = "tf2-checkpoint/a2c-suspension-ckpts";
 
-QHash<QString, QString> truth(const QString &bundle)
-{
-    QHash<QString, QString> out;
-    for (const auto &v : test::groundTruthTensors(kItem, bundle))
-        out.insert(v.toObject()["key"].toString(), v.toObject()["sha256"].toString());
-    return out;
-}
-
 // The source row of the pair whose B key is `key`.
 int rowOf(const RestoreChoices &c, const Checkpoint &b, const QString &key)
 {
@@ -100,7 +92,8 @@ private slots:
         view.startRestore(run, true, true);
         QVERIFY(restored.wait(20000));
         QVERIFY2(restored.first().at(0).toBool(), qPrintable(restored.first().at(1).toString()));
-        const auto fromA = truth("ckpt-7"), fromB = truth("ckpt-9");
+        const auto fromA = test::groundTruthHashes(kItem, "ckpt-7"),
+                   fromB = test::groundTruthHashes(kItem, "ckpt-9");
         const QSet<QString> chosen{
             kernel,
             "actor/hidden1/kernel/.OPTIMIZER_SLOT/actor_optimizer/m/.ATTRIBUTES/VARIABLE_VALUE",
