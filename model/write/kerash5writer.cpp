@@ -91,10 +91,42 @@ public:
         return Ok{};
     }
 
-    // A 1-D array of fixed-length NUL-padded strings, as numpy's 'S' arrays; an empty list is
-    // an empty float64 array, as np.asarray([]) gives (formats-keras-pytorch.md 2.1).
+    // As Keras stores a name list (formats-keras-pytorch.md 2.2): one attribute while it fits
+    // an object header, else NAME0, NAME1, … as numpy.array_split cuts it into the fewest
+    // nearly equal parts of at most kHeaderLimit bytes each, all of the whole list's width.
     Status namesAttribute(hid_t object, const char *name, const QList<QByteArray> &names,
                           const QString &where)
+    {
+        constexpr qsizetype kHeaderLimit = 64512;
+        qsizetype width = 1;
+        for (const auto &n : names)
+            width = std::max(width, n.size());
+        if (width * names.size() <= kHeaderLimit)
+            return namesPart(object, name, names, width, where);
+        if (width > kHeaderLimit)
+            return fail(
+                where + QLatin1Char('@') + QLatin1String(name),
+                QStringLiteral("a name of %1 bytes does not fit an HDF5 object header").arg(width));
+        const qsizetype n = names.size();
+        qsizetype parts = 2;
+        while ((n + parts - 1) / parts * width > kHeaderLimit)
+            ++parts;
+        qsizetype from = 0;
+        for (qsizetype k = 0; k < parts; ++k) {
+            const qsizetype count = n / parts + (k < n % parts ? 1 : 0);
+            const QByteArray part = QByteArray(name) + QByteArray::number(k);
+            if (auto st = namesPart(object, part.constData(), names.mid(from, count), width, where);
+                !st.ok())
+                return st;
+            from += count;
+        }
+        return Ok{};
+    }
+
+    // A 1-D array of fixed-length (`width`) NUL-padded strings, as numpy's 'S' arrays; an empty
+    // list is an empty float64 array, as np.asarray([]) gives (formats-keras-pytorch.md 2.1).
+    Status namesPart(hid_t object, const char *name, const QList<QByteArray> &names,
+                     qsizetype width, const QString &where)
     {
         const hsize_t count = hsize_t(names.size());
         Id space(H5Screate_simple(1, &count, nullptr));
@@ -107,9 +139,6 @@ public:
                             QStringLiteral("cannot write the attribute"));
             return Ok{};
         }
-        qsizetype width = 1;
-        for (const auto &n : names)
-            width = std::max(width, n.size());
         QByteArray packed(width * names.size(), '\0');
         for (qsizetype i = 0; i < names.size(); ++i)
             std::memcpy(packed.data() + i * width, names[i].constData(),

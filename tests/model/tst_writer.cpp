@@ -1,5 +1,8 @@
+#include "formats/readerregistry.h"
 #include "io/crc32c.h"
+#include "io/hdf5file.h"
 #include "io/mappedfile.h"
+#include "write/kerash5writer.h"
 #include "write/tfbundlewriter.h"
 
 #include "testutil.h"
@@ -177,6 +180,59 @@ private slots:
         QVERIFY(!st.ok());
         QVERIFY(st.error().message().contains(QLatin1String("existing file")));
         QCOMPARE(test::readFile(prefix + QStringLiteral(".index")), QByteArray("keep"));
+    }
+
+    // 300 layer names of 231 bytes (69,300 bytes) do not fit one HDF5 object header: they are
+    // stored as Keras splits them, layer_names0 and layer_names1 of 150 each, and read back as
+    // one list in order.
+    void kerasLayerNamesSplit()
+    {
+        QTemporaryDir dir;
+        KerasH5Model model;
+        model.weightsOnly = true;
+        QStringList names;
+        for (int i = 0; i < 300; ++i) {
+            const QString layer = QStringLiteral("layer_%1_").arg(i, 3, 10, QLatin1Char('0'));
+            names << layer + QString(231 - layer.size(), QLatin1Char('x'));
+            QByteArray bytes(8, '\0');
+            const float v[2] = {float(i), -float(i)};
+            std::memcpy(bytes.data(), v, 8);
+            model.layers.push_back(
+                {names.last(),
+                 {{QStringLiteral("kernel:0"), Shape{{2}}, bytes, DType::Float32, {}}}});
+        }
+        const QString path = dir.filePath(QStringLiteral("many.h5"));
+        if (const auto written = writeKerasH5(path, model); !written.ok())
+            QFAIL(qPrintable(written.error().message()));
+
+        auto file = h5::File::open(path);
+        QVERIFY(file.ok());
+        auto attrs = (*file)->attributeNames(QStringLiteral("/"));
+        QVERIFY(attrs.ok());
+        QVERIFY(attrs->contains(QStringLiteral("layer_names0")));
+        QVERIFY(attrs->contains(QStringLiteral("layer_names1")));
+        QVERIFY(!attrs->contains(QStringLiteral("layer_names")));
+        QVERIFY(!attrs->contains(QStringLiteral("layer_names2")));
+        auto first = (*file)->attribute(QStringLiteral("/"), QStringLiteral("layer_names0"));
+        QVERIFY(first.ok() && first->has_value());
+        QCOMPARE((*first)->strings, names.mid(0, 150));
+        auto joined = (*file)->stringList(QStringLiteral("/"), QStringLiteral("layer_names"));
+        QVERIFY(joined.ok() && joined->has_value());
+        QCOMPARE(**joined, names);
+
+        auto opened = test::openOne(path);
+        QVERIFY(opened);
+        QCOMPARE(opened->index().tensors.size(), 300);
+        const int last = int(opened->index().tensors.size()) - 1;
+        for (int t : {0, 150, last}) {
+            const auto bytes = opened->readTensor(t);
+            QVERIFY(bytes.ok());
+            const auto *f = reinterpret_cast<const float *>(bytes->constData());
+            const int layer = names.indexOf(opened->tensor(t).key.section(QLatin1Char('/'), 0, 0));
+            QVERIFY(layer >= 0);
+            QCOMPARE(f[0], float(layer));
+            QCOMPARE(f[1], -float(layer));
+        }
     }
 };
 
