@@ -1,10 +1,10 @@
 #include "statsengine.h"
 
+#include "core/sha256.h"
 #include "io/crc32c.h"
 #include "jobs/parallel.h"
 #include "kernels.h"
 
-#include <QCryptographicHash>
 #include <QThread>
 
 #include <algorithm>
@@ -169,10 +169,10 @@ QVector<TensorReport> computeStats(const Checkpoint &checkpoint, const QVector<i
         }
         const auto &t = index.tensors[work[std::size_t(p.slot)].index];
         res.stats = StatsAccumulator(t.dtype);
-        QCryptographicHash sha(QCryptographicHash::Sha256);
+        Sha256 sha;
         auto digest = [&](const std::uint8_t *d, std::size_t n) {
             if (request.hash)
-                sha.addData(QByteArrayView(reinterpret_cast<const char *>(d), qsizetype(n)));
+                sha.add(QByteArrayView(reinterpret_cast<const char *>(d), qsizetype(n)));
         };
         // With crc, the statistics checksum what they read as they go, so memory is read once.
         auto sink = [&](const std::uint8_t *d, std::size_t n, std::uint32_t *crc = nullptr) {

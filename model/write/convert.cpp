@@ -2,6 +2,7 @@
 
 #include "atomicfile.h"
 
+#include "core/sha256.h"
 #include "formats/safetensorsreader.h"
 #include "io/mappedfile.h"
 #include "kerash5writer.h"
@@ -10,7 +11,6 @@
 #include "tfbundlewriter.h"
 #include "verifywritten.h"
 
-#include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
@@ -38,7 +38,7 @@ bool keysAreTensorNames(const QString &readerId)
 
 QByteArray sha256(QByteArrayView bytes)
 {
-    return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256);
+    return Sha256::hash(bytes);
 }
 
 // Why `format` cannot hold tensor t, or empty when it can.

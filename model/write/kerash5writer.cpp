@@ -1,6 +1,7 @@
 #include "kerash5writer.h"
 
-#include <QCryptographicHash>
+#include "core/sha256.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
@@ -185,7 +186,7 @@ public:
                           H5P_DEFAULT));
         if (!set.ok() || H5Dwrite(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.constData()) < 0)
             return fail(where, QStringLiteral("cannot write the dataset"));
-        m_digests.insert(where, QCryptographicHash::hash(bytes, QCryptographicHash::Sha256));
+        m_digests.insert(where, Sha256::hash(bytes));
         if (w.dtype == DType::BFloat16)
             return stringAttribute(set, "dtype", QByteArrayLiteral("bfloat16"), true, where);
         return Ok{};
@@ -201,7 +202,7 @@ public:
         if (!set.ok() || !type.ok() ||
             H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, back.data()) < 0)
             return fail(path, QStringLiteral("cannot read the written dataset back"));
-        if (QCryptographicHash::hash(back, QCryptographicHash::Sha256) != digests.value(path))
+        if (Sha256::hash(back) != digests.value(path))
             return fail(path, QStringLiteral("the written dataset reads back different"));
         return Ok{};
     }

@@ -2,6 +2,7 @@
 
 #include "atomicfile.h"
 #include "core/glob.h"
+#include "core/sha256.h"
 #include "formats/readerregistry.h"
 #include "formats/tfstatefile.h"
 #include "io/mappedfile.h"
@@ -12,7 +13,6 @@
 #include "tfbundlewriter.h"
 #include "verifywritten.h"
 
-#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -46,7 +46,7 @@ LoadError refuse(const QString &file, const QString &where, const QString &expec
 
 QByteArray sha256(QByteArrayView bytes)
 {
-    return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256);
+    return Sha256::hash(bytes);
 }
 
 bool selected(const QStringList &globs, const TensorInfo &a, const TensorInfo &b)

@@ -1,10 +1,10 @@
 #include "safetensorswriter.h"
 
 #include "atomicfile.h"
+#include "core/sha256.h"
 #include "formats/safetensorsreader.h"
 #include "verifywritten.h"
 
-#include <QCryptographicHash>
 #include <QFile>
 #include <QFileDevice>
 #include <QJsonArray>
@@ -31,7 +31,7 @@ Result<QByteArray> bytesToWrite(const SafetensorsTensor &t, std::int64_t size, c
         return makeError(LoadError::Code::WriteFailed, path,
                          QStringLiteral("tensor '%1'").arg(t.name), {}, {},
                          QStringLiteral("%1 bytes given for %2").arg(bytes->size()).arg(size));
-    written.insert(t.name, QCryptographicHash::hash(*bytes, QCryptographicHash::Sha256));
+    written.insert(t.name, Sha256::hash(*bytes));
     return bytes;
 }
 
