@@ -220,6 +220,10 @@ void ReaderRegistry::scanInto(const Source &source, const JobContext &job, int d
             auto r = openWith(*cands.front().reader, sub, job);
             if (r.ok()) {
                 absorb(std::move(r).value());
+                // The rest of a claimed run folder, as when it is opened on its own: a Keras
+                // file beside the checkpoints, sub-runs.
+                if (depth + 1 < kMaxScanDepth)
+                    scanInto(sub, job, depth + 1, res, consumed);
                 continue;
             }
             res.problems << problemFrom(r.error(), d);

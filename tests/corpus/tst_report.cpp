@@ -365,6 +365,47 @@ private slots:
                  qPrintable(QString::number(pages)));
     }
 
+    // A folder of two runs: each checkpoint is named with its run, the Keras file beside each
+    // run's checkpoints is in, and no PDF page ends on a heading whose content is overleaf.
+    void folderOfRuns()
+    {
+        QTemporaryDir dir;
+        const QString html = dir.filePath(QStringLiteral("r.html"));
+        auto run = test::runWeightLens({"report", demoDir(), "-o", html});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const QString text = QString::fromUtf8(test::readFile(html));
+        for (const auto &name : demoRunNames())
+            for (const char *cp : {"/ckpt-6</h3>", "/best_model.h5</h3>"})
+                QVERIFY2(text.contains(name + QLatin1String(cp)), qPrintable(name + cp));
+        if (!kPlots)
+            return;
+        const QString pdf = dir.filePath(QStringLiteral("r.pdf"));
+        run = test::runWeightLens({"report", demoDir(), "-o", pdf});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const QString pdftotext = QStandardPaths::findExecutable(QStringLiteral("pdftotext"));
+        if (pdftotext.isEmpty())
+            QSKIP("pdftotext (poppler-utils) is not installed");
+        QProcess p;
+        p.start(pdftotext, {QStringLiteral("-layout"), pdf, QStringLiteral("-")});
+        QVERIFY(p.waitForFinished(60000));
+        const QStringList pages =
+            QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\f'));
+        QVERIFY(pages.size() > 10);
+        for (int i = 0; i < pages.size(); ++i) {
+            QStringList lines = pages[i].split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+            while (!lines.isEmpty() && (lines.last().trimmed().isEmpty() ||
+                                        lines.last().trimmed() == QString::number(i + 1)))
+                lines.removeLast();
+            if (lines.isEmpty())
+                continue;
+            for (auto s : report::allSections())
+                QVERIFY2(lines.last().trimmed() != report::sectionTitle(s),
+                         qPrintable(QStringLiteral("page %1 ends on \"%2\"")
+                                        .arg(i + 1)
+                                        .arg(lines.mid(lines.size() - 3).join(QLatin1Char('|')))));
+        }
+    }
+
     // Markdown: every image it links exists beside it, in FILE_files/, as SVG.
     void markdownImagesExist()
     {

@@ -46,6 +46,31 @@ private:
     int m_score;
 };
 
+// Claims a folder holding `run.marker` as one checkpoint, as a TF run folder is claimed.
+class MarkedFolderReader : public Reader
+{
+public:
+    QString id() const override { return QStringLiteral("marked"); }
+    QString displayName() const override { return QStringLiteral("Marked folder"); }
+    QStringList filePatterns() const override { return {}; }
+    ProbeResult probe(const Source &s) const override
+    {
+        if (s.kind() == Source::Kind::Directory && s.hasEntry(QStringLiteral("run.marker")))
+            return {95, {}};
+        return {};
+    }
+    Result<OpenResult> open(const Source &s, const JobContext &) const override
+    {
+        CheckpointIndex idx;
+        idx.path = s.path() + QStringLiteral("/run.marker");
+        idx.displayName = s.fileName();
+        OpenResult r;
+        r.checkpoints.push_back(std::make_shared<Checkpoint>(idx));
+        r.consumedFiles << idx.path;
+        return r;
+    }
+};
+
 void touch(const QString &path, const QByteArray &content)
 {
     QDir().mkpath(QFileInfo(path).absolutePath());
@@ -127,6 +152,37 @@ private slots:
         auto none = reg.open(empty.path());
         QVERIFY(!none.ok());
         QVERIFY(none.error().message().contains(QLatin1String("folder")));
+    }
+
+    // A run folder a reader claims keeps the files beside what the reader read, whether it is
+    // opened on its own or found inside a parent folder.
+    void claimedSubRunKeepsItsOtherFiles()
+    {
+        ReaderRegistry reg;
+        reg.add(std::make_unique<SuffixReader>(QStringLiteral("w"), QStringLiteral(".w"), 90));
+        reg.add(std::make_unique<MarkedFolderReader>());
+        QTemporaryDir dir;
+        for (const char *run : {"run1", "run2"}) {
+            touch(dir.filePath(QStringLiteral("%1/run.marker").arg(QLatin1String(run))), "x");
+            touch(dir.filePath(QStringLiteral("%1/best.w").arg(QLatin1String(run))), "ok");
+        }
+        auto names = [](const OpenResult &r) {
+            QStringList out;
+            for (const auto &cp : r.checkpoints)
+                out << QDir(QFileInfo(cp->index().path).absolutePath()).dirName() +
+                           QLatin1Char('/') + QFileInfo(cp->index().path).fileName();
+            return out;
+        };
+        auto one = reg.open(dir.filePath(QStringLiteral("run1")));
+        QVERIFY(one.ok());
+        QCOMPARE(names(*one),
+                 (QStringList{QStringLiteral("run1/run.marker"), QStringLiteral("run1/best.w")}));
+        auto both = reg.open(dir.path());
+        QVERIFY(both.ok());
+        QCOMPARE(names(*both),
+                 (QStringList{QStringLiteral("run1/run.marker"), QStringLiteral("run1/best.w"),
+                              QStringLiteral("run2/run.marker"), QStringLiteral("run2/best.w")}));
+        QVERIFY(both->problems.isEmpty());
     }
 };
 

@@ -11,7 +11,10 @@
 #include <QTextBlock>
 #include <QTextCursor>
 #include <QTextDocument>
+#include <QTextFrame>
+#include <QTextList>
 #include <QTextObjectInterface>
+#include <QTextTable>
 
 namespace wl::report
 {
@@ -59,6 +62,100 @@ private:
     const PlotRenderer *m_plots;
 };
 
+bool introducesSomething(const QTextBlock &b)
+{
+    if (b.textList() || QTextCursor(b).currentTable())
+        return true;
+    for (auto it = b.begin(); !it.atEnd(); ++it)
+        if (it.fragment().charFormat().objectType() == kPlotObject)
+            return true;
+    return false;
+}
+
+// The whole page with a 2 cm margin, as QTextDocument::print() would lay it out; paged here
+// so that what is adjusted below is what is printed.
+qreal pageDocument(QTextDocument &doc, QPdfWriter &pdf)
+{
+    const qreal margin = int((2 / 2.54) * pdf.logicalDpiY());
+    QTextFrameFormat root = doc.rootFrame()->frameFormat();
+    root.setMargin(margin);
+    doc.rootFrame()->setFrameFormat(root);
+    doc.documentLayout()->setPaintDevice(&pdf);
+    doc.setPageSize(QSizeF(pdf.width(), pdf.height()));
+    return margin;
+}
+
+// QTextDocument has no keep-with-next: a heading whose table, list, plot or text starts on a
+// later page moves to that page.
+void keepHeadingsWithWhatFollows(QTextDocument &doc, qreal margin)
+{
+    auto *layout = doc.documentLayout();
+    const qreal page = doc.pageSize().height();
+    // A line that does not fit moves to the next page inside its block, which stays put.
+    auto firstLineTop = [layout](const QTextBlock &b) {
+        layout->documentSize(); // the layout is lazy: positions are final only once it is done
+        const QTextLayout *l = b.layout();
+        return layout->blockBoundingRect(b).top() + (l->lineCount() ? l->lineAt(0).y() : 0);
+    };
+    for (QTextBlock b = doc.begin(); b.isValid(); b = b.next()) {
+        const int level = b.blockFormat().headingLevel();
+        if (level < 2)
+            continue;
+        // What the heading introduces: its first table, list or plot, else its first paragraph.
+        QTextBlock content, text;
+        for (QTextBlock n = b.next(); n.isValid(); n = n.next()) {
+            const int l = n.blockFormat().headingLevel();
+            if (l > 0 && l <= level)
+                break;
+            if (introducesSomething(n)) {
+                content = n;
+                break;
+            }
+            if (l == 0 && !text.isValid())
+                text = n;
+        }
+        if (!content.isValid())
+            content = text;
+        if (!content.isValid())
+            continue;
+        const qreal top = firstLineTop(b);
+        const int headingPage = int(top / page);
+        if (int(firstLineTop(content) / page) > headingPage &&
+            top - headingPage * page > 2 * margin) {
+            QTextBlockFormat f = b.blockFormat();
+            f.setPageBreakPolicy(QTextFormat::PageBreak_AlwaysBefore);
+            QTextCursor(b).setBlockFormat(f);
+        }
+    }
+}
+
+// Page by page, with the page number at the foot as print() puts it.
+void printPages(QTextDocument &doc, QPdfWriter &pdf, qreal margin)
+{
+    QPainter painter(&pdf);
+    const QSizeF page = doc.pageSize();
+    const QFont font = doc.defaultFont();
+    const QFontMetricsF metrics(font, &pdf);
+    for (int i = 0; i < doc.pageCount(); ++i) {
+        if (i > 0)
+            pdf.newPage();
+        const QRectF view(0, i * page.height(), page.width(), page.height());
+        painter.save();
+        painter.translate(0, -view.top());
+        painter.setClipRect(view);
+        QAbstractTextDocumentLayout::PaintContext context;
+        context.clip = view;
+        context.palette.setColor(QPalette::Text, Qt::black);
+        doc.documentLayout()->draw(&painter, context);
+        painter.restore();
+        const QString number = QString::number(i + 1);
+        painter.setFont(font);
+        painter.drawText(QPointF(page.width() - margin - metrics.horizontalAdvance(number),
+                                 page.height() - margin + metrics.ascent() + 5),
+                         number);
+    }
+}
+
 } // namespace
 
 Result<QByteArray> pdfReport(const Report &r, const PlotRenderer *plots)
@@ -96,7 +193,7 @@ Result<QByteArray> pdfReport(const Report &r, const PlotRenderer *plots)
     PlotObject handler(figures, plots);
     doc.documentLayout()->registerHandler(kPlotObject, &handler);
     doc.setHtml(html);
-    // print() lays out on the writer's pixels (points at 72 dpi) inside margins of 2 cm.
+    // The pages are the writer's pixels (points at 72 dpi) inside margins of 2 cm.
     handler.m_width = plots ? (pdf.width() - 2 * (2 / 2.54) * 72) * 0.98 : 1;
     // Each placeholder image becomes a plot object drawn by the renderer at print time.
     for (QTextBlock block = doc.begin(); block.isValid(); block = block.next())
@@ -116,7 +213,9 @@ Result<QByteArray> pdfReport(const Report &r, const PlotRenderer *plots)
             cursor.setPosition(f.position() + f.length(), QTextCursor::KeepAnchor);
             cursor.setCharFormat(pf);
         }
-    doc.print(&pdf);
+    const qreal margin = pageDocument(doc, pdf);
+    keepHeadingsWithWhatFollows(doc, margin);
+    printPages(doc, pdf, margin);
     return buffer.data();
 }
 
