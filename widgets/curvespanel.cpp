@@ -1,5 +1,6 @@
 #include "curvespanel.h"
 
+#include "events/checkpointmarks.h"
 #include "events/smoothing.h"
 #include "histogramplot.h"
 #include "plotexport.h"
@@ -743,56 +744,59 @@ void CurvesPanel::resetZoom()
     redraw();
 }
 
-// Logs may count epochs where checkpoints count saves (Keras), so where both have times a
-// checkpoint stands at the step logged nearest its save time, if that lies within the logs.
-double CurvesPanel::stepLoggedAt(const Pane &pane, double savedAt)
-{
-    constexpr double kSlack = 60; // seconds a save may follow the last record or precede the first
-    double best = NAN, bestGap = INFINITY;
-    for (const auto &c : pane.curves) {
-        if (c.wall.empty() || !(savedAt >= c.wall.front() - kSlack) ||
-            !(savedAt <= c.wall.back() + kSlack))
-            continue;
-        for (std::size_t i = 0; i < c.wall.size(); ++i)
-            if (const double gap = std::abs(c.wall[i] - savedAt); gap < bestGap) {
-                bestGap = gap;
-                best = double(c.step[i]);
-            }
-    }
-    return best;
-}
-
 void CurvesPanel::updateMarkers()
 {
+    QStringList notes;
     for (auto &p : m_panes) {
-        // Checkpoints have a step, and a save time where the state file records one.
-        double start = NAN;
-        for (const auto &c : p->curves)
-            if (!c.wall.empty() && std::isfinite(c.wall.front()))
-                start = std::isfinite(start) ? std::min(start, c.wall.front()) : c.wall.front();
-        for (const auto &cp : std::as_const(m_checkpoints)) {
-            const auto &idx = cp->index();
-            double x = NAN;
-            if (m_xAxis == XAxis::Step && idx.savedAt)
-                x = stepLoggedAt(*p, *idx.savedAt);
-            if (m_xAxis == XAxis::Step && !std::isfinite(x) && idx.step)
-                x = double(*idx.step);
-            else if (m_xAxis == XAxis::WallTime && idx.savedAt)
-                x = *idx.savedAt;
-            else if (m_xAxis == XAxis::RelativeTime && idx.savedAt && std::isfinite(start))
-                x = (*idx.savedAt - start) / 3600.0;
-            if (!std::isfinite(x))
-                continue;
-            auto *line = new QCPItemStraightLine(m_plot);
-            line->setClipAxisRect(p->rect);
-            for (auto *pos : {line->point1, line->point2})
-                pos->setAxes(p->rect->axis(QCPAxis::atBottom), p->rect->axis(QCPAxis::atLeft));
-            line->point1->setCoords(x, 0);
-            line->point2->setCoords(x, 1);
-            line->setPen(QPen(QColor(150, 110, 40, 170), 1.2, Qt::DashDotLine));
-            p->markers.emplace_back(line, cp.get());
+        QStringList unplaced;
+        // Each run's markers are its own checkpoints, placed on its own log's axis.
+        for (const auto &c : p->curves) {
+            const LogRunRef &ref = m_runs[c.run];
+            const auto found = events::markersFor(*ref.logs, ref.run, c.tag, m_checkpoints);
+            std::vector<std::pair<const Checkpoint *, double>> at;
+            if (m_xAxis == XAxis::Step) {
+                for (const auto &[cp, x] : found.placed)
+                    at.emplace_back(cp.get(), x);
+                for (const auto &cp : found.unplaced)
+                    if (!unplaced.contains(cp->index().displayName))
+                        unplaced << cp->index().displayName;
+            } else if (!c.wall.empty() && std::isfinite(c.wall.front())) {
+                // Against time only logs with times: a save time has nothing to meet in a CSV log.
+                for (const auto &[cp, x] : found.placed)
+                    if (const auto saved = cp->index().savedAt)
+                        at.emplace_back(cp.get(), m_xAxis == XAxis::WallTime
+                                                      ? *saved
+                                                      : (*saved - c.wall.front()) / 3600.0);
+            }
+            for (const auto &[cp, x] : at) {
+                if (std::any_of(p->markers.begin(), p->markers.end(), [&](const auto &m) {
+                        return m.second == cp && m.first->point1->coords().x() == x;
+                    }))
+                    continue; // train and validation place it alike
+                auto *line = new QCPItemStraightLine(m_plot);
+                line->setClipAxisRect(p->rect);
+                for (auto *pos : {line->point1, line->point2})
+                    pos->setAxes(p->rect->axis(QCPAxis::atBottom), p->rect->axis(QCPAxis::atLeft));
+                line->point1->setCoords(x, 0);
+                line->point2->setCoords(x, 1);
+                line->setPen(QPen(QColor(150, 110, 40, 170), 1.2, Qt::DashDotLine));
+                p->markers.emplace_back(line, cp);
+            }
         }
+        // Placed by another run of this plot, a checkpoint is not missing from it.
+        for (const auto &[line, cp] : p->markers)
+            unplaced.removeAll(cp->index().displayName);
+        if (!unplaced.isEmpty())
+            notes << tr("%1 on %2").arg(unplaced.join(QLatin1String(", ")), p->tag);
     }
+    m_markerNote = notes.isEmpty()
+                       ? QString()
+                       : tr("No marker for %1: nothing in the log places them on the step axis "
+                            "(no save time, epoch or step links them to it)")
+                             .arg(notes.join(QLatin1String("; ")));
+    m_readout->setText(m_markerNote.isEmpty()
+                           ? tr("Hover a plot to read every run's value at one step")
+                           : m_markerNote);
 }
 
 const CurvesPanel::Pane *CurvesPanel::paneOf(const QString &tag) const
@@ -830,6 +834,15 @@ QList<double> CurvesPanel::markerPositions(const QString &tag) const
     if (const Pane *p = paneOf(tag))
         for (const auto &[line, cp] : p->markers)
             out << line->point1->coords().x();
+    return out;
+}
+
+QList<const Checkpoint *> CurvesPanel::markerCheckpoints(const QString &tag) const
+{
+    QList<const Checkpoint *> out;
+    if (const Pane *p = paneOf(tag))
+        for (const auto &[line, cp] : p->markers)
+            out << cp;
     return out;
 }
 
@@ -909,7 +922,7 @@ void CurvesPanel::onMouseMove(QMouseEvent *event)
     if (const Checkpoint *cp = markerAt(event->position()))
         m_plot->setToolTip(tr("%1: click to select it").arg(cp->index().displayName));
     else
-        m_plot->setToolTip({});
+        m_plot->setToolTip(m_markerNote);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 

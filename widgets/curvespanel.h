@@ -88,9 +88,14 @@ public:
     QColor curveColor(int run, const QString &tag) const;
     // Checkpoint markers of the plot of `tag`, as x positions.
     QList<double> markerPositions(const QString &tag) const;
+    // The checkpoints of those markers, in the same order.
+    QList<const Checkpoint *> markerCheckpoints(const QString &tag) const;
     // What the readout says at x in the plot of `tag`.
     QString readoutAt(const QString &tag, double x) const;
     QString readoutText() const;
+    // Which checkpoints of the shown runs have no marker on the step axis, and why; empty when
+    // every one has.
+    QString markerNote() const { return m_markerNote; }
     // Checkpoint whose marker is at most a few pixels from pixel position `pos` of plot().
     const Checkpoint *markerAt(const QPointF &pos) const;
 
@@ -114,7 +119,6 @@ private:
     void resmooth();
     void redraw(); // thins every curve to the current x range and replots
     void updateMarkers();
-    static double stepLoggedAt(const Pane &pane, double savedAt);
     void onMouseMove(QMouseEvent *event);
     void onMousePress(QMouseEvent *event);
     Pane *paneAt(const QPointF &pos) const;
@@ -132,6 +136,7 @@ private:
     QList<std::shared_ptr<const Checkpoint>> m_checkpoints;
     QStringList m_tags;
     QStringList m_preferred;
+    QString m_markerNote;
     QHash<QString, int> m_colorOf;     // stable colours: by run folder or file, first come first
     QHash<QString, int> m_pairColorOf; // the same for run and tag pairs, in overlay mode
     XAxis m_xAxis = XAxis::Step;

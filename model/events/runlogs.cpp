@@ -110,7 +110,8 @@ void addNewRuns(RunLogs &logs, int maxDepth)
 
 } // namespace
 
-void parseCsvLog(const QByteArray &bytes, const QString &file, SeriesSet &out, Problems &problems)
+QString parseCsvLog(const QByteArray &bytes, const QString &file, SeriesSet &out,
+                    Problems &problems)
 {
     const QList<QByteArray> lines = bytes.split('\n');
     QList<QByteArray> header;
@@ -169,6 +170,7 @@ void parseCsvLog(const QByteArray &bytes, const QString &file, SeriesSet &out, P
             out.at(seriesOf[std::size_t(c)]).scalars.push_back({step, std::nan(""), v});
         }
     }
+    return stepCol >= 0 ? QString::fromUtf8(header[stepCol]) : QString();
 }
 
 bool isCsvLog(const QString &path)
@@ -191,7 +193,7 @@ Status LogRun::refresh()
             return Ok{};
         m_csvSize = f.size();
         series = SeriesSet();
-        parseCsvLog(f.readAll(), csvFile, series, problems);
+        xColumn = parseCsvLog(f.readAll(), csvFile, series, problems);
         return Ok{};
     }
     QStringList names;

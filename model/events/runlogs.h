@@ -17,6 +17,7 @@ struct LogRun {
     QString group; // train/, validation/ and eval/ runs share their parent folder as group
     QString folder;
     QString csvFile; // set for a CSV log run
+    QString xColumn; // a CSV log's column its steps come from: "step", "epoch", or empty (rows)
     std::vector<EventFileCursor> eventFiles;
     SeriesSet series;
     Problems problems; // found while reading, newest last
@@ -38,8 +39,9 @@ struct RunLogs {
 // Parses a Keras CSVLogger file or a similar CSV log into `out`: steps from a `step` column,
 // else `epoch`, else the row number; empty and NA cells are no point. A repeated header (an
 // appended, resumed training) or a step lower than the row before marks a restart: the points
-// from that step on are replaced.
-void parseCsvLog(const QByteArray &bytes, const QString &file, SeriesSet &out, Problems &problems);
+// from that step on are replaced. Returns the column the steps came from, empty for row numbers.
+QString parseCsvLog(const QByteArray &bytes, const QString &file, SeriesSet &out,
+                    Problems &problems);
 // True when the first line of the file names an `epoch` or `step` column.
 bool isCsvLog(const QString &path);
 

@@ -1,6 +1,7 @@
 #include "reportdata.h"
 
 #include "compare/namematch.h"
+#include "events/checkpointmarks.h"
 #include "events/runlogs.h"
 #include "events/smoothing.h"
 #include "formats/readerregistry.h"
@@ -282,6 +283,11 @@ void collectCurves(Report &report, const ReportRequest &req)
             row.last = values.back();
             row.lastSmoothed = smooth.back();
             row.min = *std::min_element(values.begin(), values.end());
+            const auto marks = events::markersFor(*r.logs, r.run, tag, checkpoints);
+            for (const auto &[cp, x] : marks.placed)
+                row.markers << qMakePair(cp->index().displayName, x);
+            for (const auto &cp : marks.unplaced)
+                row.unplaced << cp->index().displayName;
             part.rows << row;
         }
         if (!part.runs.isEmpty())

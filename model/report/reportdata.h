@@ -82,6 +82,9 @@ struct CurvePart {
         double last = 0;
         double lastSmoothed = 0;
         double min = 0;
+        // The run's checkpoints at their steps, and those nothing in the log places.
+        QList<QPair<QString, double>> markers;
+        QStringList unplaced;
     };
     QList<Row> rows;
 };

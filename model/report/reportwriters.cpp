@@ -253,17 +253,26 @@ void curvesSection(Content &c, const Report &r)
         p.curves = &part;
         c.figure(p, kCurveSize, part.tag);
         QList<QList<Cell>> rows;
-        for (const auto &row : part.rows)
+        QStringList unplaced;
+        for (const auto &row : part.rows) {
+            if (!row.unplaced.isEmpty())
+                unplaced << QStringLiteral("%1 (%2)").arg(row.unplaced.join(QLatin1String(", ")),
+                                                          row.run);
             rows << QList<Cell>{{row.run, {}},
                                 {QString::number(row.points), double(row.points)},
                                 {QString::number(row.lastStep), double(row.lastStep)},
                                 numCell(row.last),
                                 numCell(row.lastSmoothed),
                                 numCell(row.min)};
+        }
         c.table({QStringLiteral("run"), QStringLiteral("points"), QStringLiteral("last step"),
                  QStringLiteral("last value"), QStringLiteral("smoothed"),
                  QStringLiteral("lowest")},
                 rows, {false, true, true, true, true, true});
+        if (!unplaced.isEmpty())
+            c.para(QStringLiteral("No marker for %1: nothing in the log places it on the step "
+                                  "axis (no save time, epoch or step links it).")
+                       .arg(unplaced.join(QLatin1String("; "))));
     }
 }
 
@@ -685,17 +694,27 @@ QByteArray jsonReport(const Report &r)
     auto jnum = [](const std::optional<double> &v) {
         return v && std::isfinite(*v) ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
     };
+    auto markersJson = [](const CurvePart::Row &row) {
+        QJsonArray out;
+        for (const auto &[name, step] : row.markers)
+            out.append(
+                QJsonObject{{QStringLiteral("checkpoint"), name}, {QStringLiteral("step"), step}});
+        return out;
+    };
     if (r.request.sections & Section::Curves) {
         QJsonArray curves;
         for (const auto &c : r.curves) {
             QJsonArray runs;
             for (const auto &row : c.rows)
-                runs.append(QJsonObject{{QStringLiteral("run"), row.run},
-                                        {QStringLiteral("points"), qint64(row.points)},
-                                        {QStringLiteral("last_step"), qint64(row.lastStep)},
-                                        {QStringLiteral("last"), jnum(row.last)},
-                                        {QStringLiteral("last_smoothed"), jnum(row.lastSmoothed)},
-                                        {QStringLiteral("min"), jnum(row.min)}});
+                runs.append(QJsonObject{
+                    {QStringLiteral("run"), row.run},
+                    {QStringLiteral("points"), qint64(row.points)},
+                    {QStringLiteral("last_step"), qint64(row.lastStep)},
+                    {QStringLiteral("last"), jnum(row.last)},
+                    {QStringLiteral("last_smoothed"), jnum(row.lastSmoothed)},
+                    {QStringLiteral("min"), jnum(row.min)},
+                    {QStringLiteral("markers"), markersJson(row)},
+                    {QStringLiteral("unplaced"), QJsonArray::fromStringList(row.unplaced)}});
             curves.append(QJsonObject{{QStringLiteral("tag"), c.tag},
                                       {QStringLiteral("smoothing"), c.smoothing},
                                       {QStringLiteral("runs"), runs}});

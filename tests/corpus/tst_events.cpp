@@ -2,11 +2,15 @@
 // GROUND_TRUTH.json, and files built here for restarts, files still being written, bad CRCs,
 // every value kind and CSV quirks. Also `weightlens events` on a corpus run.
 
+#include "events/checkpointmarks.h"
 #include "events/eventfile.h"
 #include "events/runlogs.h"
 #include "eventwriter.h"
+#include "formats/checkpoint.h"
 #include "testutil.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QMap>
 #include <QRegularExpression>
@@ -561,6 +565,70 @@ private slots:
         QCOMPARE(values(*lightning.find("val_acc")), (std::vector<double>{0.7}));
         QCOMPARE(steps(*lightning.find("epoch")), (std::vector<std::int64_t>{49, 49, 99}));
         QVERIFY(!lightning.find("step"));
+    }
+
+    // A CSV log has no times: a checkpoint is marked where its own epoch or step meets the
+    // log's x column, and nowhere when nothing links them. The corpus log counts epochs.
+    void markersOnCsvLogs()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString keras = dir.filePath("keras"), lightning = dir.filePath("lightning");
+        QVERIFY(QDir().mkpath(keras) && QDir().mkpath(lightning + "/checkpoints"));
+        QVERIFY(QFile::copy(corpus("csvlog/digit-cnn-run/training_log.csv"),
+                            keras + "/training_log.csv"));
+        QVERIFY(writeFile(lightning + "/metrics.csv",
+                          "epoch,step,train_loss,val_loss\n0,49,0.9,\n0,99,0.7,\n0,99,,0.8\n"
+                          "1,149,0.5,\n1,199,0.4,\n1,199,,0.6\n"));
+        auto logs = loadLogs(dir.path());
+        QVERIFY(logs.ok());
+        QCOMPARE(logs->runs.size(), std::size_t(2));
+        QCOMPARE(logs->runs[0].xColumn, QStringLiteral("epoch"));
+        QCOMPARE(logs->runs[1].xColumn, QStringLiteral("step"));
+
+        auto make = [](const QString &path, QList<QPair<QString, QString>> metadata = {},
+                       std::optional<std::int64_t> step = {}) {
+            CheckpointIndex idx;
+            idx.path = path;
+            idx.displayName = QFileInfo(path).fileName();
+            idx.metadata = metadata;
+            idx.step = step;
+            idx.savedAt = 1.7e9; // a state file's time meets nothing in a CSV log
+            return std::make_shared<const Checkpoint>(idx);
+        };
+        // ModelCheckpoint numbers epochs from 1; the log's last training has epochs 0-9.
+        const QList<std::shared_ptr<const Checkpoint>> kerasCps{
+            make(keras + "/weights.01-0.15.h5"), make(keras + "/weights.04-0.08.h5"),
+            make(keras + "/weights.12-0.07.h5"), make(keras + "/model.h5"),
+            make(keras + "/ckpt-3", {{"save_counter", "3"}}, 3)};
+        const auto k = markersFor(*logs, 0, "loss", kerasCps);
+        QCOMPARE(int(k.placed.size()), 2);
+        QVERIFY(k.placed[0].first == kerasCps[0]);
+        QCOMPARE(k.placed[0].second, 0.0);
+        QVERIFY(k.placed[1].first == kerasCps[1]);
+        QCOMPARE(k.placed[1].second, 3.0);
+        QVERIFY(k.unplaced == (QList{kerasCps[2], kerasCps[3], kerasCps[4]}));
+
+        // Lightning: a stored global step on the step column; without one, the last step
+        // logged in the checkpoint's epoch (counted from 0, as in its name).
+        const QString c = lightning + "/checkpoints/";
+        const QList<std::shared_ptr<const Checkpoint>> lightningCps{
+            make(c + "epoch=0-step=100.ckpt", {{"epoch", "0"}, {"global_step", "100"}}, 100),
+            make(c + "epoch=1.ckpt"), make(c + "last.ckpt"), make(c + "epoch=7-step=800.ckpt")};
+        const auto l = markersFor(*logs, 1, "val_loss", lightningCps);
+        QCOMPARE(int(l.placed.size()), 2);
+        QCOMPARE(l.placed[0].second, 100.0);
+        QCOMPARE(l.placed[1].second, 199.0);
+        QVERIFY(l.unplaced == (QList{lightningCps[2], lightningCps[3]}));
+
+        // A run's checkpoints are its own: those of the other folder, or outside, are not.
+        QVERIFY(belongsTo(*kerasCps[0], *logs, 0));
+        QVERIFY(!belongsTo(*kerasCps[0], *logs, 1));
+        QVERIFY(belongsTo(*lightningCps[0], *logs, 1));
+        QVERIFY(!belongsTo(*lightningCps[0], *logs, 0));
+        const auto beside = make(dir.filePath("model.h5"));
+        QVERIFY(belongsTo(*beside, *logs, 0) && belongsTo(*beside, *logs, 1));
+        QVERIFY(!belongsTo(*make(QDir::tempPath() + "/elsewhere/model.h5"), *logs, 0));
     }
 
     // `events --json`: one object per point, per run; counts and end points against the

@@ -298,6 +298,34 @@ private slots:
         const auto total =
             root[QStringLiteral("compare")].toObject()[QStringLiteral("total")].toObject();
         QVERIFY(total[QStringLiteral("rel_l2")].toDouble() > 0); // two learning rates differ
+
+        // Markers: each run's own checkpoints (ckpt-N saved after epoch 5N, logged from 0, the
+        // last five kept), at the epoch its event files logged at the save time; none on the
+        // CSV log, which has no times, and those it cannot place are named.
+        QList<double> steps;
+        for (int n = 6; n <= 10; ++n)
+            steps << 5.0 * n - 1;
+        bool sawEvents = false, sawCsv = false;
+        for (const auto &c : jc)
+            for (const auto &r : c.toObject()[QStringLiteral("runs")].toArray()) {
+                const QJsonObject run = r.toObject();
+                const QString name = run[QStringLiteral("run")].toString();
+                QList<double> at;
+                for (const auto &m : run[QStringLiteral("markers")].toArray())
+                    at << m.toObject()[QStringLiteral("step")].toDouble();
+                std::sort(at.begin(), at.end());
+                if (name.endsWith(QLatin1String(".csv"))) {
+                    sawCsv = true;
+                    QVERIFY2(at.isEmpty(), qPrintable(name));
+                    QVERIFY(run[QStringLiteral("unplaced")].toArray().contains(
+                        QJsonValue(QStringLiteral("ckpt-10"))));
+                } else if (c.toObject()[QStringLiteral("tag")].toString().startsWith(
+                               QLatin1String("epoch_"))) {
+                    sawEvents = true;
+                    QCOMPARE(at, steps);
+                }
+            }
+        QVERIFY(sawEvents && sawCsv);
     }
 
     // A restored checkpoint's log is in the report.

@@ -469,6 +469,122 @@ private slots:
         QCOMPARE(at, steps);
     }
 
+    // A CSV log has no times and counts epochs: a Keras ModelCheckpoint series (ckpt_{epoch},
+    // epochs from 1) stands at its epochs, and a checkpoint nothing ties to an epoch gets no
+    // marker but a note naming it.
+    void markersOnCsvLogs()
+    {
+        {
+            Opened o(test::corpus(QStringLiteral("csvlog/digit-cnn-run")));
+            QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+            const QModelIndex logs = o.find(QStringLiteral("Logs"));
+            CurvesPanel panel;
+            panel.setRuns(o.model.logRunsAt(logs), o.model.sourceCheckpoints(logs));
+            panel.setCheckedTags({QStringLiteral("loss")});
+            QCOMPARE(o.model.sourceCheckpoints(logs).size(), 1);
+            QVERIFY(panel.markerPositions(QStringLiteral("loss")).isEmpty());
+            QVERIFY2(panel.markerNote().contains(QLatin1String("model.h5")),
+                     qPrintable(panel.markerNote()));
+        }
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString series = test::corpus(QStringLiteral("keras-tf-weights/lstm-md-ckpt-epochs"));
+        QVERIFY(QFile::copy(series + QStringLiteral("/checkpoint"),
+                            dir.filePath(QStringLiteral("checkpoint"))));
+        const QString log = test::corpus(QStringLiteral("csvlog/digit-cnn-run/training_log.csv"));
+        QVERIFY(QFile::copy(log, dir.filePath(QStringLiteral("training_log.csv"))));
+        const QList<QByteArray> lines = test::readFile(log).trimmed().split('\n');
+        const int lastEpoch = lines.last().split(',').first().toInt();
+        QList<double> want;
+        QStringList beyond;
+        for (const auto &f : QDir(series).entryList({QStringLiteral("ckpt_*.index")})) {
+            const QString prefix = f.chopped(6);
+            QVERIFY(test::copyBundle(series + QLatin1Char('/') + prefix, dir.filePath(prefix)));
+            const int epoch = prefix.mid(5).toInt() - 1;
+            if (epoch <= lastEpoch)
+                want << epoch;
+            else
+                beyond << prefix;
+        }
+        QCOMPARE(want.size(), lastEpoch + 1);
+        Opened o(dir.path());
+        QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+        const QModelIndex logs = o.find(QStringLiteral("Logs"));
+        QVERIFY(logs.isValid());
+        CurvesPanel panel;
+        panel.setRuns(o.model.logRunsAt(logs), o.model.sourceCheckpoints(logs));
+        panel.setCheckedTags({QStringLiteral("loss"), QStringLiteral("val_loss")});
+        for (const auto &tag : {QStringLiteral("loss"), QStringLiteral("val_loss")}) {
+            QList<double> at = panel.markerPositions(tag);
+            std::sort(at.begin(), at.end());
+            std::sort(want.begin(), want.end());
+            QCOMPARE(at, want);
+            for (const Checkpoint *cp : panel.markerCheckpoints(tag))
+                QCOMPARE(double(cp->index().displayName.mid(5).toInt() - 1),
+                         panel.markerPositions(tag)[panel.markerCheckpoints(tag).indexOf(cp)]);
+        }
+        for (const auto &name : std::as_const(beyond))
+            QVERIFY2(panel.markerNote().contains(name), qPrintable(panel.markerNote()));
+    }
+
+    // The demo's CheckpointManager numbers saves and its state file gives times, which meet the
+    // event files' epochs but nothing in its CSV log: markers on the one, none on the other.
+    // Opened as one folder of two runs, each run's curves carry its own checkpoints only.
+    void markersOfEachRun()
+    {
+        QTemporaryDir dir;
+        auto written = writeDemo(dir.path());
+        QVERIFY(written.ok());
+        Opened o(dir.path());
+        QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+        const auto &logs = o.result.logs;
+        QVERIFY(logs);
+        const auto checkpoints = o.model.sourceCheckpoints(o.model.index(0, 0));
+        QList<double> steps;
+        for (int n = 6; n <= 10; ++n)
+            steps << 5.0 * n - 1;
+        auto folderOf = [](const Checkpoint *cp) {
+            return QFileInfo(cp->index().path).absolutePath();
+        };
+        QList<LogRunRef> all;
+        for (const QString &runDir : *written) {
+            const QString name = QFileInfo(runDir).fileName();
+            QList<LogRunRef> runs;
+            for (int r = 0; r < int(logs->runs.size()); ++r)
+                if (logs->runs[std::size_t(r)].name.startsWith(name + QLatin1Char('/')))
+                    runs.push_back({logs, r});
+            QCOMPARE(runs.size(), 3); // train, validation, training_log.csv
+            all << runs;
+            CurvesPanel panel;
+            panel.setRuns(runs, checkpoints);
+            panel.setCheckedTags({QStringLiteral("epoch_loss"), QStringLiteral("loss")});
+            QList<double> at = panel.markerPositions(QStringLiteral("epoch_loss"));
+            std::sort(at.begin(), at.end());
+            QCOMPARE(at, steps);
+            for (const Checkpoint *cp : panel.markerCheckpoints(QStringLiteral("epoch_loss")))
+                QCOMPARE(folderOf(cp), QFileInfo(runDir).absoluteFilePath());
+            QVERIFY(panel.markerPositions(QStringLiteral("loss")).isEmpty());
+            for (int n = 6; n <= 10; ++n)
+                QVERIFY2(panel.markerNote().contains(QStringLiteral("ckpt-%1").arg(n)),
+                         qPrintable(panel.markerNote()));
+            // They stand on epoch_loss: only the CSV log's plot misses them (best_model.h5,
+            // which names no epoch, misses both).
+            const QString note = panel.markerNote();
+            const qsizetype onEpochLoss = note.indexOf(QLatin1String(" on epoch_loss"));
+            QVERIFY2(
+                note.contains(QLatin1String(" on loss:")) &&
+                    (onEpochLoss < 0 || !note.left(onEpochLoss).contains(QLatin1String("ckpt-"))),
+                qPrintable(note));
+        }
+        // Both runs: each checkpoint once, at the epoch its own run logged at its save time.
+        CurvesPanel panel;
+        panel.setRuns(all, checkpoints);
+        panel.setCheckedTags({QStringLiteral("epoch_loss")});
+        const auto cps = panel.markerCheckpoints(QStringLiteral("epoch_loss"));
+        QCOMPARE(cps.size(), 2 * steps.size());
+        QCOMPARE(QSet<const Checkpoint *>(cps.begin(), cps.end()).size(), cps.size());
+    }
+
     // A run still training: records appended to its event file reach the open Curves tab, read
     // once each.
     void liveRunGrows()
