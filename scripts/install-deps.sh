@@ -9,7 +9,7 @@ apt-get install -y -qq --no-install-recommends \
     cmake ninja-build g++ pkg-config clang libclang-rt-dev \
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev libgl-dev \
     libqcustomplot-dev libqcustomplot2.1-qt6 \
-    libhdf5-dev hdf5-tools \
+    libhdf5-dev hdf5-tools libssl-dev \
     libprotobuf-dev protobuf-compiler \
     libleveldb-dev libsnappy-dev \
     libisal-dev libseccomp-dev libquazip1-qt6-dev libzip-dev libhwy-dev libbenchmark-dev \
