@@ -149,10 +149,12 @@ public:
         }
     }
 
-    // Decodes the records in [begin, end) as the framing pass cut them, checking each length
-    // CRC first: at a bad one it stops, and what the framing read after it is not to be used.
-    // `expect` is how many bytes of records will add to these series in all, to reserve room.
-    void range(const std::uint8_t *d, std::size_t begin, std::size_t end, std::size_t expect);
+    // Frames and decodes the records from `begin` up to `limit`, checking each length CRC
+    // first: at a bad one it stops (badLengthAt). It also stops before a record that does not
+    // end by `limit`: a record still being written, or a cut that was no record boundary.
+    // `end` is then where the next record starts. `expect` is how many bytes of records will add
+    // to these series in all, to reserve room.
+    void range(const std::uint8_t *d, std::size_t begin, std::size_t limit, std::size_t expect);
 
     // A piece decoded apart from the ones before it cannot know their plugin names: tags whose
     // values it read without one, and the restarts it saw, are settled when pieces are joined.
@@ -161,6 +163,7 @@ public:
     std::vector<std::int64_t> starts;
     std::int64_t records = 0;
     std::int64_t badLengthAt = -1; // a record whose length CRC failed: decoding stopped there
+    std::size_t end = 0;           // where decoding stopped
 
     void warn(std::int64_t offset, const QString &text)
     {
@@ -360,21 +363,25 @@ std::uint32_t le32(const std::uint8_t *p)
     return v;
 }
 
-void Decoder::range(const std::uint8_t *d, std::size_t begin, std::size_t end, std::size_t expect)
+void Decoder::range(const std::uint8_t *d, std::size_t begin, std::size_t limit, std::size_t expect)
 {
     // Series grown by doubling touch twice their size in fresh pages, the costliest part of
     // reading on this kind of machine: after a sixteenth of the piece, reserve what the rest
     // will add at the same rate.
-    const std::size_t probe = begin + std::max<std::size_t>((end - begin) / 16, 1 << 16);
+    const std::size_t probe = begin + std::max<std::size_t>((limit - begin) / 16, 1 << 16);
     std::vector<std::size_t> before;
     for (const auto &s : m_out.all())
         before.push_back(s.scalars.size());
-    bool reserved = probe >= end;
-    for (std::size_t pos = begin; pos < end; ++records) {
+    bool reserved = probe >= limit;
+    std::size_t pos = begin;
+    while (limit - pos >= 12) {
         if (crc32cMask(crc32c(d + pos, 8)) != le32(d + pos + 8)) {
             badLengthAt = std::int64_t(pos);
-            return;
+            break;
         }
+        const std::uint64_t len = le64(d + pos);
+        if (len > limit - pos - 12 || limit - pos - 12 - len < 4)
+            break;
         if (!reserved && pos >= probe) {
             reserved = true;
             const double scale = double(expect) / double(pos - begin);
@@ -385,14 +392,30 @@ void Decoder::range(const std::uint8_t *d, std::size_t begin, std::size_t end, s
                 points.reserve(points.size() + std::size_t(double(added) * (scale - 1) * 1.02));
             }
         }
-        const std::uint64_t len = le64(d + pos);
         const std::uint8_t *data = d + pos + 12;
         if (crc32cMask(crc32c(data, len)) != le32(data + len))
             warn(std::int64_t(pos), QStringLiteral("bad data CRC; record skipped"));
         else
             record(data, len, std::int64_t(pos));
         pos += 16 + len;
+        ++records;
     }
+    end = pos;
+}
+
+// The first record boundary in [from, to): where a length, its CRC and the data's CRC agree, as
+// they do by chance once in 2^64 places. A wrong one is caught when the piece before it does not
+// end there. `to` when there is none (a record longer than the stretch).
+std::size_t recordAt(const std::uint8_t *d, std::size_t size, std::size_t from, std::size_t to)
+{
+    for (std::size_t p = from; p < to && size - p >= 16; ++p) {
+        if (crc32cMask(crc32c(d + p, 8)) != le32(d + p + 8))
+            continue;
+        const std::uint64_t len = le64(d + p);
+        if (len <= size - p - 16 && crc32cMask(crc32c(d + p + 12, len)) == le32(d + p + 12 + len))
+            return p;
+    }
+    return to;
 }
 
 // A piece decoded on its own joins the points before it as if read in sequence; false when it
@@ -444,41 +467,34 @@ Status readEvents(EventFileCursor &cursor, SeriesSet &out, Problems &problems, b
     const std::uint8_t *d = (*mapped)->data();
     const std::size_t size = (*mapped)->size();
     const auto begin = std::size_t(cursor.offset);
+    if (begin > size) { // shorter than what was read: nothing new
+        cursor.pending = std::int64_t(size) - cursor.offset;
+        return Ok{};
+    }
 
-    // Framing: only the lengths, so that the records can be cut into pieces decoded on every
-    // core, which check the length CRCs too. Record: u64 length, masked CRC of those 8 bytes,
-    // data, masked CRC of the data.
+    // A piece per core, each framing its own records, cut where a record starts: no pass over
+    // the whole file on one core first. Record: u64 length, masked CRC of those 8 bytes, data,
+    // masked CRC of the data.
     constexpr std::size_t kMinPiece = 4 << 20;
     const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
-    const std::size_t pieceBytes =
-        size > begin ? std::max(kMinPiece, (size - begin) / threads + 1) : kMinPiece;
+    const std::size_t pieces = std::clamp<std::size_t>((size - begin) / kMinPiece, 1, threads);
     std::vector<std::size_t> cuts{begin};
-    std::size_t pos = begin;
-    std::int64_t badLengthAt = -1;
-    while (pos <= size && size - pos >= 12) {
-        const std::uint64_t len = le64(d + pos);
-        if (len > size - pos - 12 || size - pos - 12 - len < 4) {
-            // Still being written (resume here), unless the length itself is damaged.
-            if (crc32cMask(crc32c(d + pos, 8)) != le32(d + pos + 8))
-                badLengthAt = std::int64_t(pos);
-            break;
-        }
-        pos += 16 + len;
-        if (pos - cuts.back() >= pieceBytes)
-            cuts.push_back(pos);
+    for (std::size_t i = 1; i < pieces; ++i) {
+        const std::size_t from = begin + (size - begin) * i / pieces;
+        const std::size_t to = begin + (size - begin) * (i + 1) / pieces;
+        if (const std::size_t at = recordAt(d, size, std::max(from, cuts.back() + 1), to); at < to)
+            cuts.push_back(at);
     }
-    if (cuts.back() != pos)
-        cuts.push_back(pos);
+    cuts.push_back(size);
 
     Decoder first(cursor, out, problems, restarts);
-    const std::size_t pieces = cuts.size() - 1;
     struct Piece {
         EventFileCursor cursor;
         SeriesSet out;
         Problems problems;
         std::unique_ptr<Decoder> decoder;
     };
-    std::vector<Piece> rest(pieces > 1 ? pieces - 1 : 0);
+    std::vector<Piece> rest(cuts.size() - 2);
     std::vector<std::thread> pool;
     for (std::size_t i = 0; i < rest.size(); ++i) {
         Piece &p = rest[i];
@@ -488,28 +504,35 @@ Status readEvents(EventFileCursor &cursor, SeriesSet &out, Problems &problems, b
         pool.emplace_back(
             [&p, d, b = cuts[i + 1], e = cuts[i + 2]] { p.decoder->range(d, b, e, e - b); });
     }
-    if (pieces > 0)
-        first.range(d, cuts[0], cuts[1], pos - begin); // later pieces join it
+    first.range(d, cuts[0], cuts[1], size - begin); // later pieces join it
     for (auto &t : pool)
         t.join();
     std::int64_t records = first.records;
-    // Pieces after a bad length were cut from lengths that cannot be trusted: dropped.
-    std::int64_t stoppedAt = first.badLengthAt;
-    for (std::size_t i = 0; i < rest.size() && stoppedAt < 0; ++i) {
+    std::int64_t badLengthAt = first.badLengthAt;
+    std::size_t pos = first.end;
+    // A piece counts only when the one before it ended at its cut: after a bad length nothing
+    // more is read, and where a cut was no record boundary, reading goes on from where it stands.
+    for (std::size_t i = 0; i < rest.size() && badLengthAt < 0; ++i) {
+        if (pos != cuts[i + 1]) {
+            Decoder on(cursor, out, problems, restarts);
+            on.range(d, pos, size, size - pos);
+            records += on.records;
+            badLengthAt = on.badLengthAt;
+            pos = on.end;
+            break;
+        }
         Piece &p = rest[i];
         if (join(cursor, out, problems, p.cursor, p.out, p.problems, *p.decoder)) {
             records += p.decoder->records;
-            stoppedAt = p.decoder->badLengthAt;
+            badLengthAt = p.decoder->badLengthAt;
+            pos = p.decoder->end;
             continue;
         }
         Decoder again(cursor, out, problems, restarts);
         again.range(d, cuts[i + 1], cuts[i + 2], cuts[i + 2] - cuts[i + 1]);
         records += again.records;
-        stoppedAt = again.badLengthAt;
-    }
-    if (stoppedAt >= 0) {
-        pos = std::size_t(stoppedAt);
-        badLengthAt = stoppedAt;
+        badLengthAt = again.badLengthAt;
+        pos = again.end;
     }
     cursor.records += records;
     cursor.offset = std::int64_t(pos);

@@ -283,6 +283,50 @@ private slots:
         QCOMPARE(lr->scalars.size(), lrAt);
     }
 
+    // Pieces are cut where a record seems to start. A record holding whole framed records of
+    // its own (a graph_def of such bytes) across the middle makes that cut a wrong one: the
+    // piece before runs past it, and reading goes on from the true boundary, reading the inner
+    // records as no records.
+    void cutInsideARecord()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("events.out.tfevents.4.host");
+        constexpr int kEach = 60000;
+        QByteArray inner;
+        while (inner.size() < (4 << 20))
+            inner += tfRecord(simpleValueEvent(1, 1, "inner", 1.0f));
+        QByteArray graph("\x22"); // Event field 4, graph_def: length-delimited
+        for (quint64 n = quint64(inner.size());; n >>= 7) {
+            graph += char(n > 0x7f ? (n & 0x7f) | 0x80 : n);
+            if (n <= 0x7f)
+                break;
+        }
+        graph += inner;
+        QByteArray bytes = tfRecord(fileVersionEvent(1));
+        for (int r = 0; r < kEach; ++r)
+            bytes += tfRecord(simpleValueEvent(r, r, "lr", float(r)));
+        bytes += tfRecord(graph);
+        for (int r = kEach; r < 2 * kEach; ++r)
+            bytes += tfRecord(simpleValueEvent(r, r, "lr", float(r)));
+        QVERIFY(bytes.size() > 8 << 20);
+        QVERIFY(writeFile(path, bytes));
+
+        EventFileCursor c;
+        c.path = path;
+        Problems problems;
+        const SeriesSet set = readRaw(c, problems);
+        QVERIFY(problems.isEmpty());
+        QVERIFY(!set.find("inner"));
+        QCOMPARE(c.graphDefs, 1);
+        QCOMPARE(c.offset, bytes.size());
+        QCOMPARE(c.records, 2 * kEach + 2);
+        const Series *lr = set.find("lr");
+        QVERIFY(lr);
+        QCOMPARE(lr->scalars.size(), std::size_t(2 * kEach));
+        for (int r = 0; r < 2 * kEach; ++r)
+            QCOMPARE(lr->scalars[std::size_t(r)].value, double(r));
+    }
+
     // A damaged length in the last quarter of a file read in pieces: everything before it is
     // read, nothing after, whether the length still looks plausible or not.
     void badLengthInALaterPiece_data()
