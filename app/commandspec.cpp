@@ -91,13 +91,14 @@ QList<CommandSpec> buildSpecs()
                     ValueKind::Word}}};
     specs << CommandSpec{
         QStringLiteral("restore"),
-        QStringLiteral("Writes a new checkpoint OUT in B's format (TensorFlow, Keras .h5 or "
-                       "safetensors): B with\nthe chosen tensors taken from A (matched by name "
-                       "as for diff; same shape and dtype), all\nelse of B kept byte for byte. "
-                       "Neither input is written; the result is read back and checked\nby "
-                       "sha256, and OUT.restore.json lists what was restored. With --into a TF "
-                       "run folder and no\n--out, the result is the run's next checkpoint and "
-                       "its state file names it as the latest."),
+        QStringLiteral(
+            "Writes a new checkpoint OUT in B's format (TensorFlow, Keras .h5, "
+            "safetensors or PyTorch):\nB with the chosen tensors taken from A (matched by name "
+            "as for diff; same shape and dtype), all\nelse of B kept byte for byte. "
+            "Neither input is written; the result is read back and checked\nby "
+            "sha256, and OUT.restore.json lists what was restored. With --into a TF "
+            "run folder and no\n--out, the result is the run's next checkpoint and "
+            "its state file names it as the latest."),
         QString(),
         QString(),
         ValueKind::None,
@@ -105,12 +106,13 @@ QList<CommandSpec> buildSpecs()
                     QStringLiteral("The checkpoint to take tensors from (any format)."),
                     QStringLiteral("A"),
                     ValueKind::Path},
-         OptionSpec{{QStringLiteral("into")},
-                    QStringLiteral("The checkpoint to restore into (TensorFlow, Keras .h5 or "
-                                   "safetensors), or a TF run folder with a checkpoint state "
-                                   "file (its latest)."),
-                    QStringLiteral("B"),
-                    ValueKind::Path},
+         OptionSpec{
+             {QStringLiteral("into")},
+             QStringLiteral("The checkpoint to restore into (TensorFlow, Keras .h5, "
+                            "safetensors or PyTorch), or a TF run folder with a checkpoint state "
+                            "file (its latest)."),
+             QStringLiteral("B"),
+             ValueKind::Path},
          OptionSpec{{QStringLiteral("out")},
                     QStringLiteral("The checkpoint to write (for TensorFlow the prefix of "
                                    "OUT.index and OUT.data-00000-of-00001); must not exist. Leave "

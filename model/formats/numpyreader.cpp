@@ -129,11 +129,7 @@ Result<OpenResult> NumpyReader::open(const Source &source, const JobContext &job
     if (head.startsWith("PK\x03\x04")) {
         index.formatName = QStringLiteral("NumPy .npz archive");
         QuaZip zip(path);
-        if (!zip.open(QuaZip::mdUnzip))
-            return makeError(LoadError::Code::Corrupt, path, QStringLiteral("central directory"),
-                             QStringLiteral("a zip archive"),
-                             QStringLiteral("zip error %1").arg(zip.getZipError()));
-        auto members = listZipMembers(zip, path);
+        auto members = openZipMembers(zip, path);
         if (!members.ok())
             return members.error();
         for (const auto &m : *members) {

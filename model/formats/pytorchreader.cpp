@@ -448,11 +448,7 @@ std::shared_ptr<Checkpoint> buildCheckpoint(const QString &path, Loaded &&l,
 Result<Loaded> loadZip(const QString &path, pickle::Unpickler &u, const JobContext &job)
 {
     QuaZip zip(path);
-    if (!zip.open(QuaZip::mdUnzip))
-        return makeError(LoadError::Code::Corrupt, path, QStringLiteral("central directory"),
-                         QStringLiteral("a zip archive"),
-                         QStringLiteral("zip error %1").arg(zip.getZipError()));
-    auto members = listZipMembers(zip, path);
+    auto members = openZipMembers(zip, path);
     if (!members.ok())
         return members.error();
     // The archive folder is whatever precedes data.pkl; the shortest such name wins.

@@ -1,9 +1,14 @@
 #include "zipmember.h"
 
+#include "mappedfile.h"
+
+#include <QtEndian>
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLocale>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -90,6 +95,9 @@ Result<ZipMember> currentMember(QuaZip &zip, const QString &archive, const QStri
     m.crc32 = info.crc;
     m.compressedSize = info.compressedSize;
     m.uncompressedSize = info.uncompressedSize;
+    unz64_file_pos pos;
+    if (unzGetFilePos64(zip.getUnzFile(), &pos) == UNZ_OK)
+        m.centralOffset = std::int64_t(pos.pos_in_zip_directory);
     if (m.encrypted)
         return m;
     // Opening the member raw reads its local header; minizip then knows where its bytes start.
@@ -113,6 +121,148 @@ Result<ZipMember> currentMember(QuaZip &zip, const QString &archive, const QStri
 }
 
 } // namespace
+
+Result<std::vector<std::int64_t>> zipCrcFields(const ZipMember &m)
+{
+    auto bad = [&](const QString &where, const QString &expected) {
+        return makeError(LoadError::Code::Corrupt, m.archive, where, expected,
+                         QStringLiteral("other bytes"));
+    };
+    auto u16 = [](const QByteArray &b, int at) {
+        return qFromLittleEndian<std::uint16_t>(b.constData() + at);
+    };
+    auto u32 = [](const QByteArray &b, int at) {
+        return qFromLittleEndian<std::uint32_t>(b.constData() + at);
+    };
+    const QString entryAt = QStringLiteral("offset %1").arg(m.centralOffset);
+    auto entry = readFileBytes(m.archive, m.centralOffset, 46);
+    if (!entry.ok())
+        return entry.error();
+    if (m.centralOffset < 0 || entry->size() != 46 || u32(*entry, 0) != 0x02014b50)
+        return bad(entryAt, QStringLiteral("the central directory entry of %1").arg(m.name));
+    std::int64_t local = u32(*entry, 42);
+    if (local == 0xffffffff) {
+        // The zip64 extra field holds the sizes that overflowed, then the header offset.
+        const int nameLen = u16(*entry, 28), extraLen = u16(*entry, 30);
+        auto extra = readFileBytes(m.archive, m.centralOffset + 46 + nameLen, extraLen);
+        if (!extra.ok())
+            return extra.error();
+        local = -1;
+        for (int at = 0; at + 4 <= extra->size();) {
+            const int id = u16(*extra, at), len = u16(*extra, at + 2);
+            if (id == 1) {
+                const int skip =
+                    8 * ((u32(*entry, 24) == 0xffffffff) + (u32(*entry, 20) == 0xffffffff));
+                if (skip + 8 <= len && at + 4 + skip + 8 <= extra->size())
+                    local = qFromLittleEndian<qint64>(extra->constData() + at + 4 + skip);
+                break;
+            }
+            at += 4 + len;
+        }
+        if (local < 0)
+            return bad(entryAt, QStringLiteral("a zip64 local header offset for %1").arg(m.name));
+    }
+    auto header = readFileBytes(m.archive, local, 30);
+    if (!header.ok())
+        return header.error();
+    if (header->size() != 30 || u32(*header, 0) != 0x04034b50)
+        return bad(QStringLiteral("offset %1").arg(local),
+                   QStringLiteral("the local header of %1").arg(m.name));
+    std::vector<std::int64_t> fields{m.centralOffset + 16};
+    // With flag bit 3 the local header's CRC stays zero; the descriptor after the data has it.
+    if (!(u16(*header, 6) & 0x8)) {
+        fields.push_back(local + 14);
+    } else {
+        const std::int64_t after = m.dataOffset + std::int64_t(m.compressedSize);
+        auto d = readFileBytes(m.archive, after, 4);
+        if (!d.ok())
+            return d.error();
+        if (d->size() != 4)
+            return bad(QStringLiteral("offset %1").arg(after),
+                       QStringLiteral("the data descriptor of %1").arg(m.name));
+        fields.push_back(u32(*d, 0) == 0x08074b50 ? after + 4 : after);
+    }
+    return fields;
+}
+
+Result<std::vector<std::pair<std::int64_t, QByteArray>>>
+zipCrcPatches(const QString &archive, std::vector<std::pair<std::int64_t, QByteArray>> patches,
+              const JobContext &job)
+{
+    std::sort(patches.begin(), patches.end(),
+              [](const auto &x, const auto &y) { return x.first < y.first; });
+    QuaZip zip(archive);
+    auto members = openZipMembers(zip, archive);
+    if (!members.ok())
+        return members.error();
+    QFile in(archive);
+    if (!in.open(QIODevice::ReadOnly))
+        return makeError(LoadError::Code::Unreadable, archive, {}, {}, {}, in.errorString());
+    // The CRC-32 of the archive's bytes [from, to), continuing `crc`.
+    auto crcOfRange = [&](std::uint32_t crc, std::int64_t from,
+                          std::int64_t to) -> Result<std::uint32_t> {
+        constexpr std::int64_t kPiece = std::int64_t(8) << 20;
+        in.seek(from);
+        while (from < to) {
+            if (job.cancelled())
+                return makeError(LoadError::Code::Cancelled, archive, {}, {});
+            const QByteArray piece = in.read(std::min(kPiece, to - from));
+            if (piece.isEmpty())
+                return makeError(LoadError::Code::Truncated, archive,
+                                 QStringLiteral("offset %1").arg(from), {}, {}, in.errorString());
+            crc = crc32_gzip_refl(crc, reinterpret_cast<const unsigned char *>(piece.constData()),
+                                  std::uint64_t(piece.size()));
+            from += piece.size();
+        }
+        return crc;
+    };
+    std::vector<std::pair<std::int64_t, QByteArray>> out;
+    for (const auto &m : *members) {
+        const std::int64_t begin = m.dataOffset;
+        const std::int64_t end = begin + std::int64_t(m.compressedSize);
+        std::uint32_t crc = 0;
+        std::int64_t at = begin;
+        bool touched = false;
+        for (const auto &[offset, bytes] : patches) {
+            if (offset < begin || offset + bytes.size() > end)
+                continue;
+            if (m.method != 0)
+                return makeError(LoadError::Code::Unsupported, archive, m.name,
+                                 QStringLiteral("a stored member"),
+                                 QStringLiteral("compression method %1").arg(m.method));
+            touched = true;
+            auto before = crcOfRange(crc, at, offset);
+            if (!before.ok())
+                return before.error();
+            crc =
+                crc32_gzip_refl(*before, reinterpret_cast<const unsigned char *>(bytes.constData()),
+                                std::uint64_t(bytes.size()));
+            at = offset + bytes.size();
+        }
+        if (!touched)
+            continue;
+        auto all = crcOfRange(crc, at, end);
+        if (!all.ok())
+            return all.error();
+        auto fields = zipCrcFields(m);
+        if (!fields.ok())
+            return fields.error();
+        char le[4];
+        qToLittleEndian<std::uint32_t>(*all, le);
+        for (const auto f : *fields)
+            out.emplace_back(f, QByteArray(le, 4));
+    }
+    return out;
+}
+
+Result<std::vector<ZipMember>> openZipMembers(QuaZip &zip, const QString &archive)
+{
+    if (!zip.open(QuaZip::mdUnzip))
+        return makeError(LoadError::Code::Corrupt, archive, QStringLiteral("central directory"),
+                         QStringLiteral("a zip archive"),
+                         QStringLiteral("zip error %1").arg(zip.getZipError()));
+    return listZipMembers(zip, archive);
+}
 
 Result<ZipMember> findZipMember(QuaZip &zip, const QString &archive, const QString &name)
 {

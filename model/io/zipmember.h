@@ -3,11 +3,13 @@
 #include "core/result.h"
 #include "jobs/jobcontext.h"
 
+#include <QByteArray>
 #include <QString>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 class QuaZip;
@@ -27,7 +29,19 @@ struct ZipMember {
     std::int64_t dataOffset = 0; // first byte of its stored or compressed data in the archive
     std::uint64_t compressedSize = 0;
     std::uint64_t uncompressedSize = 0;
+    std::int64_t centralOffset = -1; // its central directory entry
 };
+
+// The offsets of the 4-byte CRC-32 fields that describe member m: its central directory
+// entry's, and its local header's or, where that defers to one (flag bit 3), its data
+// descriptor's. A writer that changes a stored member's bytes rewrites them all.
+Result<std::vector<std::int64_t>> zipCrcFields(const ZipMember &m);
+
+// For bytes to be written over parts of an archive's stored members, (offset, bytes) each: the
+// 4-byte writes to the CRC-32 fields that make the archive describe its changed members.
+Result<std::vector<std::pair<std::int64_t, QByteArray>>>
+zipCrcPatches(const QString &archive, std::vector<std::pair<std::int64_t, QByteArray>> patches,
+              const JobContext &job);
 
 // The member `name` of an open archive, made current in `zip`. An error names the archive and
 // the member when it is missing or its data lies outside the archive.
@@ -37,6 +51,9 @@ Result<ZipMember> findZipMember(QuaZip &zip, const QString &archive, const QStri
 // checked against the archive's size. Refuses archives of more than maxMembers.
 Result<std::vector<ZipMember>> listZipMembers(QuaZip &zip, const QString &archive,
                                               std::size_t maxMembers = 1'000'000);
+
+// Opens `zip` (made on the archive's path) for reading and lists its members as listZipMembers.
+Result<std::vector<ZipMember>> openZipMembers(QuaZip &zip, const QString &archive);
 
 // A few kilobytes of deflate can declare terabytes: inflating more than kLargeInflateRatio times
 // the archive's size and more than kLargeInflateBytes needs JobContext::allowLarge().

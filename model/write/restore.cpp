@@ -6,6 +6,7 @@
 #include "formats/readerregistry.h"
 #include "formats/tfstatefile.h"
 #include "io/mappedfile.h"
+#include "io/zipmember.h"
 #include "kerash5writer.h"
 #include "statefile.h"
 #include "stats/kernels.h"
@@ -57,7 +58,7 @@ bool selected(const QStringList &globs, const TensorInfo &a, const TensorInfo &b
     });
 }
 
-enum class Target { Tf, Safetensors, KerasH5 };
+enum class Target { Tf, Safetensors, KerasH5, PyTorch };
 
 std::optional<Target> targetOf(const CheckpointIndex &index)
 {
@@ -67,6 +68,8 @@ std::optional<Target> targetOf(const CheckpointIndex &index)
         return Target::Safetensors;
     if (index.readerId == QLatin1String("keras-h5"))
         return Target::KerasH5;
+    if (index.readerId == QLatin1String("pytorch"))
+        return Target::PyTorch;
     return std::nullopt;
 }
 
@@ -376,6 +379,21 @@ Result<RestoreReport> stageWritten(const Checkpoint &from, const Checkpoint &int
             if (ib.tensors[c.b].location.storage != TensorLocation::Storage::Raw)
                 return refuse(ib.path, ib.tensors[c.b].key, QStringLiteral("a readable tensor"),
                               QStringLiteral("none"));
+    // A PyTorch B's storage bytes are written in place: each chosen tensor must be a contiguous
+    // little-endian storage of its own, or its aliases would change with it.
+    if (target == Target::PyTorch)
+        for (const auto &c : *chosen) {
+            const auto &tb = ib.tensors[c.b];
+            const QString aliases = ib.aliasesText(c.b);
+            if (tb.location.storage != TensorLocation::Storage::Raw || tb.location.bigEndian ||
+                !aliases.isEmpty())
+                return refuse(
+                    ib.path, tb.key,
+                    QStringLiteral("a contiguous little-endian tensor with a storage of its own"),
+                    !aliases.isEmpty() ? QStringLiteral("a storage shared with %1").arg(aliases)
+                    : tb.location.bigEndian ? QStringLiteral("a big-endian storage")
+                                            : QStringLiteral("a strided view"));
+        }
 
     // Nothing is written unless every file of the result is new.
     for (const auto &suffix : suffixesOf(target))
@@ -480,14 +498,22 @@ Result<RestoreReport> stageWritten(const Checkpoint &from, const Checkpoint &int
             if (!bytes.ok())
                 return bytes.error();
             const auto &tb = ib.tensors[c.b];
-            if (target == Target::Safetensors)
+            if (target == Target::Safetensors || target == Target::PyTorch)
                 patches.emplace_back(tb.location.offset, *bytes);
             else
                 datasets.append({tb.key, *bytes});
             job.progress(0.4 * double(report.restored.size()) / double(chosen->size()),
                          QStringLiteral("writing"));
         }
-        if (target == Target::Safetensors) {
+        if (target == Target::PyTorch &&
+            ib.summary.value(QStringLiteral("format")).toString() == QLatin1String("zip")) {
+            // The members' CRC-32s change with their bytes.
+            auto crcs = zipCrcPatches(ib.path, patches, job);
+            if (!crcs.ok())
+                return crcs.error();
+            patches.insert(patches.end(), crcs->begin(), crcs->end());
+        }
+        if (target == Target::Safetensors || target == Target::PyTorch) {
             if (auto st = copyPatched(ib.path, staged, std::move(patches), job); !st.ok())
                 return st.error();
         } else {
@@ -553,8 +579,8 @@ Result<RestoreReport> restoreTensors(const Checkpoint &from, const Checkpoint &i
     const auto target = targetOf(into.index());
     if (!target)
         return refuse(into.index().path, {},
-                      QStringLiteral("a TensorFlow checkpoint, Keras .h5 or safetensors file to "
-                                     "restore into"),
+                      QStringLiteral("a TensorFlow checkpoint, Keras .h5, safetensors or "
+                                     "PyTorch file to restore into"),
                       into.index().formatName);
     const QString staged = stagingPrefix(outPrefix);
     auto report = stage(from, into, *target, outPrefix, staged, request, job);

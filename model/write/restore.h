@@ -44,9 +44,10 @@ struct RestoreReport {
 
 // Writes B, with the selected tensors replaced by their partners in A (any format, same shape
 // and dtype unless cast), in B's format: a TensorFlow checkpoint at the prefix outPrefix (every
-// other tensor, object graph and slots included, copied byte for byte), or for a safetensors or
-// Keras .h5 B the file outPrefix (B's bytes, header, groups and attributes as they were; only
-// the chosen tensors' data changed, an .h5 through the HDF5 library). Neither input is written;
+// other tensor, object graph and slots included, copied byte for byte), or for a safetensors,
+// Keras .h5 or PyTorch B the file outPrefix (B's bytes, header, groups and attributes as they
+// were; only the chosen tensors' data changed, an .h5 through the HDF5 library, a PyTorch zip
+// with its members' CRC-32s). Neither input is written;
 // an existing output is refused. The result is written under a hidden temporary name, read back
 // with every tensor's sha256 compared with what was meant, and renamed into place; a log of
 // what was restored goes beside it (OUT.restore.json).

@@ -406,6 +406,48 @@ private slots:
         QVERIFY(!QFile::exists(bad));
     }
 
+    // Restore into the corpus file, which torch.save wrote with data descriptors: fc4.bias
+    // taken from A, its member's CRC-32 rewritten so that libzip reads it without complaint,
+    // every other member as it was; a B whose tensor shares its storage is refused.
+    void restoreInto()
+    {
+        std::vector<float> bias(10);
+        for (int i = 0; i < 10; ++i)
+            bias[std::size_t(i)] = 0.125f * float(i) - 0.5f;
+        const QString a = m_dir.filePath("bias-from.pt");
+        QVERIFY(writePyTorch(a, {{"fc4.bias", DType::Float32, Shape{{10}},
+                                  [&]() -> Result<QByteArray> { return floats(bias); }}})
+                    .ok());
+        const QByteArray before = readFile(modelPath());
+        const QString out = m_dir.filePath("restored.pt");
+        auto run = runWeightLens({"restore", "--from", a, "--into", modelPath(), "--out", out});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QCOMPARE(readFile(modelPath()), before);
+        QCOMPARE(QFileInfo(out).size(), before.size());
+        QCOMPARE(zipMember(out, "archive/data/7"), floats(bias));
+        for (int i = 0; i < 7; ++i) {
+            const QString member = QStringLiteral("archive/data/%1").arg(i);
+            QCOMPARE(zipMember(out, member), zipMember(modelPath(), member));
+        }
+        QCOMPARE(zipMember(out, "archive/data.pkl"), zipMember(modelPath(), "archive/data.pkl"));
+        auto cp = openOne(out);
+        QVERIFY(cp);
+        QCOMPARE(*cp->readTensor(cp->index().indexOfKey("fc4.bias")), floats(bias));
+
+        // `row` views the storage of `base`: writing it would change base too.
+        const QString views = m_dir.filePath("views-b.pt");
+        QVERIFY(writeTorchZip(views, "v", viewsPickle(), {{"0", floats(arange(24))}}));
+        const QString rowFrom = m_dir.filePath("row-from.pt");
+        QVERIFY(writePyTorch(rowFrom, {{"row", DType::Float32, Shape{{6}},
+                                        []() -> Result<QByteArray> { return floats(arange(6)); }}})
+                    .ok());
+        run = runWeightLens({"restore", "--from", rowFrom, "--into", views, "--out",
+                             m_dir.filePath("views-out.pt")});
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.err.contains("shared with base"), run.err.constData());
+        QVERIFY(!QFile::exists(m_dir.filePath("views-out.pt")));
+    }
+
     void bigEndianStorage()
     {
         const auto storage = arange(24);

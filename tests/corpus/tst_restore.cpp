@@ -456,7 +456,7 @@ private slots:
                              test::corpus("keras3/flownet-keras-zip/out/final_model.keras"),
                              "--out", dir.filePath("sm")});
         QCOMPARE(run.exitCode, 1);
-        QVERIFY2(run.err.contains("Keras .h5 or safetensors file to restore into"),
+        QVERIFY2(run.err.contains("Keras .h5, safetensors or PyTorch file to restore into"),
                  run.err.constData());
 
         QCOMPARE(runWeightLens({"restore", "--from", a, "--into", b}).exitCode, 2);
