@@ -5,6 +5,7 @@
 #include "clioutput.h"
 #include "commandspec.h"
 
+#include "analysis/spectral.h"
 #include "core/glob.h"
 #include "core/jsonline.h"
 #include "core/plural.h"
@@ -339,6 +340,103 @@ int lsOrStats(const QStringList &args, bool stats)
     return status;
 }
 
+// A number for a JSON line: null where the value is missing or infinite.
+std::optional<double> finiteOrNone(double v)
+{
+    return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
+int analyze(const QStringList &args)
+{
+    CommandLine cl(QStringLiteral("analyze"));
+    if (auto stop = cl.parse(args))
+        return *stop;
+    if (cl.positional().size() != 1)
+        return cl.fail(QStringLiteral("takes one PATH"));
+    Options o;
+    o.json = cl.isSet(QStringLiteral("json"));
+    o.filters = cl.values(QStringLiteral("filter"));
+    const QString input = cl.positional().first();
+    JobContext job;
+    job.setAllowLarge(cl.isSet(QStringLiteral("allow-large")));
+    auto opened = ReaderRegistry::builtin().open(input, job);
+    if (!opened.ok()) {
+        err() << "weightlens: " << failureText(opened.error()) << "\n";
+        return 1;
+    }
+    printProblems(input, opened->problems);
+    if (opened->checkpoints.empty()) {
+        err() << "weightlens: " << input << ": no checkpoint, only training logs\n";
+        return 1;
+    }
+    int status = 0;
+    qsizetype matched = 0;
+    JsonOut json;
+    for (const auto &cp : opened->checkpoints) {
+        const auto &idx = cp->index();
+        const QString label = checkpointLabel(input, *cp);
+        QVector<int> selected;
+        for (int i = 0; i < idx.tensors.size(); ++i)
+            if (matches(o, idx.tensors[i]))
+                selected << i;
+        matched += selected.size();
+        const auto layers = analysis::analyzeCheckpoint(*cp, selected);
+        if (!o.json)
+            out() << label << "  (" << counted(layers.size(), "weight matrix", "weight matrices")
+                  << ")\n";
+        for (const auto &l : layers) {
+            const auto &t = idx.tensors[l.tensor];
+            const auto &m = l.matrix;
+            if (!l.error.isEmpty()) {
+                err() << "weightlens: " << l.error << "\n";
+                status = 1;
+                continue;
+            }
+            if (!m.note.isEmpty())
+                err() << "weightlens: note: " << label << ": " << t.name << ": " << m.note << "\n";
+            if (o.json) {
+                JsonLine j;
+                j.add(QLatin1String("checkpoint"), label);
+                j.add(QLatin1String("key"), t.key);
+                j.add(QLatin1String("name"), t.name);
+                const std::int64_t shape[] = {m.rows, m.cols};
+                j.add(QLatin1String("shape"), std::span<const std::int64_t>(shape));
+                j.add(QLatin1String("frobenius_norm"), finiteOrNone(m.frobeniusNorm));
+                j.add(QLatin1String("spectral_norm"), finiteOrNone(m.spectralNorm));
+                j.add(QLatin1String("stable_rank"), finiteOrNone(m.stableRank));
+                j.add(QLatin1String("effective_rank"), finiteOrNone(m.effectiveRank));
+                j.add(QLatin1String("condition_number"), finiteOrNone(m.conditionNumber));
+                j.add(QLatin1String("near_zero_fraction"), finiteOrNone(m.nearZeroFraction));
+                j.add(QLatin1String("alpha"), finiteOrNone(m.fit.alpha));
+                j.add(QLatin1String("alpha_xmin"), finiteOrNone(m.fit.xmin));
+                j.add(QLatin1String("alpha_ks"), finiteOrNone(m.fit.ks));
+                j.add(QLatin1String("mp_edge"), finiteOrNone(m.mpEdge));
+                j.add(QLatin1String("mp_spikes"), m.mpSpikes);
+                j.add(QLatin1String("dead_rows"), m.deadRows);
+                j.add(QLatin1String("dead_cols"), m.deadCols);
+                json.add(j);
+                continue;
+            }
+            const auto num = [](double v) { return formatNumber(finiteOrNone(v)); };
+            out() << "  " << t.name << "  " << m.rows << "x" << m.cols << "  frob "
+                  << num(m.frobeniusNorm) << " spectral " << num(m.spectralNorm) << " stable_rank "
+                  << num(m.stableRank) << " eff_rank " << num(m.effectiveRank) << " cond "
+                  << num(m.conditionNumber) << " alpha " << num(m.fit.alpha) << " spikes "
+                  << m.mpSpikes;
+            if (m.deadRows || m.deadCols)
+                out() << " dead " << m.deadRows << " rows " << m.deadCols << " cols";
+            out() << "\n";
+        }
+    }
+    if (!o.filters.isEmpty() && matched == 0) {
+        err() << "weightlens: " << input << ": no tensor name or key matches --filter '"
+              << o.filters.join(QLatin1String("' or '")) << "'\n";
+        status = 1;
+    }
+    json.flush();
+    return status;
+}
+
 int flushed(int status)
 {
     out().flush();
@@ -494,6 +592,8 @@ int run(const QStringList &args)
         return flushed(convert(rest));
     if (cmd == QLatin1String("events"))
         return flushed(events(rest));
+    if (cmd == QLatin1String("analyze"))
+        return flushed(analyze(rest));
     if (cmd == QLatin1String("graph"))
         return flushed(graphCommand(rest));
     if (cmd == QLatin1String("report"))

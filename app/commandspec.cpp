@@ -27,6 +27,19 @@ OptionSpec json(const QString &what)
     return flag(QStringLiteral("json"), QStringLiteral("Print one JSON object per %1.").arg(what));
 }
 
+const OptionSpec &tensorFilter()
+{
+    static const OptionSpec o{
+        {QStringLiteral("filter")},
+        QStringLiteral("Only tensors whose readable name or stored key matches "
+                       "GLOB, as Python's fnmatch does: '*' any characters, "
+                       "'/' included; '?' one; [seq], [!seq]; case-sensitive; "
+                       "the whole name. Repeat to take tensors matching any."),
+        QStringLiteral("GLOB"),
+        ValueKind::Word};
+    return o;
+}
+
 const QString &checkpointPathHelp()
 {
     static const QString s = QStringLiteral(
@@ -55,18 +68,26 @@ QList<CommandSpec> buildSpecs()
         {json(QStringLiteral("tensor")), allowLarge(),
          flag(QStringLiteral("hash"),
               QStringLiteral("Add the sha256 of each tensor's stored bytes.")),
-         OptionSpec{{QStringLiteral("filter")},
-                    QStringLiteral("Only tensors whose readable name or stored key matches GLOB, "
-                                   "as Python's fnmatch does: '*' any characters, '/' included; "
-                                   "'?' one; [seq], [!seq]; case-sensitive; the whole name. "
-                                   "Repeat to take tensors matching any."),
-                    QStringLiteral("GLOB"),
-                    ValueKind::Word},
+         tensorFilter(),
          OptionSpec{{QStringLiteral("bins")},
                     QStringLiteral("Add a histogram of N equal-width bins over each tensor's "
                                    "[min, max]."),
                     QStringLiteral("N"),
                     ValueKind::Word}}};
+    specs << CommandSpec{
+        QStringLiteral("analyze"),
+        QStringLiteral(
+            "Spectral health of every weight matrix of every checkpoint found at PATH: "
+            "Frobenius\nand spectral norm, stable and effective rank, condition number, a "
+            "power-law fit (alpha,\nalpha_xmin, alpha_ks) of the eigenvalues of W^T W / rows, "
+            "the Marchenko-Pastur edge and\nthe eigenvalues above it (mp_spikes), dead rows and "
+            "columns. Matrices: 2-D weights as\nthey are; convolution kernels reshaped to "
+            "(kh*kw*in) x out. Biases, norms, optimizer\nslots and metadata are skipped; "
+            "singular values up to 2048 x 2048 and 2^24 elements."),
+        QStringLiteral("PATH"),
+        checkpointPathHelp(),
+        ValueKind::Path,
+        {json(QStringLiteral("weight matrix")), allowLarge(), tensorFilter()}};
     specs << CommandSpec{
         QStringLiteral("diff"),
         QStringLiteral("Element differences of the tensors checkpoints A and B share by name:\n"

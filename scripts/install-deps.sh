@@ -12,7 +12,7 @@ apt-get install -y -qq --no-install-recommends \
     libhdf5-dev hdf5-tools libssl-dev \
     libprotobuf-dev protobuf-compiler \
     libleveldb-dev libsnappy-dev \
-    libisal-dev libseccomp-dev libquazip1-qt6-dev libzip-dev libhwy-dev libbenchmark-dev \
+    libisal-dev libseccomp-dev libquazip1-qt6-dev libzip-dev libhwy-dev libbenchmark-dev libeigen3-dev \
     libgraphviz-dev \
     xvfb xauth imagemagick fonts-dejavu-core poppler-utils \
     dpkg-dev file desktop-file-utils appstream shared-mime-info libglib2.0-bin groff-base \
