@@ -14,7 +14,7 @@ namespace
 // Largest singular value by power iteration on W^T W, independent of the SVD.
 double powerIteration(const std::vector<double> &w, qint64 rows, qint64 cols)
 {
-    std::vector<double> v(std::size_t(cols), 1.0), u(std::size_t(rows));
+    std::vector<double> v(std::size_t(cols), 1.0), u(static_cast<std::size_t>(rows));
     double sigma = 0;
     for (int it = 0; it < 2000; ++it) {
         for (qint64 r = 0; r < rows; ++r) {

@@ -83,7 +83,7 @@ private slots:
         QFETCH(int, cols);
         std::mt19937_64 rng(std::uint64_t(rows * 1000 + cols));
         const int k = std::min(rows, cols);
-        std::vector<double> s(std::size_t(k));
+        std::vector<double> s(static_cast<std::size_t>(k));
         for (int i = 0; i < k; ++i)
             s[std::size_t(i)] = std::pow(10.0, 2.0 - 5.0 * i / (k - 1)); // 100 .. 1e-3
         const Eigen::MatrixXd u = orthogonal(rows, rng).leftCols(k);
