@@ -1,5 +1,6 @@
 #include "overviewhtml.h"
 
+#include "core/checkpointnames.h"
 #include "core/plural.h"
 #include "themecolors.h"
 
@@ -111,36 +112,6 @@ std::int64_t parametersOf(const CheckpointIndex &idx)
     for (const auto &o : storageOverlaps(variables))
         params -= o.values;
     return params;
-}
-
-// Checkpoints of several folders (runs in sub-folders) share names: each is named by its folder
-// relative to the folders' common ancestor, the run node the tree shows it under.
-QStringList checkpointNames(const QList<const CheckpointIndex *> &checkpoints)
-{
-    QStringList dirs;
-    for (const CheckpointIndex *idx : checkpoints)
-        dirs << QFileInfo(idx->path).path();
-    QStringList common = dirs.value(0).split(QLatin1Char('/'));
-    for (const QString &dir : dirs) {
-        const QStringList parts = dir.split(QLatin1Char('/'));
-        qsizetype n = 0;
-        while (n < common.size() && n < parts.size() && common[n] == parts[n])
-            ++n;
-        common.resize(n);
-    }
-    // Absolute paths with only the root in common join to "", which QDir would take for ".".
-    const QString joined = common.join(QLatin1Char('/'));
-    const QDir base(joined.isEmpty() && dirs.value(0).startsWith(QLatin1Char('/'))
-                        ? QStringLiteral("/")
-                        : joined);
-    QStringList names;
-    for (qsizetype i = 0; i < checkpoints.size(); ++i) {
-        const QString rel = base.relativeFilePath(dirs[i]);
-        const QString &name = checkpoints[i]->displayName;
-        names << (rel.isEmpty() || rel == QLatin1String(".") ? name
-                                                             : rel + QLatin1Char('/') + name);
-    }
-    return names;
 }
 
 // One row per checkpoint, in the order given (the source's, as the tree and `ls` list them).

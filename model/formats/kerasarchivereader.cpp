@@ -22,24 +22,6 @@ namespace
 const QString kWeights = QStringLiteral("model.weights.h5");
 const QString kWeightsNpz = QStringLiteral("model.weights.npz");
 
-QString zipErrorText(int code)
-{
-    switch (code) {
-    case UNZ_BADZIPFILE:
-        return QStringLiteral("no valid end of central directory or member header");
-    case UNZ_CRCERROR:
-        return QStringLiteral("member data does not match its CRC-32");
-    case UNZ_ERRNO:
-        return QStringLiteral("read error");
-    case UNZ_EOF:
-        return QStringLiteral("unexpected end of data");
-    case Z_DATA_ERROR:
-        return QStringLiteral("corrupt deflate stream");
-    default:
-        return QStringLiteral("zip error %1").arg(code);
-    }
-}
-
 Result<std::unique_ptr<QuaZip>> openZip(const QString &path)
 {
     auto z = std::make_unique<QuaZip>(path);

@@ -54,8 +54,7 @@ Result<QJsonObject> archiveConfig(const QString &path)
     QuaZipFile f(&zip);
     if (!f.open(QIODevice::ReadOnly))
         return makeError(LoadError::Code::Corrupt, path, member,
-                         QStringLiteral("a readable member"),
-                         QStringLiteral("zip error %1").arg(f.getZipError()));
+                         QStringLiteral("a readable member"), zipErrorText(f.getZipError()));
     const QByteArray bytes = f.readAll();
     return parseJsonObject(bytes, path, member);
 }

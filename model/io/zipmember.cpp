@@ -25,6 +25,28 @@
 
 namespace wl
 {
+
+QString zipErrorText(int code)
+{
+    switch (code) {
+    case UNZ_OPENERROR:
+        return QStringLiteral("no end-of-central-directory record (not a zip archive, or one cut "
+                              "short)");
+    case UNZ_BADZIPFILE:
+        return QStringLiteral("no valid end of central directory or member header");
+    case UNZ_CRCERROR:
+        return QStringLiteral("member data does not match its CRC-32");
+    case UNZ_ERRNO:
+        return QStringLiteral("read error");
+    case UNZ_EOF:
+        return QStringLiteral("unexpected end of data");
+    case Z_DATA_ERROR:
+        return QStringLiteral("corrupt deflate stream");
+    default:
+        return QStringLiteral("zip error %1").arg(code);
+    }
+}
+
 namespace
 {
 
@@ -105,8 +127,7 @@ Result<ZipMember> currentMember(QuaZip &zip, const QString &archive, const QStri
     int method = 0, level = 0;
     if (!f.open(QIODevice::ReadOnly, &method, &level, true))
         return makeError(LoadError::Code::Corrupt, archive, name,
-                         QStringLiteral("a readable local header"),
-                         QStringLiteral("zip error %1").arg(f.getZipError()));
+                         QStringLiteral("a readable local header"), zipErrorText(f.getZipError()));
     m.dataOffset = std::int64_t(unzGetCurrentFileZStreamPos64(zip.getUnzFile()));
     f.close();
     const auto size = std::uint64_t(m.archiveSize);
@@ -259,8 +280,7 @@ Result<std::vector<ZipMember>> openZipMembers(QuaZip &zip, const QString &archiv
 {
     if (!zip.open(QuaZip::mdUnzip))
         return makeError(LoadError::Code::Corrupt, archive, QStringLiteral("central directory"),
-                         QStringLiteral("a zip archive"),
-                         QStringLiteral("zip error %1").arg(zip.getZipError()));
+                         QStringLiteral("a zip archive"), zipErrorText(zip.getZipError()));
     return listZipMembers(zip, archive);
 }
 
@@ -289,7 +309,7 @@ Result<std::vector<ZipMember>> listZipMembers(QuaZip &zip, const QString &archiv
     if (zip.getZipError() != 0)
         return makeError(LoadError::Code::Corrupt, archive, QStringLiteral("central directory"),
                          QStringLiteral("a readable list of members"),
-                         QStringLiteral("zip error %1").arg(zip.getZipError()));
+                         zipErrorText(zip.getZipError()));
     return out;
 }
 

@@ -55,6 +55,9 @@ Result<std::vector<ZipMember>> listZipMembers(QuaZip &zip, const QString &archiv
 // Opens `zip` (made on the archive's path) for reading and lists its members as listZipMembers.
 Result<std::vector<ZipMember>> openZipMembers(QuaZip &zip, const QString &archive);
 
+// What a QuaZip / minizip error code means, for error messages.
+QString zipErrorText(int code);
+
 // A few kilobytes of deflate can declare terabytes: inflating more than kLargeInflateRatio times
 // the archive's size and more than kLargeInflateBytes needs JobContext::allowLarge().
 inline constexpr std::int64_t kLargeInflateRatio = 20;

@@ -2,6 +2,7 @@
 
 #include "reportcontent.h"
 
+#include "core/checkpointnames.h"
 #include "core/plural.h"
 #include "events/runlogs.h"
 #include "write/atomicfile.h"
@@ -49,15 +50,16 @@ const QSize kOverTimeSize(760, 440);
 
 QString checkpointLabel(const Report &r, const SourcePart &s, const CheckpointPart &c)
 {
-    const auto &idx = c.checkpoint->index();
-    QString name = idx.displayName;
-    if (idx.latest && s.checkpoints.size() > 1)
+    QList<const CheckpointIndex *> all;
+    qsizetype at = 0;
+    for (const auto &cp : s.checkpoints) {
+        if (&cp == &c)
+            at = all.size();
+        all << &cp.checkpoint->index();
+    }
+    QString name = checkpointNames(all).value(at);
+    if (c.checkpoint->index().latest && s.checkpoints.size() > 1)
         name += QStringLiteral(" (latest)");
-    // A folder of several runs holds a ckpt-6 in each: the run's folder tells them apart.
-    const QString folder = QDir(s.path).relativeFilePath(QFileInfo(idx.path).absolutePath());
-    if (!folder.isEmpty() && folder != QLatin1String(".") &&
-        !folder.startsWith(QLatin1String("..")))
-        name = folder + QLatin1Char('/') + name;
     if (r.sources.size() < 2)
         return name;
     return QFileInfo(s.path).fileName() + QStringLiteral(" / ") + name;

@@ -578,6 +578,9 @@ private slots:
             auto cp = openOne(path, &error);
             QVERIFY2(!cp, qPrintable(QString::number(n)));
             QVERIFY(!error.isEmpty());
+            // Cut before its end record, the archive is named as cut short, not by a code.
+            if (n >= full.size() / 2)
+                QVERIFY2(error.contains(QLatin1String("cut short")), qPrintable(error));
         }
         // The central directory entry of archive/data/0 points past the end of the file.
         QByteArray moved = full;
