@@ -6,7 +6,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-    cmake ninja-build g++ pkg-config clang libclang-rt-dev \
+    cmake ninja-build g++ mold pkg-config clang libclang-rt-dev \
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev libgl-dev \
     libqcustomplot-dev libqcustomplot2.1-qt6 \
     libhdf5-dev hdf5-tools libssl-dev \

@@ -18,14 +18,14 @@ namespace wl
 namespace
 {
 
-const QString kReaderId = QStringLiteral("numpy");
+const QString kNumpyReaderId = QStringLiteral("numpy");
 const QByteArray kMagic("\x93NUMPY", 6);
 
 } // namespace
 
 QString NumpyReader::id() const
 {
-    return kReaderId;
+    return kNumpyReaderId;
 }
 
 QString NumpyReader::displayName() const
@@ -122,7 +122,7 @@ Result<OpenResult> NumpyReader::open(const Source &source, const JobContext &job
     CheckpointIndex index;
     index.path = path;
     index.displayName = QFileInfo(path).fileName();
-    index.readerId = kReaderId;
+    index.readerId = kNumpyReaderId;
     QHash<int, StridedView> views;
     QJsonArray arrays;
     const QByteArray head = source.head(64);
@@ -202,7 +202,8 @@ Result<OpenResult> NumpyReader::open(const Source &source, const JobContext &job
     index.summary.insert(QStringLiteral("arrays"), arrays);
     index.summaryText = counted(index.tensors.size(), "array");
     return singleCheckpoint(
-        path, kReaderId, std::make_shared<StridedCheckpoint>(std::move(index), std::move(views)));
+        path, kNumpyReaderId,
+        std::make_shared<StridedCheckpoint>(std::move(index), std::move(views)));
 }
 
 } // namespace wl

@@ -19,7 +19,7 @@ namespace wl
 namespace
 {
 
-const QString kReaderId = QStringLiteral("onnx");
+const QString kOnnxReaderId = QStringLiteral("onnx");
 
 DType onnxDType(int code)
 {
@@ -109,7 +109,7 @@ private:
 
 QString OnnxReader::id() const
 {
-    return kReaderId;
+    return kOnnxReaderId;
 }
 
 QString OnnxReader::displayName() const
@@ -161,7 +161,7 @@ Result<OpenResult> OnnxReader::open(const Source &source, const JobContext &job)
     CheckpointIndex index;
     index.path = path;
     index.displayName = QFileInfo(path).fileName();
-    index.readerId = kReaderId;
+    index.readerId = kOnnxReaderId;
     index.formatName = QStringLiteral("ONNX model");
     const QString producer =
         QString::fromStdString(model.producer_name() + " " + model.producer_version()).trimmed();
@@ -318,7 +318,7 @@ Result<OpenResult> OnnxReader::open(const Source &source, const JobContext &job)
     index.summaryText =
         QStringLiteral("%1, %2").arg(counted(index.tensors.size(), "initializer"),
                                      producer.isEmpty() ? QStringLiteral("no producer") : producer);
-    return singleCheckpoint(path, kReaderId,
+    return singleCheckpoint(path, kOnnxReaderId,
                             std::make_shared<OnnxCheckpoint>(std::move(index), std::move(data)));
 }
 

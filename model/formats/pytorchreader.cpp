@@ -28,7 +28,7 @@ namespace
 using pickle::Value;
 using K = pickle::Value::Kind;
 
-const QString kReaderId = QStringLiteral("pytorch");
+const QString kPytorchReaderId = QStringLiteral("pytorch");
 constexpr std::int64_t kMaxPickle = std::int64_t(256) << 20;
 constexpr int kMaxMetadataRows = 64;
 constexpr int kMaxTreeDepth = 200;
@@ -290,7 +290,7 @@ std::shared_ptr<Checkpoint> buildCheckpoint(const QString &path, Loaded &&l,
     CheckpointIndex index;
     index.path = path;
     index.displayName = QFileInfo(path).fileName();
-    index.readerId = kReaderId;
+    index.readerId = kPytorchReaderId;
     index.formatName = l.formatName;
     index.subtype = l.subtype;
     Problems &problems = index.problems;
@@ -632,7 +632,7 @@ QString pytorchStorageName(DType dtype)
 
 QString PyTorchReader::id() const
 {
-    return kReaderId;
+    return kPytorchReaderId;
 }
 
 QString PyTorchReader::displayName() const
@@ -692,7 +692,7 @@ Result<OpenResult> PyTorchReader::open(const Source &source, const JobContext &j
     }
     if (!loaded.ok())
         return loaded.error();
-    return singleCheckpoint(path, kReaderId, buildCheckpoint(path, std::move(*loaded), u));
+    return singleCheckpoint(path, kPytorchReaderId, buildCheckpoint(path, std::move(*loaded), u));
 }
 
 } // namespace wl

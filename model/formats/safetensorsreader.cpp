@@ -24,7 +24,7 @@ namespace
 {
 
 constexpr std::int64_t kMaxHeader = 100'000'000; // the reference reader's limit
-const QString kReaderId = QStringLiteral("safetensors");
+const QString kSafetensorsReaderId = QStringLiteral("safetensors");
 
 std::uint64_t le64(const char *p)
 {
@@ -124,7 +124,7 @@ QString safetensorsDTypeName(DType dtype)
 
 QString SafetensorsReader::id() const
 {
-    return kReaderId;
+    return kSafetensorsReaderId;
 }
 
 QString SafetensorsReader::displayName() const
@@ -204,7 +204,7 @@ Result<OpenResult> SafetensorsReader::open(const Source &source, const JobContex
     CheckpointIndex index;
     index.path = path;
     index.displayName = QFileInfo(path).fileName();
-    index.readerId = kReaderId;
+    index.readerId = kSafetensorsReaderId;
     index.formatName = QStringLiteral("safetensors");
     Problems &problems = index.problems;
     std::vector<Entry> entries;
@@ -322,7 +322,8 @@ Result<OpenResult> SafetensorsReader::open(const Source &source, const JobContex
             .arg(counted(index.tensors.size(), "tensor"), counted(std::int64_t(n), "byte"));
     index.summary.insert(QStringLiteral("header_bytes"), double(n));
 
-    return singleCheckpoint(path, kReaderId, std::make_shared<Checkpoint>(std::move(index)));
+    return singleCheckpoint(path, kSafetensorsReaderId,
+                            std::make_shared<Checkpoint>(std::move(index)));
 }
 
 } // namespace wl

@@ -27,11 +27,6 @@ namespace
 constexpr qint64 kMaxTextBytes = qint64(512) << 20;
 const QString kInitOp = QStringLiteral("__saved_model_init_op");
 
-QString str(const std::string &s)
-{
-    return QString::fromStdString(s);
-}
-
 class FirstError : public google::protobuf::io::ErrorCollector
 {
 public:

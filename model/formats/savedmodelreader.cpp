@@ -2,6 +2,7 @@
 
 #include "readerregistry.h"
 #include "savedmodelparts.h"
+#include "tfbundleopen.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -13,8 +14,6 @@ namespace
 
 const QString kPb = QStringLiteral("saved_model.pb");
 const QString kPbtxt = QStringLiteral("saved_model.pbtxt");
-const QString kBundleReader = QStringLiteral("tf-bundle");
-const QString kObjectGraphKey = QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH");
 
 // The variables bundle seen through the SavedModel: readable names and trainable flags from
 // the model's graph, bytes from the bundle's own checkpoint.
@@ -121,7 +120,7 @@ Result<OpenResult> SavedModelReader::open(const Source &source, const JobContext
     int variableCount = 0;
     QJsonObject variablesJson;
     if (QFileInfo::exists(prefix + QStringLiteral(".index"))) {
-        const Reader *bundle = ReaderRegistry::builtin().find(kBundleReader);
+        const Reader *bundle = ReaderRegistry::builtin().find(tfopen::kReaderId);
         if (!bundle) {
             r.problems << problem(
                 prefix, QStringLiteral("no TensorFlow checkpoint reader to read the variables"));
@@ -134,7 +133,7 @@ Result<OpenResult> SavedModelReader::open(const Source &source, const JobContext
             for (const auto &c : vars->checkpoints) {
                 auto adopted = adopt(c, doc ? &doc.value() : nullptr, dir);
                 for (const TensorInfo &t : adopted->index().tensors)
-                    variableCount += t.key != kObjectGraphKey;
+                    variableCount += t.key != tfopen::kObjectGraphKey;
                 variablesJson = adopted->index().summary;
                 r.consumedFiles << c->index().path; // the prefix names it in folder scans
                 r.checkpoints.push_back(std::move(adopted));

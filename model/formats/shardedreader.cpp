@@ -15,7 +15,7 @@ namespace wl
 namespace
 {
 
-const QString kReaderId = QStringLiteral("hf-sharded");
+const QString kShardedReaderId = QStringLiteral("hf-sharded");
 constexpr std::int64_t kMaxIndexBytes = std::int64_t(64) << 20;
 
 // Tensors of several shard checkpoints under one index; reads go to the shard's checkpoint.
@@ -46,7 +46,7 @@ private:
 
 QString ShardedReader::id() const
 {
-    return kReaderId;
+    return kShardedReaderId;
 }
 
 QString ShardedReader::displayName() const
@@ -99,7 +99,7 @@ Result<OpenResult> ShardedReader::open(const Source &source, const JobContext &j
     CheckpointIndex index;
     index.path = path;
     index.displayName = QFileInfo(path).fileName();
-    index.readerId = kReaderId;
+    index.readerId = kShardedReaderId;
     index.formatName = QStringLiteral("Sharded Hugging Face checkpoint");
     Problems &problems = index.problems;
 
@@ -191,7 +191,7 @@ Result<OpenResult> ShardedReader::open(const Source &source, const JobContext &j
         QStringLiteral("%1 in %2")
             .arg(counted(index.tensors.size(), "tensor"), counted(shardNames.size(), "shard"));
     return singleCheckpoint(
-        path, kReaderId,
+        path, kShardedReaderId,
         std::make_shared<ShardedCheckpoint>(std::move(index), std::move(shards), std::move(where)),
         consumed);
 }

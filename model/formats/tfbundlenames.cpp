@@ -11,8 +11,6 @@ namespace wl::tfopen
 namespace
 {
 
-const QString kObjectGraphKey = QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH");
-const QString kSaveCounterKey = QStringLiteral("save_counter/.ATTRIBUTES/VARIABLE_VALUE");
 const QString kVariableSuffix = QStringLiteral("/.ATTRIBUTES/VARIABLE_VALUE");
 
 } // namespace

@@ -21,9 +21,6 @@ namespace wl::tfopen
 namespace
 {
 
-const QString kObjectGraphKey = QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH");
-const QString kSaveCounterKey = QStringLiteral("save_counter/.ATTRIBUTES/VARIABLE_VALUE");
-
 Problem problem(const QString &file, const QString &where, const QString &text)
 {
     return Problem{Problem::Severity::Warning, file, where, text};

@@ -19,6 +19,9 @@ namespace wl::tfopen
 {
 
 inline const QString kReaderId = QStringLiteral("tf-bundle");
+// The serialized object graph and the save counter: bundle entries that are not variables.
+inline const QString kObjectGraphKey = QStringLiteral("_CHECKPOINTABLE_OBJECT_GRAPH");
+inline const QString kSaveCounterKey = QStringLiteral("save_counter/.ATTRIBUTES/VARIABLE_VALUE");
 
 struct Opened {
     std::shared_ptr<Checkpoint> checkpoint;

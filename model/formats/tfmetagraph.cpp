@@ -16,11 +16,6 @@ namespace wl
 namespace
 {
 
-QString str(const std::string &s)
-{
-    return QString::fromStdString(s);
-}
-
 bool isVariableOp(const std::string &op)
 {
     return op == "VariableV2" || op == "Variable" || op == "VarHandleOp";

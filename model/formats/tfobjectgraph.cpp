@@ -19,11 +19,6 @@ using Graph = tf::TrackableObjectGraph;
 const QString kAttributes = QStringLiteral("/.ATTRIBUTES/");
 const QString kVariableValue = QStringLiteral("VARIABLE_VALUE");
 
-QString str(const std::string &s)
-{
-    return QString::fromStdString(s);
-}
-
 LoadError badId(const QString &file, int node, const QString &what, int id, int count)
 {
     return makeError(LoadError::Code::Corrupt, file,

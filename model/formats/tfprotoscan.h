@@ -3,9 +3,16 @@
 #include <QByteArrayView>
 #include <QString>
 #include <map>
+#include <string>
 
 namespace wl
 {
+
+// Protobuf strings hold UTF-8.
+inline QString str(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
 
 // Explains why protobuf bytes did not parse: walks the top-level fields and names the first
 // field whose wire type differs from `expectedWireTypes` (field number -> wire type), a

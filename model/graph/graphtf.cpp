@@ -13,11 +13,6 @@ namespace wl::graph
 namespace
 {
 
-QString str(const std::string &s)
-{
-    return QString::fromStdString(s);
-}
-
 bool isVariableOp(const QString &op)
 {
     return op == QLatin1String("VariableV2") || op == QLatin1String("Variable") ||

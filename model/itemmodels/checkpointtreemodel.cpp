@@ -18,12 +18,6 @@ namespace wl
 namespace
 {
 
-// What the statistics columns show; the histogram stays with the job runner's cache.
-struct CellStats {
-    bool has = false;
-    std::optional<double> mean, std, min, max;
-};
-
 // Whole numbers of up to nine digits print in full (a step counter reads 1804148, not
 // 1.80415e+06); the rest with six significant digits.
 QString formatNumber(double v)
@@ -53,6 +47,12 @@ size_t qHash(const GroupKey &k, size_t seed = 0)
 }
 
 } // namespace
+
+// What the statistics columns show; the histogram stays with the job runner's cache.
+struct CheckpointTreeModel::CellStats {
+    bool has = false;
+    std::optional<double> mean, std, min, max;
+};
 
 struct CheckpointTreeModel::Node {
     Node *parent = nullptr;

@@ -132,6 +132,7 @@ public:
     bool hasChildren(const QModelIndex &parent = {}) const override;
 
     struct Node;
+    struct CellStats;
     struct CheckpointData;
     struct SourceData;
 
