@@ -171,6 +171,11 @@ void MainWindow::createMenus()
     });
     overTime->setShortcut(QKeySequence(Qt::ALT | Qt::Key_5));
     overTime->setToolTip(tr("The selected variable across the checkpoints of its run"));
+    auto *graphTab = view->addAction(tr("&Graph"), this, [this] {
+        m_bench->inspector()->setCurrentWidget(m_bench->inspector()->graph());
+    });
+    graphTab->setShortcut(QKeySequence(Qt::ALT | Qt::Key_6));
+    graphTab->setToolTip(tr("The model's architecture, linked to its weights"));
     view->addSeparator();
     auto *logScale = view->addAction(tr("Log Counts in Histogram"));
     logScale->setCheckable(true);

@@ -38,7 +38,7 @@ TensorInspector::TensorInspector(QWidget *parent) : QTabWidget(parent)
     m_graph = new GraphView(this);
     addTab(m_graph, tr("Graph"));
     setTabToolTip(GraphTab, tr("The model's layers or ops and their connections, linked to their "
-                               "weights"));
+                               "weights (Alt+6)"));
     setDocumentMode(true);
 }
 
