@@ -3,6 +3,7 @@
 #include "compareview.h"
 #include "core/plural.h"
 #include "formats/readerregistry.h"
+#include "graphview.h"
 #include "histogramplot.h"
 #include "icons.h"
 #include "itemmodels/checkpointtreemodel.h"
@@ -255,6 +256,15 @@ void MainWindow::openPaths(const QStringList &paths)
                                                       ? OverTimeView::Mode::Band
                                                       : OverTimeView::Mode::Ridge);
         m_bench->inspector()->setCurrentWidget(m_bench->inspector()->overTime());
+    }
+    // WEIGHTLENS_GRAPH_COLOUR=mean-abs, l2 or change: the Graph tab, its nodes coloured so.
+    const QString colour = qEnvironmentVariable("WEIGHTLENS_GRAPH_COLOUR");
+    if (!colour.isEmpty()) {
+        auto *graphView = m_bench->inspector()->graph();
+        graphView->setColourStat(colour == QLatin1String("l2")       ? graph::NodeStat::L2
+                                 : colour == QLatin1String("change") ? graph::NodeStat::RelChange
+                                                                     : graph::NodeStat::MeanAbs);
+        m_bench->inspector()->setCurrentWidget(graphView);
     }
     // WEIGHTLENS_COMPARE=1 (or =layers, one row per layer): compare the first two checkpoints
     // once they are open.

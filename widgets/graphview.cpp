@@ -1,5 +1,6 @@
 #include "graphview.h"
 
+#include "themecolors.h"
 #include "write/atomicfile.h"
 
 #include <QBuffer>
@@ -21,6 +22,8 @@
 #include <QVBoxLayout>
 #include <QWheelEvent>
 #include <QtConcurrent>
+#include <algorithm>
+#include <qcustomplot.h>
 
 namespace wl
 {
@@ -45,7 +48,102 @@ QString itemText(const graph::ModelGraph &g, const graph::VisibleGraph::Item &it
     return n.name + QLatin1Char('\n') + second;
 }
 
+QColor graphItemFill(const QPalette &pal, bool group, bool weights)
+{
+    if (group)
+        return pal.color(QPalette::Button);
+    if (weights)
+        return QColor::fromHsv(210, 60, pal.color(QPalette::Base).value() > 128 ? 245 : 90);
+    return pal.color(QPalette::Base);
+}
+
+QString graphValueText(double v)
+{
+    return QString::number(v, 'g', 4);
+}
+
+// Where a value sits on the colour scale: the smallest value is still tinted, so that it stands
+// apart from the nodes without weights. Values over more than two decades (a global step beside
+// the weights, a batch norm's variance beside a kernel) go on a log scale.
+double graphScalePosition(double v, double lo, double hi, bool log)
+{
+    if (log) {
+        v = std::log10(std::max(v, lo));
+        lo = std::log10(lo);
+        hi = std::log10(hi);
+    }
+    const double t = hi > lo ? (v - lo) / (hi - lo) : 1.0;
+    return 0.15 + 0.85 * std::clamp(t, 0.0, 1.0);
+}
+
+bool graphLogScale(std::optional<double> lo, std::optional<double> hi)
+{
+    return lo && hi && *lo > 0 && *hi > 100 * *lo;
+}
+
 } // namespace
+
+// The colour scale of the node colouring: its statistic, the gradient between the smallest and
+// the largest value shown, and a note (progress, or why there is nothing to show).
+class GraphLegend : public QWidget
+{
+public:
+    explicit GraphLegend(QWidget *parent) : QWidget(parent)
+    {
+        setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    }
+    void setScale(const QString &name, std::optional<double> lo, std::optional<double> hi)
+    {
+        m_name = name;
+        m_lo = lo;
+        m_hi = hi;
+        update();
+    }
+    void setNote(const QString &note)
+    {
+        m_note = note;
+        update();
+    }
+    QSize sizeHint() const override { return {400, fontMetrics().height() + 8}; }
+
+protected:
+    void paintEvent(QPaintEvent *) override
+    {
+        QPainter p(this);
+        const QPalette pal = palette();
+        const QFontMetrics fm = fontMetrics();
+        const int h = height();
+        int x = 4;
+        auto text = [&](const QString &t, const QColor &c) {
+            p.setPen(c);
+            p.drawText(QRect(x, 0, fm.horizontalAdvance(t) + 2, h), Qt::AlignVCenter, t);
+            x += fm.horizontalAdvance(t) + 8;
+        };
+        text(m_name + QLatin1Char(':'), pal.color(QPalette::WindowText));
+        if (m_lo && m_hi) {
+            text(graphValueText(*m_lo), pal.color(QPalette::WindowText));
+            QCPColorGradient g = theme::sequentialGradient(pal);
+            const int w = 160;
+            for (int i = 0; i < w; ++i) {
+                const double pos = graphScalePosition(i / double(w - 1), 0, 1, false);
+                p.setPen(QColor::fromRgb(g.color(pos, QCPRange(0, 1))));
+                p.drawLine(x + i, 4, x + i, h - 5);
+            }
+            p.setPen(pal.color(QPalette::Mid));
+            p.drawRect(x, 4, w, h - 9);
+            x += w + 8;
+            text(graphValueText(*m_hi), pal.color(QPalette::WindowText));
+            if (graphLogScale(m_lo, m_hi))
+                text(GraphView::tr("(log scale)"), theme::mutedText(pal));
+        }
+        if (!m_note.isEmpty())
+            text(m_note, theme::mutedText(pal));
+    }
+
+private:
+    QString m_name, m_note;
+    std::optional<double> m_lo, m_hi;
+};
 
 GraphView::GraphView(QWidget *parent) : QWidget(parent)
 {
@@ -66,6 +164,18 @@ GraphView::GraphView(QWidget *parent) : QWidget(parent)
     auto *zoomOut = button(tr("−"), tr("Zoom out (wheel)"));
     auto *collapseAll = button(tr("Collapse"), tr("Collapse every group"));
     auto *exportButton = button(tr("Export…"), tr("Save the graph as SVG or PNG"));
+    m_colourBy = new QComboBox(this);
+    m_colourBy->addItem(tr("No colour"), int(graph::NodeStat::None));
+    m_colourBy->addItem(tr("Mean |w|"), int(graph::NodeStat::MeanAbs));
+    m_colourBy->addItem(tr("L2 norm"), int(graph::NodeStat::L2));
+    m_colourBy->addItem(tr("Change"), int(graph::NodeStat::RelChange));
+    m_colourBy->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_colourBy->setToolTip(
+        tr("Colour each node by a statistic of all of its weights: mean |w|, the L2 norm, or "
+           "the relative change ‖W − W_prev‖ / ‖W_prev‖ from the previous checkpoint of its run"));
+    m_colourBy->setAccessibleName(tr("Colour nodes by"));
+    m_legend = new GraphLegend(this);
+    m_legend->setVisible(false);
     m_status = new QLabel(this);
     m_scene = new QGraphicsScene(this);
     m_view = new QGraphicsView(m_scene, this);
@@ -80,13 +190,22 @@ GraphView::GraphView(QWidget *parent) : QWidget(parent)
     bar->addWidget(m_search, 1);
     for (auto *b : {fitButton, zoomIn, zoomOut, collapseAll, exportButton})
         bar->addWidget(b);
+    bar->addWidget(m_colourBy);
     bar->addWidget(m_status);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(bar);
+    layout->addWidget(m_legend);
     layout->addWidget(m_view, 1);
 
-    connect(m_choice, &QComboBox::currentIndexChanged, this, [this] { relayout(); });
+    connect(m_choice, &QComboBox::currentIndexChanged, this, [this] {
+        m_sums.clear();
+        relayout();
+        if (m_stat != graph::NodeStat::None)
+            emit colourRequested(int(m_stat));
+    });
+    connect(m_colourBy, &QComboBox::currentIndexChanged, this,
+            [this] { setColourStat(graph::NodeStat(m_colourBy->currentData().toInt())); });
     connect(m_search, &QLineEdit::returnPressed, this, [this] {
         if (!find(m_search->text()))
             m_status->setText(tr("No node matches “%1”").arg(m_search->text()));
@@ -127,7 +246,10 @@ void GraphView::setGraphs(const QString &path, std::vector<graph::ModelGraph> gr
         m_choice->addItem(label);
     }
     m_choice->setCurrentIndex(int(m_entries.size()) - 1);
+    m_sums.clear();
     relayout();
+    if (m_stat != graph::NodeStat::None)
+        emit colourRequested(int(m_stat));
 }
 
 void GraphView::removeGraphs(const QString &path)
@@ -178,6 +300,7 @@ void GraphView::relayout()
     if (!e) {
         m_scene->clear();
         m_items.clear();
+        m_values.clear();
         m_visible = {};
         m_status->setText(tr("No model graph"));
         return;
@@ -261,18 +384,14 @@ void GraphView::showLayout()
         const auto &item = m_visible.items[i];
         const bool weights =
             !item.group && !e->graph->nodes[std::size_t(item.node)].tensors.isEmpty();
-        QColor fill = item.group ? pal.color(QPalette::Button) : pal.color(QPalette::Base);
-        if (weights)
-            fill = QColor::fromHsv(210, 60, pal.color(QPalette::Base).value() > 128 ? 245 : 90);
+        const QColor fill = graphItemFill(pal, item.group, weights);
         auto *r = m_scene->addRect(layout.items[i],
                                    QPen(item.group ? pal.color(QPalette::Mid) : text, 1,
                                         item.group ? Qt::DashLine : Qt::SolidLine),
                                    QBrush(fill));
         r->setFlag(QGraphicsItem::ItemIsSelectable);
         r->setData(kItemRole, int(i));
-        r->setToolTip(item.group ? tr("%1 — double-click to expand").arg(item.id)
-                                 : item.id + QLatin1Char('\n') +
-                                       e->graph->nodes[std::size_t(item.node)].tensors.join('\n'));
+        // Tooltips and fills by statistic: recolour().
         auto *t = new QGraphicsSimpleTextItem(itemText(*e->graph, item), r);
         t->setBrush(text);
         t->setPos(layout.items[i].topLeft() + QPointF(8, 5));
@@ -288,8 +407,130 @@ void GraphView::showLayout()
     } else {
         fit();
     }
+    recolour();
     updateHighlight();
     emit layoutFinished();
+}
+
+const graph::ModelGraph *GraphView::currentGraph() const
+{
+    const auto *e = current();
+    return e ? e->graph.get() : nullptr;
+}
+
+QString GraphView::currentPath() const
+{
+    const auto *e = current();
+    return e ? e->path : QString();
+}
+
+QStringList GraphView::currentTensorKeys() const
+{
+    QStringList keys;
+    if (const auto *g = currentGraph())
+        for (const auto &n : g->nodes)
+            if (n.attachedTo < 0)
+                keys << n.tensors;
+    keys.removeDuplicates();
+    return keys;
+}
+
+void GraphView::setColourStat(graph::NodeStat stat)
+{
+    if (const int i = m_colourBy->findData(int(stat)); i != m_colourBy->currentIndex()) {
+        m_colourBy->setCurrentIndex(i); // comes back here through the combo's signal
+        return;
+    }
+    m_stat = stat;
+    m_sums.clear();
+    m_legend->setNote({});
+    m_legend->setVisible(stat != graph::NodeStat::None);
+    recolour();
+    emit colourRequested(int(stat));
+}
+
+void GraphView::addWeightSums(const QHash<QString, graph::WeightSums> &sums)
+{
+    m_sums.insert(sums);
+    recolour();
+}
+
+void GraphView::setColourNote(const QString &text)
+{
+    m_legend->setNote(text);
+}
+
+std::optional<double> GraphView::itemValue(const QString &id) const
+{
+    for (std::size_t i = 0; i < m_visible.items.size() && i < m_values.size(); ++i)
+        if (m_visible.items[i].id == id)
+            return m_values[i];
+    return std::nullopt;
+}
+
+std::vector<QStringList> GraphView::itemTensors() const
+{
+    std::vector<QStringList> out(m_visible.items.size());
+    const auto *g = currentGraph();
+    if (!g)
+        return out;
+    // Attached variables' keys are already on the op that uses them.
+    for (int n = 0; n < int(g->nodes.size()); ++n) {
+        const auto &node = g->nodes[std::size_t(n)];
+        const int item = m_visible.itemOfNode(n);
+        if (node.attachedTo < 0 && !node.tensors.isEmpty() && item >= 0 && item < int(out.size()))
+            out[std::size_t(item)] << node.tensors;
+    }
+    for (auto &keys : out)
+        keys.removeDuplicates();
+    return out;
+}
+
+void GraphView::recolour()
+{
+    m_values.assign(m_items.size(), std::nullopt);
+    const auto *e = current();
+    const QPalette pal = palette();
+    std::optional<double> lo, hi;
+    std::vector<QStringList> tensors;
+    if (e && m_stat != graph::NodeStat::None) {
+        tensors = itemTensors();
+        for (std::size_t i = 0; i < m_items.size() && i < tensors.size(); ++i) {
+            if (tensors[i].isEmpty())
+                continue;
+            std::vector<const graph::WeightSums *> parts;
+            for (const auto &k : tensors[i]) {
+                auto it = m_sums.constFind(k);
+                parts.push_back(it == m_sums.constEnd() ? nullptr : &*it);
+            }
+            m_values[i] = graph::nodeStatValue(m_stat, parts);
+            if (m_values[i]) {
+                lo = std::min(lo.value_or(*m_values[i]), *m_values[i]);
+                hi = std::max(hi.value_or(*m_values[i]), *m_values[i]);
+            }
+        }
+    }
+    QCPColorGradient gradient = theme::sequentialGradient(pal);
+    for (std::size_t i = 0; i < m_items.size() && e; ++i) {
+        const auto &item = m_visible.items[i];
+        const bool weights =
+            !item.group && !e->graph->nodes[std::size_t(item.node)].tensors.isEmpty();
+        QColor fill = graphItemFill(pal, item.group, weights);
+        QString tip = item.group ? tr("%1 — double-click to expand").arg(item.id)
+                                 : item.id + QLatin1Char('\n') +
+                                       e->graph->nodes[std::size_t(item.node)].tensors.join('\n');
+        if (m_values[i]) {
+            fill = QColor::fromRgb(gradient.color(
+                graphScalePosition(*m_values[i], *lo, *hi, graphLogScale(lo, hi)), QCPRange(0, 1)));
+            tip += QStringLiteral("\n%1: %2")
+                       .arg(graph::nodeStatName(m_stat), graphValueText(*m_values[i]));
+        } else if (m_stat != graph::NodeStat::None && i < tensors.size() && !tensors[i].isEmpty()) {
+            tip += QStringLiteral("\n%1: —").arg(graph::nodeStatName(m_stat));
+        }
+        m_items[i]->setBrush(fill);
+        m_items[i]->setToolTip(tip);
+    }
+    m_legend->setScale(graph::nodeStatName(m_stat), lo, hi);
 }
 
 void GraphView::fit()

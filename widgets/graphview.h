@@ -1,12 +1,14 @@
 #pragma once
 
 #include "graph/modelgraph.h"
+#include "graph/nodestats.h"
 #include "graphlayout.h"
 
 #include <QFutureWatcher>
 #include <QSet>
 #include <QWidget>
 #include <memory>
+#include <optional>
 
 class QComboBox;
 class QGraphicsScene;
@@ -17,6 +19,8 @@ class QGraphicsRectItem;
 
 namespace wl
 {
+
+class GraphLegend;
 
 // The Graph tab: a model's layers or ops laid out by Graphviz (off the GUI thread), name scopes
 // collapsed until double-clicked. Selecting a node asks for its tensors; selecting tensors
@@ -43,10 +47,30 @@ public:
     QByteArray render(const QString &suffix) const;
     QGraphicsView *view() const { return m_view; }
 
+    // The graph shown, and the path of the source it came from; none when empty.
+    const graph::ModelGraph *currentGraph() const;
+    QString currentPath() const;
+    // Every checkpoint key the shown graph's nodes hold.
+    QStringList currentTensorKeys() const;
+
+    // Colouring by a statistic of each node's weights (the toolbar's "Colour" choice). Sums
+    // arrive per tensor key and add to those known; a node is coloured once all of its tensors'
+    // sums are there, a collapsed group by all of its members' tensors.
+    graph::NodeStat colourStat() const { return m_stat; }
+    void setColourStat(graph::NodeStat stat);
+    void addWeightSums(const QHash<QString, graph::WeightSums> &sums);
+    // Shown beside the legend: what is being computed, or why nothing can be.
+    void setColourNote(const QString &text);
+    // The value the visible item (node id or group path) is coloured by, if it is coloured.
+    std::optional<double> itemValue(const QString &id) const;
+
 signals:
     // The node's weights ("dense" layer path for Keras, else its tensor keys).
     void nodeSelected(const QString &selectPath, const QStringList &tensorKeys);
     void layoutFinished();
+    // The colour choice changed, or the graph shown did while colouring: the sums of `stat`
+    // (a graph::NodeStat) for currentTensorKeys() are wanted. None stops the work.
+    void colourRequested(int stat);
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -66,6 +90,9 @@ private:
     void toggleGroup(const QString &group);
     void exportAs();
     void updateHighlight();
+    // The tensor keys of each visible item (a group's: all of its members').
+    std::vector<QStringList> itemTensors() const;
+    void recolour();
 
     std::vector<Entry> m_entries;
     QComboBox *m_choice = nullptr;
@@ -81,6 +108,11 @@ private:
     QStringList m_highlightKeys;
     bool m_syncing = false;
     QString m_focusId; // node to centre once the running layout is shown
+    QComboBox *m_colourBy = nullptr;
+    GraphLegend *m_legend = nullptr;
+    graph::NodeStat m_stat = graph::NodeStat::None;
+    QHash<QString, graph::WeightSums> m_sums;
+    std::vector<std::optional<double>> m_values; // parallel to m_items
 };
 
 } // namespace wl

@@ -7,6 +7,7 @@
 #include "emptystate.h"
 #include "events/logwatcher.h"
 #include "graph/modelgraph.h"
+#include "graphcolouring.h"
 #include "graphview.h"
 #include "histogramplot.h"
 #include "itemmodels/checkpointtreemodel.h"
@@ -70,6 +71,12 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
     connect(m_sources, &SourcesView::showRawKeysChanged, this, &Workbench::onSelectionChanged);
     connect(m_inspector->graph(), &GraphView::nodeSelected, this,
             [this](const QString &path) { selectTensor(path, false); });
+    m_colouring = new GraphColouring(m_runner, this);
+    connect(m_inspector->graph(), &GraphView::colourRequested, this, &Workbench::colourGraph);
+    connect(m_colouring, &GraphColouring::sumsReady, m_inspector->graph(),
+            &GraphView::addWeightSums);
+    connect(m_colouring, &GraphColouring::progress, m_inspector->graph(),
+            &GraphView::setColourNote);
     connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestValuesIfVisible);
     connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestOverTimeIfVisible);
     connect(m_runner, &JobRunner::overTimeReady, this,
@@ -756,6 +763,64 @@ void Workbench::loadGraphs(const QString &path)
     });
     watcher->setFuture(
         QtConcurrent::run([path] { return graph::loadGraphs(path, JobContext::none()); }));
+}
+
+std::shared_ptr<const Checkpoint> Workbench::checkpointOfGraph(const QString &path,
+                                                               const graph::ModelGraph &g) const
+{
+    const int source = openSourcePaths().indexOf(path);
+    if (source < 0)
+        return {};
+    const auto &cps = m_opened[source].checkpoints;
+    // A .meta is saved beside the checkpoint of its prefix.
+    const QString prefix =
+        g.source.endsWith(QLatin1String(".meta")) ? g.source.chopped(5) : QString();
+    QString first;
+    for (const auto &n : g.nodes)
+        if (!n.tensors.isEmpty()) {
+            first = n.tensors.first();
+            break;
+        }
+    std::shared_ptr<const Checkpoint> found;
+    for (const auto &cp : cps) {
+        if (!prefix.isEmpty() &&
+            QFileInfo(cp->index().path).absoluteFilePath() == QFileInfo(prefix).absoluteFilePath())
+            return cp;
+        if (!first.isEmpty() && cp->index().indexOfKey(first) >= 0)
+            found = cp;
+    }
+    return found;
+}
+
+void Workbench::colourGraph(int stat)
+{
+    auto *view = m_inspector->graph();
+    const auto *g = view->currentGraph();
+    const auto s = graph::NodeStat(stat);
+    if (s == graph::NodeStat::None || !g) {
+        m_colouring->cancel();
+        return;
+    }
+    auto cp = checkpointOfGraph(view->currentPath(), *g);
+    if (!cp) {
+        m_colouring->cancel();
+        view->setColourNote(tr("no open checkpoint holds this graph's weights"));
+        return;
+    }
+    std::shared_ptr<const Checkpoint> previous;
+    if (s == graph::NodeStat::RelChange) {
+        const auto run = runOf(TensorRef{cp, 0});
+        const auto at = std::find(run.begin(), run.end(), cp);
+        if (at != run.end() && at != run.begin())
+            previous = *(at - 1);
+        if (!previous) {
+            m_colouring->cancel();
+            view->setColourNote(tr("%1 has no earlier checkpoint in its run to compare with")
+                                    .arg(cp->index().displayName));
+            return;
+        }
+    }
+    m_colouring->request(s, cp, previous, view->currentTensorKeys());
 }
 
 } // namespace wl

@@ -16,6 +16,11 @@ class QWidget;
 namespace wl
 {
 
+namespace graph
+{
+struct ModelGraph;
+} // namespace graph
+
 namespace events
 {
 class LogWatcher;
@@ -24,6 +29,7 @@ struct RunLogs;
 
 class CheckpointTreeModel;
 class DropFilter;
+class GraphColouring;
 class JobRunner;
 class ProblemsPanel;
 class SourcesView;
@@ -84,6 +90,10 @@ public:
     bool hasOverTime(const TensorRef &t) const;
     // Selects t and shows it in the Over Time tab.
     void showOverTime(const TensorRef &t);
+    // The open checkpoint whose weights the graph of source `path` names: the one the graph
+    // was saved with, else the newest that holds its first weight.
+    std::shared_ptr<const Checkpoint> checkpointOfGraph(const QString &path,
+                                                        const graph::ModelGraph &g) const;
 
     static constexpr int kMaxOverlay = 12;
     static constexpr qint64 kMaxValues = 4'000'000;
@@ -113,6 +123,8 @@ private:
     void watchLogs(const OpenResult &result);
     // Reads the model graph of an opened source in the background for the Graph tab.
     void loadGraphs(const QString &path);
+    // Starts the Graph tab's colouring by `stat` (a graph::NodeStat) for the graph it shows.
+    void colourGraph(int stat);
     // A watched run opened again for checkpoints that appeared: merged into its source in place.
     bool mergeRefreshed(int source, const OpenResult &result);
     void onLogsUpdated(const QString &path, const std::shared_ptr<const events::RunLogs> &logs);
@@ -129,6 +141,7 @@ private:
     WorkStatus *m_status = nullptr;
     QStackedWidget *m_centre = nullptr;
     DropFilter *m_drops = nullptr;
+    GraphColouring *m_colouring = nullptr;
     QList<OpenResult> m_opened;                      // parallel to the model's top-level rows
     QHash<QString, events::LogWatcher *> m_watchers; // by source path
     QHash<QString, QSet<QString>> m_checkpointFiles; // by source path: seen appearing

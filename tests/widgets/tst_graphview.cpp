@@ -1,8 +1,11 @@
 // The Graph tab over corpus models: Graphviz layout off the GUI thread, node selection naming
-// the node's weights, find, expanding scopes, and export.
+// the node's weights, find, expanding scopes, export, and colouring by weight statistics.
+#include "formats/checkpoint.h"
 #include "graph/modelgraph.h"
+#include "graphcolouring.h"
 #include "graphview.h"
 #include "jobs/jobcontext.h"
+#include "jobs/jobrunner.h"
 #include "testutil.h"
 
 #include <QGraphicsRectItem>
@@ -21,6 +24,8 @@ class TestGraphView : public QObject
 private slots:
     void kerasNodeSelectsItsLayer();
     void scopesExpandAndExport();
+    void kerasNodesColouredByTheirWeights();
+    void estimatorNodesColouredByChange();
 };
 
 namespace
@@ -37,7 +42,168 @@ QList<QGraphicsRectItem *> nodeBoxes(const GraphView &v)
     return out;
 }
 
+// A float32, int32 or int64 tensor's elements, read from its raw little-endian bytes.
+std::vector<double> numericElements(const Checkpoint &cp, const QString &key)
+{
+    const int i = cp.index().indexOfKey(key);
+    if (i < 0)
+        return {};
+    const DType dtype = cp.tensor(i).dtype;
+    auto bytes = cp.readTensor(i);
+    if (!bytes)
+        return {};
+    const char *p = bytes->constData();
+    auto read = [&]<class T>(T) {
+        std::vector<double> out(std::size_t(bytes->size()) / sizeof(T));
+        for (std::size_t k = 0; k < out.size(); ++k) {
+            T x;
+            std::memcpy(&x, p + sizeof(T) * k, sizeof(T));
+            out[k] = double(x);
+        }
+        return out;
+    };
+    if (dtype == DType::Float32)
+        return read(float());
+    if (dtype == DType::Int32)
+        return read(std::int32_t());
+    if (dtype == DType::Int64)
+        return read(std::int64_t());
+    return {};
+}
+
+// The view coloured by `stat` with sums from a GraphColouring, as the window wires them.
+void colourView(GraphView &view, GraphColouring &colouring, graph::NodeStat stat,
+                std::shared_ptr<const Checkpoint> cp, std::shared_ptr<const Checkpoint> previous)
+{
+    QObject::connect(&colouring, &GraphColouring::sumsReady, &view, &GraphView::addWeightSums,
+                     Qt::UniqueConnection);
+    QObject::connect(&view, &GraphView::colourRequested, &colouring, [&, cp, previous](int s) {
+        colouring.request(graph::NodeStat(s), cp, previous, view.currentTensorKeys());
+    });
+    view.setColourStat(stat);
+    QObject::disconnect(&view, &GraphView::colourRequested, &colouring, nullptr);
+}
+
+bool relativelyClose(double a, double b, double tolerance = 1e-9)
+{
+    return std::abs(a - b) <= tolerance * std::max(std::abs(a), std::abs(b));
+}
+
 } // namespace
+
+void TestGraphView::kerasNodesColouredByTheirWeights()
+{
+    const QString path =
+        test::corpus(QStringLiteral("keras2-h5-full/mnist-mlp-h5/model_mnist_MLP_1.h5"));
+    auto graphs = graph::loadGraphs(path, JobContext::none());
+    QVERIFY(graphs);
+    const auto g = graphs->front();
+    std::shared_ptr<const Checkpoint> cp = test::openOne(path);
+    QVERIFY(cp);
+    GraphView view;
+    view.resize(900, 700);
+    view.show();
+    QSignalSpy laidOut(&view, &GraphView::layoutFinished);
+    view.setGraphs(path, *graphs);
+    QVERIFY(laidOut.wait(20000));
+    JobRunner runner;
+    GraphColouring colouring(&runner);
+
+    int weighted = 0;
+    // L2 first: from the column statistics the runner computes, not from mean |w|'s pass.
+    for (const auto stat : {graph::NodeStat::L2, graph::NodeStat::MeanAbs}) {
+        colourView(view, colouring, stat, cp, nullptr);
+        for (const auto &n : g.nodes) {
+            if (n.tensors.isEmpty()) {
+                QVERIFY(!view.itemValue(n.id));
+                continue;
+            }
+            QTRY_VERIFY_WITH_TIMEOUT(view.itemValue(n.id).has_value(), 20000);
+            // Independently: every element of the node's weights, as one tensor.
+            double sumAbs = 0, sumSq = 0;
+            std::size_t count = 0;
+            for (const auto &key : n.tensors) {
+                const auto v = numericElements(*cp, key);
+                QVERIFY2(!v.empty(), qPrintable(key));
+                for (double x : v) {
+                    sumAbs += std::abs(x);
+                    sumSq += x * x;
+                }
+                count += v.size();
+            }
+            const double expected =
+                stat == graph::NodeStat::MeanAbs ? sumAbs / double(count) : std::sqrt(sumSq);
+            QVERIFY2(relativelyClose(*view.itemValue(n.id), expected),
+                     qPrintable(QStringLiteral("%1 %2: %3 != %4")
+                                    .arg(n.id, graph::nodeStatName(stat))
+                                    .arg(*view.itemValue(n.id), 0, 'g', 17)
+                                    .arg(expected, 0, 'g', 17)));
+            ++weighted;
+        }
+    }
+    QVERIFY(weighted >= 4);
+    // Nodes of different weights get different colours.
+    QSet<QRgb> fills;
+    for (auto *r : nodeBoxes(view))
+        fills.insert(r->brush().color().rgb());
+    QVERIFY(fills.size() >= 3);
+}
+
+void TestGraphView::estimatorNodesColouredByChange()
+{
+    const QString dir = test::corpus(QStringLiteral("tf1-checkpoint/mnist-estimator-run"));
+    auto graphs =
+        graph::loadGraphs(dir + QStringLiteral("/model.ckpt-20000.meta"), JobContext::none());
+    QVERIFY(graphs);
+    const auto g = graphs->front();
+    std::shared_ptr<const Checkpoint> before = test::openOne(dir + "/model.ckpt-1.index");
+    std::shared_ptr<const Checkpoint> after = test::openOne(dir + "/model.ckpt-20000.index");
+    QVERIFY(before && after);
+    GraphView view;
+    view.resize(900, 700);
+    view.show();
+    QSignalSpy laidOut(&view, &GraphView::layoutFinished);
+    view.setGraphs(dir, *graphs);
+    QVERIFY(laidOut.wait(20000));
+    JobRunner runner;
+    GraphColouring colouring(&runner);
+    colourView(view, colouring, graph::NodeStat::RelChange, after, before);
+    // Collapsed, each top scope is one item coloured by all of its members' weights.
+    const auto v = graph::collapse(g, {});
+    int checked = 0;
+    for (std::size_t i = 0; i < v.items.size(); ++i) {
+        QStringList keys;
+        for (int n = 0; n < int(g.nodes.size()); ++n)
+            if (v.itemOfNode(n) == int(i) && g.nodes[std::size_t(n)].attachedTo < 0)
+                keys << g.nodes[std::size_t(n)].tensors;
+        keys.removeDuplicates();
+        if (keys.isEmpty())
+            continue;
+        double diffSq = 0, prevSq = 0;
+        for (const auto &key : keys) {
+            const auto a = numericElements(*before, key), b = numericElements(*after, key);
+            QVERIFY2(!a.empty() && a.size() == b.size(), qPrintable(key));
+            for (std::size_t k = 0; k < a.size(); ++k) {
+                diffSq += (b[k] - a[k]) * (b[k] - a[k]);
+                prevSq += a[k] * a[k];
+            }
+        }
+        if (prevSq == 0)
+            continue;
+        QTRY_VERIFY_WITH_TIMEOUT(view.itemValue(v.items[i].id).has_value(), 20000);
+        const double expected = std::sqrt(diffSq) / std::sqrt(prevSq);
+        // The diff kernel sums float32 lanes in float before double: within 2e-6 of the exact
+        // sums (tst_diffkernel).
+        QVERIFY2(relativelyClose(*view.itemValue(v.items[i].id), expected, 2e-6),
+                 qPrintable(QStringLiteral("%1: %2 != %3")
+                                .arg(v.items[i].id)
+                                .arg(*view.itemValue(v.items[i].id), 0, 'g', 17)
+                                .arg(expected, 0, 'g', 17)));
+        QVERIFY(expected > 0);
+        ++checked;
+    }
+    QVERIFY(checked >= 3);
+}
 
 void TestGraphView::kerasNodeSelectsItsLayer()
 {
