@@ -17,7 +17,9 @@
 #include <QMessageBox>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QScrollBar>
 #include <QSvgGenerator>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <QWheelEvent>
@@ -145,6 +147,97 @@ private:
     std::optional<double> m_lo, m_hi;
 };
 
+// A small picture of the whole scene with the view's visible rectangle on it; pressing or
+// dragging centres the view there. The scene is drawn once into a pixmap per layout or colouring,
+// so panning a big graph redraws only the rectangle.
+class GraphMinimap : public QWidget
+{
+public:
+    GraphMinimap(QGraphicsView *view, QWidget *parent) : QWidget(parent), m_view(view)
+    {
+        setCursor(Qt::OpenHandCursor);
+        setToolTip(GraphView::tr("Overview of the graph: click or drag to pan"));
+        setAccessibleName(GraphView::tr("Graph overview"));
+        resize(220, 160);
+    }
+    void render()
+    {
+        const QRectF source = m_view->scene()->sceneRect();
+        m_pixmap = QPixmap(size() * devicePixelRatioF());
+        m_pixmap.setDevicePixelRatio(devicePixelRatioF());
+        m_pixmap.fill(palette().color(QPalette::Base));
+        if (!source.isEmpty()) {
+            QPainter p(&m_pixmap);
+            p.setRenderHint(QPainter::Antialiasing);
+            m_view->scene()->render(&p, target(), source, Qt::KeepAspectRatio);
+        }
+        update();
+    }
+    QPointF toScene(const QPointF &p) const
+    {
+        const QRectF source = m_view->scene()->sceneRect(), t = target();
+        if (t.isEmpty())
+            return source.center();
+        return source.topLeft() + (p - t.topLeft()) * (source.width() / t.width());
+    }
+    QRectF toMinimap(const QRectF &r) const
+    {
+        const QRectF source = m_view->scene()->sceneRect(), t = target();
+        const double s = source.width() > 0 ? t.width() / source.width() : 1;
+        return QRectF(t.topLeft() + (r.topLeft() - source.topLeft()) * s, r.size() * s);
+    }
+
+protected:
+    void paintEvent(QPaintEvent *) override
+    {
+        QPainter p(this);
+        p.drawPixmap(0, 0, m_pixmap);
+        const QColor accent = palette().color(QPalette::Highlight);
+        QColor fill = accent;
+        fill.setAlpha(40);
+        p.setPen(QPen(accent, 1.5));
+        p.setBrush(fill);
+        const QRectF visible = m_view->mapToScene(m_view->viewport()->rect()).boundingRect();
+        p.drawRect(toMinimap(visible).intersected(QRectF(rect()).adjusted(1, 1, -1, -1)));
+        p.setPen(palette().color(QPalette::Mid));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(QRectF(rect()).adjusted(0.5, 0.5, -0.5, -0.5));
+    }
+    void mousePressEvent(QMouseEvent *e) override
+    {
+        setCursor(Qt::ClosedHandCursor);
+        pan(e->position());
+    }
+    void mouseMoveEvent(QMouseEvent *e) override
+    {
+        if (e->buttons() & Qt::LeftButton)
+            pan(e->position());
+    }
+    void mouseReleaseEvent(QMouseEvent *) override { setCursor(Qt::OpenHandCursor); }
+
+private:
+    // Where the scene goes: its aspect kept, centred, a few pixels in.
+    QRectF target() const
+    {
+        const QRectF source = m_view->scene()->sceneRect();
+        const QRectF area = QRectF(rect()).adjusted(3, 3, -3, -3);
+        if (source.isEmpty() || area.isEmpty())
+            return {};
+        const double s = std::min(area.width() / source.width(), area.height() / source.height());
+        QRectF t(0, 0, source.width() * s, source.height() * s);
+        t.moveCenter(area.center());
+        return t;
+    }
+    void pan(const QPointF &p)
+    {
+        m_view->centerOn(toScene(p));
+        update();
+    }
+
+    QGraphicsView *m_view;
+    QPixmap m_pixmap;
+};
+
 GraphView::GraphView(QWidget *parent) : QWidget(parent)
 {
     m_choice = new QComboBox(this);
@@ -184,6 +277,11 @@ GraphView::GraphView(QWidget *parent) : QWidget(parent)
     m_view->setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
     m_view->viewport()->installEventFilter(this);
     m_view->setAccessibleName(tr("Graph"));
+    m_minimap = new GraphMinimap(m_view, this);
+    m_minimap->hide();
+    for (auto *bar : {static_cast<QAbstractSlider *>(m_view->horizontalScrollBar()),
+                      static_cast<QAbstractSlider *>(m_view->verticalScrollBar())})
+        connect(bar, &QAbstractSlider::valueChanged, this, [this] { updateMinimap(false); });
 
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_choice, 1);
@@ -211,8 +309,14 @@ GraphView::GraphView(QWidget *parent) : QWidget(parent)
             m_status->setText(tr("No node matches “%1”").arg(m_search->text()));
     });
     connect(fitButton, &QToolButton::clicked, this, &GraphView::fit);
-    connect(zoomIn, &QToolButton::clicked, this, [this] { m_view->scale(1.25, 1.25); });
-    connect(zoomOut, &QToolButton::clicked, this, [this] { m_view->scale(0.8, 0.8); });
+    connect(zoomIn, &QToolButton::clicked, this, [this] {
+        m_view->scale(1.25, 1.25);
+        updateMinimap(false);
+    });
+    connect(zoomOut, &QToolButton::clicked, this, [this] {
+        m_view->scale(0.8, 0.8);
+        updateMinimap(false);
+    });
     connect(collapseAll, &QToolButton::clicked, this, [this] { setExpanded({}); });
     connect(exportButton, &QToolButton::clicked, this, &GraphView::exportAs);
     connect(m_scene, &QGraphicsScene::selectionChanged, this, &GraphView::onSceneSelection);
@@ -409,6 +513,7 @@ void GraphView::showLayout()
     }
     recolour();
     updateHighlight();
+    updateMinimap(true);
     emit layoutFinished();
 }
 
@@ -531,6 +636,47 @@ void GraphView::recolour()
         m_items[i]->setToolTip(tip);
     }
     m_legend->setScale(graph::nodeStatName(m_stat), lo, hi);
+    if (!m_minimap->isHidden())
+        m_minimap->render();
+}
+
+QWidget *GraphView::minimap() const
+{
+    return m_minimap;
+}
+
+QPointF GraphView::minimapToScene(const QPointF &p) const
+{
+    return m_minimap->toScene(p);
+}
+
+QRectF GraphView::visibleSceneRect() const
+{
+    return m_view->mapToScene(m_view->viewport()->rect()).boundingRect();
+}
+
+void GraphView::updateMinimap(bool rerender)
+{
+    const QRectF scene = m_scene->sceneRect();
+    const bool wanted =
+        !m_items.empty() &&
+        (m_items.size() >= 40 || !visibleSceneRect().contains(scene.adjusted(20, 20, -20, -20)));
+    if (!wanted) {
+        m_minimap->hide();
+        return;
+    }
+    // The corner of the viewport, clear of the scroll bars; smaller in a small view.
+    const QWidget *vp = m_view->viewport();
+    const QPoint corner = vp->mapTo(this, QPoint(vp->width(), vp->height()));
+    const QSize size(std::min(220, vp->width() / 3), std::min(160, vp->height() / 3));
+    const QRect geometry(corner - QPoint(size.width() + 8, size.height() + 8), size);
+    const bool moved = geometry != m_minimap->geometry();
+    m_minimap->setGeometry(geometry);
+    if (rerender || moved || m_minimap->isHidden())
+        m_minimap->render();
+    m_minimap->show();
+    m_minimap->raise();
+    m_minimap->update();
 }
 
 void GraphView::fit()
@@ -541,6 +687,7 @@ void GraphView::fit()
         if (m_view->transform().m11() > 1.5)
             m_view->setTransform(QTransform::fromScale(1.5, 1.5));
     }
+    updateMinimap(false);
 }
 
 void GraphView::showEvent(QShowEvent *event)
@@ -651,10 +798,13 @@ void GraphView::updateHighlight()
 bool GraphView::eventFilter(QObject *watched, QEvent *event)
 {
     if (watched == m_view->viewport()) {
+        if (event->type() == QEvent::Resize)
+            QTimer::singleShot(0, this, [this] { updateMinimap(false); });
         if (event->type() == QEvent::Wheel) {
             const auto *w = static_cast<QWheelEvent *>(event);
             const double f = std::pow(1.0015, w->angleDelta().y());
             m_view->scale(f, f);
+            updateMinimap(false);
             return true;
         }
         if (event->type() == QEvent::MouseButtonDblClick) {

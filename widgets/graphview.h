@@ -21,6 +21,7 @@ namespace wl
 {
 
 class GraphLegend;
+class GraphMinimap;
 
 // The Graph tab: a model's layers or ops laid out by Graphviz (off the GUI thread), name scopes
 // collapsed until double-clicked. Selecting a node asks for its tensors; selecting tensors
@@ -64,6 +65,13 @@ public:
     // The value the visible item (node id or group path) is coloured by, if it is coloured.
     std::optional<double> itemValue(const QString &id) const;
 
+    // The overview in the view's corner, shown while the graph does not fit the view or has
+    // many items; dragging in it pans the view.
+    QWidget *minimap() const;
+    // The scene point under a point of the minimap, and the scene rectangle the view shows.
+    QPointF minimapToScene(const QPointF &p) const;
+    QRectF visibleSceneRect() const;
+
 signals:
     // The node's weights ("dense" layer path for Keras, else its tensor keys).
     void nodeSelected(const QString &selectPath, const QStringList &tensorKeys);
@@ -93,6 +101,8 @@ private:
     // The tensor keys of each visible item (a group's: all of its members').
     std::vector<QStringList> itemTensors() const;
     void recolour();
+    // Places the minimap in the view's corner and shows it when there is something to navigate.
+    void updateMinimap(bool rerender);
 
     std::vector<Entry> m_entries;
     QComboBox *m_choice = nullptr;
@@ -110,6 +120,7 @@ private:
     QString m_focusId; // node to centre once the running layout is shown
     QComboBox *m_colourBy = nullptr;
     GraphLegend *m_legend = nullptr;
+    GraphMinimap *m_minimap = nullptr;
     graph::NodeStat m_stat = graph::NodeStat::None;
     QHash<QString, graph::WeightSums> m_sums;
     std::vector<std::optional<double>> m_values; // parallel to m_items

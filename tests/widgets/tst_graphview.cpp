@@ -8,10 +8,13 @@
 #include "jobs/jobrunner.h"
 #include "testutil.h"
 
+#include <QApplication>
 #include <QGraphicsRectItem>
 #include <QGraphicsScene>
 #include <QGraphicsView>
 #include <QImage>
+#include <QMouseEvent>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -26,6 +29,8 @@ private slots:
     void scopesExpandAndExport();
     void kerasNodesColouredByTheirWeights();
     void estimatorNodesColouredByChange();
+    void minimapPansTheView();
+    void findCentresTheMatch();
 };
 
 namespace
@@ -203,6 +208,126 @@ void TestGraphView::estimatorNodesColouredByChange()
         ++checked;
     }
     QVERIFY(checked >= 3);
+}
+
+namespace
+{
+
+// The estimator's graph with every scope expanded: far larger than the view at 1:1.
+std::vector<graph::ModelGraph> expandedEstimator(GraphView &view)
+{
+    const QString path =
+        test::corpus(QStringLiteral("tf1-checkpoint/mnist-estimator-run/model.ckpt-20000.meta"));
+    auto graphs = graph::loadGraphs(path, JobContext::none());
+    if (!graphs)
+        return {};
+    QSignalSpy laidOut(&view, &GraphView::layoutFinished);
+    view.setGraphs(path, *graphs);
+    if (!laidOut.wait(20000))
+        return {};
+    const QStringList all = graphs->front().groups();
+    view.setExpanded(QSet<QString>(all.begin(), all.end()));
+    if (!laidOut.wait(60000))
+        return {};
+    return *graphs;
+}
+
+double distance(const QPointF &a, const QPointF &b)
+{
+    return QLineF(a, b).length();
+}
+
+// Whether the view is centred on a scene point, on each axis unless scrolled to that axis's end.
+bool centredAt(const GraphView &view, const QPointF &at)
+{
+    const QPointF c = view.visibleSceneRect().center();
+    auto axis = [](double a, double b, const QScrollBar *bar) {
+        return std::abs(a - b) < 2 || bar->value() == bar->minimum() ||
+               bar->value() == bar->maximum();
+    };
+    return axis(c.x(), at.x(), view.view()->horizontalScrollBar()) &&
+           axis(c.y(), at.y(), view.view()->verticalScrollBar()) &&
+           view.visibleSceneRect().contains(at);
+}
+
+bool centredOn(const GraphView &view, const QGraphicsItem *item)
+{
+    return centredAt(view, item->sceneBoundingRect().center()) &&
+           view.visibleSceneRect().contains(item->sceneBoundingRect());
+}
+
+} // namespace
+
+void TestGraphView::minimapPansTheView()
+{
+    GraphView view;
+    view.resize(900, 700);
+    view.show();
+    QVERIFY(!view.minimap()->isVisible()); // nothing to show yet
+    const auto graphs = expandedEstimator(view);
+    QVERIFY(!graphs.empty());
+    QVERIFY(view.minimap()->isVisible());
+    // Inside the view's viewport, in its bottom-right corner.
+    const QRect vp(view.view()->viewport()->mapTo(&view, QPoint(0, 0)),
+                   view.view()->viewport()->size());
+    QVERIFY(vp.contains(view.minimap()->geometry()));
+    QVERIFY(view.minimap()->geometry().center().x() > vp.center().x());
+    QVERIFY(view.minimap()->geometry().center().y() > vp.center().y());
+
+    view.view()->setTransform(QTransform()); // 1:1, so that the view shows a part
+    const QSize m = view.minimap()->size();
+    // Pressing the minimap's middle centres the view on the scene's middle.
+    const QPoint middle(m.width() / 2, m.height() / 2);
+    QTest::mousePress(view.minimap(), Qt::LeftButton, {}, middle);
+    QVERIFY(centredAt(view, view.minimapToScene(middle)));
+    QVERIFY(distance(view.minimapToScene(middle), view.view()->sceneRect().center()) < 10);
+    // Dragging follows the mouse: to a point of the minimap that shows the scene (the scene's
+    // picture keeps its aspect, so one of these two lies on it).
+    QPoint to(m.width() * 3 / 4, m.height() / 2);
+    if (!view.view()->sceneRect().contains(view.minimapToScene(to)))
+        to = QPoint(m.width() / 2, m.height() * 3 / 4);
+    QVERIFY(view.view()->sceneRect().contains(view.minimapToScene(to)));
+    QMouseEvent move(QEvent::MouseMove, QPointF(to), view.minimap()->mapToGlobal(QPointF(to)),
+                     Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(view.minimap(), &move);
+    QTest::mouseRelease(view.minimap(), Qt::LeftButton, {}, to);
+    QVERIFY(centredAt(view, view.minimapToScene(to)));
+    QVERIFY(distance(view.visibleSceneRect().center(), view.view()->sceneRect().center()) > 50);
+
+    // A graph that fits the view shows none.
+    GraphView small;
+    small.resize(900, 700);
+    small.show();
+    const QString keras =
+        test::corpus(QStringLiteral("keras2-h5-full/mnist-mlp-h5/model_mnist_MLP_1.h5"));
+    auto kg = graph::loadGraphs(keras, JobContext::none());
+    QVERIFY(kg);
+    QSignalSpy laidOut(&small, &GraphView::layoutFinished);
+    small.setGraphs(keras, *kg);
+    QVERIFY(laidOut.wait(20000));
+    QVERIFY(!small.minimap()->isVisible());
+}
+
+void TestGraphView::findCentresTheMatch()
+{
+    GraphView view;
+    view.resize(900, 700);
+    view.show();
+    const auto graphs = expandedEstimator(view);
+    QVERIFY(!graphs.empty());
+    QVERIFY(view.find(QStringLiteral("dense/MatMul")));
+    const auto selected = view.view()->scene()->selectedItems();
+    QCOMPARE(selected.size(), 1);
+    QVERIFY(centredOn(view, selected.first()));
+    // Found inside a collapsed scope: expanded, laid out, then centred.
+    QSignalSpy laidOut(&view, &GraphView::layoutFinished);
+    view.setExpanded({});
+    QVERIFY(laidOut.wait(20000));
+    QVERIFY(view.find(QStringLiteral("conv2d/Conv2D")));
+    QVERIFY(laidOut.wait(20000));
+    const auto found = view.view()->scene()->selectedItems();
+    QCOMPARE(found.size(), 1);
+    QVERIFY(centredOn(view, found.first()));
 }
 
 void TestGraphView::kerasNodeSelectsItsLayer()
