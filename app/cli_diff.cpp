@@ -120,6 +120,13 @@ int diff(const QStringList &args)
             }
             o[QLatin1String("dtype")] = ta.dtypeText();
             o[QLatin1String("shape")] = shapeJson(ta.shape);
+            if (d.match.transposed()) { // B's axis for each of A's
+                QJsonArray axes;
+                for (const int x : d.match.axes)
+                    axes.append(x);
+                o[QLatin1String("shape_b")] = shapeJson(tb.shape);
+                o[QLatin1String("axes_b")] = axes;
+            }
             const auto &s = d.sums;
             const bool m = d.computed;
             o[QLatin1String("max_abs_diff")] = m ? number(s.maxAbs) : QJsonValue();
@@ -306,6 +313,8 @@ int restore(const QStringList &args)
         if (t.castFrom != DType::Invalid)
             out() << "  cast from " << dtypeName(t.castFrom) << ", largest rounding error "
                   << QString::number(t.maxRoundingError, 'g', 17);
+        if (!t.axes.empty())
+            out() << "  axes reordered into B's layout";
         out() << "\n";
     }
     out() << "weightlens: wrote " << r->prefix << " (" << r->restored.size() << " restored, "

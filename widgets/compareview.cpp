@@ -282,9 +282,10 @@ void CompareView::onCurrentRowChanged()
     }
     const auto &a = m_session->a()->tensor(row.a);
     const auto &b = m_session->b()->tensor(row.b);
-    if (a.shape.dims != b.shape.dims || !dtypeIsNumeric(a.dtype) || !dtypeIsNumeric(b.dtype)) {
+    const bool sameShape = a.shape.dims == b.shape.dims || !layoutAxes(a, b).empty();
+    if (!sameShape || !dtypeIsNumeric(a.dtype) || !dtypeIsNumeric(b.dtype)) {
         const QString why =
-            a.shape.dims != b.shape.dims
+            !sameShape
                 ? tr("Shapes differ: %1 against %2").arg(a.shape.toString(), b.shape.toString())
                 : tr("Not numeric tensors");
         m_hist->setMessage(why);
@@ -358,7 +359,7 @@ void CompareView::showTableMenu(const QPoint &pos)
                 pairWith->addAction(QStringLiteral("%1  %2").arg(
                                         tb.name.isEmpty() ? tb.key : tb.name, tb.shape.toString()),
                                     this, [this, row, j] { m_session->setMatch(row.a, j); });
-            act->setEnabled(tb.shape.dims == ta.shape.dims);
+            act->setEnabled(tb.shape.dims == ta.shape.dims || !layoutAxes(ta, tb).empty());
         }
         pairWith->setEnabled(!pairWith->isEmpty());
     }

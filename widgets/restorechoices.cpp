@@ -65,7 +65,8 @@ bool RestoreChoices::choosable(int sourceRow) const
         return false;
     const auto &a = m_source->checkpointA()->tensor(row.a);
     const auto &b = m_source->checkpointB()->tensor(row.b);
-    return a.shape.dims == b.shape.dims && dtypeIsNumeric(a.dtype) && dtypeIsNumeric(b.dtype);
+    return (a.shape.dims == b.shape.dims || !layoutAxes(b, a).empty()) && dtypeIsNumeric(a.dtype) &&
+           dtypeIsNumeric(b.dtype);
 }
 
 void RestoreChoices::choose(const QVector<Pair> &pairs, bool on, const QString &text)

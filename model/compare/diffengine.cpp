@@ -1,5 +1,7 @@
 #include "diffengine.h"
 
+#include "core/permute.h"
+#include "core/plural.h"
 #include "io/crc32c.h"
 #include "jobs/parallel.h"
 
@@ -35,6 +37,14 @@ bool isDiffable(DType t)
     return dtypeIsNumeric(t) && dtypeSize(t) > 0 && t != DType::Complex64 && t != DType::Complex128;
 }
 
+// Both stored as plain little-endian numbers in the same element order: compared as they
+// stream from the files. The rest are read whole.
+bool streams(const TensorMatch &m, const TensorInfo &ta, const TensorInfo &tb)
+{
+    return isDiffable(ta.dtype) && isRaw(ta) && isRaw(tb) && ta.location.size == tb.location.size &&
+           !m.transposed();
+}
+
 } // namespace
 
 QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
@@ -52,8 +62,7 @@ QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
         const auto &ta = a.tensor(pairs[s].a);
         const auto &tb = b.tensor(pairs[s].b);
         const std::int64_t size = ta.location.size;
-        const bool split = isDiffable(ta.dtype) && isRaw(ta) && isRaw(tb) &&
-                           size == tb.location.size && size > std::int64_t(request.splitBytes);
+        const bool split = streams(pairs[s], ta, tb) && size > std::int64_t(request.splitBytes);
         if (!split) {
             pieces.push_back({s, 0, size});
             continue;
@@ -101,7 +110,7 @@ QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
         const auto &tb = b.tensor(m.b);
         auto &s = sums[pi];
         const bool numeric = isDiffable(ta.dtype);
-        if (numeric && isRaw(ta) && isRaw(tb) && ta.location.size == tb.location.size) {
+        if (streams(m, ta, tb)) {
             const std::size_t item = std::size_t(dtypeSize(ta.dtype));
             std::int64_t posA = p.begin;
             QString innerError;
@@ -162,6 +171,20 @@ QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
             }
             if (numeric) {
                 const qsizetype item = dtypeSize(ta.dtype);
+                if (m.transposed()) { // B's elements into A's order
+                    const std::int64_t want = tb.numElements() * item;
+                    if (rb->size() != want) {
+                        errors[pi] = tensorError(
+                            makeError(LoadError::Code::Truncated, b.index().path, tb.key,
+                                      counted(want, "byte"), QString::number(rb->size())),
+                            b.index(), tb);
+                        return;
+                    }
+                    QByteArray ordered(rb->size(), Qt::Uninitialized);
+                    permuteAxes(rb->constData(), tb.shape.dims, m.axes, std::size_t(item),
+                                ordered.data());
+                    *rb = std::move(ordered);
+                }
                 const qsizetype n = std::min(ra->size(), rb->size()) / item;
                 kernels::diff(ta.dtype, ra->constData(), rb->constData(), std::size_t(n), s);
                 if (ra->size() != rb->size())
@@ -215,8 +238,7 @@ QVector<TensorDiff> computeDiff(const Checkpoint &a, const Checkpoint &b,
         // Streamed tensors were checksummed here; the others by their reader.
         const auto &ta = a.tensor(pairs[slot].a);
         const auto &tb = b.tensor(pairs[slot].b);
-        const bool streamed =
-            isDiffable(ta.dtype) && isRaw(ta) && isRaw(tb) && ta.location.size == tb.location.size;
+        const bool streamed = streams(pairs[slot], ta, tb);
         const auto state = [&](const TensorInfo &t, std::uint32_t crc, ChecksumState read) {
             if (!streamed)
                 return read;

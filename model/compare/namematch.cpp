@@ -89,6 +89,61 @@ QString readable(const TensorInfo &t)
     return canonicalTensorName(t.name.isEmpty() ? t.key : t.name);
 }
 
+// The last segment of a readable name, after its scope ('/') or module path ('.').
+QStringView leafName(const QString &name)
+{
+    const qsizetype cut =
+        std::max(name.lastIndexOf(QLatin1Char('/')), name.lastIndexOf(QLatin1Char('.')));
+    return QStringView(name).mid(cut + 1);
+}
+
+} // namespace
+
+std::vector<int> layoutAxes(const TensorInfo &a, const TensorInfo &b)
+{
+    const auto &da = a.shape.dims;
+    const auto &db = b.shape.dims;
+    const int rank = int(da.size());
+    if (rank < 2 || rank > 5 || db.size() != da.size())
+        return {};
+    const QString na = readable(a), nb = readable(b);
+    const bool kernelA = leafName(na) == QLatin1String("kernel");
+    const bool weightA = leafName(na) == QLatin1String("weight");
+    const bool kernelB = leafName(nb) == QLatin1String("kernel");
+    const bool weightB = leafName(nb) == QLatin1String("weight");
+    const int spatial = rank - 2;
+    std::vector<int> axes(std::size_t(rank), 0);
+    if (kernelA && weightB) { // [s..., in, out] against [out, in, s...]
+        for (int i = 0; i < spatial; ++i)
+            axes[std::size_t(i)] = 2 + i;
+        axes[std::size_t(spatial)] = 1;
+        axes[std::size_t(spatial + 1)] = 0;
+    } else if (weightA && kernelB) { // [out, in, s...] against [s..., in, out]
+        axes[0] = rank - 1;
+        axes[1] = rank - 2;
+        for (int i = 0; i < spatial; ++i)
+            axes[std::size_t(2 + i)] = i;
+    } else {
+        return {};
+    }
+    for (int i = 0; i < rank; ++i)
+        if (da[std::size_t(i)] != db[std::size_t(axes[std::size_t(i)])])
+            return {};
+    return axes;
+}
+
+void classifyPair(TensorMatch &m, const CheckpointIndex &a, const CheckpointIndex &b)
+{
+    const auto &ta = a.tensors[m.a];
+    const auto &tb = b.tensors[m.b];
+    m.axes = layoutAxes(ta, tb);
+    m.shapeMismatch = m.axes.empty() && ta.shape.dims != tb.shape.dims;
+    m.dtypeMismatch = ta.dtype != tb.dtype;
+}
+
+namespace
+{
+
 class Matcher
 {
 public:
@@ -260,8 +315,7 @@ public:
             t.a = i;
             t.b = j;
             t.how = m_how.value(i);
-            t.shapeMismatch = m_a.tensors[i].shape.dims != m_b.tensors[j].shape.dims;
-            t.dtypeMismatch = m_a.tensors[i].dtype != m_b.tensors[j].dtype;
+            classifyPair(t, m_a, m_b);
             m.pairs << t;
         }
         for (int j = 0; j < m_b.tensors.size(); ++j)
@@ -338,8 +392,7 @@ void setMatch(NameMatching &m, const CheckpointIndex &a, const CheckpointIndex &
         t.a = ta;
         t.b = tb;
         t.how = TensorMatch::How::User;
-        t.shapeMismatch = a.tensors[ta].shape.dims != b.tensors[tb].shape.dims;
-        t.dtypeMismatch = a.tensors[ta].dtype != b.tensors[tb].dtype;
+        classifyPair(t, a, b);
         m.pairs << t;
     }
     std::sort(m.pairs.begin(), m.pairs.end(),

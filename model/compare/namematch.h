@@ -8,6 +8,8 @@
 #include <QString>
 #include <QVector>
 
+#include <vector>
+
 namespace wl
 {
 
@@ -35,9 +37,22 @@ struct TensorMatch {
     How how = How::Key;
     bool shapeMismatch = false;
     bool dtypeMismatch = false;
+    // B's axis for each of A's when the two store the tensor in different layouts (see
+    // layoutAxes); empty when B's elements are in A's order.
+    std::vector<int> axes;
     bool comparable() const { return !shapeMismatch && !dtypeMismatch; }
+    bool transposed() const { return !axes.empty(); }
 };
 QString matchHowName(TensorMatch::How how);
+
+// Keras and TensorFlow store a Dense or convolution `kernel` inputs before outputs, spatial
+// axes first ([h, w, in, out]); PyTorch stores the same layer's `weight` outputs first
+// ([out, in, h, w]). For such a pair, of rank 2 to 5, whose dimensions agree once the axes are
+// reordered: B's axis for each of A's. Empty for any other pair, and square shapes count as
+// transposed too (their names, not their shapes, tell the layout).
+std::vector<int> layoutAxes(const TensorInfo &a, const TensorInfo &b);
+// Sets a pair's axes and its shape and dtype mismatches.
+void classifyPair(TensorMatch &m, const CheckpointIndex &a, const CheckpointIndex &b);
 
 struct NameMatching {
     QVector<TensorMatch> pairs; // in A's tensor order

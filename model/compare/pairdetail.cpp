@@ -1,5 +1,7 @@
 #include "pairdetail.h"
 
+#include "core/permute.h"
+#include "namematch.h"
 #include "stats/kernels.h"
 
 #include <algorithm>
@@ -70,6 +72,11 @@ Result<PairDetail> computePairDetail(const Checkpoint &a, int ta, const Checkpoi
         return makeError(LoadError::Code::BadArgument, b.index().path, b.tensor(tb).key,
                          QStringLiteral("%1 elements, as in A").arg(va->size()),
                          QString::number(vb->size()));
+    if (const auto axes = layoutAxes(a.tensor(ta), b.tensor(tb)); !axes.empty()) {
+        QVector<double> ordered(vb->size());
+        permuteAxes(vb->constData(), b.tensor(tb).shape.dims, axes, sizeof(double), ordered.data());
+        *vb = std::move(ordered);
+    }
     PairDetail d;
     QVector<double> diff(va->size());
     for (qsizetype i = 0; i < diff.size(); ++i) {

@@ -22,7 +22,7 @@ struct PairDetail {
 };
 
 // Reads both tensors whole (refused above maxElements each) and bins them. Both must have the
-// same shape and a numeric dtype.
+// same shape, or B A's shape in another layout (layoutAxes), and a numeric dtype.
 Result<PairDetail> computePairDetail(const Checkpoint &a, int ta, const Checkpoint &b, int tb,
                                      int bins, std::int64_t maxElements,
                                      const JobContext &job = JobContext::none());

@@ -178,13 +178,18 @@ QVariant CompareModel::data(const QModelIndex &index, int role) const
         case PartnerColumn:
             return ta && tb && readable(ta) != readable(tb) ? readable(tb) : QString();
         case ShapeColumn:
+            if (r.kind == RowKind::Pair && m_matching.pairs[r.diff].transposed())
+                return ta->shape.toString() + QStringLiteral(" ~ ") + tb->shape.toString();
             if (ta && tb && ta->shape.dims != tb->shape.dims)
                 return ta->shape.toString() + QStringLiteral(" ≠ ") + tb->shape.toString();
             return (ta ? ta : tb)->shape.toString();
         case StatusColumn:
             return status(r);
         case MatchColumn:
-            return r.kind == RowKind::Pair ? matchHowName(m_matching.pairs[r.diff].how) : QString();
+            if (r.kind != RowKind::Pair)
+                return QString();
+            return matchHowName(m_matching.pairs[r.diff].how) +
+                   (m_matching.pairs[r.diff].transposed() ? tr(", transposed") : QString());
         default:
             break;
         }
@@ -208,6 +213,9 @@ QVariant CompareModel::data(const QModelIndex &index, int role) const
         if (tb)
             tip += (tip.isEmpty() ? QString() : QStringLiteral("\n")) +
                    tr("B: %1 (%2 %3)").arg(tb->key, tb->dtypeText(), tb->shape.toString());
+        if (r.kind == RowKind::Pair && m_matching.pairs[r.diff].transposed())
+            tip += tr("\nB is stored in the other layout (Keras kernel, inputs first, against "
+                      "PyTorch weight, outputs first) and is compared with its axes reordered.");
         return tip;
     }
     return {};

@@ -1,7 +1,10 @@
 #include "restore.h"
 
 #include "atomicfile.h"
+#include "compare/namematch.h"
 #include "core/glob.h"
+#include "core/permute.h"
+#include "core/plural.h"
 #include "core/sha256.h"
 #include "formats/readerregistry.h"
 #include "formats/tfstatefile.h"
@@ -123,6 +126,7 @@ struct Choice {
     int a = -1;
     int b = -1;
     bool cast = false;
+    std::vector<int> axes; // A's axis for each of B's when B keeps the other layout (layoutAxes)
 };
 
 // The slot of A's variable `ta` that goes with B's slot `sb`: same slot name, and the same
@@ -170,7 +174,8 @@ Result<QVector<Choice>> plan(const CheckpointIndex &ia, const CheckpointIndex &i
     auto choose = [&](int a, int b) -> Status {
         const auto &ta = ia.tensors[a];
         const auto &tb = ib.tensors[b];
-        if (ta.shape.dims != tb.shape.dims)
+        std::vector<int> axes = layoutAxes(tb, ta);
+        if (axes.empty() && ta.shape.dims != tb.shape.dims)
             return refuse(
                 ib.path, tb.key,
                 QStringLiteral("%1 %2, as B's tensor is").arg(tb.dtypeText(), tb.shape.toString()),
@@ -191,7 +196,7 @@ Result<QVector<Choice>> plan(const CheckpointIndex &ia, const CheckpointIndex &i
                           tb.dtypeText());
         if (!taken.contains(b)) {
             taken.insert(b);
-            chosen.append({a, b, cast});
+            chosen.append({a, b, cast, std::move(axes)});
         }
         return Ok{};
     };
@@ -411,13 +416,26 @@ Result<RestoreReport> stageWritten(const Checkpoint &from, const Checkpoint &int
         auto bytes = from.readTensor(c.a);
         if (!bytes.ok())
             return bytes.error();
-        RestoredTensor r{tb.key, ta.key, {}};
+        RestoredTensor r;
+        r.key = tb.key;
+        r.fromKey = ta.key;
         if (c.cast) {
             auto cast = castTo(*bytes, ta.dtype, tb.dtype, tb, r.maxRoundingError);
             if (!cast.ok())
                 return cast.error();
             *bytes = *cast;
             r.castFrom = ta.dtype;
+        }
+        if (!c.axes.empty()) { // into B's layout
+            const std::int64_t want = ta.numElements() * dtypeSize(tb.dtype);
+            if (bytes->size() != want)
+                return makeError(LoadError::Code::Truncated, ia.path, ta.key, counted(want, "byte"),
+                                 QString::number(bytes->size()));
+            QByteArray ordered(bytes->size(), Qt::Uninitialized);
+            permuteAxes(bytes->constData(), ta.shape.dims, c.axes, std::size_t(dtypeSize(tb.dtype)),
+                        ordered.data());
+            *bytes = std::move(ordered);
+            r.axes = c.axes;
         }
         r.sha256 = sha256(*bytes);
         expected.insert(tb.key, r.sha256);
@@ -537,6 +555,12 @@ Result<RestoreReport> stageWritten(const Checkpoint &from, const Checkpoint &int
         if (r.castFrom != DType::Invalid) {
             o.insert(QStringLiteral("cast_from"), dtypeName(r.castFrom));
             o.insert(QStringLiteral("max_rounding_error"), r.maxRoundingError);
+        }
+        if (!r.axes.empty()) {
+            QJsonArray axes;
+            for (const int x : r.axes)
+                axes.append(x);
+            o.insert(QStringLiteral("axes_from"), axes);
         }
         restored.append(o);
     }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <vector>
+
 #include "compare/namematch.h"
 #include "formats/checkpoint.h"
 
@@ -32,6 +34,7 @@ struct RestoredTensor {
     QByteArray sha256;
     DType castFrom = DType::Invalid; // A's dtype, when the values were cast
     double maxRoundingError = 0;     // largest |cast value - A's value|
+    std::vector<int> axes;           // A's axis for each of B's, when written in B's layout
 };
 
 struct RestoreReport {

@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include "compare/diffengine.h"
+#include "core/permute.h"
 #include "formats/readerregistry.h"
 #include "write/pytorchwriter.h"
 
@@ -445,8 +446,9 @@ private slots:
     // A Keras .h5 against a PyTorch port of the same model, made here from the .h5's weights as
     // a port does: Dense kernels transposed to nn.Linear's [out, in], BatchNormalization's
     // gamma, beta and moving statistics as weight, bias, running_mean and running_var, and a
-    // num_batches_tracked per BatchNorm; one element of fc3.bias moved by 0.5. `--map` rules pair
-    // every weight; the kernels are reported as transposed shapes, the rest compared.
+    // num_batches_tracked per BatchNorm; one element of fc3.bias moved by 0.5 and one of
+    // fc1.weight (output 2, input 5) by 0.25. `--map` rules pair every weight; the kernels are
+    // compared in the .h5's layout, element for element against the port transposed back here.
     void kerasAgainstPyTorchPort()
     {
         const QString h5 = test::corpus("keras2-h5-full/mnist-mlp-h5/model_mnist_MLP_1.h5");
@@ -494,6 +496,12 @@ private slots:
                                         b.constData() + 4 * (r * cols + c), 4);
                     b = tr;
                     shape.dims = {cols, rows};
+                    if (key == "fc1.weight") {
+                        float f;
+                        std::memcpy(&f, b.constData() + 4 * (2 * rows + 5), 4);
+                        f += 0.25f;
+                        std::memcpy(b.data() + 4 * (2 * rows + 5), &f, 4);
+                    }
                 }
                 if (key == "fc3.bias") {
                     float f;
@@ -540,31 +548,106 @@ private slots:
             }
             const QString key = o["key_b"].toString();
             QVERIFY2(portBytes.contains(key), qPrintable(key));
-            if (o.contains("mismatch")) {
-                QCOMPARE(o["mismatch"].toString(), QString("shape"));
+            QVERIFY2(!o.contains("mismatch"), qPrintable(key));
+            QCOMPARE(o["matched_by"].toString(), QString("rule"));
+            QByteArray b = portBytes.value(key);
+            if (o.contains("axes_b")) {
                 QVERIFY(key.endsWith(".weight") && key.startsWith("fc"));
                 const auto a = kerasShape.value(key);
-                QCOMPARE(o["shape_a"].toArray(), QJsonArray({a[0], a[1]}));
+                QCOMPARE(o["shape"].toArray(), QJsonArray({a[0], a[1]}));
                 QCOMPARE(o["shape_b"].toArray(), QJsonArray({a[1], a[0]}));
+                QCOMPARE(o["axes_b"].toArray(), QJsonArray({1, 0}));
+                QByteArray back(b.size(), '\0'); // [out, in] to [in, out]
+                for (qint64 r = 0; r < a[0]; ++r)
+                    for (qint64 c = 0; c < a[1]; ++c)
+                        std::memcpy(back.data() + 4 * (r * a[1] + c),
+                                    b.constData() + 4 * (c * a[0] + r), 4);
+                b = back;
                 ++transposed;
-                continue;
             }
-            QCOMPARE(o["matched_by"].toString(), QString("rule"));
-            const Expected e = expectFloat32(kerasBytes.value(key), portBytes.value(key));
+            const Expected e = expectFloat32(kerasBytes.value(key), b);
             QCOMPARE(o["identical"].toBool(), e.identical);
-            QCOMPARE(o["identical"].toBool(), key != "fc3.bias");
+            QCOMPARE(o["identical"].toBool(), key != "fc3.bias" && key != "fc1.weight");
             QVERIFY2(near(o["max_abs_diff"].toDouble(), e.maxAbs), qPrintable(key));
             QCOMPARE(o["changed_fraction"].toDouble(), e.changed);
             if (e.hasCos)
                 QVERIFY(std::fabs(o["cosine"].toDouble() - e.cosine) < 1e-6);
             ++compared;
         }
-        QCOMPARE(compared, 15);
+        QCOMPARE(compared, 18);
         QCOMPARE(transposed, 3);
         QCOMPARE(onlyA, int(idx.tensors.size()) - 18);
         onlyB.sort();
         QCOMPARE(onlyB, QStringList({"bn1.num_batches_tracked", "bn2.num_batches_tracked",
                                      "bn3.num_batches_tracked"}));
+
+        // Restoring the .h5's kernel into the port writes it in the port's layout: the port's
+        // fc1.weight becomes the kernel transposed, undoing the moved element.
+        QStringList restore{
+            "restore",  "--from",    h5, "--into", pt, "--out", dir.filePath("fixed.pt"),
+            "--select", "fc1.weight"};
+        for (qsizetype i = 2; i + 1 < args.size() && args[i] == "--map"; i += 2)
+            restore << args[i] << args[i + 1];
+        const auto fixed = test::runWeightLens(restore);
+        QVERIFY2(fixed.exitCode == 0, fixed.err.constData());
+        auto out = test::openOne(dir.filePath("fixed.pt"));
+        QVERIFY(out);
+        const int w = out->index().indexOfKey("fc1.weight");
+        QVERIFY(w >= 0);
+        auto got = out->readTensor(w);
+        QVERIFY(got.ok());
+        const auto a = kerasShape.value("fc1.weight");
+        const QByteArray k = kerasBytes.value("fc1.weight");
+        QByteArray want(k.size(), '\0');
+        for (qint64 r = 0; r < a[0]; ++r)
+            for (qint64 c = 0; c < a[1]; ++c)
+                std::memcpy(want.data() + 4 * (c * a[0] + r), k.constData() + 4 * (r * a[1] + c),
+                            4);
+        QVERIFY(*got == want);
+        QVERIFY(want != portBytes.value("fc1.weight"));
+    }
+
+    // Keras's [h, w, in, out] kernels against PyTorch's [out, in, h, w] weights: the axes found
+    // from the names, and B's elements reordered into A's order, checked against the index
+    // arithmetic of both layouts.
+    void convolutionLayouts()
+    {
+        TensorInfo kernel, weight;
+        kernel.name = "conv2d/kernel";
+        kernel.shape.dims = {3, 2, 4, 5};
+        weight.name = "conv1.weight";
+        weight.shape.dims = {5, 4, 3, 2};
+        QCOMPARE(layoutAxes(kernel, weight), std::vector<int>({2, 3, 1, 0}));
+        QCOMPARE(layoutAxes(weight, kernel), std::vector<int>({3, 2, 0, 1}));
+        std::vector<float> torch(5 * 4 * 3 * 2), keras(torch.size());
+        for (int o = 0; o < 5; ++o)
+            for (int i = 0; i < 4; ++i)
+                for (int h = 0; h < 3; ++h)
+                    for (int x = 0; x < 2; ++x)
+                        torch[std::size_t(((o * 4 + i) * 3 + h) * 2 + x)] =
+                            float(o * 1000 + i * 100 + h * 10 + x);
+        permuteAxes(torch.data(), weight.shape.dims, layoutAxes(kernel, weight), 4, keras.data());
+        for (int h = 0; h < 3; ++h)
+            for (int x = 0; x < 2; ++x)
+                for (int i = 0; i < 4; ++i)
+                    for (int o = 0; o < 5; ++o)
+                        QCOMPARE(keras[std::size_t(((h * 2 + x) * 4 + i) * 5 + o)],
+                                 float(o * 1000 + i * 100 + h * 10 + x));
+        std::vector<float> back(torch.size());
+        permuteAxes(keras.data(), kernel.shape.dims, layoutAxes(weight, kernel), 4, back.data());
+        QVERIFY(back == torch);
+
+        // A square Dense kernel is transposed by its names; equal non-square shapes and
+        // same-layout names are not.
+        kernel.shape.dims = {4, 4};
+        weight.shape.dims = {4, 4};
+        QCOMPARE(layoutAxes(kernel, weight), std::vector<int>({1, 0}));
+        kernel.shape.dims = {3, 5};
+        weight.shape.dims = {3, 5};
+        QVERIFY(layoutAxes(kernel, weight).empty());
+        weight.name = "dense/kernel";
+        weight.shape.dims = {5, 3};
+        QVERIFY(layoutAxes(kernel, weight).empty());
     }
 
     // The command line prints the engine's numbers as JSON Lines, then the unmatched.
