@@ -40,7 +40,8 @@ GraphLayout layoutGraph(const graph::ModelGraph &g, const graph::VisibleGraph &v
     GVC_t *gvc = gvContext();
     QByteArray name("g");
     Agraph_t *root = agopen(cstr(name), Agdirected, nullptr);
-    set(root, "rankdir", "TB");
+    // Object graphs are trees, wide at every level: drawn from the left they read as an outline.
+    set(root, "rankdir", g.kind == QLatin1String("objects") ? "LR" : "TB");
     set(root, "nodesep", "0.25");
     set(root, "ranksep", "0.4");
     set(root, "splines", "spline");

@@ -257,6 +257,16 @@ GraphView::GraphView(QWidget *parent) : QWidget(parent)
     auto *zoomOut = button(tr("−"), tr("Zoom out (wheel)"));
     auto *collapseAll = button(tr("Collapse"), tr("Collapse every group"));
     auto *exportButton = button(tr("Export…"), tr("Save the graph as SVG or PNG"));
+    m_opsButton = button(tr("Ops"), tr("The model's layers or ops and their connections"));
+    m_objectsButton =
+        button(tr("Objects"), tr("The checkpoint's object graph: its trackable objects, each "
+                                 "holding its variables"));
+    for (auto *b : {m_opsButton, m_objectsButton}) {
+        b->setCheckable(true);
+        b->setAutoExclusive(true);
+        b->setEnabled(false);
+    }
+    m_opsButton->setChecked(true);
     m_colourBy = new QComboBox(this);
     m_colourBy->addItem(tr("No colour"), int(graph::NodeStat::None));
     m_colourBy->addItem(tr("Mean |w|"), int(graph::NodeStat::MeanAbs));
@@ -284,6 +294,8 @@ GraphView::GraphView(QWidget *parent) : QWidget(parent)
         connect(bar, &QAbstractSlider::valueChanged, this, [this] { updateMinimap(false); });
 
     auto *bar = new QHBoxLayout;
+    bar->addWidget(m_opsButton);
+    bar->addWidget(m_objectsButton);
     bar->addWidget(m_choice, 1);
     bar->addWidget(m_search, 1);
     for (auto *b : {fitButton, zoomIn, zoomOut, collapseAll, exportButton})
@@ -309,6 +321,8 @@ GraphView::GraphView(QWidget *parent) : QWidget(parent)
             m_status->setText(tr("No node matches “%1”").arg(m_search->text()));
     });
     connect(fitButton, &QToolButton::clicked, this, &GraphView::fit);
+    connect(m_opsButton, &QToolButton::clicked, this, [this] { setObjectsShown(false); });
+    connect(m_objectsButton, &QToolButton::clicked, this, [this] { setObjectsShown(true); });
     connect(zoomIn, &QToolButton::clicked, this, [this] {
         m_view->scale(1.25, 1.25);
         updateMinimap(false);
@@ -327,12 +341,27 @@ GraphView::GraphView(QWidget *parent) : QWidget(parent)
 GraphView::~GraphView()
 {
     m_watcher.waitForFinished();
+    // Children go in the order they were made: the scene (whose selection changes as its items
+    // go) after the graph choice, before the view, whose scroll bars and viewport must not call
+    // back into the minimap meanwhile.
+    m_scene->disconnect(this);
+    m_view->viewport()->removeEventFilter(this);
+    m_view->horizontalScrollBar()->disconnect(this);
+    m_view->verticalScrollBar()->disconnect(this);
+}
+
+int GraphView::currentEntry() const
+{
+    if (m_choice->currentIndex() < 0)
+        return -1;
+    const int i = m_choice->currentData().toInt();
+    return i >= 0 && i < int(m_entries.size()) ? i : -1;
 }
 
 const GraphView::Entry *GraphView::current() const
 {
-    const int i = m_choice->currentIndex();
-    return i >= 0 && i < int(m_entries.size()) ? &m_entries[std::size_t(i)] : nullptr;
+    const int i = currentEntry();
+    return i >= 0 ? &m_entries[std::size_t(i)] : nullptr;
 }
 
 int GraphView::graphCount() const
@@ -342,28 +371,82 @@ int GraphView::graphCount() const
 
 void GraphView::setGraphs(const QString &path, std::vector<graph::ModelGraph> graphs)
 {
-    removeGraphs(path);
-    const QSignalBlocker block(m_choice);
+    removeEntries(path);
+    int last[2] = {-1, -1}; // the last new entry of ops, of objects
     for (auto &g : graphs) {
-        const QString label = QStringLiteral("%1 — %2").arg(QFileInfo(path).fileName(), g.title);
-        m_entries.push_back({path, std::make_shared<const graph::ModelGraph>(std::move(g)), {}});
-        m_choice->addItem(label);
+        Entry e;
+        e.path = path;
+        e.label = QStringLiteral("%1 — %2").arg(QFileInfo(path).fileName(), g.title);
+        e.objects = g.kind == QLatin1String("objects");
+        e.graph = std::make_shared<const graph::ModelGraph>(std::move(g));
+        last[e.objects] = int(m_entries.size());
+        m_entries.push_back(std::move(e));
     }
-    m_choice->setCurrentIndex(int(m_entries.size()) - 1);
-    m_sums.clear();
-    relayout();
-    if (m_stat != graph::NodeStat::None)
-        emit colourRequested(int(m_stat));
+    // The kind shown stays unless the new source has none of it and nothing else is shown.
+    if (last[m_objects] < 0 && last[!m_objects] >= 0 &&
+        std::none_of(m_entries.begin(), m_entries.end(),
+                     [this](const Entry &e) { return e.objects == m_objects; }))
+        m_objects = !m_objects;
+    showEntries(last[m_objects]);
+}
+
+void GraphView::removeEntries(const QString &path)
+{
+    for (int i = int(m_entries.size()) - 1; i >= 0; --i)
+        if (m_entries[std::size_t(i)].path == path)
+            m_entries.erase(m_entries.begin() + i);
 }
 
 void GraphView::removeGraphs(const QString &path)
 {
-    const QSignalBlocker block(m_choice);
-    for (int i = int(m_entries.size()) - 1; i >= 0; --i)
-        if (m_entries[std::size_t(i)].path == path) {
-            m_entries.erase(m_entries.begin() + i);
-            m_choice->removeItem(i);
+    const int before = int(m_entries.size());
+    removeEntries(path);
+    if (int(m_entries.size()) != before)
+        showEntries(-1);
+}
+
+QStringList GraphView::graphPaths() const
+{
+    QStringList out;
+    for (const auto &e : m_entries)
+        if (!out.contains(e.path))
+            out << e.path;
+    return out;
+}
+
+void GraphView::setObjectsShown(bool objects)
+{
+    if (objects == m_objects)
+        return;
+    m_objects = objects;
+    showEntries(-1);
+}
+
+void GraphView::showEntries(int entry)
+{
+    {
+        const QSignalBlocker block(m_choice);
+        m_choice->clear();
+        int at = -1;
+        bool kinds[2] = {false, false};
+        for (int i = 0; i < int(m_entries.size()); ++i) {
+            const auto &e = m_entries[std::size_t(i)];
+            kinds[e.objects] = true;
+            if (e.objects != m_objects)
+                continue;
+            m_choice->addItem(e.label, i);
+            if (i == entry)
+                at = m_choice->count() - 1;
         }
+        m_choice->setCurrentIndex(at >= 0 ? at : m_choice->count() - 1);
+        m_opsButton->setEnabled(kinds[0]);
+        m_objectsButton->setEnabled(kinds[1]);
+        (m_objects ? m_objectsButton : m_opsButton)->setChecked(true);
+    }
+    m_sums.clear();
+    relayout();
+    if (m_stat != graph::NodeStat::None)
+        emit colourRequested(int(m_stat));
 }
 
 bool GraphView::isLayingOut() const
@@ -373,8 +456,8 @@ bool GraphView::isLayingOut() const
 
 void GraphView::setExpanded(const QSet<QString> &groups)
 {
-    const int i = m_choice->currentIndex();
-    if (i < 0 || i >= int(m_entries.size()))
+    const int i = currentEntry();
+    if (i < 0)
         return;
     m_entries[std::size_t(i)].expanded = groups;
     relayout();
@@ -659,8 +742,7 @@ void GraphView::updateMinimap(bool rerender)
 {
     const QRectF scene = m_scene->sceneRect();
     const bool wanted =
-        !m_items.empty() &&
-        (m_items.size() >= 40 || !visibleSceneRect().contains(scene.adjusted(20, 20, -20, -20)));
+        !m_items.empty() && !visibleSceneRect().contains(scene.adjusted(20, 20, -20, -20));
     if (!wanted) {
         m_minimap->hide();
         return;

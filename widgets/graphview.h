@@ -15,6 +15,7 @@ class QGraphicsScene;
 class QGraphicsView;
 class QLabel;
 class QLineEdit;
+class QToolButton;
 class QGraphicsRectItem;
 
 namespace wl
@@ -36,6 +37,12 @@ public:
     // Replaces the graphs of the source `path` (a SavedModel may hold several).
     void setGraphs(const QString &path, std::vector<graph::ModelGraph> graphs);
     void removeGraphs(const QString &path);
+    // The sources whose graphs it holds.
+    QStringList graphPaths() const;
+    // "Ops | Objects": the op and layer graphs, or the checkpoints' object graphs (their
+    // trackable objects and the variables these hold). Graphs of kind "objects" are the latter.
+    void setObjectsShown(bool objects);
+    bool objectsShown() const { return m_objects; }
     int graphCount() const;
     // Highlights (and centres on the first of) the nodes holding these checkpoint keys.
     void highlightTensors(const QStringList &keys);
@@ -65,8 +72,8 @@ public:
     // The value the visible item (node id or group path) is coloured by, if it is coloured.
     std::optional<double> itemValue(const QString &id) const;
 
-    // The overview in the view's corner, shown while the graph does not fit the view or has
-    // many items; dragging in it pans the view.
+    // The overview in the view's corner, shown while the view shows a part of the graph;
+    // dragging in it pans the view.
     QWidget *minimap() const;
     // The scene point under a point of the minimap, and the scene rectangle the view shows.
     QPointF minimapToScene(const QPointF &p) const;
@@ -90,8 +97,14 @@ private:
         QString path;
         std::shared_ptr<const graph::ModelGraph> graph;
         QSet<QString> expanded;
+        QString label;
+        bool objects = false;
     };
+    int currentEntry() const;
     const Entry *current() const;
+    void removeEntries(const QString &path);
+    // Lists the entries of the kind shown, `entry` (or else the last) chosen; then lays it out.
+    void showEntries(int entry);
     void relayout();
     void showLayout();
     void onSceneSelection();
@@ -119,6 +132,9 @@ private:
     bool m_syncing = false;
     QString m_focusId; // node to centre once the running layout is shown
     QComboBox *m_colourBy = nullptr;
+    QToolButton *m_opsButton = nullptr;
+    QToolButton *m_objectsButton = nullptr;
+    bool m_objects = false;
     GraphLegend *m_legend = nullptr;
     GraphMinimap *m_minimap = nullptr;
     graph::NodeStat m_stat = graph::NodeStat::None;

@@ -408,6 +408,10 @@ void Workbench::sourcesAltered()
             ++it;
         }
     }
+    // Graphs of a closed source go with it.
+    for (const auto &path : m_inspector->graph()->graphPaths())
+        if (!openSourcePaths().contains(path))
+            m_inspector->graph()->removeGraphs(path);
     // Curves of a closed source go with it.
     auto *curves = m_inspector->curves();
     if (!curves->runs().isEmpty() &&
@@ -753,16 +757,30 @@ QString Workbench::selectedStatisticsText() const
 
 void Workbench::loadGraphs(const QString &path)
 {
+    // The object graph of the newest checkpoint, when it is object-based (TF2, SavedModel).
+    std::shared_ptr<const Checkpoint> latest;
+    for (const auto &r : std::as_const(m_opened))
+        if (r.path == path)
+            for (const auto &cp : r.checkpoints)
+                if (!latest || cp->index().displayName == r.latest)
+                    latest = cp;
     // Files without an architecture (plain checkpoints, weights-only files) have no graph.
-    auto *watcher = new QFutureWatcher<Result<std::vector<graph::ModelGraph>>>(this);
+    auto *watcher = new QFutureWatcher<std::vector<graph::ModelGraph>>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path] {
         auto graphs = watcher->result();
         watcher->deleteLater();
-        if (graphs && !graphs->empty())
-            m_inspector->graph()->setGraphs(path, std::move(*graphs));
+        if (!graphs.empty())
+            m_inspector->graph()->setGraphs(path, std::move(graphs));
     });
-    watcher->setFuture(
-        QtConcurrent::run([path] { return graph::loadGraphs(path, JobContext::none()); }));
+    watcher->setFuture(QtConcurrent::run([path, latest] {
+        std::vector<graph::ModelGraph> all;
+        if (auto ops = graph::loadGraphs(path, JobContext::none()))
+            all = std::move(*ops);
+        if (latest)
+            if (auto objects = graph::objectGraphOf(*latest))
+                all.push_back(std::move(*objects));
+        return all;
+    }));
 }
 
 std::shared_ptr<const Checkpoint> Workbench::checkpointOfGraph(const QString &path,

@@ -1,5 +1,6 @@
 #include "core/plural.h"
 #include "formats/tfmetagraph.h"
+#include "formats/tfobjectgraph.h"
 #include "formats/tfprotoscan.h"
 #include "modelgraph.h"
 #include "proto/meta_graph.pb.h"
@@ -7,6 +8,7 @@
 #include <google/protobuf/unknown_field_set.h>
 
 #include <QHash>
+#include <deque>
 
 namespace wl::graph
 {
@@ -138,6 +140,64 @@ QString functionName(const tf::FunctionDef &fn, int index)
     return QStringLiteral("function_%1").arg(index);
 }
 
+// A SavedModel's resource variables by name ("dense/kernel"), to the checkpoint key of their
+// object ("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE"): the path of children names
+// from the root of its object graph, escaped as keys escape it; an optimizer slot's key is below
+// its variable's ("…/.OPTIMIZER_SLOT/optimizer/m/…").
+QHash<QString, QString> objectKeysOfVariables(const tf::SavedObjectGraph &og)
+{
+    QHash<QString, QString> out;
+    const int count = og.nodes_size();
+    if (count == 0)
+        return out;
+    std::vector<QString> path(static_cast<std::size_t>(count));
+    std::vector<char> seen(std::size_t(count), 0);
+    std::deque<int> queue{0};
+    seen[0] = 1;
+    while (!queue.empty()) {
+        const int n = queue.front();
+        queue.pop_front();
+        for (const auto &c : og.nodes(n).children()) {
+            const int child = c.node_id();
+            if (child < 0 || child >= count || seen[std::size_t(child)])
+                continue;
+            seen[std::size_t(child)] = 1;
+            const QString part = escapeCheckpointKeyPart(str(c.local_name()));
+            path[std::size_t(child)] =
+                n == 0 ? part : path[std::size_t(n)] + QLatin1Char('/') + part;
+            queue.push_back(child);
+        }
+    }
+    // Optimizer slots: reached through their optimizer, keyed below their variable.
+    std::vector<QString> slotKey(static_cast<std::size_t>(count));
+    for (int n = 0; n < count; ++n)
+        for (const auto &s : og.nodes(n).slot_variables()) {
+            const int var = s.original_variable_node_id(), slot = s.slot_variable_node_id();
+            if (var < 0 || var >= count || slot < 0 || slot >= count || !seen[std::size_t(var)] ||
+                !seen[std::size_t(n)])
+                continue;
+            slotKey[std::size_t(slot)] = path[std::size_t(var)] +
+                                         QStringLiteral("/.OPTIMIZER_SLOT/") +
+                                         path[std::size_t(n)] + QLatin1Char('/') +
+                                         escapeCheckpointKeyPart(str(s.slot_name()));
+        }
+    for (int n = 1; n < count; ++n) {
+        const auto &obj = og.nodes(n);
+        if (obj.kind_case() != tf::SavedObject::kVariable)
+            continue;
+        if (!seen[std::size_t(n)] && slotKey[std::size_t(n)].isEmpty())
+            continue;
+        if (!seen[std::size_t(n)])
+            path[std::size_t(n)] = slotKey[std::size_t(n)];
+        QString name = str(obj.variable().name());
+        if (name.endsWith(QLatin1String(":0")))
+            name.chop(2);
+        if (!name.isEmpty() && !out.contains(name))
+            out.insert(name, path[std::size_t(n)] + QStringLiteral("/.ATTRIBUTES/VARIABLE_VALUE"));
+    }
+    return out;
+}
+
 } // namespace
 
 ModelGraph fromMetaGraph(const tf::MetaGraphDef &mg, const QString &file, const QString &title)
@@ -149,6 +209,8 @@ ModelGraph fromMetaGraph(const tf::MetaGraphDef &mg, const QString &file, const 
     QHash<QString, QString> keyByVariable;
     for (const auto &v : summarizeMetaGraph(mg).variables)
         keyByVariable.insert(v.key, v.checkpointKey);
+    // A SavedModel's variables are stored under their object's key.
+    keyByVariable.insert(objectKeysOfVariables(mg.object_graph_def()));
     g.nodes.reserve(std::size_t(mg.graph_def().node_size()));
     addNodes(g, mg.graph_def().node(), {}, keyByVariable);
     // Functions (tf.function bodies, while loops) each become a group of their own.

@@ -13,6 +13,7 @@
 namespace wl
 {
 struct CheckpointIndex;
+class Checkpoint;
 class JobContext;
 } // namespace wl
 
@@ -94,5 +95,11 @@ Result<ModelGraph> fromMetaGraphBytes(const QByteArray &bytes, const QString &fi
 
 // The graphs at a path: a Keras .h5/.keras, a SavedModel folder or saved_model.pb, a .meta.
 Result<std::vector<ModelGraph>> loadGraphs(const QString &path, const JobContext &job);
+
+// The object graph of an object-based TF checkpoint (TF2, a SavedModel's variables), kind
+// "objects": every trackable object a node named by its path of children names from the root
+// (the root "(root)"), an edge to each child, each variable holding its attributes' checkpoint
+// keys; a slot variable hangs off its optimizer, named like its key.
+Result<ModelGraph> objectGraphOf(const Checkpoint &checkpoint);
 
 } // namespace wl::graph

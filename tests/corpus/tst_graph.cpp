@@ -7,6 +7,7 @@
 #include "proto/meta_graph.pb.h"
 #include "testutil.h"
 
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QtTest>
@@ -165,6 +166,10 @@ private slots:
     void collapsedGroupsAreTheTopScopes();
     void generatedTenThousandOps();
     void damagedMetaGraphIsAnError();
+    void objectGraphs_data();
+    void objectGraphs();
+    void savedModelVariablesLinkToObjectKeys_data();
+    void savedModelVariablesLinkToObjectKeys();
 };
 
 void TestGraph::kerasCorpus_data()
@@ -466,3 +471,144 @@ void TestGraph::damagedMetaGraphIsAnError()
 
 QTEST_GUILESS_MAIN(TestGraph)
 #include "tst_graph.moc"
+
+namespace
+{
+
+// Corpus folders with a GROUND_TRUTH_TF.json, relative to the corpus.
+QStringList tfGroundTruths()
+{
+    QStringList out;
+    QDirIterator it(test::corpusDir(), {QStringLiteral("GROUND_TRUTH_TF.json")}, QDir::Files,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext())
+        out << QDir(test::corpusDir()).relativeFilePath(QFileInfo(it.next()).path());
+    out.sort();
+    return out;
+}
+
+QJsonObject groundTruth(const QString &folder)
+{
+    return QJsonDocument::fromJson(
+               test::readFile(test::corpus(folder + QStringLiteral("/GROUND_TRUTH_TF.json"))))
+        .object();
+}
+
+} // namespace
+
+void TestGraph::objectGraphs_data()
+{
+    QTest::addColumn<QString>("prefix");
+    QTest::addColumn<QJsonObject>("truth");
+    for (const auto &folder : tfGroundTruths()) {
+        const auto graphs = groundTruth(folder).value("object_graphs").toObject();
+        for (auto it = graphs.begin(); it != graphs.end(); ++it)
+            QTest::newRow(qPrintable(folder + QLatin1Char('/') + it.key()))
+                << folder + QLatin1Char('/') + it.key() << it.value().toObject();
+    }
+}
+
+void TestGraph::objectGraphs()
+{
+    QFETCH(QString, prefix);
+    QFETCH(QJsonObject, truth);
+    auto opened = ReaderRegistry::builtin().open(test::corpus(prefix + QStringLiteral(".index")));
+    QVERIFY2(opened, qPrintable(opened ? QString() : opened.error().message()));
+    QCOMPARE(opened->checkpoints.size(), std::size_t(1));
+    auto g = graph::objectGraphOf(*opened->checkpoints.front());
+    QVERIFY2(g, qPrintable(g ? QString() : g.error().message()));
+    QCOMPARE(g->kind, QStringLiteral("objects"));
+    QCOMPARE(int(g->nodes.size()), truth.value("num_nodes").toInt());
+    // Every variable is the node of its path, holding its key; every object but the root is
+    // some object's child.
+    const auto variables = truth.value("variables").toArray();
+    QVERIFY(!variables.isEmpty());
+    for (const auto &v : variables) {
+        const auto o = v.toObject();
+        const int i = g->indexOf(o.value("path").toString());
+        QVERIFY2(i >= 0, qPrintable(o.value("path").toString()));
+        QVERIFY2(g->nodes[std::size_t(i)].tensors.contains(o.value("key").toString()),
+                 qPrintable(o.value("key").toString()));
+        QVERIFY(opened->checkpoints.front()->index().indexOfKey(o.value("key").toString()) >= 0);
+    }
+    QSet<int> children;
+    for (const auto &e : g->edges)
+        children.insert(e.to);
+    int unreachable = 0;
+    for (int i = 1; i < int(g->nodes.size()); ++i)
+        unreachable += !children.contains(i);
+    QCOMPARE(unreachable, 0);
+    // A slot variable is a node of its own, reached from its optimizer.
+    for (const auto &l : truth.value("slot_links").toArray()) {
+        const auto link = l.toObject();
+        for (const auto &key : link.value("slot_keys").toArray()) {
+            int found = -1;
+            for (int i = 0; i < int(g->nodes.size()); ++i)
+                if (g->nodes[std::size_t(i)].tensors.contains(key.toString()))
+                    found = i;
+            QVERIFY2(found >= 0, qPrintable(key.toString()));
+            const int optimizer = g->indexOf(link.value("optimizer_path").toString());
+            QVERIFY(optimizer >= 0);
+            QVERIFY(std::any_of(g->edges.begin(), g->edges.end(), [&](const graph::Edge &e) {
+                return e.from == optimizer && e.to == found;
+            }));
+        }
+    }
+    qInfo("%s: %d objects, %d variables", qPrintable(prefix), int(g->nodes.size()),
+          int(variables.size()));
+}
+
+void TestGraph::savedModelVariablesLinkToObjectKeys_data()
+{
+    QTest::addColumn<QString>("folder");
+    for (const auto &folder : tfGroundTruths()) {
+        const auto mgs = groundTruth(folder)
+                             .value("savedmodels")
+                             .toObject()
+                             .value(".")
+                             .toObject()
+                             .value("meta_graphs")
+                             .toArray();
+        if (!mgs.isEmpty() && mgs.first().toObject().value("object_graph").isObject())
+            QTest::newRow(qPrintable(folder)) << folder;
+    }
+}
+
+void TestGraph::savedModelVariablesLinkToObjectKeys()
+{
+    QFETCH(QString, folder);
+    const auto mg = groundTruth(folder)
+                        .value("savedmodels")
+                        .toObject()
+                        .value(".")
+                        .toObject()
+                        .value("meta_graphs")
+                        .toArray()
+                        .first()
+                        .toObject();
+    auto graphs = graph::loadGraphs(test::corpus(folder), JobContext::none());
+    QVERIFY(graphs);
+    const auto &g = graphs->front();
+    auto opened = ReaderRegistry::builtin().open(test::corpus(folder));
+    QVERIFY(opened);
+    const auto &index = opened->checkpoints.front()->index();
+    int linked = 0;
+    for (const auto &v : mg.value("object_graph").toObject().value("variables").toArray()) {
+        const auto o = v.toObject();
+        const int i = g.indexOf(o.value("name").toString());
+        if (i < 0)
+            continue; // a variable no graph op holds
+        const auto &tensors = g.nodes[std::size_t(i)].tensors;
+        QCOMPARE(tensors.size(), 1);
+        QVERIFY2(index.indexOfKey(tensors.first()) >= 0, qPrintable(tensors.first()));
+        // An optimizer slot has no path of children; the others are keyed by theirs.
+        if (!o.value("path").toString().isEmpty())
+            QCOMPARE(tensors.first(),
+                     o.value("path").toString() + QStringLiteral("/.ATTRIBUTES/VARIABLE_VALUE"));
+        else
+            QVERIFY2(tensors.first().contains(QLatin1String("/.OPTIMIZER_SLOT/")),
+                     qPrintable(tensors.first()));
+        ++linked;
+    }
+    QVERIFY(linked > 0);
+}

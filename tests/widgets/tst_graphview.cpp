@@ -31,6 +31,7 @@ private slots:
     void estimatorNodesColouredByChange();
     void minimapPansTheView();
     void findCentresTheMatch();
+    void savedModelOpsAndObjects();
 };
 
 namespace
@@ -266,7 +267,9 @@ void TestGraphView::minimapPansTheView()
     QVERIFY(!view.minimap()->isVisible()); // nothing to show yet
     const auto graphs = expandedEstimator(view);
     QVERIFY(!graphs.empty());
-    QVERIFY(view.minimap()->isVisible());
+    QVERIFY(!view.minimap()->isVisible());   // fitted: all of it in view
+    view.view()->setTransform(QTransform()); // 1:1, so that the view shows a part
+    QTRY_VERIFY(view.minimap()->isVisible());
     // Inside the view's viewport, in its bottom-right corner.
     const QRect vp(view.view()->viewport()->mapTo(&view, QPoint(0, 0)),
                    view.view()->viewport()->size());
@@ -274,7 +277,6 @@ void TestGraphView::minimapPansTheView()
     QVERIFY(view.minimap()->geometry().center().x() > vp.center().x());
     QVERIFY(view.minimap()->geometry().center().y() > vp.center().y());
 
-    view.view()->setTransform(QTransform()); // 1:1, so that the view shows a part
     const QSize m = view.minimap()->size();
     // Pressing the minimap's middle centres the view on the scene's middle.
     const QPoint middle(m.width() / 2, m.height() / 2);
@@ -328,6 +330,58 @@ void TestGraphView::findCentresTheMatch()
     const auto found = view.view()->scene()->selectedItems();
     QCOMPARE(found.size(), 1);
     QVERIFY(centredOn(view, found.first()));
+}
+
+void TestGraphView::savedModelOpsAndObjects()
+{
+    const QString path = test::corpus(QStringLiteral("savedmodel/tetris-dqn-keras-savedmodel"));
+    auto graphs = graph::loadGraphs(path, JobContext::none());
+    QVERIFY(graphs);
+    std::shared_ptr<const Checkpoint> cp = test::openOne(path);
+    QVERIFY(cp);
+    auto objects = graph::objectGraphOf(*cp);
+    QVERIFY(objects);
+    const auto objectGraph = *objects;
+    graphs->push_back(std::move(*objects));
+    GraphView view;
+    view.resize(900, 700);
+    view.show();
+    QSignalSpy laidOut(&view, &GraphView::layoutFinished);
+    view.setGraphs(path, *graphs);
+    QVERIFY(laidOut.wait(20000));
+    QVERIFY(!view.objectsShown());
+    QCOMPARE(view.currentGraph()->kind, QStringLiteral("graphdef"));
+
+    view.setObjectsShown(true);
+    QVERIFY(laidOut.wait(20000));
+    QCOMPARE(view.currentGraph()->kind, QStringLiteral("objects"));
+    QCOMPARE(nodeBoxes(view).size(), int(graph::collapse(objectGraph, {}).items.size()));
+    // An object node selects its variable's tensor; the tensor highlights the node.
+    const QString key = QStringLiteral("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE");
+    QVERIFY(cp->index().indexOfKey(key) >= 0);
+    QSignalSpy selected(&view, &GraphView::nodeSelected);
+    // Inside a collapsed object: expanded, laid out, then selected.
+    QVERIFY(view.find(QStringLiteral("layer_with_weights-0/kernel")));
+    QTRY_COMPARE_WITH_TIMEOUT(selected.size(), 1, 20000);
+    QCOMPARE(selected.first().at(0).toString(), key);
+    view.view()->scene()->clearSelection();
+    view.highlightTensors({key});
+    int highlighted = 0;
+    for (auto *r : nodeBoxes(view))
+        highlighted += r->pen().widthF() > 2;
+    QCOMPARE(highlighted, 1);
+
+    // In the ops view, the op reading that variable names the same key.
+    view.setObjectsShown(false);
+    QVERIFY(laidOut.wait(20000));
+    const auto &ops = *view.currentGraph();
+    const int var = ops.indexOf(QStringLiteral("dense/kernel"));
+    QVERIFY(var >= 0);
+    QCOMPARE(ops.nodes[std::size_t(var)].tensors, QStringList{key});
+    // Closing the source takes both away.
+    view.removeGraphs(path);
+    QCOMPARE(view.graphCount(), 0);
+    QVERIFY(!view.currentGraph());
 }
 
 void TestGraphView::kerasNodeSelectsItsLayer()
