@@ -9,6 +9,7 @@
 #include "testutil.h"
 
 #include <QApplication>
+#include <QElapsedTimer>
 #include <QGraphicsRectItem>
 #include <QGraphicsScene>
 #include <QGraphicsView>
@@ -26,6 +27,7 @@ class TestGraphView : public QObject
 
 private slots:
     void kerasNodeSelectsItsLayer();
+    void tenThousandOpsTimings();
     void scopesExpandAndExport();
     void kerasNodesColouredByTheirWeights();
     void estimatorNodesColouredByChange();
@@ -382,6 +384,68 @@ void TestGraphView::savedModelOpsAndObjects()
     view.removeGraphs(path);
     QCOMPARE(view.graphCount(), 0);
     QVERIFY(!view.currentGraph());
+}
+
+namespace
+{
+
+// The resident set's peak, in MiB, from the kernel's accounting.
+double peakRssMiB()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : f.readAll().split('\n'))
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').first().toDouble() / 1024;
+    return 0;
+}
+
+} // namespace
+
+// Times, not assertions: 100 name scopes of 100 chained ops each (the shape of tst_graph's
+// generated GraphDef), opened collapsed and one scope expanded, in the view.
+void TestGraphView::tenThousandOpsTimings()
+{
+    graph::ModelGraph g;
+    g.kind = QStringLiteral("graphdef");
+    g.title = QStringLiteral("generated");
+    int previous = -1;
+    for (int s = 0; s < 100; ++s) {
+        const QString scope = QStringLiteral("block_%1").arg(s);
+        for (int i = 0; i < 100; ++i) {
+            graph::Node n;
+            n.name = QStringLiteral("op_%1").arg(i);
+            n.id = scope + QLatin1Char('/') + n.name;
+            n.group = scope;
+            n.type = i == 0 ? QStringLiteral("MatMul") : QStringLiteral("Relu");
+            if (i == 0)
+                n.tensors << scope + QStringLiteral("/kernel");
+            const int at = g.addNode(n);
+            g.addEdge(previous, at);
+            previous = at;
+        }
+    }
+    QCOMPARE(int(g.nodes.size()), 10000);
+    const double rssBefore = peakRssMiB();
+    GraphView view;
+    view.resize(1200, 800);
+    view.show();
+    QSignalSpy laidOut(&view, &GraphView::layoutFinished);
+    QElapsedTimer t;
+    t.start();
+    view.setGraphs(QStringLiteral("generated.meta"), {g});
+    QVERIFY(laidOut.wait(60000));
+    const qint64 openMs = t.elapsed();
+    QCOMPARE(nodeBoxes(view).size(), 100);
+    t.restart();
+    view.setExpanded({QStringLiteral("block_50")});
+    QVERIFY(laidOut.wait(60000));
+    const qint64 expandMs = t.elapsed();
+    QCOMPARE(nodeBoxes(view).size(), 199);
+    qInfo("10,000 ops in the view: open collapsed %lld ms, expand one scope %lld ms; peak RSS "
+          "%.0f MiB (%.0f MiB before the view)",
+          openMs, expandMs, peakRssMiB(), rssBefore);
 }
 
 void TestGraphView::kerasNodeSelectsItsLayer()
