@@ -392,13 +392,16 @@ int analyze(const QStringList &args)
                 status = 1;
                 continue;
             }
+            const QString name = analysis::matrixName(t, l);
             if (!m.note.isEmpty())
-                err() << "weightlens: note: " << label << ": " << t.name << ": " << m.note << "\n";
+                err() << "weightlens: note: " << label << ": " << name << ": " << m.note << "\n";
             if (o.json) {
                 JsonLine j;
                 j.add(QLatin1String("checkpoint"), label);
                 j.add(QLatin1String("key"), t.key);
-                j.add(QLatin1String("name"), t.name);
+                j.add(QLatin1String("name"), name);
+                if (!l.gate.isEmpty())
+                    j.add(QLatin1String("gate"), l.gate);
                 const std::int64_t shape[] = {m.rows, m.cols};
                 j.add(QLatin1String("shape"), std::span<const std::int64_t>(shape));
                 j.add(QLatin1String("frobenius_norm"), finiteOrNone(m.frobeniusNorm));
@@ -418,7 +421,7 @@ int analyze(const QStringList &args)
                 continue;
             }
             const auto num = [](double v) { return formatNumber(finiteOrNone(v)); };
-            out() << "  " << t.name << "  " << m.rows << "x" << m.cols << "  frob "
+            out() << "  " << name << "  " << m.rows << "x" << m.cols << "  frob "
                   << num(m.frobeniusNorm) << " spectral " << num(m.spectralNorm) << " stable_rank "
                   << num(m.stableRank) << " eff_rank " << num(m.effectiveRank) << " cond "
                   << num(m.conditionNumber) << " alpha " << num(m.fit.alpha) << " spikes "

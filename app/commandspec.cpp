@@ -82,8 +82,12 @@ QList<CommandSpec> buildSpecs()
             "power-law fit (alpha,\nalpha_xmin, alpha_ks) of the eigenvalues of W^T W / rows, "
             "the Marchenko-Pastur edge and\nthe eigenvalues above it (mp_spikes), dead rows and "
             "columns. Matrices: 2-D weights as\nthey are; convolution kernels reshaped to "
-            "(kh*kw*in) x out. Biases, norms, optimizer\nslots and metadata are skipped; "
-            "singular values up to 2048 x 2048 and 2^24 elements."),
+            "(kh*kw*in) x out; Keras LSTM and GRU kernels\nsplit into their gates (name[i], "
+            "gate \"i\" of ifco; zrh for GRU). Biases, norms, optimizer\nslots and metadata "
+            "are skipped. Singular values: Eigen's SVD up to 128 on the smaller\nside, above "
+            "that the square roots of the eigenvalues of the smaller Gram matrix (W^T W\nor "
+            "W W^T), up to 4096 on the smaller side; eigenvalues below (rows + cols) * eps\n"
+            "times the largest count as zero (the condition number is then null)."),
         QStringLiteral("PATH"),
         checkpointPathHelp(),
         ValueKind::Path,

@@ -1,9 +1,11 @@
 #include "spectral.h"
 
 #include "jobs/parallel.h"
+#include "recurrent.h"
 #include "stats/kernels.h"
 
 #include <Eigen/Dense>
+#include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
 #include <QThread>
 #include <algorithm>
@@ -93,27 +95,13 @@ double marchenkoPasturEdge(double variance, std::int64_t rows, std::int64_t cols
     return variance * (1.0 + std::sqrt(q)) * (1.0 + std::sqrt(q));
 }
 
-MatrixAnalysis analyzeMatrix(const double *data, std::int64_t rows, std::int64_t cols)
+namespace
 {
-    MatrixAnalysis a;
-    a.rows = rows;
-    a.cols = cols;
-    const Eigen::Map<const RowMatrix> w(data, rows, cols);
-    a.frobeniusNorm = w.norm();
-    for (Eigen::Index r = 0; r < rows; ++r)
-        a.deadRows += (w.row(r).array() == 0).all();
-    for (Eigen::Index c = 0; c < cols; ++c)
-        a.deadCols += (w.col(c).array() == 0).all();
-    const auto minDim = std::min(rows, cols);
-    if (minDim > kMaxSvdMinDim || rows * cols > kMaxSvdElements) {
-        a.note = QStringLiteral("spectrum not computed: larger than %1 x %1 or %2 elements")
-                     .arg(kMaxSvdMinDim)
-                     .arg(kMaxSvdElements);
-        return a;
-    }
-    Eigen::BDCSVD<RowMatrix> svd(w, 0); // values only
-    const auto &s = svd.singularValues();
-    a.singularValues.assign(s.data(), s.data() + s.size());
+
+// Norms, dead units and the spectrum's derived numbers from descending singular values.
+void spectralFinish(MatrixAnalysis &a, double sum)
+{
+    const auto rows = a.rows, cols = a.cols;
     a.decomposed = true;
     const double smax = a.singularValues.empty() ? 0.0 : a.singularValues.front();
     const double smin = a.singularValues.empty() ? 0.0 : a.singularValues.back();
@@ -137,12 +125,126 @@ MatrixAnalysis analyzeMatrix(const double *data, std::int64_t rows, std::int64_t
     std::transform(a.singularValues.begin(), a.singularValues.end(), esd.begin(),
                    [&](double v) { return v * v / double(rows); });
     const double n = double(rows) * double(cols);
-    const double mean = w.sum() / n;
+    const double mean = sum / n;
     const double variance = std::max(0.0, a.frobeniusNorm * a.frobeniusNorm / n - mean * mean);
     a.mpEdge = marchenkoPasturEdge(variance, rows, cols);
     a.mpSpikes = std::count_if(esd.begin(), esd.end(), [&](double v) { return v > a.mpEdge; });
     a.fit = fitPowerLaw(std::move(esd));
+}
+
+// Singular values, descending, from the eigenvalues of a Gram matrix (lower triangle filled).
+std::vector<double> spectralFromGram(Eigen::MatrixXd &gram, std::int64_t terms)
+{
+    std::vector<double> s;
+    {
+        const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(gram, Eigen::EigenvaluesOnly);
+        gram.resize(0, 0);                 // only the solver's copy is needed from here
+        const auto &ev = es.eigenvalues(); // ascending
+        s.assign(ev.data(), ev.data() + ev.size());
+    }
+    std::reverse(s.begin(), s.end());
+    const double top = s.empty() ? 0.0 : std::max(0.0, s.front());
+    // Below (rows + cols) * eps times the largest an eigenvalue is the rounding of the product's
+    // sums and of the solver, not the matrix's.
+    const double floor = double(terms) * std::numeric_limits<double>::epsilon() * top;
+    for (double &v : s)
+        v = v > floor ? std::sqrt(v) : 0.0;
+    return s;
+}
+
+} // namespace
+
+MatrixAnalysis analyzeMatrix(BlockFill fill, std::int64_t rows, std::int64_t cols,
+                             SpectrumMethod method)
+{
+    MatrixAnalysis a;
+    a.rows = rows;
+    a.cols = cols;
+    const auto minDim = std::min(rows, cols);
+    const bool tooLarge = minDim > kMaxSvdMinDim || rows * cols > kMaxSvdElements;
+    const bool direct =
+        !tooLarge && (method == SpectrumMethod::Svd ||
+                      (method == SpectrumMethod::Auto && minDim <= kDirectSvdMaxDim));
+    double sum = 0;
+    if (direct) {
+        RowMatrix w(rows, cols);
+        fill(0, rows, 0, cols, w.data());
+        fill = nullptr;
+        a.frobeniusNorm = w.norm();
+        sum = w.sum();
+        for (Eigen::Index r = 0; r < rows; ++r)
+            a.deadRows += (w.row(r).array() == 0).all();
+        for (Eigen::Index c = 0; c < cols; ++c)
+            a.deadCols += (w.col(c).array() == 0).all();
+        Eigen::BDCSVD<RowMatrix> svd(w, 0); // values only
+        const auto &s = svd.singularValues();
+        a.singularValues.assign(s.data(), s.data() + s.size());
+        spectralFinish(a, sum);
+        return a;
+    }
+    // One pass in blocks: rows of W when W^T W is the smaller Gram matrix, columns otherwise,
+    // each block C adding C^T C (or C C^T) to the lower triangle.
+    const bool byRows = cols <= rows;
+    const std::int64_t across = byRows ? cols : rows;
+    const std::int64_t along = byRows ? rows : cols;
+    const std::int64_t step = std::clamp<std::int64_t>((std::int64_t(1) << 20) / across, 1, along);
+    Eigen::MatrixXd gram;
+    if (!tooLarge)
+        gram = Eigen::MatrixXd::Zero(minDim, minDim);
+    std::vector<char> rowLive(std::size_t(rows), 0), colLive(std::size_t(cols), 0);
+    double sumSq = 0;
+    RowMatrix block;
+    for (std::int64_t from = 0; from < along; from += step) {
+        const auto to = std::min(along, from + step);
+        const auto r0 = byRows ? from : 0, r1 = byRows ? to : rows;
+        const auto c0 = byRows ? 0 : from, c1 = byRows ? cols : to;
+        block.resize(r1 - r0, c1 - c0);
+        fill(r0, r1, c0, c1, block.data());
+        sumSq += block.squaredNorm();
+        sum += block.sum();
+        for (Eigen::Index r = 0; r < block.rows(); ++r)
+            for (Eigen::Index c = 0; c < block.cols(); ++c)
+                if (block(r, c) != 0) {
+                    rowLive[std::size_t(r0 + r)] = 1;
+                    colLive[std::size_t(c0 + c)] = 1;
+                }
+        if (tooLarge)
+            continue;
+        if (byRows)
+            gram.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
+        else
+            gram.selfadjointView<Eigen::Lower>().rankUpdate(block);
+    }
+    block.resize(0, 0);
+    fill = nullptr; // and whatever it holds, before the solver's copy of the Gram matrix
+    a.frobeniusNorm = std::sqrt(sumSq);
+    a.deadRows = std::count(rowLive.begin(), rowLive.end(), 0);
+    a.deadCols = std::count(colLive.begin(), colLive.end(), 0);
+    if (tooLarge) {
+        a.note = QStringLiteral("spectrum not computed: smaller side over %1 or over %2 elements")
+                     .arg(kMaxSvdMinDim)
+                     .arg(kMaxSvdElements);
+        return a;
+    }
+    a.singularValues = spectralFromGram(gram, rows + cols);
+    spectralFinish(a, sum);
     return a;
+}
+
+MatrixAnalysis analyzeMatrix(const double *data, std::int64_t rows, std::int64_t cols,
+                             SpectrumMethod method)
+{
+    return analyzeMatrix(
+        [&](std::int64_t r0, std::int64_t r1, std::int64_t c0, std::int64_t c1, double *out) {
+            const Eigen::Map<const RowMatrix> w(data, rows, cols);
+            Eigen::Map<RowMatrix>(out, r1 - r0, c1 - c0) = w.block(r0, c0, r1 - r0, c1 - c0);
+        },
+        rows, cols, method);
+}
+
+QString matrixName(const TensorInfo &t, const LayerAnalysis &l)
+{
+    return l.gate.isEmpty() ? t.name : QStringLiteral("%1[%2]").arg(t.name, l.gate);
 }
 
 QVector<LayerAnalysis> analyzeCheckpoint(const Checkpoint &checkpoint, const QVector<int> &tensors,
@@ -150,16 +252,35 @@ QVector<LayerAnalysis> analyzeCheckpoint(const Checkpoint &checkpoint, const QVe
 {
     const auto &idx = checkpoint.index();
     QVector<LayerAnalysis> out;
-    std::vector<MatrixShape> shapes;
+    std::vector<MatrixShape> shapes; // of the tensor, before a gate is cut out
+    std::vector<int> gateCount, gateIndex;
     for (int t : tensors)
         if (auto m = matrixShape(idx.tensors[t], idx.readerId)) {
-            out.push_back(LayerAnalysis{t, {}, {}});
-            shapes.push_back(*m);
+            const QString gates = recurrentGates(checkpoint, t);
+            for (qsizetype g = 0; g < std::max<qsizetype>(1, gates.size()); ++g) {
+                out.push_back(
+                    LayerAnalysis{t, gates.isEmpty() ? QString() : QString(gates[g]), {}, {}});
+                shapes.push_back(*m);
+                gateCount.push_back(int(gates.size()));
+                gateIndex.push_back(int(g));
+            }
         }
     if (threads <= 0)
         threads = std::max(1, QThread::idealThreadCount());
+    // The largest first, so that two threads end together; each holds one matrix at a time.
+    std::vector<std::size_t> order(std::size_t(out.size()));
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    const auto cost = [&](std::size_t k) {
+        const double m = double(shapes[k].rows);
+        const double n = double(shapes[k].cols) / std::max(1, gateCount[k]);
+        const double small = std::min(m, n);
+        return m * n * small + small * small * small;
+    };
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t x, std::size_t y) { return cost(x) > cost(y); });
     std::atomic<std::size_t> done{0};
-    runParallel(threads, std::size_t(out.size()), [&](std::size_t k, std::size_t) {
+    runParallel(threads, order.size(), [&](std::size_t slot, std::size_t) {
+        const auto k = order[slot];
         auto &r = out[qsizetype(k)];
         if (job.cancelled()) {
             r.error = QStringLiteral("cancelled");
@@ -167,27 +288,35 @@ QVector<LayerAnalysis> analyzeCheckpoint(const Checkpoint &checkpoint, const QVe
         }
         const auto &info = idx.tensors[r.tensor];
         const auto shape = shapes[k];
-        std::vector<double> values;
-        {
-            auto bytes = checkpoint.readTensor(r.tensor, std::int64_t(1) << 40);
-            if (!bytes.ok()) {
-                r.error = tensorError(bytes.error(), idx, info);
-                return;
-            }
-            const auto count = std::size_t(shape.rows * shape.cols);
-            const auto need = count * std::size_t(dtypeSize(info.dtype));
-            if (std::size_t(bytes->size()) < need) {
-                r.error = QStringLiteral("%1: %2: %3 bytes, expected %4")
-                              .arg(info.location.file, info.key)
-                              .arg(bytes->size())
-                              .arg(need);
-                return;
-            }
-            values.resize(count);
-            kernels::toDouble(info.dtype, bytes->constData(), count, values.data());
+        auto bytes = checkpoint.readTensor(r.tensor, std::int64_t(1) << 40);
+        if (!bytes.ok()) {
+            r.error = tensorError(bytes.error(), idx, info);
+            return;
         }
-        r.matrix = analyzeMatrix(values.data(), shape.rows, shape.cols);
-        job.progress(double(++done) / double(out.size()), info.name);
+        const auto count = std::size_t(shape.rows * shape.cols);
+        const auto item = std::size_t(dtypeSize(info.dtype));
+        if (std::size_t(bytes->size()) < count * item) {
+            r.error = QStringLiteral("%1: %2: %3 bytes, expected %4")
+                          .arg(info.location.file, info.key)
+                          .arg(bytes->size())
+                          .arg(count * item);
+            return;
+        }
+        const int gates = gateCount[k];
+        const std::int64_t width = gates ? shape.cols / gates : shape.cols;
+        const std::int64_t first = gateIndex[k] * width;
+        // Row r of the matrix analysed is columns [first, first + width) of the tensor's row r.
+        // The fill owns the bytes, so they go once the Gram matrix is formed.
+        BlockFill fill = [held = std::move(*bytes), dtype = info.dtype, item, first,
+                          stride = shape.cols](std::int64_t r0, std::int64_t r1, std::int64_t c0,
+                                               std::int64_t c1, double *dst) {
+            for (auto row = r0; row < r1; ++row, dst += c1 - c0)
+                kernels::toDouble(dtype,
+                                  held.constData() + std::size_t(row * stride + first + c0) * item,
+                                  std::size_t(c1 - c0), dst);
+        };
+        r.matrix = analyzeMatrix(std::move(fill), shape.rows, width);
+        job.progress(double(++done) / double(out.size()), matrixName(info, r));
     });
     return out;
 }

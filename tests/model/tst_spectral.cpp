@@ -1,6 +1,9 @@
+#include "analysis/recurrent.h"
 #include "analysis/spectral.h"
 
 #include <Eigen/Dense>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QTest>
 #include <random>
 
@@ -114,6 +117,124 @@ private slots:
             h -= x / sum * std::log(x / sum);
         QVERIFY(std::fabs(a.effectiveRank - std::exp(h)) <= 1e-9 * std::exp(h));
         QCOMPARE(a.nearZeroFraction, 0.0);
+    }
+
+    // The Gram path against BDCSVD on the same matrix of known spectrum (100 .. 1e-3). An
+    // eigenvalue of the Gram matrix formed and solved in double is off by about n * eps times
+    // the largest (n the longer side, for the sums of the product; the solver adds k * eps), so
+    // s = sqrt(lambda) is off by that over (s_gram + s_svd): 10x that bound is the tolerance.
+    void gramMatchesSvd_data()
+    {
+        QTest::addColumn<int>("rows");
+        QTest::addColumn<int>("cols");
+        QTest::newRow("tall") << 400 << 150;
+        QTest::newRow("wide") << 150 << 400;
+        QTest::newRow("square") << 180 << 180;
+    }
+    void gramMatchesSvd()
+    {
+        QFETCH(int, rows);
+        QFETCH(int, cols);
+        std::mt19937_64 rng(std::uint64_t(rows * 7 + cols));
+        const int k = std::min(rows, cols);
+        Eigen::VectorXd d(k);
+        for (int i = 0; i < k; ++i)
+            d[i] = std::pow(10.0, 2.0 - 5.0 * i / (k - 1));
+        const RowMatrix w = orthogonal(rows, rng).leftCols(k) * d.asDiagonal() *
+                            orthogonal(cols, rng).leftCols(k).transpose();
+        const auto g = analyzeMatrix(w.data(), rows, cols, SpectrumMethod::Gram);
+        const auto e = analyzeMatrix(w.data(), rows, cols, SpectrumMethod::Svd);
+        const auto autoPick = analyzeMatrix(w.data(), rows, cols);
+        QVERIFY(g.decomposed && e.decomposed);
+        QCOMPARE(int(g.singularValues.size()), k);
+        QCOMPARE(int(e.singularValues.size()), k);
+        const double eps = std::numeric_limits<double>::epsilon();
+        const double bound = 10.0 * std::max(rows, cols) * eps * 1e4; // smax^2 = 1e4
+        double worst = 0;
+        for (int i = 0; i < k; ++i) {
+            const double sg = g.singularValues[std::size_t(i)];
+            const double se = e.singularValues[std::size_t(i)];
+            const double tol = bound / (sg + se);
+            worst = std::max(worst, std::fabs(sg - se) / tol);
+            QVERIFY2(std::fabs(sg - se) <= tol, qPrintable(QStringLiteral("s%1 gram %2 svd %3")
+                                                               .arg(i)
+                                                               .arg(sg, 0, 'g', 17)
+                                                               .arg(se, 0, 'g', 17)));
+            QVERIFY(std::fabs(se - d[i]) <= 1e-10 * d[i]);
+            // Auto takes the Gram path at this size: the same values.
+            QCOMPARE(autoPick.singularValues[std::size_t(i)], sg);
+        }
+        qInfo("largest |s_gram - s_svd| is %.3g of the tolerance", worst);
+        QVERIFY(std::fabs(g.frobeniusNorm - e.frobeniusNorm) <= 1e-13 * e.frobeniusNorm);
+        QVERIFY(std::fabs(g.spectralNorm - e.spectralNorm) <= 1e-13 * e.spectralNorm);
+        QVERIFY(std::fabs(g.stableRank - e.stableRank) <= 1e-12 * e.stableRank);
+        QVERIFY(std::fabs(g.effectiveRank - e.effectiveRank) <= 1e-9 * e.effectiveRank);
+        // The smallest singular value carries the condition number's error.
+        const double smin = e.singularValues.back();
+        QVERIFY(std::fabs(g.conditionNumber - e.conditionNumber) <=
+                e.conditionNumber * 2 * bound / (2 * smin) / smin);
+        QCOMPARE(g.mpSpikes, e.mpSpikes);
+        QVERIFY(std::fabs(g.mpEdge - e.mpEdge) <= 1e-12 * e.mpEdge);
+        // The fit's tail is the largest eigenvalues, exact to far better than this.
+        QVERIFY(std::fabs(g.fit.alpha - e.fit.alpha) <= 1e-6 * e.fit.alpha);
+        QCOMPARE(g.nearZeroFraction, e.nearZeroFraction);
+    }
+
+    // A matrix of rank 100 of 150: the Gram path's 50 rounding-level eigenvalues count as zero,
+    // so the condition number is infinite, where the SVD's are tiny but nonzero.
+    void gramRankDeficient()
+    {
+        std::mt19937_64 rng(5);
+        const int rows = 300, cols = 150, rank = 100;
+        const RowMatrix w = gaussian(rows, rank, rng) * gaussian(rank, cols, rng);
+        const auto g = analyzeMatrix(w.data(), rows, cols, SpectrumMethod::Gram);
+        QVERIFY(g.decomposed);
+        QCOMPARE(std::count(g.singularValues.begin(), g.singularValues.end(), 0.0),
+                 std::ptrdiff_t(cols - rank));
+        QVERIFY(g.singularValues[rank - 1] > 0);
+        QVERIFY(std::isinf(g.conditionNumber));
+        QCOMPARE(g.nearZeroFraction, double(cols - rank) / cols);
+        const auto e = analyzeMatrix(w.data(), rows, cols, SpectrumMethod::Svd);
+        QCOMPARE(e.nearZeroFraction, double(cols - rank) / cols);
+        for (int i = 0; i < rank; ++i)
+            QVERIFY(std::fabs(g.singularValues[std::size_t(i)] -
+                              e.singularValues[std::size_t(i)]) <= 1e-9 * e.singularValues[0]);
+    }
+
+    // Gates of Keras recurrent kernels from the layer table of a Keras file's summary.
+    void recurrentGatesFromLayerTable()
+    {
+        QCOMPARE(kerasGateOrder(QStringLiteral("LSTM")), QStringLiteral("ifco"));
+        QCOMPARE(kerasGateOrder(QStringLiteral("GRU")), QStringLiteral("zrh"));
+        QCOMPARE(kerasGateOrder(QStringLiteral("Dense")), QString());
+        CheckpointIndex idx;
+        idx.readerId = QStringLiteral("keras-h5");
+        idx.summary.insert(QStringLiteral("layers"),
+                           QJsonArray{QJsonObject{{"name", "gru"}, {"class", "GRU"}},
+                                      QJsonObject{{"name", "lstm_1"}, {"class", "LSTM"}},
+                                      QJsonObject{{"name", "dense"}, {"class", "Dense"}}});
+        const auto add = [&](const QString &name, std::vector<std::int64_t> dims) {
+            auto t = tensor(std::move(dims));
+            t.name = name;
+            t.key = QStringLiteral("model_weights/") + name + QStringLiteral(":0");
+            idx.tensors << t;
+        };
+        add(QStringLiteral("gru/gru_cell/kernel"), {16, 96});
+        add(QStringLiteral("gru/gru_cell/recurrent_kernel"), {32, 96});
+        add(QStringLiteral("gru/gru_cell/bias"), {2, 96});
+        add(QStringLiteral("lstm_1/lstm_cell_1/kernel"), {16, 128});
+        add(QStringLiteral("dense/kernel"), {32, 8});
+        add(QStringLiteral("lstm_1/lstm_cell_1/kernel_odd"), {16, 128});
+        add(QStringLiteral("gru/gru_cell/kernel2"), {16, 95});
+        const Checkpoint cp(idx);
+        QCOMPARE(kerasLayerClass(cp, 0), QStringLiteral("GRU"));
+        QCOMPARE(recurrentGates(cp, 0), QStringLiteral("zrh"));
+        QCOMPARE(recurrentGates(cp, 1), QStringLiteral("zrh"));
+        QCOMPARE(recurrentGates(cp, 2), QString()); // a bias
+        QCOMPARE(recurrentGates(cp, 3), QStringLiteral("ifco"));
+        QCOMPARE(recurrentGates(cp, 4), QString());
+        QCOMPARE(recurrentGates(cp, 5), QString());
+        QCOMPARE(kerasLayerClass(cp, 6), QStringLiteral("GRU"));
     }
 
     void deadUnits()
