@@ -190,7 +190,15 @@ std::optional<double> markerStep(const LogRun &run, const QString &tag,
         if (tag.startsWith(QLatin1String("epoch_")))
             if (auto e = checkpointEpoch(idx, series))
                 return double(*e);
-        return idx.step ? std::optional<double>(double(*idx.step)) : std::nullopt;
+        // Other tags at the training step: one the checkpoint stores, its optimizer's
+        // iterations, or a TF1 Saver's `-N` suffix; never a TF2 save counter.
+        if (auto s = storedStep(idx))
+            return double(*s);
+        if (auto s = metadataInt(idx, QLatin1String("optimizer_iterations")))
+            return double(*s);
+        if (idx.step && !metadataInt(idx, QLatin1String("save_counter")))
+            return double(*idx.step);
+        return std::nullopt;
     }
     // A CSV log has no times: only an epoch or a step the checkpoint itself names links them.
     const auto range = stepRange(run);

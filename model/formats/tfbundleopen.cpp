@@ -380,22 +380,38 @@ Result<Opened> openV2(const QString &prefix, const JobContext &job)
     summary[QStringLiteral("subtype")] = index.subtype;
     summary[QStringLiteral("tensors")] = int(tensors.size());
 
+    // Training-step counters: TF1's global_step, a TF2 checkpoint's own `step` or `global_step`
+    // variable, and the iterations of its one optimizer (what Keras's TensorBoard callback and
+    // most custom loops log against). The save counter only numbers the saves.
+    std::optional<std::int64_t> iterations;
+    int optimizers = 0;
     for (const auto &t : tensors) {
-        if (t.key == kSaveCounterKey ||
-            (graph && graph->byKey.value(t.key).path == QLatin1String("save_counter"))) {
+        const QString path = graph ? graph->byKey.value(t.key).path : QString();
+        if (t.key == kSaveCounterKey || path == QLatin1String("save_counter")) {
             if (auto v = readIntScalar(t)) {
                 index.step = *v;
                 index.metadata << qMakePair(QStringLiteral("save_counter"), QString::number(*v));
                 summary[QStringLiteral("save_counter")] = qint64(*v);
             }
-        } else if (t.key == QLatin1String("global_step")) {
+        } else if (t.key == QLatin1String("global_step") || path == QLatin1String("global_step") ||
+                   path == QLatin1String("step")) {
             if (auto v = readIntScalar(t)) {
                 if (!index.step)
                     index.step = *v;
                 index.metadata << qMakePair(QStringLiteral("global_step"), QString::number(*v));
                 summary[QStringLiteral("global_step")] = qint64(*v);
             }
+        } else if (static const QRegularExpression iter(
+                       QStringLiteral("(^|/)[A-Za-z_]*optimizer/_?iter(ations)?$"));
+                   !path.isEmpty() && iter.match(path).hasMatch()) {
+            ++optimizers;
+            iterations = readIntScalar(t);
         }
+    }
+    if (optimizers == 1 && iterations) {
+        index.metadata << qMakePair(QStringLiteral("optimizer_iterations"),
+                                    QString::number(*iterations));
+        summary[QStringLiteral("optimizer_iterations")] = qint64(*iterations);
     }
     if (!index.step)
         index.step = stepSuffix(index.displayName);

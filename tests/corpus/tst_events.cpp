@@ -675,6 +675,60 @@ private slots:
         QVERIFY(!belongsTo(*make(QDir::tempPath() + "/elsewhere/model.h5"), *logs, 0));
     }
 
+    // On a TensorBoard log (steps and times), a checkpoint whose save time meets no record
+    // stands at the training step it stores: its own step variable, its one optimizer's
+    // iterations, or a TF1 Saver's `-N`; a TF2 save counter alone places it nowhere.
+    void markersOnEventLogs()
+    {
+        // The optimizer's iterations as stored, against the ground truth; two optimizers
+        // (actor and critic) give no single count.
+        const QString lstm = "keras-tf-weights/lstm-sharded-weights";
+        auto keras = openOne(corpus(lstm + "/16LSTM_Neurons10Epochs.ckpt"));
+        QVERIFY(keras);
+        double iter = -1;
+        for (const auto &t : groundTruthTensors(lstm, "16LSTM_Neurons10Epochs.ckpt"))
+            if (t.toObject()["key"].toString() == "optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE")
+                iter = t.toObject()["min"].toDouble();
+        QCOMPARE(iter, 510.0);
+        QCOMPARE(metadataValue(keras->index(), "optimizer_iterations"), QString::number(iter));
+        auto a2c = openOne(corpus("tf2-checkpoint/a2c-suspension-ckpts/ckpt-7"));
+        QVERIFY(a2c);
+        QVERIFY(metadataValue(a2c->index(), "optimizer_iterations").isEmpty());
+
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QByteArray file = tfRecord(fileVersionEvent(1.7e9));
+        for (int step = 0; step <= 1000; step += 10)
+            file += tfRecord(simpleValueEvent(1.7e9 + step, step, "loss", 1.0f / float(step + 1)));
+        QVERIFY(writeFile(dir.filePath("events.out.tfevents.1700000000.host"), file));
+        auto logs = loadLogs(dir.path());
+        QVERIFY(logs.ok());
+        QCOMPARE(logs->runs.size(), std::size_t(1));
+        auto make = [&](const QString &name, QList<QPair<QString, QString>> metadata,
+                        std::optional<std::int64_t> step) {
+            CheckpointIndex idx;
+            idx.path = dir.filePath(name);
+            idx.displayName = name;
+            idx.metadata = metadata;
+            idx.step = step;
+            idx.savedAt = 1.8e9; // long after the last record
+            return std::make_shared<const Checkpoint>(idx);
+        };
+        const QList<std::shared_ptr<const Checkpoint>> cps{
+            make("ckpt-3", {{"save_counter", "3"}, {"optimizer_iterations", "600"}}, 3),
+            make("ckpt-4", {{"save_counter", "4"}}, 4), make("model.ckpt-800", {}, 800),
+            make("ckpt-5", {{"save_counter", "5"}, {"global_step", "300"}}, 5)};
+        const auto m = markersFor(*logs, 0, "loss", cps);
+        QCOMPARE(int(m.placed.size()), 3);
+        QVERIFY(m.placed[0].first == cps[0]);
+        QCOMPARE(m.placed[0].second, 600.0);
+        QVERIFY(m.placed[1].first == cps[2]);
+        QCOMPARE(m.placed[1].second, 800.0);
+        QVERIFY(m.placed[2].first == cps[3]);
+        QCOMPARE(m.placed[2].second, 300.0);
+        QVERIFY(m.unplaced == QList{cps[1]});
+    }
+
     // `events --json`: one object per point, per run; counts and end points against the
     // ground truth of the files in each run's folder.
     void cliJson()
