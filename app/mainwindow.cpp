@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "analysisview.h"
 #include "compareview.h"
 #include "core/plural.h"
 #include "formats/readerregistry.h"
@@ -12,6 +13,7 @@
 #include "problemspanel.h"
 #include "reportdialog.h"
 #include "restoretarget.h"
+#include "runanalysisview.h"
 #include "runchangesview.h"
 #include "shortcutsdialog.h"
 #include "sourcesview.h"
@@ -96,6 +98,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_bench->sources(), &SourcesView::compareRequested, this, &MainWindow::openCompare);
     connect(m_bench->sources(), &SourcesView::runChangesRequested, this,
             &MainWindow::openRunChanges);
+    connect(m_bench->sources(), &SourcesView::runAnalysisRequested, this,
+            &MainWindow::openRunAnalysis);
     connect(m_bench->sources(), &SourcesView::restoreRequested, this, &MainWindow::restoreInto);
 
     createMenus();
@@ -177,6 +181,11 @@ void MainWindow::createMenus()
     });
     graphTab->setShortcut(QKeySequence(Qt::ALT | Qt::Key_6));
     graphTab->setToolTip(tr("The model's architecture, linked to its weights"));
+    auto *analysisTab = view->addAction(tr("&Analysis"), this, [this] {
+        m_bench->inspector()->setCurrentWidget(m_bench->inspector()->analysis());
+    });
+    analysisTab->setShortcut(QKeySequence(Qt::ALT | Qt::Key_7));
+    analysisTab->setToolTip(tr("Spectra of the selected weight matrix"));
     view->addSeparator();
     auto *logScale = view->addAction(tr("Log Counts in Histogram"));
     logScale->setCheckable(true);
@@ -478,6 +487,16 @@ void MainWindow::restoreInto(const QList<TensorRef> &tensors)
                         }
                     });
     m_bench->openPaths({file});
+}
+
+void MainWindow::openRunAnalysis(const QVector<std::shared_ptr<const Checkpoint>> &run,
+                                 const QString &title)
+{
+    auto *view = new RunAnalysisView(run, title, this);
+    view->setWindowFlag(Qt::Window);
+    view->setAttribute(Qt::WA_DeleteOnClose);
+    view->show();
+    view->start();
 }
 
 void MainWindow::openRunChanges(const QVector<std::shared_ptr<const Checkpoint>> &run,

@@ -33,6 +33,8 @@ public:
     // "Restore Into…": asks for the checkpoint to write these tensors (of one checkpoint)
     // into, then shows the compare view's dry run for them.
     void restoreInto(const QList<TensorRef> &tensors);
+    void openRunAnalysis(const QVector<std::shared_ptr<const Checkpoint>> &run,
+                         const QString &title);
     void openRunChanges(const QVector<std::shared_ptr<const Checkpoint>> &run,
                         const QString &title);
     Workbench *workbench() const { return m_bench; }

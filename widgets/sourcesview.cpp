@@ -23,6 +23,7 @@
 #include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
+#include <iterator>
 
 namespace wl
 {
@@ -137,7 +138,8 @@ SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
     header->setStretchLastSection(false);
     header->setSectionsMovable(true);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    int widths[] = {250, 84, 64, 80, 76, 88, 88, 88, 88};
+    int widths[] = {250, 84, 64, 80, 76, 88, 88, 88, 88, 88, 96, 88};
+    static_assert(std::size(widths) == std::size_t(CheckpointTreeModel::ColumnCount));
     // Counts reach hundreds of billions in a big run; the column must show them whole.
     const QFontMetrics fm(m_tree->font());
     widths[CheckpointTreeModel::ParamsColumn] =
@@ -149,6 +151,11 @@ SourcesView::SourcesView(CheckpointTreeModel *model, QWidget *parent)
         widths[c] = std::max(widths[c], fm.horizontalAdvance(QStringLiteral("-8.88888e-88")) + 16);
     for (int c = 0; c < CheckpointTreeModel::ColumnCount; ++c)
         header->resizeSection(c, widths[c]);
+    for (int c = CheckpointTreeModel::AlphaColumn; c <= CheckpointTreeModel::StableRankColumn; ++c)
+        header->setSectionHidden(c, true);
+    header->setContextMenuPolicy(Qt::CustomContextMenu);
+    header->setToolTip(tr("Right-click to choose the columns shown"));
+    connect(header, &QWidget::customContextMenuRequested, this, &SourcesView::showHeaderMenu);
 
     m_matches = new QLabel(this);
     m_matches->setStyleSheet(QStringLiteral("color: palette(mid);"));
@@ -471,6 +478,11 @@ void SourcesView::showContextMenu(const QPoint &pos)
         const QString title = src.data().toString();
         menu.addAction(tr("Show Changes Over Run"), this,
                        [this, run, title] { emit runChangesRequested(run, title); });
+        auto *analysisAction =
+            menu.addAction(tr("Show Analysis Over Run"), this,
+                           [this, run, title] { emit runAnalysisRequested(run, title); });
+        analysisAction->setToolTip(tr("Alpha and spectral norm of every weight matrix at each "
+                                      "checkpoint of the run"));
     }
     if (m_restoreAction->isEnabled()) {
         menu.addSeparator();
@@ -492,6 +504,43 @@ void SourcesView::updateFilterButton()
 {
     const int n = int(m_proxy->dtypeFilter().size() + m_proxy->roleFilter().size());
     m_filters->setText(n ? tr("Types (%1)").arg(n) : tr("Types"));
+}
+
+bool SourcesView::analysisColumnsShown() const
+{
+    for (int c = CheckpointTreeModel::AlphaColumn; c <= CheckpointTreeModel::StableRankColumn; ++c)
+        if (!m_tree->header()->isSectionHidden(c))
+            return true;
+    return false;
+}
+
+void SourcesView::setColumnShown(int column, bool shown)
+{
+    if (column <= CheckpointTreeModel::NameColumn || column >= CheckpointTreeModel::ColumnCount)
+        return;
+    const bool before = analysisColumnsShown();
+    m_tree->header()->setSectionHidden(column, !shown);
+    if (shown && CheckpointTreeModel::isAnalysisColumn(column) && !before)
+        emit analysisColumnsRequested();
+}
+
+void SourcesView::showHeaderMenu(const QPoint &pos)
+{
+    QMenu menu(this);
+    for (int c = CheckpointTreeModel::ShapeColumn; c < CheckpointTreeModel::ColumnCount; ++c) {
+        if (c == CheckpointTreeModel::AlphaColumn)
+            menu.addSection(tr("Layer analysis"));
+        auto *a = menu.addAction(m_model->headerData(c, Qt::Horizontal).toString());
+        a->setCheckable(true);
+        a->setChecked(!m_tree->header()->isSectionHidden(c));
+        if (CheckpointTreeModel::isAnalysisColumn(c))
+            a->setToolTip(tr("Computed in the background for every weight matrix, as "
+                             "`weightlens analyze` does; a gated recurrent kernel shows its gate "
+                             "of the largest spectral norm"));
+        connect(a, &QAction::toggled, this, [this, c](bool on) { setColumnShown(c, on); });
+    }
+    menu.setToolTipsVisible(true);
+    menu.exec(m_tree->header()->mapToGlobal(pos));
 }
 
 } // namespace wl

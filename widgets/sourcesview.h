@@ -51,6 +51,10 @@ public:
     QAction *restoreAction() const { return m_restoreAction; }
     // Every checkpoint open in the tree, in tree order.
     QList<std::shared_ptr<const Checkpoint>> allCheckpoints() const;
+    // Whether any analysis column (alpha, spectral norm, stable rank) is shown; they start
+    // hidden and are chosen from the header's context menu.
+    bool analysisColumnsShown() const;
+    void setColumnShown(int column, bool shown);
 
     void select(const QModelIndex &sourceIndex);
     // The tree's index of a model index (through the filter), invalid when filtered out.
@@ -88,10 +92,15 @@ signals:
     // "Show Changes Over Run" on a node holding two or more checkpoints, in the run's order.
     void runChangesRequested(const QVector<std::shared_ptr<const wl::Checkpoint>> &run,
                              const QString &title);
+    // "Show Analysis Over Run" on the same nodes: alpha and spectral norm per weight matrix.
+    void runAnalysisRequested(const QVector<std::shared_ptr<const wl::Checkpoint>> &run,
+                              const QString &title);
     // "Show Over Time" on a tensor that setOverTimeCheck accepts.
     void overTimeRequested(const wl::TensorRef &tensor);
     // "Restore Into…" on tensors of one checkpoint.
     void restoreRequested(const QList<wl::TensorRef> &tensors);
+    // An analysis column was shown: its values are to be computed.
+    void analysisColumnsRequested();
 
 private:
     void applyPattern();
@@ -99,6 +108,7 @@ private:
     void updateFilterButton();
     void updateMatchCount();
     void showContextMenu(const QPoint &pos);
+    void showHeaderMenu(const QPoint &pos);
 
     CheckpointTreeModel *m_model = nullptr;
     TensorFilterProxy *m_proxy = nullptr;

@@ -1,5 +1,6 @@
 #include "tensorinspector.h"
 
+#include "analysisview.h"
 #include "curvespanel.h"
 #include "histogramplot.h"
 #include "overtimeview.h"
@@ -39,6 +40,11 @@ TensorInspector::TensorInspector(QWidget *parent) : QTabWidget(parent)
     addTab(m_graph, tr("Graph"));
     setTabToolTip(GraphTab, tr("The model's layers or ops and their connections, linked to their "
                                "weights (Alt+6)"));
+    m_analysis = new AnalysisView(this);
+    addTab(m_analysis, tr("Analysis"));
+    setTabToolTip(AnalysisTab, tr("Spectra of the selected weight matrix: singular values, "
+                                  "the eigenvalue density with its power-law fit and the "
+                                  "Marchenko-Pastur edge (Alt+7)"));
     setDocumentMode(true);
 }
 

@@ -11,6 +11,7 @@ class QTextBrowser;
 namespace wl
 {
 
+class AnalysisView;
 class CurvesPanel;
 class GraphView;
 class HistogramPlot;
@@ -24,7 +25,15 @@ class TensorInspector : public QTabWidget
 {
     Q_OBJECT
 public:
-    enum Tab { OverviewTab, HistogramTab, ValuesTab, CurvesTab, OverTimeTab, GraphTab };
+    enum Tab {
+        OverviewTab,
+        HistogramTab,
+        ValuesTab,
+        CurvesTab,
+        OverTimeTab,
+        GraphTab,
+        AnalysisTab
+    };
 
     explicit TensorInspector(QWidget *parent = nullptr);
 
@@ -48,6 +57,8 @@ public:
     QTextBrowser *overview() const { return m_overview; }
     // The model's architecture, linked to the tree's tensors.
     GraphView *graph() const { return m_graph; }
+    // Spectra of the selected weight matrix (Alt+7).
+    AnalysisView *analysis() const { return m_analysis; }
 
     // Short legend labels: the last path components that tell the tensors apart.
     static QStringList shortLabels(const QList<TensorRef> &tensors);
@@ -61,6 +72,7 @@ private:
     CurvesPanel *m_curves = nullptr;
     OverTimeView *m_overTime = nullptr;
     GraphView *m_graph = nullptr;
+    AnalysisView *m_analysis = nullptr;
     QList<TensorRef> m_tensors;
     QString m_title;
     QHash<TensorRef, TensorReport> m_reports;

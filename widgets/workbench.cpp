@@ -1,5 +1,6 @@
 #include "workbench.h"
 
+#include "analysisview.h"
 #include "clipboardtext.h"
 
 #include "curvespanel.h"
@@ -49,6 +50,12 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
             [this](quint64, const QString &path, const LoadError &e) { onOpenFailed(path, e); });
     connect(m_runner, &JobRunner::statsReady, this, &Workbench::onStats);
     connect(m_runner, &JobRunner::statsBatchReady, m_model, &CheckpointTreeModel::setReports);
+    connect(m_runner, &JobRunner::analysisBatchReady, m_model, &CheckpointTreeModel::setAnalyses);
+    connect(m_sources, &SourcesView::analysisColumnsRequested, this, [this] {
+        for (const auto &opened : std::as_const(m_opened))
+            for (const auto &cp : opened.checkpoints)
+                m_runner->requestBackgroundAnalysis(cp);
+    });
     connect(m_runner, &JobRunner::valuesReady, this,
             [this](const TensorRef &t, const QVector<double> &v) {
                 if (t == m_valuesFor)
@@ -79,6 +86,17 @@ Workbench::Workbench(QWidget *parentWidget) : QObject(parentWidget), m_parent(pa
             &GraphView::setColourNote);
     connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestValuesIfVisible);
     connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestOverTimeIfVisible);
+    connect(m_inspector, &QTabWidget::currentChanged, this, &Workbench::requestAnalysisIfVisible);
+    connect(m_runner, &JobRunner::analysisReady, this,
+            [this](const TensorRef &t, const LayerAnalyses &a) {
+                if (t == m_analysisFor)
+                    m_inspector->analysis()->setAnalyses(t, a);
+            });
+    connect(m_runner, &JobRunner::analysisFailed, this,
+            [this](const TensorRef &t, const QString &reason) {
+                if (t == m_analysisFor)
+                    m_inspector->analysis()->setMessage(reason);
+            });
     connect(m_runner, &JobRunner::overTimeReady, this,
             [this](const OverTime &r) { m_inspector->overTime()->setResult(r); });
     connect(m_runner, &JobRunner::overTimeFailed, this, [this](const QString &reason) {
@@ -149,8 +167,11 @@ bool Workbench::mergeRefreshed(int source, const OpenResult &result)
     for (const auto &cp : result.checkpoints) {
         const auto kept = before.take(CheckpointTreeModel::checkpointKey(*cp));
         now.push_back(kept ? kept : cp);
-        if (!kept)
+        if (!kept) {
             m_runner->requestBackgroundStats(cp);
+            if (m_sources->analysisColumnsShown())
+                m_runner->requestBackgroundAnalysis(cp);
+        }
     }
     for (const auto &gone : std::as_const(before))
         m_runner->cancelBackgroundStats(gone.get());
@@ -268,8 +289,11 @@ void Workbench::onOpened(const OpenResult &result)
     m_model->addSource(result);
     watchLogs(result);
     loadGraphs(result.path);
-    for (const auto &cp : result.checkpoints)
+    for (const auto &cp : result.checkpoints) {
         m_runner->requestBackgroundStats(cp);
+        if (m_sources->analysisColumnsShown())
+            m_runner->requestBackgroundAnalysis(cp);
+    }
     sourcesAltered();
     emit sourceOpened(result.path);
     if (!m_pendingSelect.isEmpty() && selectTensor(m_pendingSelect))
@@ -532,6 +556,7 @@ void Workbench::onSelectionChanged()
     m_runner->requestStats(requested, bins());
     requestValuesIfVisible();
     requestOverTimeIfVisible();
+    requestAnalysisIfVisible();
     updateSummary();
 }
 
@@ -571,6 +596,21 @@ void Workbench::requestValuesIfVisible()
     }
     values->setPending(m_single);
     m_runner->requestValues(m_single, kMaxValues);
+}
+
+void Workbench::requestAnalysisIfVisible()
+{
+    auto *view = m_inspector->analysis();
+    if (!m_single.isValid()) {
+        m_analysisFor = {};
+        view->setMessage(tr("Select one weight matrix to see its spectrum"));
+        return;
+    }
+    if (m_inspector->currentIndex() != TensorInspector::AnalysisTab || m_analysisFor == m_single)
+        return;
+    m_analysisFor = m_single;
+    view->setMessage(tr("Computing the spectrum of %1…").arg(m_single.info().name));
+    m_runner->requestAnalysis(m_single);
 }
 
 std::vector<std::shared_ptr<const Checkpoint>> Workbench::runOf(const TensorRef &t) const

@@ -116,6 +116,7 @@ private:
     void onStats(const TensorRef &t, const TensorReport &report);
     void requestValuesIfVisible();
     void requestOverTimeIfVisible();
+    void requestAnalysisIfVisible();
     void refreshProblems();
     // Shows the logs at or around a node in Curves; `show` also brings the tab forward.
     void showCurvesFor(const QModelIndex &index, bool show);
@@ -149,6 +150,7 @@ private:
     TensorRef m_single;         // the one selected tensor, if exactly one
     TensorRef m_valuesFor;      // what the Values tab shows or waits for
     TensorRef m_overTimeFor;    // what the Over Time tab shows or waits for
+    TensorRef m_analysisFor;    // what the Analysis tab shows or waits for
     // The copies it reads: selecting the same variable in another checkpoint reads nothing again.
     std::vector<std::pair<const Checkpoint *, int>> m_overTimeCopies;
     QString m_pendingSelect;

@@ -11,6 +11,7 @@
 #include <QVarLengthArray>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace wl
 {
@@ -54,6 +55,16 @@ struct CheckpointTreeModel::CellStats {
     std::optional<double> mean, std, min, max;
 };
 
+// What the analysis columns show: one matrix's numbers (a gated kernel's chosen gate).
+struct CheckpointTreeModel::CellAnalysis {
+    bool has = false;
+    double alpha = std::numeric_limits<double>::quiet_NaN();
+    double spectralNorm = std::numeric_limits<double>::quiet_NaN();
+    double stableRank = std::numeric_limits<double>::quiet_NaN();
+    QString gate;    // the gate shown, for a gated kernel
+    QString tooltip; // every gate's numbers, for a gated kernel
+};
+
 struct CheckpointTreeModel::Node {
     Node *parent = nullptr;
     int row = 0;
@@ -86,6 +97,7 @@ struct CheckpointTreeModel::CheckpointData {
     Node *node = nullptr;
     std::vector<Node *> tensorNodes;         // by tensor index
     std::vector<CellStats> stats;            // by tensor index; survives rebuilds
+    std::vector<CellAnalysis> analyses;      // by tensor index; survives rebuilds
     QHash<QString, Problems> tensorProblems; // by key
 };
 
@@ -159,6 +171,7 @@ CheckpointTreeModel::makeCheckpointData(const std::shared_ptr<const Checkpoint> 
             (rel == QLatin1String(".") || rel.startsWith(QLatin1String(".."))) ? QString() : rel;
     }
     cp->stats.resize(std::size_t(idx.tensors.size()));
+    cp->analyses.resize(std::size_t(idx.tensors.size()));
     for (const auto &p : idx.problems)
         if (!p.where.isEmpty())
             cp->tensorProblems[p.where] << p;
@@ -687,6 +700,59 @@ void CheckpointTreeModel::setStatsBatch(const QList<QPair<TensorRef, TensorStats
     }
 }
 
+void CheckpointTreeModel::setAnalyses(
+    const QList<QPair<TensorRef, QVector<analysis::LayerAnalysis>>> &batch)
+{
+    QHash<Node *, QPair<int, int>> touched;
+    for (const auto &[t, layers] : batch) {
+        CheckpointData *cp = dataFor(t.checkpoint.get());
+        if (!cp || t.index < 0 || layers.isEmpty())
+            continue;
+        if (cp->analyses.size() < cp->stats.size())
+            cp->analyses.resize(cp->stats.size());
+        if (std::size_t(t.index) >= cp->analyses.size())
+            continue;
+        // The gate of the largest spectral norm speaks for a gated kernel.
+        qsizetype pick = 0;
+        for (qsizetype i = 1; i < layers.size(); ++i)
+            if (layers[i].matrix.spectralNorm > layers[pick].matrix.spectralNorm)
+                pick = i;
+        const auto &m = layers[pick].matrix;
+        auto &cell = cp->analyses[std::size_t(t.index)];
+        cell.has = layers[pick].error.isEmpty();
+        cell.alpha = m.fit.alpha;
+        cell.spectralNorm = m.spectralNorm;
+        cell.stableRank = m.stableRank;
+        cell.gate = layers.size() > 1 ? layers[pick].gate : QString();
+        cell.tooltip.clear();
+        if (layers.size() > 1) {
+            QStringList lines;
+            for (const auto &l : layers)
+                lines << tr("Gate %1: alpha %2, spectral norm %3, stable rank %4")
+                             .arg(l.gate, formatNumber(l.matrix.fit.alpha),
+                                  formatNumber(l.matrix.spectralNorm),
+                                  formatNumber(l.matrix.stableRank));
+            cell.tooltip = lines.join(QLatin1Char('\n'));
+        }
+        Node *n = cp->tensorNodes[std::size_t(t.index)];
+        if (!n)
+            continue;
+        auto it = touched.find(n->parent);
+        if (it == touched.end())
+            touched.insert(n->parent, qMakePair(n->row, n->row));
+        else
+            *it = qMakePair(std::min(it->first, n->row), std::max(it->second, n->row));
+    }
+    for (auto it = touched.cbegin(); it != touched.cend(); ++it) {
+        Node *p = it.key();
+        Node *first = p->children[std::size_t(it->first)].get();
+        Node *last = p->children[std::size_t(it->second)].get();
+        emit dataChanged(createIndex(first->row, AlphaColumn, first),
+                         createIndex(last->row, StableRankColumn, last),
+                         {Qt::DisplayRole, SortRole, Qt::ToolTipRole});
+    }
+}
+
 void CheckpointTreeModel::setReports(const QList<QPair<TensorRef, TensorReport>> &batch)
 {
     QList<QPair<TensorRef, TensorStats>> stats;
@@ -1010,6 +1076,12 @@ QVariant CheckpointTreeModel::headerData(int section, Qt::Orientation orientatio
         return tr("Min");
     case MaxColumn:
         return tr("Max");
+    case AlphaColumn:
+        return tr("Alpha");
+    case SpectralNormColumn:
+        return tr("Spectral Norm");
+    case StableRankColumn:
+        return tr("Stable Rank");
     case ColumnCount:
         break;
     }
@@ -1040,6 +1112,23 @@ QVariant CheckpointTreeModel::tensorData(const Node *n, int column, int role) co
         return stat(s.min);
     case MaxColumn:
         return stat(s.max);
+    case AlphaColumn:
+    case SpectralNormColumn:
+    case StableRankColumn: {
+        const auto &all = n->cp->analyses;
+        if (std::size_t(n->tensor) >= all.size() || !all[std::size_t(n->tensor)].has)
+            return {};
+        const auto &a = all[std::size_t(n->tensor)];
+        const double v = column == AlphaColumn          ? a.alpha
+                         : column == SpectralNormColumn ? a.spectralNorm
+                                                        : a.stableRank;
+        if (!std::isfinite(v))
+            return role == SortRole ? QVariant() : QVariant(QStringLiteral("–"));
+        if (role == SortRole)
+            return v;
+        return a.gate.isEmpty() ? formatNumber(v)
+                                : QStringLiteral("%1 [%2]").arg(formatNumber(v), a.gate);
+    }
     default:
         return {};
     }
@@ -1092,6 +1181,9 @@ QVariant CheckpointTreeModel::data(const QModelIndex &index, int role) const
             const QString aliases = n->cp->checkpoint->index().aliasesText(n->tensor);
             if (!aliases.isEmpty())
                 lines << tr("Shares its storage with: %1").arg(aliases);
+            if (isAnalysisColumn(column) && std::size_t(n->tensor) < n->cp->analyses.size() &&
+                !n->cp->analyses[std::size_t(n->tensor)].tooltip.isEmpty())
+                lines << n->cp->analyses[std::size_t(n->tensor)].tooltip;
         } else if (n->kind == NodeKind::Checkpoint) {
             const auto &idx = n->cp->checkpoint->index();
             lines << idx.path << idx.formatName;

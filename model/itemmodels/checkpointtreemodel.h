@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/spectral.h"
 #include "events/runlogs.h"
 #include "formats/reader.h"
 #include "stats/statsengine.h"
@@ -43,6 +44,10 @@ public:
         StdColumn,
         MinColumn,
         MaxColumn,
+        // Layer analysis of weight matrices (analysis/spectral.h); hidden unless chosen.
+        AlphaColumn,
+        SpectralNormColumn,
+        StableRankColumn,
         ColumnCount
     };
     enum Role {
@@ -90,6 +95,14 @@ public:
     // JobRunner::statsBatchReady / statsReady results; reports without statistics are skipped.
     void setReports(const QList<QPair<TensorRef, TensorReport>> &batch);
     void setReport(const TensorRef &t, const TensorReport &r);
+    // Fills the analysis columns (JobRunner::analysisBatchReady): per tensor its matrices, one
+    // or a recurrent kernel's gates; a gated kernel shows its gate of the largest spectral norm,
+    // its tooltip every gate.
+    void setAnalyses(const QList<QPair<TensorRef, QVector<analysis::LayerAnalysis>>> &batch);
+    static bool isAnalysisColumn(int column)
+    {
+        return column >= AlphaColumn && column <= StableRankColumn;
+    }
 
     // Distinct dtype names of every tensor in the model, sorted (for a dtype filter).
     QStringList dtypesPresent() const;
@@ -133,6 +146,7 @@ public:
 
     struct Node;
     struct CellStats;
+    struct CellAnalysis;
     struct CheckpointData;
     struct SourceData;
 

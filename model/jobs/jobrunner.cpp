@@ -67,6 +67,8 @@ void JobRunner::registerMetaTypes()
         qRegisterMetaType<wl::StatsBatch>("wl::StatsBatch");
         qRegisterMetaType<QVector<double>>("QVector<double>");
         qRegisterMetaType<wl::OverTime>("wl::OverTime");
+        qRegisterMetaType<wl::LayerAnalyses>("wl::LayerAnalyses");
+        qRegisterMetaType<wl::AnalysisBatch>("wl::AnalysisBatch");
     });
 }
 
@@ -319,11 +321,161 @@ void JobRunner::requestBackgroundStats(const std::shared_ptr<const Checkpoint> &
 
 void JobRunner::cancelBackgroundStats(const Checkpoint *checkpoint)
 {
-    auto it = m_backgroundCancels.find(checkpoint);
-    if (it == m_backgroundCancels.end())
+    for (auto *cancels : {&m_backgroundCancels, &m_analysisCancels}) {
+        auto it = cancels->find(checkpoint);
+        if (it == cancels->end())
+            continue;
+        it.value()->store(true);
+        cancels->erase(it);
+    }
+}
+
+void JobRunner::storeAnalysis(const TensorRef &t, const LayerAnalyses &a)
+{
+    for (const auto &l : a)
+        if (!l.error.isEmpty())
+            return;
+    if (t.checkpoint)
+        m_analysisCache.insert({t.checkpoint.get(), t.index, 0}, {t.checkpoint, a});
+}
+
+std::optional<LayerAnalyses> JobRunner::cachedAnalysis(const TensorRef &t) const
+{
+    auto it = m_analysisCache.constFind({t.checkpoint.get(), t.index, 0});
+    if (it == m_analysisCache.cend() || it->checkpoint.lock() != t.checkpoint)
+        return std::nullopt;
+    return it->analyses;
+}
+
+namespace
+{
+
+// Results of analyzeCheckpoint grouped by tensor, in order.
+AnalysisBatch jobAnalysesByTensor(const std::shared_ptr<const Checkpoint> &cp,
+                                  const QVector<analysis::LayerAnalysis> &layers)
+{
+    AnalysisBatch out;
+    for (const auto &l : layers) {
+        if (out.isEmpty() || out.back().first.index != l.tensor)
+            out << qMakePair(TensorRef{cp, l.tensor}, LayerAnalyses{});
+        out.back().second << l;
+    }
+    return out;
+}
+
+} // namespace
+
+void JobRunner::requestBackgroundAnalysis(const std::shared_ptr<const Checkpoint> &checkpoint)
+{
+    if (!checkpoint || m_analysisCancels.contains(checkpoint.get()))
         return;
-    it.value()->store(true);
-    m_backgroundCancels.erase(it);
+    const auto &idx = checkpoint->index();
+    AnalysisBatch hits;
+    QVector<int> todo;
+    for (int i = 0; i < idx.tensors.size(); ++i) {
+        if (!analysis::matrixShape(idx.tensors[i], idx.readerId))
+            continue;
+        const TensorRef t{checkpoint, i};
+        if (auto a = cachedAnalysis(t))
+            hits << qMakePair(t, *a);
+        else
+            todo << i;
+    }
+    auto flag = std::make_shared<std::atomic<bool>>(false);
+    if (!hits.isEmpty())
+        QMetaObject::invokeMethod(
+            this,
+            [this, flag, hits] {
+                if (!flag->load())
+                    emit analysisBatchReady(hits);
+            },
+            Qt::QueuedConnection);
+    if (todo.isEmpty())
+        return;
+    const Checkpoint *key = checkpoint.get();
+    m_analysisCancels.insert(key, flag);
+    begin();
+    m_background.start([this, key, flag, checkpoint, todo] {
+        // Few matrices a batch: each may take seconds.
+        const auto batches = makeBatches(*checkpoint, todo, 8);
+        int done = 0;
+        for (const auto &batch : batches) {
+            if (flag->load())
+                break;
+            const auto layers =
+                analysis::analyzeCheckpoint(*checkpoint, batch, 1, JobContext(flag.get()));
+            if (flag->load())
+                break;
+            const auto out = jobAnalysesByTensor(checkpoint, layers);
+            done += int(batch.size());
+            const double fraction = double(done) / double(todo.size());
+            QMetaObject::invokeMethod(
+                this,
+                [this, flag, out, fraction] {
+                    if (flag->load())
+                        return;
+                    for (const auto &[t, a] : out)
+                        storeAnalysis(t, a);
+                    emit analysisBatchReady(out);
+                    emit progress(fraction, tr("layer analysis"));
+                },
+                Qt::QueuedConnection);
+        }
+        QMetaObject::invokeMethod(
+            this,
+            [this, key, flag] {
+                auto it = m_analysisCancels.find(key);
+                if (it != m_analysisCancels.end() && it.value() == flag)
+                    m_analysisCancels.erase(it);
+                end();
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void JobRunner::requestAnalysis(const TensorRef &t)
+{
+    const quint64 gen = ++m_analysisGen;
+    if (m_analysisCancel)
+        m_analysisCancel->store(true);
+    auto flag = std::make_shared<std::atomic<bool>>(false);
+    m_analysisCancel = flag;
+    const auto deliver = [this, gen, t](LayerAnalyses a, QString reason) {
+        QMetaObject::invokeMethod(
+            this,
+            [this, gen, t, a, reason] {
+                if (reason.isEmpty())
+                    storeAnalysis(t, a);
+                if (gen != m_analysisGen)
+                    return;
+                if (reason.isEmpty())
+                    emit analysisReady(t, a);
+                else
+                    emit analysisFailed(t, reason);
+            },
+            Qt::QueuedConnection);
+    };
+    if (!t.isValid())
+        return deliver({}, tr("no tensor"));
+    if (auto a = cachedAnalysis(t))
+        return deliver(*a, {});
+    const auto &idx = t.checkpoint->index();
+    if (!analysis::matrixShape(t.info(), idx.readerId))
+        return deliver({}, tr("%1 is no weight matrix: a floating-point variable of rank 2 to 4")
+                               .arg(t.info().name));
+    begin();
+    m_pool.start([this, t, flag, deliver, report = progressReporter()] {
+        const auto layers = analysis::analyzeCheckpoint(*t.checkpoint, {t.index}, 1,
+                                                        JobContext(flag.get(), report));
+        QString reason;
+        for (const auto &l : layers)
+            if (!l.error.isEmpty())
+                reason = l.error;
+        if (!flag->load())
+            deliver(layers, reason);
+        QMetaObject::invokeMethod(
+            this, [this] { end(); }, Qt::QueuedConnection);
+    });
 }
 
 void JobRunner::requestValues(const TensorRef &t, qint64 maxElements)
@@ -449,6 +601,12 @@ void JobRunner::cancelAll()
     for (const auto &f : std::as_const(m_backgroundCancels))
         f->store(true);
     m_backgroundCancels.clear();
+    ++m_analysisGen;
+    if (m_analysisCancel)
+        m_analysisCancel->store(true);
+    for (const auto &f : std::as_const(m_analysisCancels))
+        f->store(true);
+    m_analysisCancels.clear();
 }
 
 } // namespace wl

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/spectral.h"
 #include "core/result.h"
 #include "formats/reader.h"
 #include "itemmodels/tensorref.h"
@@ -21,6 +22,9 @@ namespace wl
 {
 
 using StatsBatch = QList<QPair<TensorRef, TensorReport>>;
+// Per tensor, its weight matrices' analyses (one, or a recurrent kernel's gates).
+using LayerAnalyses = QVector<analysis::LayerAnalysis>;
+using AnalysisBatch = QList<QPair<TensorRef, LayerAnalyses>>;
 
 // Background work for the GUI: opening paths, statistics, value reads. Work runs on thread
 // pools; results come back as signals on the runner's own thread. Each request kind carries a
@@ -47,7 +51,17 @@ public:
     // Fills statistics (no histogram) for every tensor of a checkpoint at low priority,
     // independent of selection requests; delivered in batches by statsBatchReady.
     void requestBackgroundStats(const std::shared_ptr<const Checkpoint> &checkpoint);
+    // Stops both the column statistics and the column analysis of the checkpoint.
     void cancelBackgroundStats(const Checkpoint *checkpoint);
+    // Spectral analysis (analysis/spectral.h) of every weight matrix of a checkpoint for the
+    // tree's analysis columns, on the same low-priority thread as the column statistics (after
+    // them); delivered in batches by analysisBatchReady and cached.
+    void requestBackgroundAnalysis(const std::shared_ptr<const Checkpoint> &checkpoint);
+    // The analysis of one tensor for the Analysis tab: cached or computed; only the latest
+    // request delivers (analysisReady, or analysisFailed when it is no weight matrix or its
+    // bytes cannot be read).
+    void requestAnalysis(const TensorRef &t);
+    std::optional<LayerAnalyses> cachedAnalysis(const TensorRef &t) const;
     // A cached report, if any.
     std::optional<TensorReport> cachedStats(const TensorRef &t, int bins) const;
 
@@ -73,6 +87,9 @@ signals:
     void openFailed(quint64 job, const QString &path, const wl::LoadError &error);
     void statsReady(const wl::TensorRef &tensor, const wl::TensorReport &report);
     void statsBatchReady(const wl::StatsBatch &batch);
+    void analysisBatchReady(const wl::AnalysisBatch &batch);
+    void analysisReady(const wl::TensorRef &tensor, const wl::LayerAnalyses &analyses);
+    void analysisFailed(const wl::TensorRef &tensor, const QString &reason);
     void valuesReady(const wl::TensorRef &tensor, const QVector<double> &values);
     void valuesFailed(const wl::TensorRef &tensor, const QString &reason);
     void overTimeReady(const wl::OverTime &result);
@@ -123,6 +140,15 @@ private:
     QHash<quint64, OpenBatch> m_openBatches;
     void deliverOpens(quint64 job);
     QHash<const Checkpoint *, Flag> m_backgroundCancels;
+    QHash<const Checkpoint *, Flag> m_analysisCancels;
+    struct AnalysisEntry {
+        std::weak_ptr<const Checkpoint> checkpoint;
+        LayerAnalyses analyses;
+    };
+    QHash<CacheKey, AnalysisEntry> m_analysisCache; // bins 0
+    void storeAnalysis(const TensorRef &t, const LayerAnalyses &a);
+    quint64 m_analysisGen = 0;
+    Flag m_analysisCancel;
     QHash<CacheKey, CacheEntry> m_cache;
     int m_active = 0;
     std::shared_ptr<std::atomic<qint64>> m_lastProgressMs;
