@@ -227,8 +227,8 @@ QList<CommandSpec> buildSpecs()
                     ValueKind::Path},
          OptionSpec{{QStringLiteral("sections")},
                     QStringLiteral("Only these sections, comma-separated: summary, layers, "
-                                   "statistics, histograms, curves, over-time, compare, "
-                                   "restore (default: all)."),
+                                   "statistics, histograms, analysis, curves, over-time, "
+                                   "compare, restore (default: all)."),
                     QStringLiteral("LIST"),
                     ValueKind::Word},
          allowLarge()}};

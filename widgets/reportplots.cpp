@@ -1,5 +1,6 @@
 #include "reportplots.h"
 
+#include "analysisview.h"
 #include "curvespanel.h"
 #include "histogramplot.h"
 #include "overtimeview.h"
@@ -44,6 +45,12 @@ void draw(const report::PlotSpec &spec, QCPPainter &painter, const QSize &size)
         w.setCheckedTags({spec.curves->tag});
         w.resetZoom();
         w.plot()->toPainter(&painter, size.width(), size.height());
+    } else if (spec.kind == Kind::Esd && spec.matrix) {
+        AnalysisView w;
+        w.setPalette(paperPalette());
+        w.esdPlot()->resize(size);
+        w.showMatrix(spec.title, *spec.matrix);
+        w.esdPlot()->toPainter(&painter, size.width(), size.height());
     } else if (spec.kind == Kind::OverTime && spec.overTime) {
         OverTimeView w;
         w.setPalette(paperPalette());

@@ -12,12 +12,13 @@ namespace wl::report
 
 // A plot of a report, by what it shows.
 struct PlotSpec {
-    enum class Kind { Histogram, Curves, OverTime };
+    enum class Kind { Histogram, Curves, OverTime, Esd };
     Kind kind = Kind::Histogram;
     QString title;
     QList<HistogramSeries> histograms; // Histogram: one, or several overlaid
     const CurvePart *curves = nullptr; // Curves: one tag, its runs and checkpoint markers
     const OverTime *overTime = nullptr;
+    const analysis::MatrixAnalysis *matrix = nullptr; // Esd: its eigenvalue density
 };
 
 // Draws a report's plots. The window's plot widgets implement it (widgets/reportplots), so a

@@ -19,8 +19,9 @@ namespace wl::report
 
 QList<Section> allSections()
 {
-    return {Section::Summary, Section::Layers,   Section::Statistics, Section::Histograms,
-            Section::Curves,  Section::OverTime, Section::Compare,    Section::Restore};
+    return {Section::Summary,    Section::Layers,   Section::Statistics,
+            Section::Histograms, Section::Analysis, Section::Curves,
+            Section::OverTime,   Section::Compare,  Section::Restore};
 }
 
 Sections everySection()
@@ -50,6 +51,8 @@ QString sectionKey(Section s)
         return QStringLiteral("compare");
     case Section::Restore:
         return QStringLiteral("restore");
+    case Section::Analysis:
+        return QStringLiteral("analysis");
     }
     return {};
 }
@@ -73,6 +76,8 @@ QString sectionTitle(Section s)
         return QStringLiteral("Comparison");
     case Section::Restore:
         return QStringLiteral("Restore log");
+    case Section::Analysis:
+        return QStringLiteral("Layer analysis");
     }
     return {};
 }
@@ -231,16 +236,18 @@ void collectCheckpoint(CheckpointPart &part, const ReportRequest &req, bool hist
         for (int i = 0; i < idx.tensors.size() && which.size() < req.maxTensors; ++i)
             which << i;
         part.omitted = int(idx.tensors.size() - which.size());
-        part.stats = computeStats(cp, which, {}, job.part(0, 0.7));
+        part.stats = computeStats(cp, which, {}, job.part(0, 0.5));
     }
     if (histograms && req.sections & Section::Histograms && !job.cancelled()) {
         StatsRequest hr;
         hr.bins = req.histogramBins;
         for (const auto &r :
-             computeStats(cp, largestTensors(idx, req.histogramTensors), hr, job.part(0.7, 1)))
+             computeStats(cp, largestTensors(idx, req.histogramTensors), hr, job.part(0.5, 0.7)))
             if (r.reduced && !r.stats.histogram.isEmpty())
                 part.largest << seriesOf(idx.tensors[r.tensor].name, r.stats);
     }
+    if (histograms && req.sections & Section::Analysis && !job.cancelled())
+        part.analysis = analysis::analyzeCheckpoint(cp, allTensors(idx), 0, job.part(0.7, 1));
 }
 
 void collectCurves(Report &report, const ReportRequest &req)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/spectral.h"
 #include "compare/diffengine.h"
 #include "core/result.h"
 #include "formats/reader.h"
@@ -31,6 +32,7 @@ enum class Section : unsigned {
     OverTime = 0x20,
     Compare = 0x40,
     Restore = 0x80,
+    Analysis = 0x100,
 };
 Q_DECLARE_FLAGS(Sections, Section)
 
@@ -60,6 +62,8 @@ struct CheckpointPart {
     std::optional<std::int64_t> parameters; // from a Keras model config's layer table
     QString restoreLogPath;                 // OUT.restore.json beside a restored checkpoint
     QJsonObject restoreLog;
+    // Layer analysis of every weight matrix (a run's newest checkpoint only, as histograms).
+    QVector<analysis::LayerAnalysis> analysis;
 };
 
 // A variable of a run across its checkpoints.
@@ -117,6 +121,7 @@ struct ReportRequest {
     int maxTensors = 500;     // per checkpoint in the statistics table
     int histogramTensors = 4; // largest tensors drawn per checkpoint
     int histogramBins = 60;
+    int esdPlots = 4; // largest weight matrices whose spectral density is drawn per checkpoint
     int maxCurveTags = 6;
     int overTimeVariables = 2; // largest variables of a run followed across its checkpoints
     double smoothing = 0.6;

@@ -47,6 +47,7 @@ QString bytesText(std::int64_t n)
 const QSize kHistogramSize(760, 300);
 const QSize kCurveSize(760, 300);
 const QSize kOverTimeSize(760, 440);
+const QSize kEsdSize(560, 360);
 
 QString checkpointLabel(const Report &r, const SourcePart &s, const CheckpointPart &c)
 {
@@ -238,6 +239,81 @@ void histogramsSection(Content &c, const Report &r)
         c.para(QStringLiteral("No numeric variable to draw."));
 }
 
+// Per checkpoint the numbers of `weightlens analyze` for every weight matrix, then the
+// eigenvalue densities of the largest matrices with their power-law fits and MP edges.
+void analysisSection(Content &c, const Report &r)
+{
+    bool any = false;
+    for (const auto &s : r.sources)
+        for (const auto &cp : s.checkpoints) {
+            if (cp.analysis.isEmpty())
+                continue;
+            any = true;
+            const auto &idx = cp.checkpoint->index();
+            c.heading(3, checkpointLabel(r, s, cp));
+            QList<QList<Cell>> rows;
+            QStringList failed;
+            QVector<int> drawn;
+            for (int i = 0; i < cp.analysis.size(); ++i) {
+                const auto &l = cp.analysis[i];
+                const QString name = analysis::matrixName(idx.tensors[l.tensor], l);
+                if (!l.error.isEmpty()) {
+                    failed << l.error;
+                    continue;
+                }
+                const auto &m = l.matrix;
+                rows << QList<Cell>{
+                    Cell{name, {}},
+                    Cell{QStringLiteral("%1 × %2").arg(m.rows).arg(m.cols), {}},
+                    numCell(m.frobeniusNorm),
+                    numCell(m.spectralNorm),
+                    numCell(m.stableRank),
+                    numCell(m.effectiveRank),
+                    numCell(m.conditionNumber),
+                    numCell(m.fit.alpha),
+                    numCell(m.fit.ks),
+                    numCell(m.mpEdge),
+                    Cell{QString::number(m.mpSpikes), double(m.mpSpikes)},
+                    Cell{QStringLiteral("%1 / %2").arg(m.deadRows).arg(m.deadCols), {}}};
+                if (m.decomposed)
+                    drawn << i;
+            }
+            c.table({QStringLiteral("matrix"), QStringLiteral("shape"), QStringLiteral("frobenius"),
+                     QStringLiteral("spectral"), QStringLiteral("stable rank"),
+                     QStringLiteral("eff. rank"), QStringLiteral("condition"),
+                     QStringLiteral("alpha"), QStringLiteral("KS"), QStringLiteral("MP edge"),
+                     QStringLiteral("spikes"), QStringLiteral("dead rows / cols")},
+                    rows,
+                    {false, false, true, true, true, true, true, true, true, true, true, false},
+                    true);
+            c.list(failed);
+            // The largest matrices' densities.
+            std::stable_sort(drawn.begin(), drawn.end(), [&](int a, int b) {
+                const auto &x = cp.analysis[a].matrix, &y = cp.analysis[b].matrix;
+                return x.rows * x.cols > y.rows * y.cols;
+            });
+            drawn.resize(std::min<qsizetype>(drawn.size(), r.request.esdPlots));
+            for (int i : drawn) {
+                const auto &l = cp.analysis[i];
+                PlotSpec p;
+                p.kind = PlotSpec::Kind::Esd;
+                p.title = analysis::matrixName(idx.tensors[l.tensor], l);
+                p.matrix = &l.matrix;
+                c.figure(
+                    p, kEsdSize,
+                    QStringLiteral("%1: eigenvalues of WᵀW / %2, alpha %3 from %4 (KS %5), "
+                                   "%6 above the Marchenko-Pastur edge %7")
+                        .arg(p.title)
+                        .arg(l.matrix.rows)
+                        .arg(num(l.matrix.fit.alpha), num(l.matrix.fit.xmin), num(l.matrix.fit.ks))
+                        .arg(l.matrix.mpSpikes)
+                        .arg(num(l.matrix.mpEdge)));
+            }
+        }
+    if (!any)
+        c.para(QStringLiteral("No weight matrix to analyse."));
+}
+
 void curvesSection(Content &c, const Report &r)
 {
     if (r.curves.isEmpty()) {
@@ -408,6 +484,9 @@ Content buildContent(const Report &r)
             break;
         case Section::Histograms:
             histogramsSection(c, r);
+            break;
+        case Section::Analysis:
+            analysisSection(c, r);
             break;
         case Section::Curves:
             curvesSection(c, r);
@@ -667,6 +746,42 @@ QByteArray jsonReport(const Report &r)
                 o[QStringLiteral("layers")] = idx.summary.value(QStringLiteral("layers"));
             if (!hists.isEmpty())
                 o[QStringLiteral("histograms")] = hists;
+            if (!cp.analysis.isEmpty()) {
+                // The fields of `weightlens analyze --json`.
+                const auto fin = [](double v) {
+                    return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QJsonValue::Null);
+                };
+                QJsonArray matrices;
+                for (const auto &l : cp.analysis) {
+                    const auto &t = idx.tensors[l.tensor];
+                    QJsonObject m{{QStringLiteral("key"), t.key},
+                                  {QStringLiteral("name"), analysis::matrixName(t, l)}};
+                    if (!l.error.isEmpty()) {
+                        m[QStringLiteral("error")] = l.error;
+                        matrices.append(m);
+                        continue;
+                    }
+                    const auto &a = l.matrix;
+                    if (!l.gate.isEmpty())
+                        m[QStringLiteral("gate")] = l.gate;
+                    m[QStringLiteral("shape")] = QJsonArray{qint64(a.rows), qint64(a.cols)};
+                    m[QStringLiteral("frobenius_norm")] = fin(a.frobeniusNorm);
+                    m[QStringLiteral("spectral_norm")] = fin(a.spectralNorm);
+                    m[QStringLiteral("stable_rank")] = fin(a.stableRank);
+                    m[QStringLiteral("effective_rank")] = fin(a.effectiveRank);
+                    m[QStringLiteral("condition_number")] = fin(a.conditionNumber);
+                    m[QStringLiteral("near_zero_fraction")] = fin(a.nearZeroFraction);
+                    m[QStringLiteral("alpha")] = fin(a.fit.alpha);
+                    m[QStringLiteral("alpha_xmin")] = fin(a.fit.xmin);
+                    m[QStringLiteral("alpha_ks")] = fin(a.fit.ks);
+                    m[QStringLiteral("mp_edge")] = fin(a.mpEdge);
+                    m[QStringLiteral("mp_spikes")] = qint64(a.mpSpikes);
+                    m[QStringLiteral("dead_rows")] = qint64(a.deadRows);
+                    m[QStringLiteral("dead_cols")] = qint64(a.deadCols);
+                    matrices.append(m);
+                }
+                o[QStringLiteral("analysis")] = matrices;
+            }
             if (!cp.restoreLogPath.isEmpty())
                 o[QStringLiteral("restore_log")] =
                     QJsonObject{{QStringLiteral("path"), cp.restoreLogPath},

@@ -248,6 +248,67 @@ private slots:
 
     // The demo runs: their curves, their weights over time and a comparison of the two
     // learning rates, in HTML; the JSON holds the same with its schema version.
+    // The Layer analysis section: a row per weight matrix with the numbers `weightlens
+    // analyze --json` prints, and the spectral densities of the four largest drawn; the JSON
+    // report carries analyze's fields.
+    void analysisSectionHasAnalyzeNumbers()
+    {
+        const QString ckpt =
+            test::corpus(QStringLiteral("tf2-checkpoint/a2c-suspension-ckpts/ckpt-9"));
+        const auto analyze = test::runWeightLens({"analyze", "--json", ckpt});
+        QCOMPARE(analyze.exitCode, 0);
+        QHash<QString, QJsonObject> lines;
+        for (const auto &o : test::jsonLines(analyze.out))
+            lines.insert(o[QStringLiteral("name")].toString(), o);
+        QCOMPARE(lines.size(), 9);
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("r.html"));
+        auto run = test::runWeightLens({"report", ckpt, "--sections", "analysis", "-o", out});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const Html html = parseHtml(test::readFile(out));
+        QVERIFY2(html.error.isEmpty(), qPrintable(html.error));
+        QCOMPARE(html.order, QStringList{QStringLiteral("analysis")});
+        const auto &section = html.sections[QStringLiteral("analysis")];
+        QCOMPARE(section.tables.size(), 1);
+        QCOMPARE(section.headers.first().at(3), QStringLiteral("spectral"));
+        QCOMPARE(section.tables.first().size(), 9);
+        for (const auto &row : section.tables.first()) {
+            const auto o = lines.value(row[0].text);
+            QVERIFY2(!o.isEmpty(), qPrintable(row[0].text));
+            QCOMPARE(row[2].value.value_or(-1), o[QStringLiteral("frobenius_norm")].toDouble());
+            QCOMPARE(row[3].value.value_or(-1), o[QStringLiteral("spectral_norm")].toDouble());
+            QCOMPARE(row[4].value.value_or(-1), o[QStringLiteral("stable_rank")].toDouble());
+            if (o[QStringLiteral("alpha")].isNull())
+                QVERIFY(!row[7].value);
+            else
+                QCOMPARE(row[7].value.value_or(-1), o[QStringLiteral("alpha")].toDouble());
+        }
+        QCOMPARE(section.images.size(), 4);
+        for (const auto &img : section.images)
+            QVERIFY(img.size() > 1000);
+
+        const QString json = dir.filePath(QStringLiteral("r.json"));
+        run = test::runWeightLens({"report", ckpt, "--sections", "analysis", "-o", json});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const auto doc = QJsonDocument::fromJson(test::readFile(json)).object();
+        const auto matrices = doc[QStringLiteral("inputs")]
+                                  .toArray()
+                                  .first()
+                                  .toObject()[QStringLiteral("checkpoints")]
+                                  .toArray()
+                                  .first()
+                                  .toObject()[QStringLiteral("analysis")]
+                                  .toArray();
+        QCOMPARE(matrices.size(), 9);
+        for (const auto &v : matrices) {
+            const auto m = v.toObject();
+            const auto o = lines.value(m[QStringLiteral("name")].toString());
+            for (const char *k : {"key", "shape", "spectral_norm", "stable_rank", "alpha",
+                                  "alpha_xmin", "mp_edge", "mp_spikes", "dead_rows"})
+                QCOMPARE(m[QLatin1String(k)], o[QLatin1String(k)]);
+        }
+    }
+
     void demoRunsCurvesOverTimeAndComparison()
     {
         const QString a = demoDir() + QStringLiteral("/") + demoRunNames().value(0);
