@@ -262,6 +262,10 @@ void analysisSection(Content &c, const Report &r)
                     continue;
                 }
                 const auto &m = l.matrix;
+                // Missing (too few eigenvalues for a fit) shows as a dash; infinite stays.
+                const auto numCell = [](double v) {
+                    return report::numCell(std::isnan(v) ? std::nullopt : std::optional(v));
+                };
                 rows << QList<Cell>{
                     Cell{name, {}},
                     Cell{QStringLiteral("%1 × %2").arg(m.rows).arg(m.cols), {}},
