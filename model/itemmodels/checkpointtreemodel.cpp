@@ -670,7 +670,7 @@ void CheckpointTreeModel::setStats(const TensorRef &t, const TensorStats &s)
 void CheckpointTreeModel::setStatsBatch(const QList<QPair<TensorRef, TensorStats>> &batch)
 {
     // One dataChanged per parent over the touched rows, so a batch does not flood views.
-    QHash<Node *, QPair<int, int>> touched;
+    TouchedRows touched;
     for (const auto &[t, s] : batch) {
         CheckpointData *cp = dataFor(t.checkpoint.get());
         if (!cp || t.index < 0 || std::size_t(t.index) >= cp->stats.size())
@@ -684,18 +684,28 @@ void CheckpointTreeModel::setStatsBatch(const QList<QPair<TensorRef, TensorStats
         Node *n = cp->tensorNodes[std::size_t(t.index)];
         if (!n)
             continue;
-        auto it = touched.find(n->parent);
-        if (it == touched.end())
-            touched.insert(n->parent, qMakePair(n->row, n->row));
-        else
-            *it = qMakePair(std::min(it->first, n->row), std::max(it->second, n->row));
+        touch(touched, n);
     }
+    emitTouched(touched, MeanColumn, MaxColumn);
+}
+
+void CheckpointTreeModel::touch(TouchedRows &touched, const Node *n)
+{
+    auto it = touched.find(n->parent);
+    if (it == touched.end())
+        touched.insert(n->parent, qMakePair(n->row, n->row));
+    else
+        *it = qMakePair(std::min(it->first, n->row), std::max(it->second, n->row));
+}
+
+void CheckpointTreeModel::emitTouched(const TouchedRows &touched, int firstColumn, int lastColumn)
+{
     for (auto it = touched.cbegin(); it != touched.cend(); ++it) {
         Node *p = it.key();
         Node *first = p->children[std::size_t(it->first)].get();
         Node *last = p->children[std::size_t(it->second)].get();
-        emit dataChanged(createIndex(first->row, MeanColumn, first),
-                         createIndex(last->row, MaxColumn, last),
+        emit dataChanged(createIndex(first->row, firstColumn, first),
+                         createIndex(last->row, lastColumn, last),
                          {Qt::DisplayRole, SortRole, Qt::ToolTipRole});
     }
 }
@@ -703,7 +713,7 @@ void CheckpointTreeModel::setStatsBatch(const QList<QPair<TensorRef, TensorStats
 void CheckpointTreeModel::setAnalyses(
     const QList<QPair<TensorRef, QVector<analysis::LayerAnalysis>>> &batch)
 {
-    QHash<Node *, QPair<int, int>> touched;
+    TouchedRows touched;
     for (const auto &[t, layers] : batch) {
         CheckpointData *cp = dataFor(t.checkpoint.get());
         if (!cp || t.index < 0 || layers.isEmpty())
@@ -737,20 +747,9 @@ void CheckpointTreeModel::setAnalyses(
         Node *n = cp->tensorNodes[std::size_t(t.index)];
         if (!n)
             continue;
-        auto it = touched.find(n->parent);
-        if (it == touched.end())
-            touched.insert(n->parent, qMakePair(n->row, n->row));
-        else
-            *it = qMakePair(std::min(it->first, n->row), std::max(it->second, n->row));
+        touch(touched, n);
     }
-    for (auto it = touched.cbegin(); it != touched.cend(); ++it) {
-        Node *p = it.key();
-        Node *first = p->children[std::size_t(it->first)].get();
-        Node *last = p->children[std::size_t(it->second)].get();
-        emit dataChanged(createIndex(first->row, AlphaColumn, first),
-                         createIndex(last->row, StableRankColumn, last),
-                         {Qt::DisplayRole, SortRole, Qt::ToolTipRole});
-    }
+    emitTouched(touched, AlphaColumn, StableRankColumn);
 }
 
 void CheckpointTreeModel::setReports(const QList<QPair<TensorRef, TensorReport>> &batch)

@@ -165,6 +165,10 @@ private:
     void removeChild(Node *parent, int row);
     CheckpointData *dataFor(const Checkpoint *c) const;
     QVariant tensorData(const Node *n, int column, int role) const;
+    // Rows of one parent changed by a batch, as a range per parent, so one dataChanged each.
+    using TouchedRows = QHash<Node *, QPair<int, int>>;
+    static void touch(TouchedRows &touched, const Node *n);
+    void emitTouched(const TouchedRows &touched, int firstColumn, int lastColumn);
 
     std::unique_ptr<Node> m_root;
     std::vector<std::unique_ptr<SourceData>> m_sources; // parallel to m_root's children
